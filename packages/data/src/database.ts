@@ -1,0 +1,134 @@
+import pg from 'pg';
+
+/**
+ * A bounded pool with an acquire timeout. When every connection is busy and the
+ * queue wait passes `acquireTimeoutMs`, the query fails with PoolExhaustedError
+ * (the HTTP layer answers 503 + Retry-After) instead of queueing until the
+ * caller gives up: the seed's Black Friday began with an exhausted pool.
+ */
+export interface DatabaseOptions {
+  connectionString: string;
+  max: number;
+  acquireTimeoutMs: number;
+  statementTimeoutMs?: number;
+  applicationName?: string;
+}
+
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+  max: number;
+}
+
+export class PoolExhaustedError extends Error {
+  constructor(options: { cause?: unknown } = {}) {
+    super('No database connection became free in time', options);
+    this.name = 'PoolExhaustedError';
+  }
+}
+
+export class DatabaseUnavailableError extends Error {
+  constructor(options: { cause?: unknown } = {}) {
+    super('The database is unreachable', options);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+export type Queryable = Pick<pg.PoolClient, 'query'>;
+export type QueryResultRow = pg.QueryResultRow;
+
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+
+export class Database {
+  readonly #pool: pg.Pool;
+  readonly #max: number;
+
+  constructor(options: DatabaseOptions) {
+    this.#max = options.max;
+    this.#pool = new pg.Pool({
+      connectionString: options.connectionString,
+      max: options.max,
+      connectionTimeoutMillis: options.acquireTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      application_name: options.applicationName,
+      statement_timeout: options.statementTimeoutMs,
+      keepAlive: true,
+    });
+    // An idle client losing its connection (server restart) must not crash the process;
+    // the pool drops it and the next query opens a new one.
+    this.#pool.on('error', () => undefined);
+  }
+
+  async query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.#pool.query<R>(text, values);
+    } catch (error) {
+      throw this.#classify(error);
+    }
+  }
+
+  /** Runs `work` in one transaction; rolls back on any error. */
+  async transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.#acquire();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw this.#classify(error);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Holds one connection for the duration of `work` (advisory locks, LISTEN). */
+  async withClient<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.#acquire();
+    let broken: Error | undefined;
+    try {
+      return await work(client);
+    } catch (error) {
+      broken = error instanceof Error ? error : undefined;
+      throw this.#classify(error);
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /** Readiness: one round trip, failing fast when the server is gone. */
+  async ping(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    await this.query('SELECT 1');
+  }
+
+  stats(): PoolStats {
+    return { total: this.#pool.totalCount, idle: this.#pool.idleCount, waiting: this.#pool.waitingCount, max: this.#max };
+  }
+
+  async close(): Promise<void> {
+    await this.#pool.end();
+  }
+
+  async #acquire(): Promise<pg.PoolClient> {
+    try {
+      return await this.#pool.connect();
+    } catch (error) {
+      throw this.#classify(error);
+    }
+  }
+
+  #classify(error: unknown): unknown {
+    if (error instanceof PoolExhaustedError || error instanceof DatabaseUnavailableError) return error;
+    const message = error instanceof Error ? error.message : '';
+    if (message.includes('timeout exceeded when trying to connect')) {
+      return this.#pool.totalCount >= this.#max ? new PoolExhaustedError({ cause: error }) : new DatabaseUnavailableError({ cause: error });
+    }
+    const code = (error as { code?: unknown } | null)?.code;
+    if (typeof code === 'string' && unavailableCodes.has(code)) return new DatabaseUnavailableError({ cause: error });
+    if (message.includes('Connection terminated') || message.includes('connection terminated')) return new DatabaseUnavailableError({ cause: error });
+    return error;
+  }
+}

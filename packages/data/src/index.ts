@@ -1,0 +1,4 @@
+export { Database, DatabaseUnavailableError, PoolExhaustedError, type DatabaseOptions, type PoolStats, type Queryable, type QueryResultRow } from './database.ts';
+export { migrate, readMigrations, MigrationError, type Migration } from './migrate.ts';
+export { provisionServiceDatabases, dropServiceDatabases, serviceDatabaseName, withCredentials, type ServiceDatabase, type ProvisionOptions } from './provision.ts';
+export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embeddedPostgres.ts';

@@ -1,0 +1,121 @@
+/**
+ * Configuration from the environment, validated once at start.
+ * A missing or malformed variable stops the process with a message that names
+ * the variable and says what was expected; nothing reads process.env later.
+ */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+interface Field<T> {
+  read(env: Env, name: string): T;
+}
+
+type Spec = Record<string, Field<unknown>>;
+export type ConfigOf<S extends Spec> = { [K in keyof S]: S[K] extends Field<infer T> ? T : never };
+
+class FieldProblem extends Error {}
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function required<T>(env: Env, name: string, fallback: T | undefined, expected: string, parse: (v: string) => T | undefined): T {
+  const value = raw(env, name);
+  if (value === undefined) {
+    if (fallback !== undefined) return fallback;
+    throw new FieldProblem(`${name} is required: expected ${expected}`);
+  }
+  const parsed = parse(value);
+  if (parsed === undefined) throw new FieldProblem(`${name} is malformed: expected ${expected}, got ${JSON.stringify(value)}`);
+  return parsed;
+}
+
+export const env = {
+  string(options: { default?: string; pattern?: RegExp; description?: string } = {}): Field<string> {
+    const expected = options.description ?? (options.pattern ? `a string matching ${String(options.pattern)}` : 'a non-empty string');
+    return { read: (e, n) => required(e, n, options.default, expected, (v) => (options.pattern && !options.pattern.test(v) ? undefined : v)) };
+  },
+  optionalString(): Field<string | undefined> {
+    return { read: (e, n) => raw(e, n) };
+  },
+  int(options: { default?: number; min?: number; max?: number } = {}): Field<number> {
+    const min = options.min ?? Number.MIN_SAFE_INTEGER;
+    const max = options.max ?? Number.MAX_SAFE_INTEGER;
+    const expected = `an integer from ${min} to ${max}`;
+    return {
+      read: (e, n) =>
+        required(e, n, options.default, expected, (v) => {
+          if (!/^-?\d+$/.test(v)) return undefined;
+          const parsed = Number(v);
+          return parsed >= min && parsed <= max ? parsed : undefined;
+        }),
+    };
+  },
+  port(options: { default?: number } = {}): Field<number> {
+    return env.int({ ...options, min: 0, max: 65535 });
+  },
+  bool(options: { default?: boolean } = {}): Field<boolean> {
+    const map: Record<string, boolean> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };
+    return { read: (e, n) => required(e, n, options.default, 'one of true, false, 1, 0, yes, no', (v) => map[v.toLowerCase()]) };
+  },
+  oneOf<const T extends string>(values: readonly T[], options: { default?: T } = {}): Field<T> {
+    return { read: (e, n) => required(e, n, options.default, `one of ${values.join(', ')}`, (v) => values.find((x) => x === v)) };
+  },
+  url(options: { protocols?: string[]; default?: string } = {}): Field<string> {
+    const protocols = options.protocols;
+    const expected = protocols ? `a URL (${protocols.join(' or ')})` : 'a URL';
+    return {
+      read: (e, n) =>
+        required(e, n, options.default, expected, (v) => {
+          if (!URL.canParse(v)) return undefined;
+          const url = new URL(v);
+          return protocols && !protocols.includes(url.protocol) ? undefined : v;
+        }),
+    };
+  },
+  optionalUrl(options: { protocols?: string[] } = {}): Field<string | undefined> {
+    const inner = env.url(options);
+    return { read: (e, n) => (raw(e, n) === undefined ? undefined : inner.read(e, n)) };
+  },
+};
+
+/** Reads every field and reports all problems at once, not just the first. */
+export function loadConfig<S extends Spec>(spec: S, source: Env): ConfigOf<S> {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(spec)) {
+    try {
+      out[name] = field.read(source, name);
+    } catch (error) {
+      if (error instanceof FieldProblem) problems.push(error.message);
+      else throw error;
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out as ConfigOf<S>;
+}
+
+/** The variables every service instance understands (documented in the README). */
+export const baseServiceSpec = {
+  HOST: env.string({ default: '127.0.0.1' }),
+  PORT: env.port(),
+  INSTANCE_ID: env.string({ pattern: /^[a-z0-9][a-z0-9-]{0,62}$/, description: 'a lowercase id like "user-1"' }),
+  REGION: env.string({ default: 'us-east', pattern: /^[a-z]+-[a-z]+$/, description: 'a region name like "us-east"' }),
+  DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'] }),
+  DB_POOL_MAX: env.int({ default: 10, min: 1, max: 200 }),
+  DB_ACQUIRE_TIMEOUT_MS: env.int({ default: 1000, min: 10, max: 60_000 }),
+  DB_STATEMENT_TIMEOUT_MS: env.int({ default: 5000, min: 10, max: 600_000 }),
+  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  BODY_LIMIT_BYTES: env.int({ default: 1_048_576, min: 1024, max: 50 * 1_048_576 }),
+  SHUTDOWN_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
+};
+export type BaseServiceConfig = ConfigOf<typeof baseServiceSpec>;

@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { AppError, isAppError, toProblem, type ErrorCode } from './errors.ts';
+import type { Logger } from './logger.ts';
+import type { ServiceMetrics } from './metrics.ts';
+import { newTraceContext, parseTraceparent, type TraceContext } from './traceContext.ts';
+import { createValidatorCompiler, fieldErrors } from './validation.ts';
+
+export type ServiceApp = FastifyInstance<
+  import('node:http').Server,
+  import('node:http').IncomingMessage,
+  import('node:http').ServerResponse,
+  Logger,
+  TypeBoxTypeProvider
+>;
+
+/** A readiness dependency: resolves when reachable, rejects (quickly) when not. */
+export interface ReadinessCheck {
+  name: string;
+  check(signal: AbortSignal): Promise<void>;
+}
+
+export interface Lifecycle {
+  /** Set when SIGTERM arrives: readiness fails so balancers stop sending work. */
+  draining: boolean;
+}
+
+export interface ServiceAppOptions {
+  service: string;
+  instance: string;
+  region: string;
+  logger: Logger;
+  metrics: ServiceMetrics;
+  readiness: ReadinessCheck[];
+  lifecycle?: Lifecycle;
+  bodyLimit?: number;
+  readinessTimeoutMs?: number;
+  /** Translate adapter errors (pool exhausted, database down) into catalogued ones. */
+  errorMappers?: Array<(error: unknown) => AppError | undefined>;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    trace: TraceContext;
+  }
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The Fastify instance every service builds on: problem+json errors from one
+ * catalogue, schema validation naming the field, body limits, correlation and
+ * trace ids on every log line, health, readiness and Prometheus metrics.
+ * It never listens; `serve()` does.
+ */
+export function createServiceApp(options: ServiceAppOptions): ServiceApp {
+  const lifecycle = options.lifecycle ?? { draining: false };
+  const readinessTimeoutMs = options.readinessTimeoutMs ?? 1000;
+  const app = Fastify({
+    loggerInstance: options.logger,
+    disableRequestLogging: true,
+    bodyLimit: options.bodyLimit ?? 1_048_576,
+    requestIdHeader: false,
+    requestIdLogLabel: 'correlationId',
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    frameworkErrors: (error, request, reply) => {
+      sendProblem(request, reply, new AppError('VALIDATION_FAILED', { detail: error.message }));
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.decorateRequest('trace', undefined as unknown as TraceContext);
+
+  app.addHook('onRequest', (request, reply, done) => {
+    const traceparent = request.headers.traceparent;
+    request.trace = parseTraceparent(typeof traceparent === 'string' ? traceparent : undefined) ?? newTraceContext();
+    request.log = request.log.child({ traceId: request.trace.traceId });
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route, status: String(reply.statusCode) };
+    options.metrics.httpRequests.inc(labels);
+    options.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    request.log[level]({ method: request.method, route, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
+    done();
+  });
+
+  const mappers = options.errorMappers ?? [];
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const mapped = mappers.reduce<AppError | undefined>((found, map) => found ?? map(error), undefined);
+    sendProblem(request, reply, mapped ?? normalise(error, request));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    sendProblem(request, reply, new AppError('NOT_FOUND', { detail: `No route for ${request.method} ${request.url.split('?')[0] ?? ''}` }));
+  });
+
+  app.get('/health', { logLevel: 'warn' }, () => ({ status: 'ok', service: options.service, instance: options.instance }));
+
+  app.get('/ready', { logLevel: 'warn' }, async (_request, reply) => {
+    if (lifecycle.draining) {
+      throw new AppError('SHUTTING_DOWN', { retryAfter: 1 });
+    }
+    const results = await Promise.all(
+      options.readiness.map(async (dependency) => {
+        const signal = AbortSignal.timeout(readinessTimeoutMs);
+        try {
+          await raceAbort(dependency.check(signal), signal);
+          return { name: dependency.name, ok: true as const };
+        } catch (error) {
+          return { name: dependency.name, ok: false as const, error: error instanceof Error ? error.message : String(error) };
+        }
+      }),
+    );
+    const failing = results.filter((r) => !r.ok);
+    if (failing.length > 0) {
+      throw new AppError('NOT_READY', {
+        retryAfter: 1,
+        detail: `Unreachable: ${failing.map((f) => f.name).join(', ')}`,
+        extensions: { checks: results },
+      });
+    }
+    return reply.send({ status: 'ready', checks: results });
+  });
+
+  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
+    const body = await options.metrics.registry.metrics();
+    return reply.type(options.metrics.registry.contentType).send(body);
+  });
+
+  return app;
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new Error('timed out'));
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+const statusCodes: Partial<Record<number, ErrorCode>> = {
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'BODY_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'RATE_LIMITED',
+  503: 'SHUTTING_DOWN',
+};
+
+/** Every error leaves as an AppError: unknown errors become INTERNAL and are logged with their stack. */
+export function normalise(error: FastifyError, request: FastifyRequest): AppError {
+  if (isAppError(error)) return error;
+  if (error.validation) {
+    const errors = fieldErrors(error.validation, error.validationContext);
+    const first = errors[0];
+    return new AppError('VALIDATION_FAILED', {
+      detail: first ? `${first.field} ${first.message}` : error.message,
+      errors,
+    });
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    const code = statusCodes[status] ?? (error.code?.startsWith('FST_ERR_CTP') || error instanceof SyntaxError ? 'MALFORMED_BODY' : 'VALIDATION_FAILED');
+    return new AppError(code, { detail: error.message });
+  }
+  if (status === 503) return new AppError('SHUTTING_DOWN', { retryAfter: 1 });
+  request.log.error({ err: error }, 'unhandled error');
+  return new AppError('INTERNAL', { detail: 'An unexpected error occurred; it has been logged.' });
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): void {
+  if (error.retryAfter !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfter))));
+  void reply
+    .status(error.status)
+    .type('application/problem+json')
+    .send({ ...toProblem(error, request.url.split('?')[0]), requestId: request.id });
+}

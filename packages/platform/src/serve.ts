@@ -1,0 +1,55 @@
+import type { Logger } from './logger.ts';
+import type { Lifecycle, ServiceApp } from './createServiceApp.ts';
+
+export interface ServeOptions {
+  host: string;
+  port: number;
+  logger: Logger;
+  lifecycle: Lifecycle;
+  shutdownTimeoutMs: number;
+  /** Run after the listener has closed and in-flight requests finished: deregister, close pools. */
+  onClose?: Array<() => Promise<void>>;
+  /**
+   * Under the launcher, stdin is a pipe from it: when the pipe closes the
+   * launcher is gone (even by SIGKILL) and the instance shuts down rather
+   * than live on as an orphan.
+   */
+  exitWithParent?: boolean;
+}
+
+/**
+ * Listens, then on SIGTERM or SIGINT: fails readiness, stops accepting,
+ * lets in-flight requests finish up to the deadline, runs the close hooks and
+ * exits. Past the deadline it exits non-zero rather than hang.
+ */
+export async function serve(app: ServiceApp, options: ServeOptions): Promise<void> {
+  await app.listen({ host: options.host, port: options.port });
+  let stopping = false;
+  const shutdown = async (reason: string): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    options.lifecycle.draining = true;
+    options.logger.info({ reason }, 'shutting down');
+    const deadline = setTimeout(() => {
+      options.logger.error({ timeoutMs: options.shutdownTimeoutMs }, 'shutdown deadline passed; exiting with requests still in flight');
+      process.exit(1);
+    }, options.shutdownTimeoutMs);
+    deadline.unref();
+    try {
+      await app.close();
+      for (const hook of options.onClose ?? []) await hook();
+      options.logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      options.logger.error({ err: error }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  if (options.exitWithParent) {
+    process.stdin.on('data', () => undefined);
+    process.stdin.once('end', () => void shutdown('launcher gone'));
+    process.stdin.once('error', () => void shutdown('launcher gone'));
+  }
+}

@@ -1,0 +1,6 @@
+import { createBaseApp, type BaseServiceConfig, type ServiceApp, type ServiceDeps } from '@shop/platform';
+
+/** Builds the product service; never listens (main.ts does). Its domain arrives with the shop issue. */
+export function createApp(config: BaseServiceConfig, deps: ServiceDeps): ServiceApp {
+  return createBaseApp(config, deps);
+}

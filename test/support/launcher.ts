@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface LauncherState {
+  pid: number;
+  postgres: { kind: string; pid: number | undefined; port: number };
+  instances: Array<{ id: string; service: string; port: number; pid: number | undefined; restarts: number }>;
+}
+
+export interface RunningLauncher {
+  child: ChildProcess;
+  dataDir: string;
+  output: () => string;
+  state(): Promise<LauncherState>;
+  /** SIGINT, as Ctrl-C would; resolves with the exit code. */
+  interrupt(): Promise<number | null>;
+}
+
+/** Writes a topology file: each listed service with `instances` instances, ports from portBase. */
+export async function writeTopology(dir: string, portBase: number, services: Record<string, number>): Promise<string> {
+  const file = join(dir, 'topology.json');
+  const entries = Object.fromEntries(Object.entries(services).map(([name, instances]) => [name, { instances }]));
+  await writeFile(file, JSON.stringify({ name: 'test', description: 'written by a test', regions: { 'us-east': { portBase, services: entries } } }));
+  return file;
+}
+
+/** Runs `npm start`'s entry point as a real process and waits for its "all ready" line. */
+export async function startLauncher(options: { dataDir: string; topology: string; env?: Record<string, string>; readyTimeoutMs?: number }): Promise<RunningLauncher> {
+  const child = spawn(process.execPath, [join(repoRoot, 'tools/launcher/src/main.ts')], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', SHOP_DATA_DIR: options.dataDir, TOPOLOGY: options.topology, LOG_LEVEL: 'warn', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = once(child, 'exit');
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
+  while (!/all \d+ instances ready/.test(output)) {
+    if (child.exitCode !== null) throw new Error(`launcher exited with ${child.exitCode}:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`launcher not ready in time:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    child,
+    dataDir: options.dataDir,
+    output: () => output,
+    state: async () => JSON.parse(await readFile(join(options.dataDir, 'launcher.json'), 'utf8')) as LauncherState,
+    interrupt: async () => {
+      if (child.exitCode === null) child.kill('SIGINT');
+      const [code] = (await exited) as [number | null];
+      return code;
+    },
+  };
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export async function status(url: string): Promise<number> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  await response.arrayBuffer();
+  return response.status;
+}

@@ -1,0 +1,123 @@
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError, env, loadConfig } from '@shop/platform';
+import { startDataLayer, type DataLayer } from './dataLayer.ts';
+import { Supervisor } from './supervisor.ts';
+import { SERVICES, TopologyError, loadTopology, type Topology } from './topology.ts';
+import { renderTable } from './table.ts';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+const spec = {
+  TOPOLOGY: env.string({ default: 'laptop', description: 'a topology name under topology/ or a path to a .json file' }),
+  DATABASE_URL: env.optionalUrl({ protocols: ['postgres:', 'postgresql:'] }),
+  SHOP_DATA_DIR: env.string({ default: join(repoRoot, '.data') }),
+  EMBEDDED_PG_PORT: env.port({ default: 5433 }),
+  DB_PREFIX: env.string({ default: 'shop', pattern: /^[a-z][a-z0-9_]{0,20}$/, description: 'lowercase letters, digits and _' }),
+  INSTANCE_DB_POOL_MAX: env.int({ default: 5, min: 1, max: 100 }),
+  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  SHOP_LOG_STDOUT: env.bool({ default: false }),
+  READY_TIMEOUT_MS: env.int({ default: 30_000, min: 1000, max: 600_000 }),
+  SHUTDOWN_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
+};
+
+const started = performance.now();
+const say = (line: string): void => {
+  process.stdout.write(`[launcher ${new Date().toISOString().slice(11, 23)}] ${line}\n`);
+};
+
+async function main(): Promise<void> {
+  const config = loadConfig(spec, process.env);
+  const topology: Topology = await loadTopology(config.TOPOLOGY, repoRoot);
+  const logDir = join(config.SHOP_DATA_DIR, 'logs');
+  await mkdir(logDir, { recursive: true });
+  say(`topology "${topology.name}": ${topology.instances.length} instances; ${config.DATABASE_URL ? 'external PostgreSQL' : 'embedded PostgreSQL'}`);
+
+  let dataLayer: DataLayer | undefined;
+  let supervisor: Supervisor | undefined;
+  let stopping: Promise<void> | undefined;
+  const stateFile = join(config.SHOP_DATA_DIR, 'launcher.json');
+
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      say(`${reason}: stopping ${topology.instances.length} instances`);
+      await supervisor?.stop(config.SHUTDOWN_TIMEOUT_MS);
+      await dataLayer?.stop();
+      await rm(stateFile, { force: true });
+      say('stopped; no process left behind');
+    })();
+    return stopping;
+  };
+  // Ctrl-C under npm arrives twice (from the terminal and forwarded by npm):
+  // only a signal more than a second after the first means "stop waiting".
+  let firstSignalAt: number | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (firstSignalAt !== undefined) {
+      if (Date.now() - firstSignalAt < 1000) return;
+      say('second signal: killing everything now');
+      supervisor?.killAll();
+      void dataLayer?.stop().finally(() => process.exit(130));
+      return;
+    }
+    firstSignalAt = Date.now();
+    void stop(signal).then(() => process.exit(0));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    dataLayer = await startDataLayer({
+      dataDir: config.SHOP_DATA_DIR,
+      externalUrl: config.DATABASE_URL,
+      embeddedPort: config.EMBEDDED_PG_PORT,
+      prefix: config.DB_PREFIX,
+      services: SERVICES,
+      log: say,
+    });
+    const databases = dataLayer.databases;
+    say(`PostgreSQL ready at ${dataLayer.describe}; databases ${[...databases.values()].map((d) => d.database).join(', ')}`);
+
+    const writeState = (): Promise<void> =>
+      writeFile(stateFile, `${JSON.stringify({ pid: process.pid, topology: topology.name, postgres: { kind: dataLayer?.kind, pid: dataLayer?.pid, port: dataLayer?.port }, instances: supervisor?.status() ?? [] }, null, 2)}\n`);
+
+    supervisor = new Supervisor({
+      logDir,
+      logToStdout: config.SHOP_LOG_STDOUT,
+      log: (line) => {
+        say(line);
+        void writeState().catch(() => undefined);
+      },
+      env: (instance) => ({
+        PATH: process.env.PATH ?? '',
+        HOST: '127.0.0.1',
+        PORT: String(instance.port),
+        INSTANCE_ID: instance.id,
+        REGION: instance.region,
+        DATABASE_URL: databases.get(instance.service)?.url ?? '',
+        DB_POOL_MAX: String(config.INSTANCE_DB_POOL_MAX),
+        LOG_LEVEL: config.LOG_LEVEL,
+        SHUTDOWN_TIMEOUT_MS: String(Math.max(100, config.SHUTDOWN_TIMEOUT_MS - 500)),
+      }),
+    });
+    supervisor.start(topology.instances);
+    await supervisor.waitUntilReady(config.READY_TIMEOUT_MS);
+    await writeState();
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stdout.write(`\n${renderTable(supervisor.status(), dataLayer)}\n`);
+    say(`all ${topology.instances.length} instances ready in ${seconds} s; logs in ${logDir}; Ctrl-C stops everything`);
+  } catch (error) {
+    say(`start failed: ${error instanceof Error ? error.message : String(error)}`);
+    await stop('start failed');
+    process.exit(1);
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof TopologyError) {
+    process.stderr.write(`launcher: ${error.message}\n`);
+    process.exit(78);
+  }
+  process.stderr.write(`launcher: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
