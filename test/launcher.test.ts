@@ -2,7 +2,9 @@
 // process on a real port, supervision, and a clean stop on Ctrl-C.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import pg from 'pg';
 import { isAlive, startLauncher, status, waitFor, writeTopology, type RunningLauncher } from './support/launcher.ts';
 import { freePort, scratchDir } from './support/postgres.ts';
 
@@ -49,6 +51,48 @@ test('metrics expose request counts, latency histograms, pool usage and event-lo
   assert.match(text, /db_pool_connections_max\{[^}]*pool="primary"[^}]*\} 5/);
   assert.match(text, /nodejs_eventloop_lag_p99_seconds/);
   assert.match(text, /instance="product-1"/);
+});
+
+test('malformed sign-ups get 400 problem+json naming the field, and change nothing', async () => {
+  const url = `http://127.0.0.1:${portBase + 1}/users`;
+  const post = (body: string, contentType = 'application/json') => fetch(url, { method: 'POST', body, headers: { 'content-type': contentType } });
+  const cases: Array<[string, number, string, string?]> = [
+    ['{"email": "a@b.co", ', 400, 'MALFORMED_BODY'],
+    ['{"password": "long enough password", "name": "A"}', 400, 'VALIDATION_FAILED', 'body/email'],
+    ['{"email": "a@b.co", "password": "long enough password", "name": "A", "role": "admin"}', 400, 'VALIDATION_FAILED', 'body/role'],
+    ['{"email": "a@b.co", "password": 12345678901, "name": "A"}', 400, 'VALIDATION_FAILED', 'body/password'],
+    ['{"email": "not-an-email", "password": "long enough password", "name": "A"}', 400, 'VALIDATION_FAILED', 'body/email'],
+    ['{"email": "a@b.co", "password": "short", "name": "A"}', 400, 'VALIDATION_FAILED', 'body/password'],
+    ['{"email": "a@b.co", "password": "long enough password", "name": "   "}', 400, 'VALIDATION_FAILED', 'body/name'],
+    ['{"email": "a@b.co", "password": "long enough password", "name": "A", "__proto__": {"role": "admin"}}', 400, 'MALFORMED_BODY'],
+    [JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(2_000_000), name: 'A' }), 413, 'BODY_TOO_LARGE'],
+  ];
+  for (const [body, statusCode, code, field] of cases) {
+    const response = await post(body);
+    assert.equal(response.status, statusCode, body.slice(0, 80));
+    assert.equal(response.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+    const problem = (await response.json()) as { code: string; errors?: Array<{ field: string }> };
+    assert.equal(problem.code, code, body.slice(0, 80));
+    if (field) assert.equal(problem.errors?.[0]?.field, field);
+  }
+  const xml = await post('<user/>', 'application/xml');
+  assert.equal(xml.status, 415);
+
+  const secrets = JSON.parse(await readFile(join(dir, 'secrets.json'), 'utf8')) as { postgres: string };
+  const { postgres } = await launcher.state();
+  const db = new pg.Client({ connectionString: `postgres://postgres:${secrets.postgres}@127.0.0.1:${postgres.port}/shop_user` });
+  await db.connect();
+  try {
+    assert.equal((await db.query('SELECT count(*)::int AS n FROM users')).rows[0].n, 0, 'no rejected request wrote anything');
+    const created = await post('{"email": " Ada@Example.com ", "password": "correct horse battery", "name": "Ada"}');
+    assert.equal(created.status, 201);
+    assert.equal(((await created.json()) as { email: string }).email, 'ada@example.com');
+    const duplicate = await post('{"email": "ada@example.COM", "password": "another long password", "name": "Ada 2"}');
+    assert.equal(duplicate.status, 409);
+    assert.equal((await db.query('SELECT count(*)::int AS n FROM users')).rows[0].n, 1);
+  } finally {
+    await db.end();
+  }
 });
 
 test('kill -9 of an instance: the launcher restarts it and it becomes ready again', async () => {

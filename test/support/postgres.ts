@@ -67,7 +67,7 @@ export async function externalServer(): Promise<{ adminUrl: string } | { skip: s
     return { adminUrl: EXTERNAL_URL };
   } catch (error) {
     const reason = `external PostgreSQL at ${EXTERNAL_URL} is unreachable: ${error instanceof Error ? error.message : String(error)}`;
-    if (process.env.CI === 'true') throw new Error(`${reason} (CI=true: an unreachable engine is a failure, not a skip)`);
+    if (process.env.CI === 'true') throw new Error(`${reason} (CI=true: an unreachable engine is a failure, not a skip)`, { cause: error });
     return { skip: reason };
   } finally {
     await client.end().catch(() => undefined);

@@ -85,7 +85,7 @@ export class EmbeddedPostgres {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGINT');
-    const stopped = await Promise.race([gone.then(() => true), sleep(15_000).then(() => false)]);
+    const stopped = await Promise.race([gone.then(() => true), sleep(15_000, undefined, { ref: false }).then(() => false)]);
     if (!stopped) {
       child.kill('SIGKILL');
       await gone;

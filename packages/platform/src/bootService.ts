@@ -57,7 +57,7 @@ export function dataError(error: unknown): AppError | undefined {
 export async function bootService<S extends Spec>(definition: ServiceDefinition<S>, env: Record<string, string | undefined>): Promise<void> {
   let config: BaseServiceConfig & ConfigOf<S>;
   try {
-    config = loadConfig({ ...baseServiceSpec, ...definition.configSpec }, env) as BaseServiceConfig & ConfigOf<S>;
+    config = loadConfig({ ...baseServiceSpec, ...definition.configSpec }, env);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${definition.name}-service: ${error.message}\n`);

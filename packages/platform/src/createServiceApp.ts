@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError, isAppError, toProblem, type ErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -7,13 +8,7 @@ import type { ServiceMetrics } from './metrics.ts';
 import { newTraceContext, parseTraceparent, type TraceContext } from './traceContext.ts';
 import { createValidatorCompiler, fieldErrors } from './validation.ts';
 
-export type ServiceApp = FastifyInstance<
-  import('node:http').Server,
-  import('node:http').IncomingMessage,
-  import('node:http').ServerResponse,
-  Logger,
-  TypeBoxTypeProvider
->;
+export type ServiceApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
 
 /** A readiness dependency: resolves when reachable, rejects (quickly) when not. */
 export interface ReadinessCheck {
@@ -59,10 +54,10 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const readinessTimeoutMs = options.readinessTimeoutMs ?? 1000;
   const app = Fastify({
     loggerInstance: options.logger,
-    disableRequestLogging: true,
+    // Our onResponse hook writes one line per request with route, status and time.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'correlationId' }),
     bodyLimit: options.bodyLimit ?? 1_048_576,
     requestIdHeader: false,
-    requestIdLogLabel: 'correlationId',
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();

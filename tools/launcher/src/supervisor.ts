@@ -86,7 +86,7 @@ export class Supervisor {
       child.kill('SIGTERM');
     }
     const all = Promise.all(running).then(() => true);
-    const drained = await Promise.race([all, sleep(timeoutMs).then(() => false)]);
+    const drained = await Promise.race([all, sleep(timeoutMs, undefined, { ref: false }).then(() => false)]);
     if (!drained) {
       for (const entry of this.#instances.values()) {
         if (entry.child && entry.child.exitCode === null && entry.child.signalCode === null) {

@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Type } from 'typebox';
+import { createServiceApp } from './createServiceApp.ts';
+import { AppError } from './errors.ts';
+import { createLogger } from './logger.ts';
+import { ServiceMetrics } from './metrics.ts';
+
+function build(readiness: Parameters<typeof createServiceApp>[0]['readiness'] = []) {
+  const identity = { service: 'demo', instance: 'demo-1', region: 'us-east' };
+  const app = createServiceApp({ ...identity, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), readiness, bodyLimit: 1024 });
+  app.post(
+    '/things/:id',
+    {
+      schema: {
+        params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }),
+        body: Type.Object({ name: Type.String({ minLength: 1 }), quantity: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+      },
+    },
+    (request) => ({ id: request.params.id, limit: request.query.limit ?? null, ...request.body }),
+  );
+  app.get('/boom', () => {
+    throw new Error('secret internals');
+  });
+  app.get('/teapot', () => {
+    throw new AppError('RATE_LIMITED', { retryAfter: 2.2, detail: 'slow down' });
+  });
+  return app;
+}
+
+const id = '0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f';
+
+test('a valid request passes, and query strings are coerced to their types', async () => {
+  const response = await build().inject({ method: 'POST', url: `/things/${id}?limit=5`, payload: { name: 'a', quantity: 2 } });
+  assert.equal(response.statusCode, 200);
+  assert.deepEqual(response.json(), { id, limit: 5, name: 'a', quantity: 2 });
+});
+
+test('validation failures are 400 problem+json naming the field', async () => {
+  const app = build();
+  const cases: Array<[string, Record<string, unknown> | string, string]> = [
+    [`/things/${id}`, { quantity: 2 }, 'body/name'],
+    [`/things/${id}`, { name: 'a', quantity: '2' }, 'body/quantity'],
+    [`/things/${id}`, { name: 'a', quantity: 2, role: 'admin' }, 'body/role'],
+    [`/things/not-a-uuid`, { name: 'a', quantity: 2 }, 'path/id'],
+    [`/things/${id}?limit=1000`, { name: 'a', quantity: 2 }, 'query/limit'],
+  ];
+  for (const [url, payload, field] of cases) {
+    const response = await app.inject({ method: 'POST', url, payload });
+    assert.equal(response.statusCode, 400, `${url} ${JSON.stringify(payload)}`);
+    assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8');
+    const problem = response.json();
+    assert.equal(problem.code, 'VALIDATION_FAILED');
+    assert.equal(problem.type, 'urn:shop:problem:validation-failed');
+    assert.equal(problem.errors[0].field, field);
+    assert.match(String(problem.detail), new RegExp(field));
+  }
+});
+
+test('unparseable, oversized, hostile and wrongly typed bodies get clear 4xx answers', async () => {
+  const app = build();
+  const post = (payload: string, contentType = 'application/json') => app.inject({ method: 'POST', url: `/things/${id}`, payload, headers: { 'content-type': contentType } });
+  const broken = await post('{"name": ');
+  assert.equal(broken.statusCode, 400);
+  assert.equal(broken.json().code, 'MALFORMED_BODY');
+  const huge = await post(JSON.stringify({ name: 'x'.repeat(5000), quantity: 1 }));
+  assert.equal(huge.statusCode, 413);
+  assert.equal(huge.json().code, 'BODY_TOO_LARGE');
+  const poisoned = await post('{"name":"a","quantity":1,"__proto__":{"admin":true}}');
+  assert.equal(poisoned.statusCode, 400);
+  const xml = await post('<thing/>', 'application/xml');
+  assert.equal(xml.statusCode, 415);
+  assert.equal(xml.json().code, 'UNSUPPORTED_MEDIA_TYPE');
+});
+
+test('unknown errors become a 500 that leaks nothing; catalogued ones keep their status and Retry-After', async () => {
+  const app = build();
+  const boom = await app.inject({ url: '/boom' });
+  assert.equal(boom.statusCode, 500);
+  assert.equal(boom.json().code, 'INTERNAL');
+  assert.doesNotMatch(boom.body, /secret internals/);
+  const limited = await app.inject({ url: '/teapot' });
+  assert.equal(limited.statusCode, 429);
+  assert.equal(limited.headers['retry-after'], '3');
+  assert.equal(limited.json().detail, 'slow down');
+});
+
+test('unknown routes are 404 problems; the correlation id is honoured or made', async () => {
+  const app = build();
+  const missing = await app.inject({ url: '/nowhere', headers: { 'x-request-id': 'abc-123' } });
+  assert.equal(missing.statusCode, 404);
+  assert.equal(missing.json().code, 'NOT_FOUND');
+  assert.equal(missing.headers['x-request-id'], 'abc-123');
+  assert.equal(missing.json().requestId, 'abc-123');
+  const made = await app.inject({ url: '/nowhere', headers: { 'x-request-id': 'bad id with spaces' } });
+  assert.match(String(made.headers['x-request-id']), /^[0-9a-f-]{36}$/);
+});
+
+test('readiness fails with the names of unreachable dependencies, and while draining', async () => {
+  const ok = build([{ name: 'database', check: () => Promise.resolve() }]);
+  assert.equal((await ok.inject({ url: '/ready' })).statusCode, 200);
+  const down = build([{ name: 'database', check: () => Promise.reject(new Error('ECONNREFUSED')) }, { name: 'cache', check: () => Promise.resolve() }]);
+  const response = await down.inject({ url: '/ready' });
+  assert.equal(response.statusCode, 503);
+  assert.equal(response.json().code, 'NOT_READY');
+  assert.equal(response.json().detail, 'Unreachable: database');
+  const hanging = build([{ name: 'database', check: () => new Promise(() => undefined) }]);
+  assert.equal((await hanging.inject({ url: '/ready' })).statusCode, 503, 'a hanging check times out instead of hanging readiness');
+});

@@ -1,0 +1,115 @@
+// The data layer against every PostgreSQL we run on: an embedded cluster and the
+// machine's server (127.0.0.1:5432). With CI=true an unreachable server fails.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { Database, PoolExhaustedError, dropServiceDatabases, migrate, provisionServiceDatabases, readMigrations, type ServiceDatabase } from '@shop/data';
+import { createBaseApp, createLogger, ServiceMetrics, type BaseServiceConfig } from '@shop/platform';
+import { externalServer, startEmbeddedCluster, uniquePrefix } from './support/postgres.ts';
+
+const embedded = await startEmbeddedCluster('data');
+const external = await externalServer();
+after(() => embedded.close());
+
+const targets: Array<{ name: string; adminUrl: string } | { name: string; skip: string }> = [
+  { name: 'embedded', adminUrl: embedded.adminUrl },
+  { name: 'external 127.0.0.1:5432', ...external },
+];
+
+for (const target of targets) {
+  describe(`data layer on ${target.name}`, { skip: 'skip' in target ? target.skip : false }, () => {
+    if (!('adminUrl' in target)) return;
+    const prefix = uniquePrefix('data');
+    const services = ['user', 'order'];
+    let dbs: Map<string, ServiceDatabase>;
+
+    after(() => dropServiceDatabases({ adminUrl: target.adminUrl, services, prefix }));
+
+    test('provisioning gives each service its own database and role, idempotently', async () => {
+      const options = { adminUrl: target.adminUrl, services, prefix, password: (s: string) => `pw-${s}-${prefix}` };
+      await provisionServiceDatabases(options);
+      dbs = new Map((await provisionServiceDatabases(options)).map((d) => [d.service, d]));
+      const user = new pg.Client({ connectionString: dbs.get('user')!.url });
+      await user.connect();
+      const { rows } = await user.query<{ current_user: string; current_database: string }>('SELECT current_user, current_database()');
+      await user.end();
+      assert.deepEqual(rows[0], { current_user: `${prefix}_user`, current_database: `${prefix}_user` });
+    });
+
+    test("one service's role cannot open, let alone read, another service's database", async () => {
+      const owner = new pg.Client({ connectionString: dbs.get('user')!.url });
+      await owner.connect();
+      await owner.query('CREATE TABLE secrets (v text)');
+      await owner.query("INSERT INTO secrets VALUES ('argon2 hashes')");
+      await owner.end();
+
+      const intruderUrl = new URL(dbs.get('order')!.url);
+      intruderUrl.pathname = `/${prefix}_user`;
+      const intruder = new pg.Client({ connectionString: intruderUrl.toString() });
+      intruder.on('error', () => undefined);
+      await assert.rejects(intruder.connect(), (error: { code?: string; message: string }) => {
+        assert.equal(error.code, '42501', 'insufficient_privilege');
+        assert.match(error.message, /permission denied for database/);
+        return true;
+      });
+    });
+
+    test('migrations started by five instances at once are each applied exactly once', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'shop-migrations-'));
+      await writeFile(join(dir, '001_counter.sql'), 'CREATE TABLE counter (n integer NOT NULL); INSERT INTO counter VALUES (0);');
+      await writeFile(join(dir, '002_bump.sql'), 'UPDATE counter SET n = n + 1; SELECT pg_sleep(0.05);');
+      const migrations = await readMigrations(pathToFileURL(`${dir}/`));
+      const pools = Array.from({ length: 5 }, () => new Database({ connectionString: dbs.get('order')!.url, max: 2, acquireTimeoutMs: 5000 }));
+      try {
+        const applied = await Promise.all(pools.map((db) => migrate(db, migrations)));
+        assert.deepEqual(applied.flat().sort(), [1, 2], 'each version applied by exactly one instance');
+        const { rows } = await pools[0]!.query<{ n: number }>('SELECT n FROM counter');
+        assert.equal(rows[0]!.n, 1);
+      } finally {
+        await Promise.all(pools.map((db) => db.close()));
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    test('a migration edited after it was applied is refused', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'shop-migrations-'));
+      await writeFile(join(dir, '001_counter.sql'), 'CREATE TABLE counter (n integer NOT NULL); INSERT INTO counter VALUES (0); -- edited');
+      const db = new Database({ connectionString: dbs.get('order')!.url, max: 1, acquireTimeoutMs: 5000 });
+      try {
+        await assert.rejects(migrate(db, await readMigrations(pathToFileURL(`${dir}/`))), /was changed after it was applied/);
+      } finally {
+        await db.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    test('an exhausted pool answers 503 + Retry-After quickly instead of hanging', async () => {
+      const db = new Database({ connectionString: dbs.get('user')!.url, max: 1, acquireTimeoutMs: 200 });
+      const config = { INSTANCE_ID: 'user-t', REGION: 'us-east', BODY_LIMIT_BYTES: 1_048_576 } as BaseServiceConfig;
+      const app = createBaseApp(config, { service: 'user', db, logger: createLogger({ service: 'user', instance: 'user-t', region: 'us-east', level: 'silent' }), metrics: new ServiceMetrics({ service: 'user', instance: 'user-t', region: 'us-east' }), lifecycle: { draining: false } });
+      app.get('/work', async () => (await db.query('SELECT 1 AS one')).rows[0]);
+      try {
+        assert.equal((await app.inject({ url: '/work' })).statusCode, 200);
+        const holding = db.withClient(() => sleep(1500));
+        const started = performance.now();
+        const response = await app.inject({ url: '/work' });
+        const elapsed = performance.now() - started;
+        assert.equal(response.statusCode, 503);
+        assert.equal(response.headers['retry-after'], '1');
+        assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8');
+        assert.equal(response.json().code, 'POOL_EXHAUSTED');
+        assert.ok(elapsed < 1500, `answered before the holder let go (${Math.round(elapsed)} ms)`);
+        await holding;
+        await assert.rejects(Promise.all([db.withClient(() => sleep(400)), db.query('SELECT 1')]), PoolExhaustedError);
+      } finally {
+        await app.close();
+        await db.close();
+      }
+    });
+  });
+}
