@@ -22,7 +22,19 @@ export default tseslint.config(
       '@typescript-eslint/only-throw-error': 'error',
       'no-restricted-imports': ['error', {
         patterns: [
-          { group: ['**/services/*/src/**', '../../*/src/**'], message: 'Services never import each other: talk over the network or share a contract in packages/contracts.' },
+          { group: ['**/services/*/src/**', '../../*/src/**'], message: 'Import a service through its package (@shop/<name>-service), and only from tests.' },
+          { group: ['@shop/*/src/**', '**/packages/*/src/**'], message: 'Import a package through its public entry point, not its internals.' },
+        ],
+      }],
+    },
+  },
+  {
+    files: ['services/*/src/**/*.ts', 'packages/*/src/**/*.ts', 'tools/*/src/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['@shop/*-service', '**/services/*/src/**'], message: 'Services never import each other: talk over the network, or share a contract through a package.' },
           { group: ['@shop/*/src/**', '**/packages/*/src/**'], message: 'Import a package through its public entry point, not its internals.' },
         ],
       }],

@@ -1,0 +1,4 @@
+export { TOKEN_ISSUER, TOKEN_AUDIENCE, TOKEN_ALGORITHMS, JWKS_PATH, type Principal, type Role } from './claims.ts';
+export { createTokenVerifier, type TokenVerifier, type TokenVerifierOptions } from './verifier.ts';
+export { registerAuthentication, requireUser, requireAdmin } from './plugin.ts';
+export { createTestIssuer, type TestIssuer } from './testIssuer.ts';
