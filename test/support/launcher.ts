@@ -41,7 +41,7 @@ export async function startLauncher(options: { dataDir: string; topology: string
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = once(child, 'exit');
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
-  while (!/all \d+ instances ready/.test(output)) {
+  while (!/all \d+ processes ready/.test(output)) {
     if (child.exitCode !== null) throw new Error(`launcher exited with ${child.exitCode}:\n${output}`);
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

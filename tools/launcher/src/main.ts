@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, env, loadConfig } from '@shop/platform';
 import { startDataLayer, type DataLayer } from './dataLayer.ts';
 import { Supervisor } from './supervisor.ts';
-import { SERVICES, TopologyError, loadTopology, type Topology } from './topology.ts';
+import { SERVICES, TopologyError, loadTopology, supportInstances, type Topology } from './topology.ts';
+import { instanceEnv } from './instanceEnv.ts';
 import { renderTable } from './table.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -19,6 +20,9 @@ const spec = {
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   SHOP_LOG_STDOUT: env.bool({ default: false }),
   READY_TIMEOUT_MS: env.int({ default: 30_000, min: 1000, max: 600_000 }),
+  PAYMENT_PROVIDER_URL: env.optionalUrl({ protocols: ['http:', 'https:'] }),
+  SMTP_URL: env.optionalUrl({ protocols: ['smtp:', 'smtps:'] }),
+  ADMIN_EMAILS: env.string({ default: 'admin@shop.local', description: 'comma-separated emails that sign up as administrators' }),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
 };
 
@@ -30,9 +34,10 @@ const say = (line: string): void => {
 async function main(): Promise<void> {
   const config = loadConfig(spec, process.env);
   const topology: Topology = await loadTopology(config.TOPOLOGY, repoRoot);
+  const instances = [...supportInstances(topology, repoRoot, { sandbox: !config.PAYMENT_PROVIDER_URL, mailSink: !config.SMTP_URL }), ...topology.instances];
   const logDir = join(config.SHOP_DATA_DIR, 'logs');
   await mkdir(logDir, { recursive: true });
-  say(`topology "${topology.name}": ${topology.instances.length} instances; ${config.DATABASE_URL ? 'external PostgreSQL' : 'embedded PostgreSQL'}`);
+  say(`Node ${process.version}; topology "${topology.name}": ${instances.length} processes; ${config.DATABASE_URL ? 'external PostgreSQL' : 'embedded PostgreSQL'}`);
 
   let dataLayer: DataLayer | undefined;
   let supervisor: Supervisor | undefined;
@@ -41,7 +46,7 @@ async function main(): Promise<void> {
 
   const stop = (reason: string): Promise<void> => {
     stopping ??= (async () => {
-      say(`${reason}: stopping ${topology.instances.length} instances`);
+      say(`${reason}: stopping ${instances.length} processes`);
       await supervisor?.stop(config.SHUTDOWN_TIMEOUT_MS);
       await dataLayer?.stop();
       await rm(stateFile, { force: true });
@@ -72,7 +77,8 @@ async function main(): Promise<void> {
       externalUrl: config.DATABASE_URL,
       embeddedPort: config.EMBEDDED_PG_PORT,
       prefix: config.DB_PREFIX,
-      services: SERVICES,
+      // The embedded event log lives in its own database, as a broker would on its own servers.
+      services: [...SERVICES, 'events'],
       log: say,
     });
     const databases = dataLayer.databases;
@@ -88,24 +94,24 @@ async function main(): Promise<void> {
         say(line);
         void writeState().catch(() => undefined);
       },
-      env: (instance) => ({
-        PATH: process.env.PATH ?? '',
-        HOST: '127.0.0.1',
-        PORT: String(instance.port),
-        INSTANCE_ID: instance.id,
-        REGION: instance.region,
-        DATABASE_URL: databases.get(instance.service)?.url ?? '',
-        DB_POOL_MAX: String(config.INSTANCE_DB_POOL_MAX),
-        LOG_LEVEL: config.LOG_LEVEL,
-        SHUTDOWN_TIMEOUT_MS: String(Math.max(100, config.SHUTDOWN_TIMEOUT_MS - 500)),
-      }),
+      env: (instance) =>
+        instanceEnv(instance, {
+          all: instances,
+          databases,
+          paymentProviderUrl: config.PAYMENT_PROVIDER_URL,
+          smtpUrl: config.SMTP_URL,
+          poolMax: config.INSTANCE_DB_POOL_MAX,
+          logLevel: config.LOG_LEVEL,
+          shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+          adminEmails: config.ADMIN_EMAILS,
+        }),
     });
-    supervisor.start(topology.instances);
+    supervisor.start(instances);
     await supervisor.waitUntilReady(config.READY_TIMEOUT_MS);
     await writeState();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     process.stdout.write(`\n${renderTable(supervisor.status(), dataLayer)}\n`);
-    say(`all ${topology.instances.length} instances ready in ${seconds} s; logs in ${logDir}; Ctrl-C stops everything`);
+    say(`all ${instances.length} processes ready in ${seconds} s; logs in ${logDir}; Ctrl-C stops everything`);
   } catch (error) {
     say(`start failed: ${error instanceof Error ? error.message : String(error)}`);
     await stop('start failed');

@@ -5,23 +5,60 @@ import { isAbsolute, resolve } from 'node:path';
  * The topology is data (DESIGN.md): one readable JSON file says how many
  * instances of what run where. Ports are derived, not listed: within a region,
  * service number s (in the file's order) and instance i get portBase + 10*s + i + 1,
- * so user-1 of the laptop topology is on 7101 and product-1 on 7111.
+ * so user-1 of the laptop topology is on 7101 and product-1 on 7111. A region
+ * may also run `gateways` API gateway instances (portBase + 80 + i) behind a
+ * load balancer on `lbPort`, the region's public entry point.
  */
 export const SERVICES = ['user', 'product', 'order', 'payment', 'notification'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export interface InstanceSpec {
-  service: ServiceName;
+  /** One of SERVICES, or a support process standing in for the outside world. */
+  service: ServiceName | SupportName;
   region: string;
   id: string;
+  /** The port its /health and /ready answer on. */
   port: number;
   entry: string;
+  /** Extra environment only this process gets (support processes' own ports). */
+  env?: Record<string, string>;
+}
+
+/**
+ * Stand-ins for the outside world, started per region only when no real one
+ * is configured: the payment provider (PAYMENT_PROVIDER_URL unset) and an SMTP
+ * server with a readable mailbox (SMTP_URL unset). They sit at portBase + 90..92.
+ */
+export const SUPPORT = ['payment-sandbox', 'mail-sink', 'gateway', 'lb'] as const;
+export type SupportName = (typeof SUPPORT)[number];
+
+export function supportInstances(topology: Topology, repoRoot: string, wanted: { sandbox: boolean; mailSink: boolean }): InstanceSpec[] {
+  const out: InstanceSpec[] = [];
+  for (const [region, portBase] of topology.regions) {
+    const prefix = topology.regions.size > 1 ? `${region}-` : '';
+    if (wanted.sandbox) {
+      out.push({ service: 'payment-sandbox', region, id: `${prefix}payment-sandbox`, port: portBase + 90, entry: resolve(repoRoot, 'tools/payment-sandbox/src/main.ts') });
+    }
+    if (wanted.mailSink) {
+      out.push({
+        service: 'mail-sink',
+        region,
+        id: `${prefix}mail-sink`,
+        port: portBase + 92,
+        entry: resolve(repoRoot, 'tools/mail-sink/src/main.ts'),
+        env: { SMTP_PORT: String(portBase + 91), HTTP_PORT: String(portBase + 92) },
+      });
+    }
+  }
+  return out;
 }
 
 export interface Topology {
   name: string;
   description: string;
   instances: InstanceSpec[];
+  /** Region name to its port base. */
+  regions: Map<string, number>;
 }
 
 export class TopologyError extends Error {
@@ -49,11 +86,24 @@ export function parseTopology(raw: unknown, repoRoot: string, source = 'topology
   const regions = typeof doc.regions === 'object' && doc.regions !== null ? (doc.regions as Record<string, unknown>) : fail('"regions" must be an object');
   const instances: InstanceSpec[] = [];
   const ports = new Set<number>();
+  const regionBases = new Map<string, number>();
   for (const [region, value] of Object.entries(regions)) {
     if (!/^[a-z]+-[a-z]+$/.test(region)) fail(`region "${region}" must look like "us-east"`);
     const r = value as Record<string, unknown>;
     const portBase = r.portBase;
     if (typeof portBase !== 'number' || !Number.isInteger(portBase) || portBase < 1024 || portBase > 65000) fail(`regions.${region}.portBase must be an integer from 1024 to 65000`);
+    regionBases.set(region, portBase as number);
+    const gateways = r.gateways ?? 0;
+    if (typeof gateways !== 'number' || !Number.isInteger(gateways) || gateways < 0 || gateways > 9) fail(`regions.${region}.gateways must be an integer from 0 to 9`);
+    const lbPort = r.lbPort;
+    if ((gateways as number) > 0 && (typeof lbPort !== 'number' || !Number.isInteger(lbPort) || lbPort < 1 || lbPort > 65535)) fail(`regions.${region}.lbPort must be a port number when gateways > 0`);
+    const prefix = Object.keys(regions).length > 1 ? `${region}-` : '';
+    for (let i = 1; i <= (gateways as number); i++) {
+      instances.push({ service: 'gateway', region, id: `${prefix}gateway-${i}`, port: (portBase as number) + 80 + i, entry: resolve(repoRoot, 'gateway/src/main.ts') });
+    }
+    if ((gateways as number) > 0) {
+      instances.push({ service: 'lb', region, id: `${prefix}lb`, port: lbPort as number, entry: resolve(repoRoot, 'lb/src/main.ts') });
+    }
     const services = (r.services ?? {}) as Record<string, unknown>;
     for (const [service, spec] of Object.entries(services)) {
       const index = SERVICES.indexOf(service as ServiceName);
@@ -64,10 +114,9 @@ export function parseTopology(raw: unknown, repoRoot: string, source = 'topology
         const port = (portBase as number) + 10 * index + i;
         if (ports.has(port)) fail(`port ${port} is used twice; give regions port bases at least 100 apart`);
         ports.add(port);
-        const prefix = Object.keys(regions).length > 1 ? `${region}-` : '';
         instances.push({ service: service as ServiceName, region, id: `${prefix}${service}-${i}`, port, entry: resolve(repoRoot, 'services', service, 'src', 'main.ts') });
       }
     }
   }
-  return { name, description: typeof doc.description === 'string' ? doc.description : '', instances };
+  return { name, description: typeof doc.description === 'string' ? doc.description : '', instances, regions: regionBases };
 }

@@ -1,0 +1,21 @@
+import { env, type ConfigOf } from '@shop/platform';
+
+export const gatewaySpec = {
+  HOST: env.string({ default: '127.0.0.1' }),
+  PORT: env.port(),
+  INSTANCE_ID: env.string({ pattern: /^[a-z0-9][a-z0-9-]{0,62}$/, description: 'a lowercase id like "gateway-1"' }),
+  REGION: env.string({ default: 'us-east' }),
+  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  PEER_USER_URLS: env.string({ description: 'comma-separated base URLs of the user service' }),
+  PEER_PRODUCT_URLS: env.string({ description: 'comma-separated base URLs of the product service' }),
+  PEER_ORDER_URLS: env.string({ description: 'comma-separated base URLs of the order service' }),
+  PEER_PAYMENT_URLS: env.string({ description: 'comma-separated base URLs of the payment service' }),
+  PEER_NOTIFICATION_URLS: env.string({ description: 'comma-separated base URLs of the notification service' }),
+  RATE_LIMIT_USER_PER_SEC: env.int({ default: 1000, min: 1, max: 1_000_000 }),
+  RATE_LIMIT_ANON_PER_SEC: env.int({ default: 200, min: 1, max: 1_000_000 }),
+  BODY_LIMIT_BYTES: env.int({ default: 1_048_576, min: 1024, max: 50 * 1_048_576 }),
+  UPSTREAM_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
+  CORS_ORIGINS: env.string({ default: '*', description: 'comma-separated allowed origins, or *' }),
+  SHUTDOWN_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
+};
+export type GatewayConfig = ConfigOf<typeof gatewaySpec>;

@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError, createServiceApp, type Lifecycle, type Logger, type PeerClient, type ServiceApp, type ServiceMetrics } from '@shop/platform';
+import type { Principal, TokenVerifier } from '@shop/auth';
+import type { GatewayConfig } from './config.ts';
+import type { RateLimitStore } from './rateLimit.ts';
+import { isInternal, serviceFor, SERVICE_PREFIXES, type RoutedService } from './routes.ts';
+
+export interface GatewayDeps {
+  logger: Logger;
+  metrics: ServiceMetrics;
+  verifier: TokenVerifier;
+  peers: Record<RoutedService, PeerClient>;
+  rateLimits: RateLimitStore;
+  lifecycle?: Lifecycle;
+  now?: () => number;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
+
+/**
+ * The single entry of a region: verifies access tokens (RFC 8725, via the
+ * user service's JWKS), rate-limits per user and per anonymous address,
+ * refuses internal routes, and forwards everything else to the owning service
+ * with the correlation id and trace context. Bodies pass through unparsed.
+ */
+export function createGateway(config: GatewayConfig, deps: GatewayDeps): ServiceApp {
+  const now = deps.now ?? Date.now;
+  const app = createServiceApp({
+    service: 'gateway',
+    instance: config.INSTANCE_ID,
+    region: config.REGION,
+    logger: deps.logger,
+    metrics: deps.metrics,
+    readiness: [],
+    lifecycle: deps.lifecycle,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+  });
+  const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim());
+
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin && (origins.includes('*') || origins.includes(origin))) {
+      void reply.header('access-control-allow-origin', origins.includes('*') ? '*' : origin);
+      void reply.header('access-control-expose-headers', 'x-request-id, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset, idempotent-replayed');
+      if (request.method === 'OPTIONS') {
+        void reply.header('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
+        void reply.header('access-control-allow-headers', 'authorization, content-type, idempotency-key, x-request-id');
+        void reply.header('access-control-max-age', '600');
+        return reply.status(204).send();
+      }
+    }
+    return undefined;
+  });
+
+  app.register((scope, _options, done) => {
+    // Forward bodies as bytes: no JSON parse and re-serialise on the hot path.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, next) => next(null, body));
+    for (const prefix of Object.keys(SERVICE_PREFIXES)) {
+      scope.all(prefix, (request, reply) => forward(request, reply));
+      scope.all(`${prefix}/*`, (request, reply) => forward(request, reply));
+    }
+    done();
+  });
+
+  async function forward(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+    const path = request.url;
+    const service = serviceFor(path);
+    if (!service) throw new AppError('NOT_FOUND');
+    if (isInternal(path.split('?')[0] ?? path)) throw new AppError('NOT_FOUND', { detail: `No public route for ${request.method} ${path.split('?')[0] ?? ''}` });
+
+    const principal = await authenticate(request);
+    await enforceRateLimit(request, reply, principal);
+
+    const abort = new AbortController();
+    reply.raw.once('close', () => {
+      if (!reply.raw.writableFinished) abort.abort();
+    });
+    const upstream = await deps.peers[service].requestRaw({
+      method: request.method,
+      path,
+      headers: forwardHeaders(request),
+      body: request.body as Buffer | undefined,
+      timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+      bodyTimeoutMs: path.startsWith('/notifications/stream') ? 0 : config.UPSTREAM_TIMEOUT_MS,
+      signal: abort.signal,
+    });
+    for (const [name, value] of Object.entries(upstream.headers)) {
+      if (value !== undefined && !HOP_BY_HOP.has(name)) void reply.header(name, value);
+    }
+    return reply.status(upstream.status).send(upstream.body);
+  }
+
+  async function authenticate(request: FastifyRequest): Promise<Principal | undefined> {
+    const header = request.headers.authorization;
+    if (header === undefined) return undefined;
+    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header);
+    if (!match?.[1]) throw new AppError('UNAUTHENTICATED', { detail: 'Authorization must be "Bearer <access token>"' });
+    return deps.verifier.verify(match[1]);
+  }
+
+  async function enforceRateLimit(request: FastifyRequest, reply: FastifyReply, principal: Principal | undefined): Promise<void> {
+    const [key, rate] = principal ? [`user:${principal.userId}`, config.RATE_LIMIT_USER_PER_SEC] : [`ip:${request.ip}`, config.RATE_LIMIT_ANON_PER_SEC];
+    const decision = await deps.rateLimits.take(key, rate, rate, now());
+    void reply.header('ratelimit-limit', String(decision.limit));
+    void reply.header('ratelimit-remaining', String(decision.remaining));
+    void reply.header('ratelimit-reset', String(decision.resetSec));
+    void reply.header('ratelimit-policy', `${rate};w=1`);
+    if (!decision.allowed) throw new AppError('RATE_LIMITED', { retryAfter: decision.retryAfterSec, detail: `Over ${rate} requests per second` });
+  }
+
+  return app;
+}
+
+function forwardHeaders(request: FastifyRequest): Record<string, string | string[] | undefined> {
+  const headers: Record<string, string | string[] | undefined> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (!HOP_BY_HOP.has(name) && name !== 'x-caller') headers[name] = value;
+  }
+  const forwardedFor = request.headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = forwardedFor ? `${String(forwardedFor)}, ${request.ip}` : request.ip;
+  headers['x-request-id'] = request.id;
+  headers.traceparent = `00-${request.trace.traceId}-${randomBytes(8).toString('hex')}-01`;
+  return headers;
+}

@@ -1,0 +1,3 @@
+export { createGateway, type GatewayDeps } from './createGateway.ts';
+export { gatewaySpec, type GatewayConfig } from './config.ts';
+export { MemoryRateLimitStore, gcra, type RateLimitStore, type RateLimitDecision } from './rateLimit.ts';

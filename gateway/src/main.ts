@@ -1,0 +1,44 @@
+import { createTokenVerifier, JWKS_PATH } from '@shop/auth';
+import { ConfigError, createLogger, createPeerClient, loadConfig, parsePeerUrls, serve, ServiceMetrics } from '@shop/platform';
+import type { JSONWebKeySet } from 'jose';
+import { gatewaySpec } from './config.ts';
+import { createGateway } from './createGateway.ts';
+import { MemoryRateLimitStore } from './rateLimit.ts';
+
+let config;
+try {
+  config = loadConfig(gatewaySpec, process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`gateway: ${error.message}\n`);
+  process.exit(78);
+}
+const identity = { service: 'gateway', instance: config.INSTANCE_ID, region: config.REGION };
+const logger = createLogger({ ...identity, level: config.LOG_LEVEL });
+const peer = (service: string, urls: string) => createPeerClient({ service, urls: parsePeerUrls(urls), caller: 'gateway', defaultTimeoutMs: config.UPSTREAM_TIMEOUT_MS });
+const peers = {
+  user: peer('user', config.PEER_USER_URLS),
+  product: peer('product', config.PEER_PRODUCT_URLS),
+  order: peer('order', config.PEER_ORDER_URLS),
+  payment: peer('payment', config.PEER_PAYMENT_URLS),
+  notification: peer('notification', config.PEER_NOTIFICATION_URLS),
+};
+const verifier = createTokenVerifier({
+  loadKeys: async () => {
+    const response = await peers.user.request<JSONWebKeySet>({ method: 'GET', path: JWKS_PATH, timeoutMs: 2000 });
+    if (response.status !== 200) throw new Error(`JWKS answered ${response.status}`);
+    return response.body;
+  },
+});
+const lifecycle = { draining: false };
+const app = createGateway(config, { logger, metrics: new ServiceMetrics(identity), verifier, peers, rateLimits: new MemoryRateLimitStore(), lifecycle });
+await serve(app, {
+  host: config.HOST,
+  port: config.PORT,
+  logger,
+  lifecycle,
+  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  exitWithParent: process.env.SHOP_SUPERVISED === '1',
+  onClose: Object.values(peers).map((p) => () => p.close()),
+});
+logger.info({ port: config.PORT }, 'gateway listening');

@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BackendSet } from './backends.ts';
+
+const policy = { unhealthyThreshold: 3, healthyThreshold: 2, baseEjectionMs: 1000, maxEjectionMs: 30_000 };
+
+test('three failed probes take a backend out; two good ones bring it back', () => {
+  const set = new BackendSet(['a', 'b'], policy);
+  const a = set.backends[0]!;
+  set.probeResult(a, false);
+  set.probeResult(a, false);
+  assert.equal(a.healthy, true);
+  set.probeResult(a, false);
+  assert.equal(a.healthy, false);
+  assert.deepEqual(set.available(0).map((b) => b.url), ['b']);
+  set.probeResult(a, true);
+  assert.equal(a.healthy, false);
+  set.probeResult(a, true);
+  assert.equal(a.healthy, true);
+});
+
+test('a passive ejection removes a backend at once, for a period that doubles on repeat', () => {
+  const set = new BackendSet(['a', 'b'], policy);
+  const a = set.backends[0]!;
+  set.eject(a, 0);
+  assert.deepEqual(set.available(500).map((b) => b.url), ['b']);
+  assert.deepEqual(set.available(1000).map((b) => b.url), ['a', 'b']);
+  set.eject(a, 1000);
+  assert.equal(a.ejectedUntil, 3000);
+});
+
+test('pick prefers the backend with fewer outstanding requests and skips excluded ones', () => {
+  const set = new BackendSet(['a', 'b'], policy);
+  set.backends[0]!.outstanding = 5;
+  assert.equal(set.pick(0, new Set(), () => 0)?.url, 'b');
+  assert.equal(set.pick(0, new Set([set.backends[1]!]))?.url, 'a');
+  assert.equal(set.pick(0, new Set(set.backends)), undefined);
+});

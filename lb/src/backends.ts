@@ -1,0 +1,78 @@
+/**
+ * The balancer's view of its backends: which are in rotation, and why not.
+ * Two signals take a backend out: active health checks (N consecutive failed
+ * /health probes; back after M successes) and passive ejection on live errors
+ * (a refused connection ejects at once, for a period that doubles on repeat),
+ * so a dead instance stops getting traffic on the first failed request, not
+ * after a health-check period. Pure state: the clock is passed in.
+ */
+export interface BackendPolicy {
+  unhealthyThreshold: number;
+  healthyThreshold: number;
+  baseEjectionMs: number;
+  maxEjectionMs: number;
+}
+
+export interface Backend {
+  url: string;
+  healthy: boolean;
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+  ejectedUntil: number;
+  ejections: number;
+  outstanding: number;
+}
+
+export class BackendSet {
+  readonly backends: Backend[];
+  readonly #policy: BackendPolicy;
+
+  constructor(urls: string[], policy: BackendPolicy) {
+    this.#policy = policy;
+    this.backends = urls.map((url) => ({ url, healthy: true, consecutiveFailures: 0, consecutiveSuccesses: 0, ejectedUntil: 0, ejections: 0, outstanding: 0 }));
+  }
+
+  available(now: number): Backend[] {
+    return this.backends.filter((b) => b.healthy && b.ejectedUntil <= now);
+  }
+
+  /** Power of two choices by outstanding requests, skipping `exclude` (already tried). */
+  pick(now: number, exclude: ReadonlySet<Backend>, random: () => number = Math.random): Backend | undefined {
+    let candidates = this.available(now).filter((b) => !exclude.has(b));
+    // Everything out: try the least recently ejected rather than fail outright (panic mode).
+    if (candidates.length === 0) candidates = this.backends.filter((b) => !exclude.has(b) && b.healthy);
+    if (candidates.length === 0) return undefined;
+    if (candidates.length === 1) return candidates[0];
+    const a = candidates[Math.floor(random() * candidates.length)]!;
+    let b = candidates[Math.floor(random() * (candidates.length - 1))]!;
+    if (b === a) b = candidates[candidates.length - 1]!;
+    return a.outstanding <= b.outstanding ? a : b;
+  }
+
+  probeResult(backend: Backend, ok: boolean): void {
+    if (ok) {
+      backend.consecutiveFailures = 0;
+      backend.consecutiveSuccesses += 1;
+      if (!backend.healthy && backend.consecutiveSuccesses >= this.#policy.healthyThreshold) {
+        backend.healthy = true;
+        backend.ejectedUntil = 0;
+      }
+    } else {
+      backend.consecutiveSuccesses = 0;
+      backend.consecutiveFailures += 1;
+      if (backend.consecutiveFailures >= this.#policy.unhealthyThreshold) backend.healthy = false;
+    }
+  }
+
+  /** A live request failed to connect or the backend answered it with a 5xx. */
+  eject(backend: Backend, now: number): void {
+    const period = Math.min(this.#policy.maxEjectionMs, this.#policy.baseEjectionMs * 2 ** backend.ejections);
+    backend.ejections += 1;
+    backend.ejectedUntil = now + period;
+  }
+
+  /** A live request succeeded: the ejection multiplier decays. */
+  succeeded(backend: Backend): void {
+    if (backend.ejections > 0 && backend.ejectedUntil === 0) backend.ejections -= 1;
+  }
+}

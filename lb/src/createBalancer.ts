@@ -1,0 +1,170 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { Pool, errors as undiciErrors } from 'undici';
+import type { Logger } from '@shop/platform';
+import { BackendSet, type Backend, type BackendPolicy } from './backends.ts';
+
+export interface BalancerOptions {
+  backends: string[];
+  policy: BackendPolicy;
+  healthIntervalMs: number;
+  healthTimeoutMs: number;
+  upstreamTimeoutMs: number;
+  bodyLimitBytes: number;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface Balancer {
+  server: Server;
+  backends: BackendSet;
+  /** Runs one round of active health checks now (also run on the interval). */
+  checkHealth(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/**
+ * The regional load balancer: an L7 proxy kept deliberately thin (node:http
+ * and undici, no framework) because every request of the region crosses it.
+ * Requests go to the gateway with the fewest outstanding requests of two
+ * random picks; a connection that fails before any byte was sent is retried on
+ * another gateway and ejects the failed one at once; idempotent requests (or
+ * ones with an Idempotency-Key) are also retried when the connection dies
+ * mid-flight, so a SIGKILLed gateway costs clients nothing.
+ */
+export function createBalancer(options: BalancerOptions): Balancer {
+  const now = options.now ?? Date.now;
+  const set = new BackendSet(options.backends, options.policy);
+  const pools = new Map<Backend, Pool>(set.backends.map((b) => [b, new Pool(b.url, { connections: 256, keepAliveTimeout: 10_000, headersTimeout: options.upstreamTimeoutMs, bodyTimeout: 0 })]));
+
+  const server = createServer((req, res) => {
+    void handle(req, res);
+  });
+  server.keepAliveTimeout = 65_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The balancer's own probes; everything else belongs to the region behind it.
+    if (req.url === '/health') return sendJson(res, 200, { status: 'ok', service: 'lb' });
+    if (req.url === '/ready') return set.available(now()).length > 0 ? sendJson(res, 200, { status: 'ready' }) : sendProblem(res, 503, 'NOT_READY', 'No gateway instance is in rotation', 1);
+    if (req.url === '/lb/status') return sendJson(res, 200, { backends: set.backends.map(({ url, healthy, ejectedUntil, outstanding, ejections }) => ({ url, healthy, ejected: ejectedUntil > now(), outstanding, ejections })) });
+    let body: Buffer | undefined;
+    try {
+      body = await readBody(req, options.bodyLimitBytes);
+    } catch {
+      res.shouldKeepAlive = false;
+      return sendProblem(res, 413, 'BODY_TOO_LARGE', 'The request body is too large');
+    }
+    const headers: Record<string, string | string[]> = {};
+    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+    headers['x-request-id'] ??= randomUUID();
+    const peer = req.socket.remoteAddress ?? '';
+    headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${peer}` : peer;
+    const method = req.method ?? 'GET';
+    const retryMidFlight = IDEMPOTENT.has(method) || req.headers['idempotency-key'] !== undefined;
+    const abort = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) abort.abort();
+    });
+
+    const tried = new Set<Backend>();
+    for (;;) {
+      const backend = set.pick(now(), tried);
+      if (!backend) return sendProblem(res, 503, 'DEPENDENCY_UNAVAILABLE', 'No gateway instance is available', 1);
+      tried.add(backend);
+      backend.outstanding += 1;
+      try {
+        const upstream = await pools.get(backend)!.request({ path: req.url ?? '/', method: method, headers, body, signal: abort.signal });
+        const out: Record<string, string | string[]> = {};
+        for (const [name, value] of Object.entries(upstream.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+        res.writeHead(upstream.statusCode, out);
+        for await (const chunk of upstream.body) res.write(chunk);
+        res.end();
+        set.succeeded(backend);
+        return;
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        const code = (error as { code?: string }).code;
+        const neverSent = code === 'ECONNREFUSED' || error instanceof undiciErrors.ConnectTimeoutError;
+        set.eject(backend, now());
+        options.logger.warn({ backend: backend.url, code, err: (error as Error).message }, 'gateway failed; ejected');
+        if (!(neverSent || retryMidFlight)) return sendProblem(res, 502, 'DEPENDENCY_UNAVAILABLE', 'The gateway failed while handling the request; it was not retried because it is not idempotent', 1);
+      } finally {
+        backend.outstanding -= 1;
+      }
+    }
+  }
+
+  async function checkHealth(): Promise<void> {
+    await Promise.all(
+      set.backends.map(async (backend) => {
+        let ok: boolean;
+        try {
+          const response = await pools.get(backend)!.request({ path: '/health', method: 'GET', signal: AbortSignal.timeout(options.healthTimeoutMs) });
+          await response.body.dump();
+          ok = response.statusCode === 200;
+        } catch {
+          ok = false;
+        }
+        const was = backend.healthy;
+        set.probeResult(backend, ok);
+        if (was !== backend.healthy) options.logger.warn({ backend: backend.url, healthy: backend.healthy }, backend.healthy ? 'gateway back in rotation' : 'gateway out of rotation');
+      }),
+    );
+  }
+  const timer = setInterval(() => void checkHealth(), options.healthIntervalMs);
+  timer.unref();
+
+  return {
+    server,
+    backends: set,
+    checkHealth,
+    close: async () => {
+      clearInterval(timer);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await Promise.all([...pools.values()].map((p) => p.close()));
+    },
+  };
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Stop buffering but keep reading into the void, so the 413 can be delivered.
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new Error('too large'));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 0 ? undefined : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function sendProblem(res: ServerResponse, status: number, code: string, detail: string, retryAfter?: number): void {
+  if (res.headersSent) return;
+  const headers: Record<string, string> = { 'content-type': 'application/problem+json; charset=utf-8' };
+  if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
+  res.writeHead(status, headers);
+  res.end(JSON.stringify({ type: `urn:shop:problem:${code.toLowerCase().replaceAll('_', '-')}`, title: detail, status, code, detail }));
+}

@@ -1,0 +1,52 @@
+import { ConfigError, createLogger, env, loadConfig, parsePeerUrls } from '@shop/platform';
+import { createBalancer } from './createBalancer.ts';
+
+const spec = {
+  HOST: env.string({ default: '127.0.0.1' }),
+  PORT: env.port({ default: 8080 }),
+  INSTANCE_ID: env.string({ default: 'lb-1' }),
+  REGION: env.string({ default: 'us-east' }),
+  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  GATEWAY_URLS: env.string({ description: 'comma-separated base URLs of the gateway instances' }),
+  HEALTH_INTERVAL_MS: env.int({ default: 10_000, min: 100, max: 600_000 }),
+  HEALTH_TIMEOUT_MS: env.int({ default: 2000, min: 50, max: 60_000 }),
+  UNHEALTHY_THRESHOLD: env.int({ default: 3, min: 1, max: 100 }),
+  HEALTHY_THRESHOLD: env.int({ default: 2, min: 1, max: 100 }),
+  EJECTION_MS: env.int({ default: 1000, min: 10, max: 600_000 }),
+  UPSTREAM_TIMEOUT_MS: env.int({ default: 15_000, min: 100, max: 600_000 }),
+  BODY_LIMIT_BYTES: env.int({ default: 1_048_576, min: 1024, max: 50 * 1_048_576 }),
+};
+
+let config;
+try {
+  config = loadConfig(spec, process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`lb: ${error.message}\n`);
+  process.exit(78);
+}
+const logger = createLogger({ service: 'lb', instance: config.INSTANCE_ID, region: config.REGION, level: config.LOG_LEVEL });
+const balancer = createBalancer({
+  backends: parsePeerUrls(config.GATEWAY_URLS),
+  policy: { unhealthyThreshold: config.UNHEALTHY_THRESHOLD, healthyThreshold: config.HEALTHY_THRESHOLD, baseEjectionMs: config.EJECTION_MS, maxEjectionMs: 30_000 },
+  healthIntervalMs: config.HEALTH_INTERVAL_MS,
+  healthTimeoutMs: config.HEALTH_TIMEOUT_MS,
+  upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+  bodyLimitBytes: config.BODY_LIMIT_BYTES,
+  logger,
+});
+balancer.server.listen(config.PORT, config.HOST, () => logger.info({ port: config.PORT }, 'load balancer listening'));
+
+let stopping = false;
+const stop = (): void => {
+  if (stopping) return;
+  stopping = true;
+  void balancer.close().then(() => process.exit(0));
+  setTimeout(() => process.exit(1), 5000).unref();
+};
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);
+if (process.env.SHOP_SUPERVISED === '1') {
+  process.stdin.on('data', () => undefined);
+  process.stdin.once('end', stop);
+}

@@ -1,0 +1,50 @@
+import type { ServiceDatabase } from '@shop/data';
+import { SERVICES, type InstanceSpec } from './topology.ts';
+
+export interface EnvContext {
+  all: InstanceSpec[];
+  databases: Map<string, ServiceDatabase>;
+  /** Set when a real provider / SMTP server is configured; otherwise the region's stand-in is used. */
+  paymentProviderUrl: string | undefined;
+  smtpUrl: string | undefined;
+  poolMax: number;
+  logLevel: string;
+  shutdownTimeoutMs: number;
+  adminEmails: string;
+}
+
+/**
+ * Everything an instance needs to find its data and its peers, as environment
+ * variables (the only way configuration reaches a process). Peers are the
+ * instances of each service in the same region; the mesh's discovery replaces
+ * these lists later without the services changing how they call.
+ */
+export function instanceEnv(instance: InstanceSpec, ctx: EnvContext): Record<string, string> {
+  const sameRegion = ctx.all.filter((i) => i.region === instance.region);
+  const urlsOf = (service: string): string => sameRegion.filter((i) => i.service === service).map((i) => `http://127.0.0.1:${i.port}`).join(',');
+  const sandbox = sameRegion.find((i) => i.service === 'payment-sandbox');
+  const mailSink = sameRegion.find((i) => i.service === 'mail-sink');
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOST: '127.0.0.1',
+    PORT: String(instance.port),
+    INSTANCE_ID: instance.id,
+    REGION: instance.region,
+    LOG_LEVEL: ctx.logLevel,
+    SHUTDOWN_TIMEOUT_MS: String(Math.max(100, ctx.shutdownTimeoutMs - 500)),
+    ...instance.env,
+  };
+  if (instance.service === 'lb') return { ...env, GATEWAY_URLS: urlsOf('gateway') };
+  for (const service of SERVICES) env[`PEER_${service.toUpperCase()}_URLS`] = urlsOf(service);
+  if (instance.service === 'gateway') return env;
+  if (!(SERVICES as readonly string[]).includes(instance.service)) return env;
+  Object.assign(env, {
+    DATABASE_URL: ctx.databases.get(instance.service)?.url ?? '',
+    EVENTS_DATABASE_URL: ctx.databases.get('events')?.url ?? '',
+    DB_POOL_MAX: String(ctx.poolMax),
+    PAYMENT_PROVIDER_URL: ctx.paymentProviderUrl ?? (sandbox ? `http://127.0.0.1:${sandbox.port}` : ''),
+    SMTP_URL: ctx.smtpUrl ?? (mailSink?.env?.SMTP_PORT ? `smtp://127.0.0.1:${mailSink.env.SMTP_PORT}` : ''),
+    ADMIN_EMAILS: ctx.adminEmails,
+  });
+  return env;
+}
