@@ -16,7 +16,7 @@ let base: string;
 
 async function startBackend(port: number, name: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(repoRoot, 'test/support/echoServer.ts'), String(port), name], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await once(child.stdout!, 'data');
+  await once(child.stdout, 'data');
   backends.push(child);
   return child;
 }

@@ -93,9 +93,9 @@ test('per-user rate limit: 429 with Retry-After and RateLimit headers once the b
     statuses.push(last.statusCode);
   }
   assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
-  assert.equal(last!.headers['retry-after'], '1');
-  assert.equal(last!.headers['ratelimit-remaining'], '0');
-  assert.equal(last!.json().code, 'RATE_LIMITED');
+  assert.equal(last.headers['retry-after'], '1');
+  assert.equal(last.headers['ratelimit-remaining'], '0');
+  assert.equal(last.json().code, 'RATE_LIMITED');
   const other = await gateway.inject({ url: '/products', headers: bearer(await issuer.token({})) });
   assert.equal(other.statusCode, 200, 'another user has their own budget');
 });
