@@ -80,6 +80,13 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     done();
   });
 
+  // While draining, every response closes its connection, so keep-alive clients
+  // reconnect elsewhere and the server is not held open by idle sockets.
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (lifecycle.draining) void reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const labels = { method: request.method, route, status: String(reply.statusCode) };

@@ -35,8 +35,11 @@ export async function serve(app: ServiceApp, options: ServeOptions): Promise<voi
       process.exit(1);
     }, options.shutdownTimeoutMs);
     deadline.unref();
+    const sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
+    sweeper.unref();
     try {
       await app.close();
+      clearInterval(sweeper);
       for (const hook of options.onClose ?? []) await hook();
       options.logger.info('stopped');
       process.exit(0);
