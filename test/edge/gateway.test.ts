@@ -87,15 +87,15 @@ test('internal routes are not reachable from outside', async () => {
 test('per-user rate limit: 429 with Retry-After and RateLimit headers once the burst is spent', async () => {
   const token = await issuer.token({});
   const statuses: number[] = [];
-  let last;
+  let last: Awaited<ReturnType<typeof gateway.inject>> | undefined;
   for (let i = 0; i < 7; i++) {
     last = await gateway.inject({ url: '/products', headers: bearer(token) });
     statuses.push(last.statusCode);
   }
   assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
-  assert.equal(last.headers['retry-after'], '1');
-  assert.equal(last.headers['ratelimit-remaining'], '0');
-  assert.equal(last.json().code, 'RATE_LIMITED');
+  assert.equal(last?.headers['retry-after'], '1');
+  assert.equal(last?.headers['ratelimit-remaining'], '0');
+  assert.equal(last?.json().code, 'RATE_LIMITED');
   const other = await gateway.inject({ url: '/products', headers: bearer(await issuer.token({})) });
   assert.equal(other.statusCode, 200, 'another user has their own budget');
 });

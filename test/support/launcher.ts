@@ -21,11 +21,15 @@ export interface RunningLauncher {
   interrupt(): Promise<number | null>;
 }
 
-/** Writes a topology file: each listed service with `instances` instances, ports from portBase. */
-export async function writeTopology(dir: string, portBase: number, services: Record<string, number>): Promise<string> {
+/**
+ * Writes a topology file: each listed service with `instances` instances, ports
+ * from portBase; with `gateways`, a load balancer on portBase + 99.
+ */
+export async function writeTopology(dir: string, portBase: number, services: Record<string, number>, options: { gateways?: number } = {}): Promise<string> {
   const file = join(dir, 'topology.json');
   const entries = Object.fromEntries(Object.entries(services).map(([name, instances]) => [name, { instances }]));
-  await writeFile(file, JSON.stringify({ name: 'test', description: 'written by a test', regions: { 'us-east': { portBase, services: entries } } }));
+  const edge = options.gateways ? { gateways: options.gateways, lbPort: portBase + 99 } : {};
+  await writeFile(file, JSON.stringify({ name: 'test', description: 'written by a test', regions: { 'us-east': { portBase, ...edge, services: entries } } }));
   return file;
 }
 

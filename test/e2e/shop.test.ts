@@ -1,0 +1,112 @@
+// The shop end to end, over real processes, through the public entry point
+// (load balancer -> gateway -> services), as a customer would use it.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { startLauncher, waitFor, writeTopology, type RunningLauncher } from '../support/launcher.ts';
+import { freePort, scratchDir } from '../support/postgres.ts';
+
+const portBase = 23_000;
+const api = `http://127.0.0.1:${portBase + 99}`;
+const mailbox = `http://127.0.0.1:${portBase + 92}`;
+let launcher: RunningLauncher;
+let dir: string;
+
+before(async () => {
+  dir = await scratchDir('e2e');
+  const topology = await writeTopology(dir, portBase, { user: 2, product: 2, order: 2, payment: 1, notification: 1 }, { gateways: 2 });
+  launcher = await startLauncher({
+    dataDir: dir,
+    topology,
+    env: { EMBEDDED_PG_PORT: String(await freePort()), CATALOG_SEED_COUNT: '2000', ADMIN_EMAILS: 'admin@shop.test' },
+    readyTimeoutMs: 90_000,
+  });
+});
+
+after(async () => {
+  await launcher?.interrupt();
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Json {
+  [key: string]: any;
+}
+
+async function call(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: Json; headers: Headers }> {
+  const response = await fetch(api + path, {
+    method,
+    headers: {
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Json) : {}, headers: response.headers };
+}
+
+test('sign up, log in, search with a typo and a facet, add to cart, check out, confirmation email', async () => {
+  const email = `ada.${randomUUID().slice(0, 8)}@example.com`;
+  const signUp = await call('POST', '/users', { body: { email, password: 'correct horse battery staple', name: 'Ada' } });
+  assert.equal(signUp.status, 201, JSON.stringify(signUp.body));
+
+  const login = await call('POST', '/users/sessions', { body: { email, password: 'correct horse battery staple' } });
+  assert.equal(login.status, 200, JSON.stringify(login.body));
+  const token = login.body.accessToken as string;
+  assert.ok(token);
+
+  const me = await call('GET', '/users/me', { token });
+  assert.equal(me.status, 200);
+  assert.equal(me.body.email, email);
+
+  // Pick a real product name from the generated catalog, then search for it misspelled.
+  const browse = await call('GET', '/products?limit=5');
+  assert.equal(browse.status, 200, JSON.stringify(browse.body));
+  const target = (browse.body.items as Json[]).find((p) => p.availability?.inStock !== false) ?? (browse.body.items as Json[])[0]!;
+  const word = (target.name as string).split(/\s+/).find((w) => w.length >= 6) ?? (target.name as string);
+  const typo = word.slice(0, 2) + word.slice(3);
+  const search = await call('GET', `/products?q=${encodeURIComponent(typo)}&category=${encodeURIComponent(target.category as string)}`);
+  assert.equal(search.status, 200, JSON.stringify(search.body));
+  assert.ok((search.body.items as Json[]).length > 0, `"${typo}" (for "${word}") finds something in ${target.category}`);
+  assert.ok((search.body.items as Json[]).every((p) => p.category === target.category), 'the facet filter holds');
+  assert.ok(Array.isArray(search.body.facets?.brand ?? search.body.facets?.brands) || typeof search.body.facets === 'object');
+
+  const product = (search.body.items as Json[])[0]!;
+  const add = await call('PUT', `/orders/cart/items/${product.id}`, { token, body: { quantity: 1 } });
+  assert.ok(add.status === 200 || add.status === 201 || add.status === 204, JSON.stringify(add.body));
+  const cart = await call('GET', '/orders/cart', { token });
+  assert.equal(cart.status, 200);
+  assert.equal((cart.body.items as Json[]).length, 1);
+
+  const key = randomUUID();
+  const order = await call('POST', '/orders', { token, body: {}, headers: { 'idempotency-key': key } });
+  assert.ok(order.status === 201 || order.status === 202, JSON.stringify(order.body));
+  const orderId = (order.body.id ?? order.body.orderId) as string;
+  const confirmed = await waitFor(
+    'the order to be confirmed',
+    async () => {
+      const current = await call('GET', `/orders/${orderId}`, { token });
+      return current.body.status === 'confirmed' ? current.body : undefined;
+    },
+    20_000,
+    200,
+  );
+  assert.equal(confirmed.status, 'confirmed');
+
+  const mail = await waitFor(
+    'the confirmation email',
+    async () => {
+      const response = await fetch(`${mailbox}/mailbox?to=${encodeURIComponent(email)}`);
+      const { messages } = (await response.json()) as { messages: Json[] };
+      return messages.find((m) => /confirm/i.test(m.subject as string) && (m.text as string).includes(orderId.slice(0, 8))) ?? undefined;
+    },
+    20_000,
+    200,
+  );
+  assert.ok(mail);
+
+  const replay = await call('POST', '/orders', { token, body: {}, headers: { 'idempotency-key': key } });
+  assert.equal(replay.body.id ?? replay.body.orderId, orderId, 'the same key replays the same order');
+});
