@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { randomUUID } from 'node:crypto';
 import { Pool, errors as undiciErrors } from 'undici';
 import type { Logger } from '@shop/platform';
-import { BackendSet, type Backend, type BackendPolicy } from './backends.ts';
+import { BackendSet, type Backend, type BackendPolicy } from '@shop/mesh';
 
 export interface BalancerOptions {
   backends: string[];

@@ -1,0 +1,229 @@
+import type { PeerCertificate } from 'node:tls';
+import { Readable } from 'node:stream';
+import { Agent, errors as undiciErrors, request as undiciRequest, type Dispatcher } from 'undici';
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  ExponentialBackoff,
+  SamplingBreaker,
+  bulkhead,
+  circuitBreaker,
+  fullJitterGenerator,
+  handleWhen,
+  retry,
+  wrap,
+  type CircuitState,
+} from 'cockatiel';
+import { AppError, type PeerClient, type PeerRequest, type PeerResponse, type RawPeerRequest, type RawPeerResponse } from '@shop/platform';
+import { BackendSet, type Backend, type BackendPolicy } from './backends.ts';
+import { RetryBudget, type RetryBudgetOptions } from './retryBudget.ts';
+import { spiffeId, type PemBundle } from './pki.ts';
+
+export const DEADLINE_HEADER = 'x-request-timeout-ms';
+
+export interface MeshPolicy {
+  /** Per attempt; the whole call is also bounded by the caller's deadline. */
+  attemptTimeoutMs: number;
+  /** Total budget of a call when the caller gives none. */
+  callTimeoutMs: number;
+  maxAttempts: number;
+  backoff: { initialMs: number; maxMs: number };
+  budget: Omit<RetryBudgetOptions, 'now'>;
+  breaker: { threshold: number; windowMs: number; minimumRps: number; halfOpenAfterMs: number };
+  bulkhead: { limit: number; queue: number };
+  ejection: BackendPolicy;
+  /** Consecutive 5xx answers that eject an instance. */
+  consecutive5xxToEject: number;
+}
+
+/** The seed's defaults: 3 attempts, breaker at 50% over 10 s, open for 30 s. */
+export const defaultMeshPolicy: MeshPolicy = {
+  attemptTimeoutMs: 2000,
+  callTimeoutMs: 5000,
+  maxAttempts: 3,
+  backoff: { initialMs: 10, maxMs: 250 },
+  budget: { ratio: 0.2, minRetriesPerSec: 10, ttlMs: 10_000 },
+  breaker: { threshold: 0.5, windowMs: 10_000, minimumRps: 2, halfOpenAfterMs: 30_000 },
+  bulkhead: { limit: 512, queue: 1024 },
+  ejection: { unhealthyThreshold: 3, healthyThreshold: 2, baseEjectionMs: 1000, maxEjectionMs: 30_000 },
+  consecutive5xxToEject: 3,
+};
+
+export interface MeshClientOptions {
+  service: string;
+  caller: string;
+  /** Base URLs of the destination's instances (https:// when tls is set). */
+  instances: string[];
+  tls?: PemBundle;
+  policy?: Partial<MeshPolicy>;
+  now?: () => number;
+  onEvent?: (event: MeshEvent) => void;
+}
+
+export type MeshEvent =
+  | { type: 'retry'; service: string; attempt: number; reason: string }
+  | { type: 'eject'; service: string; instance: string; reason: string }
+  | { type: 'breaker'; service: string; state: 'open' | 'half-open' | 'closed' }
+  | { type: 'budget-exhausted'; service: string };
+
+/** An attempt that failed in a way the policies must see. */
+class AttemptError extends Error {
+  readonly retryable: boolean;
+  readonly response: { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer; upstream: string } | undefined;
+  constructor(message: string, options: { retryable: boolean; cause?: unknown; response?: AttemptError['response'] }) {
+    super(message, { cause: options.cause });
+    this.retryable = options.retryable;
+    this.response = options.response;
+  }
+}
+
+const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+
+/**
+ * The mesh client: every service-to-service call goes through it. Per call:
+ * a bulkhead (concurrency per destination), a circuit breaker (seed defaults),
+ * retries with exponential backoff and full jitter only for idempotent or
+ * idempotency-keyed requests (or ones that never left), under a retry budget;
+ * per attempt: power-of-two-choices over instances not ejected, a timeout
+ * bounded by the caller's deadline (sent along as x-request-timeout-ms), and
+ * passive ejection of an instance on a connection failure or repeated 5xx.
+ * With `tls`, connections are mTLS and the server must prove the destination's
+ * identity. It implements the platform's PeerClient, so callers do not change.
+ */
+export function createMeshClient(options: MeshClientOptions): PeerClient & { breakerState(): string } {
+  const policy: MeshPolicy = { ...defaultMeshPolicy, ...options.policy };
+  const now = options.now ?? Date.now;
+  const emit = options.onEvent ?? (() => undefined);
+  const backends = new BackendSet(options.instances, policy.ejection);
+  const fiveHundreds = new Map<Backend, number>();
+  const budget = new RetryBudget({ ...policy.budget, now });
+  const expected = spiffeId(options.service);
+  const agent = new Agent({
+    keepAliveTimeout: 10_000,
+    connections: 256,
+    ...(options.tls
+      ? {
+          connect: {
+            ca: options.tls.ca,
+            cert: options.tls.cert,
+            key: options.tls.key,
+            rejectUnauthorized: true,
+            // The server must be the service we meant to call, not just anyone our CA signed.
+            checkServerIdentity: (_host: string, cert: PeerCertificate) => (cert.subjectaltname?.split(', ').includes(`URI:${expected}`) ? undefined : new Error(`server is not ${expected}`)),
+          },
+        }
+      : {}),
+  });
+
+  const breakerPolicy = circuitBreaker(
+    handleWhen((error) => error instanceof AttemptError),
+    { breaker: new SamplingBreaker({ threshold: policy.breaker.threshold, duration: policy.breaker.windowMs, minimumRps: policy.breaker.minimumRps }), halfOpenAfter: policy.breaker.halfOpenAfterMs },
+  );
+  breakerPolicy.onStateChange((state: CircuitState) => {
+    const names = ['closed', 'open', 'half-open', 'open'] as const;
+    emit({ type: 'breaker', service: options.service, state: names[state] ?? 'open' });
+  });
+  const retryPolicy = retry(
+    handleWhen((error) => {
+      if (!(error instanceof AttemptError) || !error.retryable) return false;
+      if (budget.tryRetry()) return true;
+      emit({ type: 'budget-exhausted', service: options.service });
+      return false;
+    }),
+    { maxAttempts: policy.maxAttempts - 1, backoff: new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: policy.backoff.initialMs, maxDelay: policy.backoff.maxMs }) },
+  );
+  retryPolicy.onRetry((reason) => emit({ type: 'retry', service: options.service, attempt: 0, reason: 'error' in reason ? String((reason.error as Error).message) : 'result' }));
+  const bulkheadPolicy = bulkhead(policy.bulkhead.limit, policy.bulkhead.queue);
+  const pipeline = wrap(bulkheadPolicy, breakerPolicy, retryPolicy);
+
+  async function attempt(req: RawPeerRequest, deadline: number, tried: Set<Backend>, idempotent: boolean, streaming: boolean): Promise<RawPeerResponse> {
+    const remaining = deadline - now();
+    if (remaining <= 0) throw new AppError('DEADLINE_EXCEEDED', { detail: `No time left to call ${options.service}` });
+    const backend = backends.pick(now(), tried);
+    if (!backend) throw new AttemptError(`no ${options.service} instance available`, { retryable: false });
+    tried.add(backend);
+    backend.outstanding += 1;
+    const timeout = Math.min(policy.attemptTimeoutMs, remaining);
+    try {
+      const response = await undiciRequest(backend.url + req.path, {
+        dispatcher: agent,
+        method: req.method as Dispatcher.HttpMethod,
+        headers: { ...req.headers, 'x-caller': options.caller, [DEADLINE_HEADER]: String(Math.max(1, remaining)) },
+        body: req.body,
+        signal: req.signal,
+        headersTimeout: timeout,
+        bodyTimeout: streaming ? (req.bodyTimeoutMs ?? timeout) : timeout,
+      });
+      if (response.statusCode >= 500 && response.statusCode !== 501) {
+        const body = Buffer.from(await response.body.arrayBuffer());
+        const count = (fiveHundreds.get(backend) ?? 0) + 1;
+        fiveHundreds.set(backend, count);
+        if (count >= policy.consecutive5xxToEject) {
+          backends.eject(backend, now());
+          fiveHundreds.set(backend, 0);
+          emit({ type: 'eject', service: options.service, instance: backend.url, reason: `${count} consecutive ${response.statusCode}` });
+        }
+        throw new AttemptError(`${options.service} answered ${response.statusCode}`, { retryable: idempotent, response: { status: response.statusCode, headers: response.headers, body, upstream: backend.url } });
+      }
+      fiveHundreds.set(backend, 0);
+      backends.succeeded(backend);
+      return { status: response.statusCode, headers: response.headers, body: response.body, upstream: backend.url };
+    } catch (error) {
+      if (error instanceof AttemptError || error instanceof AppError) throw error;
+      if (req.signal?.aborted) throw new AppError('DEADLINE_EXCEEDED', { detail: 'The caller gave up', cause: error });
+      const code = (error as { code?: string }).code;
+      const neverSent = code === 'ECONNREFUSED' || error instanceof undiciErrors.ConnectTimeoutError;
+      const timedOut = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
+      backends.eject(backend, now());
+      emit({ type: 'eject', service: options.service, instance: backend.url, reason: code ?? (error as Error).name });
+      throw new AttemptError(`${options.service} at ${backend.url}: ${timedOut ? 'timed out' : (code ?? (error as Error).message)}`, { retryable: neverSent || idempotent, cause: error });
+    } finally {
+      backend.outstanding -= 1;
+    }
+  }
+
+  async function call(req: RawPeerRequest, streaming: boolean): Promise<RawPeerResponse> {
+    const idempotent = req.idempotent ?? (IDEMPOTENT.has(req.method) || req.headers?.['idempotency-key'] !== undefined);
+    const deadline = now() + (req.timeoutMs ?? policy.callTimeoutMs);
+    const tried = new Set<Backend>();
+    budget.recordRequest();
+    try {
+      return await pipeline.execute(() => {
+        // A retry prefers an instance not yet tried; once all were tried, any will do.
+        if (tried.size >= backends.backends.length) tried.clear();
+        return attempt(req, deadline, tried, idempotent, streaming);
+      });
+    } catch (error) {
+      if (error instanceof AttemptError && error.response) {
+        const r = error.response;
+        return { status: r.status, headers: r.headers, body: Readable.from([r.body]) as unknown as RawPeerResponse['body'], upstream: r.upstream };
+      }
+      if (error instanceof AppError) throw error;
+      if (error instanceof BrokenCircuitError) throw new AppError('DEPENDENCY_UNAVAILABLE', { retryAfter: Math.ceil(policy.breaker.halfOpenAfterMs / 1000), detail: `The ${options.service} service is failing; its circuit is open`, cause: error });
+      if (error instanceof BulkheadRejectedError) throw new AppError('OVERLOADED', { retryAfter: 1, detail: `Too many concurrent calls to ${options.service}`, cause: error });
+      const timedOut = error instanceof AttemptError && /timed out/.test(error.message);
+      throw new AppError(timedOut ? 'DEADLINE_EXCEEDED' : 'DEPENDENCY_UNAVAILABLE', { retryAfter: 1, detail: `The ${options.service} service did not answer${timedOut ? ' in time' : ''}`, cause: error });
+    }
+  }
+
+  return {
+    service: options.service,
+    breakerState: () => ['closed', 'open', 'half-open', 'isolated'][breakerPolicy.state] ?? 'unknown',
+    requestRaw: (req) => call(req, true),
+    async request<T>(req: PeerRequest): Promise<PeerResponse<T>> {
+      const hasBody = req.body !== undefined;
+      const response = await call({ ...req, body: hasBody ? JSON.stringify(req.body) : undefined, headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...req.headers } }, false);
+      const text = await (response.body as unknown as Readable & { text?: () => Promise<string> }).text?.() ?? (await streamToString(response.body as unknown as Readable));
+      let body: unknown = text;
+      if (text !== '' && /json/.test(String(response.headers['content-type'] ?? ''))) body = JSON.parse(text);
+      return { status: response.status, headers: response.headers, body: body as T };
+    },
+    close: () => agent.close(),
+  };
+}
+
+async function streamToString(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,109 @@
+// The mesh client against real local servers standing in for remote instances.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import { createMeshClient, DEADLINE_HEADER, type MeshEvent } from '@shop/mesh';
+import { freePort } from '../support/postgres.ts';
+
+interface Stub {
+  url: string;
+  hits: number;
+  behaviour: 'ok' | 'fail' | 'slow';
+  lastHeaders: Record<string, string | string[] | undefined>;
+  server: Server;
+}
+
+const servers: Server[] = [];
+after(() => servers.forEach((s) => s.close()));
+
+async function stub(behaviour: Stub['behaviour'] = 'ok'): Promise<Stub> {
+  const state = { hits: 0, behaviour, lastHeaders: {} } as Stub;
+  state.server = createServer((req, res) => {
+    state.hits += 1;
+    state.lastHeaders = req.headers;
+    req.resume();
+    if (state.behaviour === 'fail') {
+      res.writeHead(503, { 'content-type': 'application/problem+json' }).end('{"code":"OVERLOADED"}');
+    } else if (state.behaviour === 'slow') {
+      setTimeout(() => res.writeHead(200).end('late'), 2000).unref();
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, port: state.url }));
+    }
+  });
+  servers.push(state.server);
+  state.server.listen(0, '127.0.0.1');
+  await once(state.server, 'listening');
+  const address = state.server.address();
+  state.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return state;
+}
+
+const fastPolicy = { backoff: { initialMs: 1, maxMs: 5 }, breaker: { threshold: 0.5, windowMs: 1000, minimumRps: 5, halfOpenAfterMs: 300 } };
+
+test('a dead instance (connection refused) costs no request: calls fail over and it is ejected', async () => {
+  const alive = await stub();
+  const dead = `http://127.0.0.1:${await freePort()}`;
+  const events: MeshEvent[] = [];
+  const client = createMeshClient({ service: 'product', caller: 'order', instances: [dead, alive.url], policy: fastPolicy, onEvent: (e) => events.push(e) });
+  for (let i = 0; i < 20; i++) {
+    const response = await client.request({ method: 'POST', path: '/x', body: { i } }); // not idempotent: safe only because it never arrived
+    assert.equal(response.status, 200);
+  }
+  assert.equal(alive.hits, 20);
+  assert.ok(events.some((e) => e.type === 'eject' && e.instance === dead));
+  await client.close();
+});
+
+test('a non-idempotent request that reached a failing instance is not retried; a keyed one is', async () => {
+  const failing = await stub('fail');
+  const client = createMeshClient({ service: 'payment', caller: 'order', instances: [failing.url], policy: { ...fastPolicy, breaker: { ...fastPolicy.breaker, minimumRps: 1000 } } });
+  const plain = await client.request({ method: 'POST', path: '/charge', body: {} });
+  assert.equal(plain.status, 503);
+  assert.equal(failing.hits, 1, 'sent once');
+  const keyed = await client.request({ method: 'POST', path: '/charge', body: {}, headers: { 'idempotency-key': 'k1' } });
+  assert.equal(keyed.status, 503);
+  assert.equal(failing.hits, 1 + 3, 'a keyed request gets up to 3 attempts');
+  await client.close();
+});
+
+test('the breaker opens on a failing service, answers at once without calling it, and closes when it recovers', async () => {
+  const flaky = await stub('fail');
+  const events: MeshEvent[] = [];
+  const client = createMeshClient({ service: 'payment', caller: 'order', instances: [flaky.url], policy: { ...fastPolicy, maxAttempts: 1, consecutive5xxToEject: 1000 }, onEvent: (e) => events.push(e) });
+  for (let i = 0; i < 10; i++) await client.request({ method: 'GET', path: '/x' }).catch(() => undefined);
+  assert.equal(client.breakerState(), 'open');
+  const hitsWhenOpen = flaky.hits;
+  await assert.rejects(client.request({ method: 'GET', path: '/x' }), (error: { code?: string; message: string }) => error.code === 'DEPENDENCY_UNAVAILABLE' && /circuit is open/.test(error.message));
+  assert.equal(flaky.hits, hitsWhenOpen, 'an open circuit sends nothing');
+  flaky.behaviour = 'ok';
+  await new Promise((resolve) => setTimeout(resolve, 350));
+  const recovered = await client.request({ method: 'GET', path: '/x' });
+  assert.equal(recovered.status, 200);
+  assert.equal(client.breakerState(), 'closed');
+  assert.deepEqual(events.filter((e) => e.type === 'breaker').map((e) => (e as { state: string }).state), ['open', 'half-open', 'closed']);
+  await client.close();
+});
+
+test('a slow instance times out within the attempt budget and the call goes to another', async () => {
+  const slow = await stub('slow');
+  const fast = await stub();
+  const client = createMeshClient({ service: 'product', caller: 'gateway', instances: [slow.url, fast.url], policy: { ...fastPolicy, attemptTimeoutMs: 100 } });
+  for (let i = 0; i < 6; i++) {
+    const response = await client.request({ method: 'GET', path: '/p' });
+    assert.equal(response.status, 200);
+  }
+  assert.ok(slow.hits <= 1, `the slow instance was ejected after its first timeout (hits ${slow.hits})`);
+  await client.close();
+});
+
+test('the remaining deadline travels with the request, and an exhausted one is not sent', async () => {
+  const target = await stub();
+  const client = createMeshClient({ service: 'product', caller: 'order', instances: [target.url] });
+  await client.request({ method: 'GET', path: '/p', timeoutMs: 750 });
+  const sent = Number(target.lastHeaders[DEADLINE_HEADER]);
+  assert.ok(sent > 0 && sent <= 750, `deadline header ${sent}`);
+  assert.equal(target.lastHeaders['x-caller'], 'order');
+  await assert.rejects(client.request({ method: 'GET', path: '/p', timeoutMs: 0 }), { code: 'DEADLINE_EXCEEDED' });
+  await client.close();
+});
