@@ -147,7 +147,7 @@ export function createMeshClient(options: MeshClientOptions): PeerClient & { bre
     try {
       const response = await undiciRequest(backend.url + req.path, {
         dispatcher: agent,
-        method: req.method as Dispatcher.HttpMethod,
+        method: req.method,
         headers: { ...req.headers, 'x-caller': options.caller, [DEADLINE_HEADER]: String(Math.max(1, remaining)) },
         body: req.body,
         signal: req.signal,
@@ -213,7 +213,7 @@ export function createMeshClient(options: MeshClientOptions): PeerClient & { bre
     async request<T>(req: PeerRequest): Promise<PeerResponse<T>> {
       const hasBody = req.body !== undefined;
       const response = await call({ ...req, body: hasBody ? JSON.stringify(req.body) : undefined, headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...req.headers } }, false);
-      const text = await (response.body as unknown as Readable & { text?: () => Promise<string> }).text?.() ?? (await streamToString(response.body as unknown as Readable));
+      const text = await (response.body as unknown as Readable & { text?: () => Promise<string> }).text?.() ?? (await streamToString(response.body));
       let body: unknown = text;
       if (text !== '' && /json/.test(String(response.headers['content-type'] ?? ''))) body = JSON.parse(text);
       return { status: response.status, headers: response.headers, body: body as T };
