@@ -1,6 +1,6 @@
 import type { PeerCertificate } from 'node:tls';
 import { Readable } from 'node:stream';
-import { Agent, errors as undiciErrors, request as undiciRequest, type Dispatcher } from 'undici';
+import { Agent, errors as undiciErrors, request as undiciRequest } from 'undici';
 import {
   BrokenCircuitError,
   BulkheadRejectedError,
