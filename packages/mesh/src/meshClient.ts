@@ -14,10 +14,11 @@ import {
   wrap,
   type CircuitState,
 } from 'cockatiel';
-import { AppError, type PeerClient, type PeerRequest, type PeerResponse, type RawPeerRequest, type RawPeerResponse } from '@shop/platform';
+import { MeshError, type PeerClient, type PeerRequest, type PeerResponse, type RawPeerRequest, type RawPeerResponse } from './types.ts';
 import { BackendSet, type Backend, type BackendPolicy } from './backends.ts';
 import { RetryBudget, type RetryBudgetOptions } from './retryBudget.ts';
-import { spiffeId, type PemBundle } from './pki.ts';
+import { spiffeId } from './identity.ts';
+import type { PemBundle } from './pki.ts';
 
 export const DEADLINE_HEADER = 'x-request-timeout-ms';
 
@@ -138,7 +139,7 @@ export function createMeshClient(options: MeshClientOptions): PeerClient & { bre
 
   async function attempt(req: RawPeerRequest, deadline: number, tried: Set<Backend>, idempotent: boolean, streaming: boolean): Promise<RawPeerResponse> {
     const remaining = deadline - now();
-    if (remaining <= 0) throw new AppError('DEADLINE_EXCEEDED', { detail: `No time left to call ${options.service}` });
+    if (remaining <= 0) throw new MeshError('DEADLINE_EXCEEDED', `No time left to call ${options.service}`);
     const backend = backends.pick(now(), tried);
     if (!backend) throw new AttemptError(`no ${options.service} instance available`, { retryable: false });
     tried.add(backend);
@@ -169,8 +170,8 @@ export function createMeshClient(options: MeshClientOptions): PeerClient & { bre
       backends.succeeded(backend);
       return { status: response.statusCode, headers: response.headers, body: response.body, upstream: backend.url };
     } catch (error) {
-      if (error instanceof AttemptError || error instanceof AppError) throw error;
-      if (req.signal?.aborted) throw new AppError('DEADLINE_EXCEEDED', { detail: 'The caller gave up', cause: error });
+      if (error instanceof AttemptError || error instanceof MeshError) throw error;
+      if (req.signal?.aborted) throw new MeshError('DEADLINE_EXCEEDED', 'The caller gave up', { cause: error });
       const code = (error as { code?: string }).code;
       const neverSent = code === 'ECONNREFUSED' || error instanceof undiciErrors.ConnectTimeoutError;
       const timedOut = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
@@ -198,11 +199,11 @@ export function createMeshClient(options: MeshClientOptions): PeerClient & { bre
         const r = error.response;
         return { status: r.status, headers: r.headers, body: Readable.from([r.body]) as unknown as RawPeerResponse['body'], upstream: r.upstream };
       }
-      if (error instanceof AppError) throw error;
-      if (error instanceof BrokenCircuitError) throw new AppError('DEPENDENCY_UNAVAILABLE', { retryAfter: Math.ceil(policy.breaker.halfOpenAfterMs / 1000), detail: `The ${options.service} service is failing; its circuit is open`, cause: error });
-      if (error instanceof BulkheadRejectedError) throw new AppError('OVERLOADED', { retryAfter: 1, detail: `Too many concurrent calls to ${options.service}`, cause: error });
+      if (error instanceof MeshError) throw error;
+      if (error instanceof BrokenCircuitError) throw new MeshError('DEPENDENCY_UNAVAILABLE', `The ${options.service} service is failing; its circuit is open`, { retryAfter: Math.ceil(policy.breaker.halfOpenAfterMs / 1000), cause: error });
+      if (error instanceof BulkheadRejectedError) throw new MeshError('OVERLOADED', `Too many concurrent calls to ${options.service}`, { cause: error });
       const timedOut = error instanceof AttemptError && /timed out/.test(error.message);
-      throw new AppError(timedOut ? 'DEADLINE_EXCEEDED' : 'DEPENDENCY_UNAVAILABLE', { retryAfter: 1, detail: `The ${options.service} service did not answer${timedOut ? ' in time' : ''}`, cause: error });
+      throw new MeshError(timedOut ? 'DEADLINE_EXCEEDED' : 'DEPENDENCY_UNAVAILABLE', `The ${options.service} service did not answer${timedOut ? ' in time' : ''}`, { cause: error });
     }
   }
 

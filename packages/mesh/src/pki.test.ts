@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { createCertificateAuthority, identityOf } from './pki.ts';
+import { identityOf } from './identity.ts';
+import { createCertificateAuthority } from './pki.ts';
 
 test('issued certificates chain to the CA and carry the identity as a SPIFFE URI', async () => {
   const { ca } = await createCertificateAuthority();

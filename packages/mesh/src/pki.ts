@@ -1,8 +1,9 @@
 import 'reflect-metadata';
-import { X509Certificate as NodeX509, webcrypto } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { spiffeId } from './identity.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 type CryptoKey = webcrypto.CryptoKey;
@@ -13,7 +14,6 @@ type CryptoKey = webcrypto.CryptoKey;
  * SPIFFE-style URI, `spiffe://shop.local/<identity>`, which is what servers
  * authorise callers by. ECDSA P-256: fast to make and to handshake.
  */
-export const TRUST_DOMAIN = 'shop.local';
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 export interface PemBundle {
@@ -25,10 +25,6 @@ export interface PemBundle {
 export interface CertificateAuthority {
   certPem: string;
   issue(identity: string, options?: { validForMs?: number; notBefore?: Date }): Promise<PemBundle>;
-}
-
-export function spiffeId(identity: string): string {
-  return `spiffe://${TRUST_DOMAIN}/${identity}`;
 }
 
 async function exportKey(key: CryptoKey): Promise<string> {
@@ -112,12 +108,4 @@ export async function loadOrCreatePki(dir: string): Promise<CertificateAuthority
     await writeFile(certFile, ca.certPem);
     return ca;
   }
-}
-
-/** The identity a peer certificate carries (its spiffe URI SAN), or undefined. */
-export function identityOf(certificateDer: Buffer | undefined): string | undefined {
-  if (!certificateDer || certificateDer.length === 0) return undefined;
-  const cert = new NodeX509(certificateDer);
-  const match = /URI:spiffe:\/\/([^/,\s]+)\/([^,\s]+)/.exec(cert.subjectAltName ?? '');
-  return match && match[1] === TRUST_DOMAIN ? match[2] : undefined;
 }

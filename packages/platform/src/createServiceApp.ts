@@ -7,6 +7,7 @@ import type { Logger } from './logger.ts';
 import type { ServiceMetrics } from './metrics.ts';
 import { newTraceContext, parseTraceparent, type TraceContext } from './traceContext.ts';
 import { createValidatorCompiler, fieldErrors } from './validation.ts';
+import { meshError } from './peers.ts';
 
 export type ServiceApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
 
@@ -97,7 +98,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     done();
   });
 
-  const mappers = options.errorMappers ?? [];
+  const mappers = [meshError, ...(options.errorMappers ?? [])];
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const mapped = mappers.reduce<AppError | undefined>((found, map) => found ?? map(error), undefined);
     sendProblem(request, reply, mapped ?? normalise(error, request));

@@ -7,4 +7,4 @@ export { createServiceApp, sendProblem, type ServiceApp, type ServiceAppOptions,
 export { serve, type ServeOptions } from './serve.ts';
 export { bootService, createBaseApp, dataError, type ServiceDeps, type ServiceDefinition } from './bootService.ts';
 export { Type, type Static, type TSchema } from 'typebox';
-export { createPeerClient, parsePeerUrls, type PeerClient, type PeerRequest, type PeerResponse, type PeerClientOptions, type RawPeerRequest, type RawPeerResponse } from './peers.ts';
+export { createPeerClient, parsePeerUrls, meshError, type PeerClient, type PeerRequest, type PeerResponse, type PeerClientOptions, type RawPeerRequest, type RawPeerResponse } from './peers.ts';
