@@ -108,3 +108,19 @@ test('readiness fails with the names of unreachable dependencies, and while drai
   const hanging = build([{ name: 'database', check: () => new Promise(() => undefined) }]);
   assert.equal((await hanging.inject({ url: '/ready' })).statusCode, 503, 'a hanging check times out instead of hanging readiness');
 });
+
+test('a caller with no time left gets 504 at once; a deadline is recorded on the request', async () => {
+  const app = build();
+  let seen: number | undefined;
+  app.get('/deadline', (request) => {
+    seen = request.deadline;
+    return { ok: true };
+  });
+  const expired = await app.inject({ url: '/deadline', headers: { 'x-request-timeout-ms': '0' } });
+  assert.equal(expired.statusCode, 504);
+  assert.equal(expired.json().code, 'DEADLINE_EXCEEDED');
+  assert.equal(seen, undefined, 'the handler never ran');
+  const before = Date.now();
+  assert.equal((await app.inject({ url: '/deadline', headers: { 'x-request-timeout-ms': '800' } })).statusCode, 200);
+  assert.ok(seen !== undefined && seen >= before + 700 && seen <= Date.now() + 800);
+});

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { DEADLINE_HEADER, identityOf } from '@shop/mesh';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError, isAppError, toProblem, type ErrorCode } from './errors.ts';
@@ -34,12 +37,46 @@ export interface ServiceAppOptions {
   readinessTimeoutMs?: number;
   /** Translate adapter errors (pool exhausted, database down) into catalogued ones. */
   errorMappers?: Array<(error: unknown) => AppError | undefined>;
+  /**
+   * Serve mutual TLS: only clients with a certificate from `ca` get past the
+   * handshake, and routes may name which caller identities they accept
+   * (`config: { callers: ['order'] }`). Without it the app speaks plain HTTP
+   * and caller rules are not enforced (local tests through inject()).
+   */
+  tls?: { key: string; cert: string; ca: string };
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Mesh identities allowed to call this route (enforced under mTLS). */
+    callers?: string[];
+  }
 }
 
 declare module 'fastify' {
   interface FastifyRequest {
     trace: TraceContext;
+    /** The calling service's mesh identity, from its client certificate (mTLS only). */
+    caller: string | undefined;
+    /** Epoch ms by which the caller needs an answer (from x-request-timeout-ms), if it said. */
+    deadline: number | undefined;
   }
+}
+
+const MAX_DEADLINE_MS = 120_000;
+
+/** An AbortSignal that fires when the caller's deadline passes or it disconnects: stop working for it. */
+export function requestSignal(request: FastifyRequest, reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  if (request.deadline !== undefined) {
+    const timer = setTimeout(() => controller.abort(new AppError('DEADLINE_EXCEEDED')), Math.max(0, request.deadline - Date.now()));
+    timer.unref();
+    reply.raw.once('finish', () => clearTimeout(timer));
+  }
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort(new AppError('DEADLINE_EXCEEDED', { detail: 'The caller went away' }));
+  });
+  return controller.signal;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -53,7 +90,14 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const lifecycle = options.lifecycle ?? { draining: false };
   const readinessTimeoutMs = options.readinessTimeoutMs ?? 1000;
+  const tls = options.tls;
   const app = Fastify({
+    ...(tls
+      ? {
+          serverFactory: (handler: RequestListener) =>
+            createTlsServer({ key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3' }, handler) as unknown as Server,
+        }
+      : {}),
     loggerInstance: options.logger,
     // Our onResponse hook writes one line per request with route, status and time.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'correlationId' }),
@@ -72,8 +116,30 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
 
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorateRequest('trace', undefined as unknown as TraceContext);
+  app.decorateRequest('caller', undefined);
+  app.decorateRequest('deadline', undefined);
+  const identities = new WeakMap<object, string | undefined>();
 
   app.addHook('onRequest', (request, reply, done) => {
+    if (tls) {
+      const socket = request.raw.socket as TLSSocket;
+      if (!identities.has(socket)) identities.set(socket, identityOf(socket.getPeerCertificate?.(false)?.raw));
+      request.caller = identities.get(socket);
+      const allowed = request.routeOptions.config.callers;
+      if (allowed && !(request.caller && allowed.includes(request.caller))) {
+        sendProblem(request, reply, new AppError('FORBIDDEN', { detail: `Caller ${request.caller ?? '(unknown)'} may not call this route` }));
+        return;
+      }
+    }
+    const budget = request.headers[DEADLINE_HEADER];
+    if (typeof budget === 'string' && /^\d+$/.test(budget)) {
+      const ms = Number(budget);
+      if (ms <= 0) {
+        sendProblem(request, reply, new AppError('DEADLINE_EXCEEDED', { detail: 'The caller had no time left' }));
+        return;
+      }
+      request.deadline = Date.now() + Math.min(ms, MAX_DEADLINE_MS);
+    }
     const traceparent = request.headers.traceparent;
     request.trace = parseTraceparent(typeof traceparent === 'string' ? traceparent : undefined) ?? newTraceContext();
     request.log = request.log.child({ traceId: request.trace.traceId });
