@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
-import { isAlive, startLauncher, status, waitFor, writeTopology, type RunningLauncher } from './support/launcher.ts';
+import { isAlive, startLauncher, waitFor, writeTopology, type RunningLauncher } from './support/launcher.ts';
 import { freePort, scratchDir } from './support/postgres.ts';
 
 const portBase = 21_000;
@@ -15,7 +15,7 @@ let dir: string;
 before(async () => {
   dir = await scratchDir('launcher');
   const topology = await writeTopology(dir, portBase, { user: 2, product: 2, order: 2, payment: 2, notification: 2 });
-  launcher = await startLauncher({ dataDir: dir, topology, env: { EMBEDDED_PG_PORT: String(await freePort()) } });
+  launcher = await startLauncher({ dataDir: dir, topology, env: { EMBEDDED_PG_PORT: String(await freePort()), PAYMENT_PROVIDER_URL: 'http://127.0.0.1:9', SMTP_URL: 'smtp://127.0.0.1:9' } });
 });
 
 after(async () => {
@@ -37,15 +37,21 @@ test('every instance is a separate live process, healthy and ready', async () =>
   assert.equal(pids.size, 10, 'ten distinct OS processes');
   for (const instance of state.instances) {
     assert.ok(instance.pid !== undefined && isAlive(instance.pid), `${instance.id} is alive`);
-    assert.equal(await status(`http://127.0.0.1:${instance.port}/health`), 200, `${instance.id} /health`);
-    assert.equal(await status(`http://127.0.0.1:${instance.port}/ready`), 200, `${instance.id} /ready`);
+    const tls = ['user', 'product', 'order', 'payment', 'notification'].includes(instance.service);
+    assert.equal((await launcher.get(instance.port, '/health', { tls })).status, 200, `${instance.id} /health`);
+    assert.equal((await launcher.get(instance.port, '/ready', { tls })).status, 200, `${instance.id} /ready`);
   }
+});
+
+test('services speak only mTLS: plaintext and certificate-less clients are refused', async () => {
+  await assert.rejects(fetch(`http://127.0.0.1:${portBase + 1}/health`));
+  await assert.rejects(fetch(`https://127.0.0.1:${portBase + 1}/health`));
 });
 
 test('metrics expose request counts, latency histograms, pool usage and event-loop lag', async () => {
   const port = portBase + 11; // product-1
-  await status(`http://127.0.0.1:${port}/health`);
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  await launcher.get(port, '/health');
+  const { text } = await launcher.get(port, '/metrics');
   assert.match(text, /http_requests_total\{[^}]*route="\/health"[^}]*status="200"/);
   assert.match(text, /http_request_duration_seconds_bucket\{/);
   assert.match(text, /db_pool_connections_max\{[^}]*pool="primary"[^}]*\} 5/);
@@ -54,8 +60,10 @@ test('metrics expose request counts, latency histograms, pool usage and event-lo
 });
 
 test('malformed sign-ups get 400 problem+json naming the field, and change nothing', async () => {
-  const url = `http://127.0.0.1:${portBase + 1}/users`;
-  const post = (body: string, contentType = 'application/json') => fetch(url, { method: 'POST', body, headers: { 'content-type': contentType } });
+  const post = async (body: string, contentType = 'application/json') => {
+    const response = await launcher.send(portBase + 1, '/users', { method: 'POST', body, headers: { 'content-type': contentType } });
+    return { status: response.status, headers: response.headers, json: () => JSON.parse(response.text) as unknown };
+  };
   const cases: Array<[string, number, string, string?]> = [
     ['{"email": "a@b.co", ', 400, 'MALFORMED_BODY'],
     ['{"password": "long enough password", "name": "A"}', 400, 'VALIDATION_FAILED', 'body/email'],
@@ -70,8 +78,8 @@ test('malformed sign-ups get 400 problem+json naming the field, and change nothi
   for (const [body, statusCode, code, field] of cases) {
     const response = await post(body);
     assert.equal(response.status, statusCode, body.slice(0, 80));
-    assert.equal(response.headers.get('content-type'), 'application/problem+json; charset=utf-8');
-    const problem = (await response.json()) as { code: string; errors?: Array<{ field: string }> };
+    assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8');
+    const problem = response.json() as { code: string; errors?: Array<{ field: string }> };
     assert.equal(problem.code, code, body.slice(0, 80));
     if (field) assert.equal(problem.errors?.[0]?.field, field);
   }
@@ -86,7 +94,7 @@ test('malformed sign-ups get 400 problem+json naming the field, and change nothi
     assert.equal((await db.query('SELECT count(*)::int AS n FROM users')).rows[0].n, 0, 'no rejected request wrote anything');
     const created = await post('{"email": " Ada@Example.com ", "password": "correct horse battery", "name": "Ada"}');
     assert.equal(created.status, 201);
-    assert.equal(((await created.json()) as { email: string }).email, 'ada@example.com');
+    assert.equal((created.json() as { email: string }).email, 'ada@example.com');
     const duplicate = await post('{"email": "ada@example.COM", "password": "another long password", "name": "Ada 2"}');
     assert.equal(duplicate.status, 409);
     assert.equal((await db.query('SELECT count(*)::int AS n FROM users')).rows[0].n, 1);
@@ -107,7 +115,7 @@ test('kill -9 of an instance: the launcher restarts it and it becomes ready agai
     10_000,
   );
   assert.equal(restarted.restarts, before.restarts + 1);
-  await waitFor('order-1 ready', async () => ((await status(`http://127.0.0.1:${restarted.port}/ready`)) === 200 ? true : undefined), 10_000);
+  await waitFor('order-1 ready', async () => ((await launcher.get(restarted.port, '/ready')).status === 200 ? true : undefined), 10_000);
   assert.match(launcher.output(), /order-1 \(pid \d+\) stopped by signal SIGKILL; restart #1/);
 });
 

@@ -2,7 +2,7 @@
 // not-ready within 2 s; start it again and they recover without restarts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startLauncher, status, waitFor, writeTopology, type RunningLauncher } from './support/launcher.ts';
+import { startLauncher, waitFor, writeTopology, type RunningLauncher } from './support/launcher.ts';
 import { scratchDir, startEmbeddedCluster, type TestCluster } from './support/postgres.ts';
 
 let cluster: TestCluster;
@@ -13,7 +13,7 @@ before(async () => {
   const dir = await scratchDir('readiness-launcher');
   const topology = await writeTopology(dir, 22_000, { user: 1, product: 1, order: 1, payment: 1, notification: 1 });
   // DATABASE_URL set: the launcher uses this server as it would any external one.
-  launcher = await startLauncher({ dataDir: dir, topology, env: { DATABASE_URL: cluster.adminUrl } });
+  launcher = await startLauncher({ dataDir: dir, topology, env: { DATABASE_URL: cluster.adminUrl, PAYMENT_PROVIDER_URL: 'http://127.0.0.1:9', SMTP_URL: 'smtp://127.0.0.1:9' } });
 });
 
 after(async () => {
@@ -29,21 +29,22 @@ test('with DATABASE_URL set the launcher runs on that server instead of starting
 
 test('PostgreSQL stopped: every instance not-ready within 2 s; back: ready again, no restarts', async () => {
   const { instances } = await launcher.state();
-  for (const i of instances) assert.equal(await status(`http://127.0.0.1:${i.port}/ready`), 200);
+  const status = async (port: number, path: string) => (await launcher.get(port, path)).status;
+  for (const i of instances) assert.equal(await status(i.port, '/ready'), 200);
 
   const stoppedAt = Date.now();
   await cluster.server.stop();
   const notReadyAfter = await Promise.all(
-    instances.map((i) => waitFor(`${i.id} not ready`, async () => ((await status(`http://127.0.0.1:${i.port}/ready`)) === 503 ? Date.now() - stoppedAt : undefined), 2000)),
+    instances.map((i) => waitFor(`${i.id} not ready`, async () => ((await status(i.port, '/ready')) === 503 ? Date.now() - stoppedAt : undefined), 2000)),
   );
   assert.ok(Math.max(...notReadyAfter) <= 2000, `all not-ready within 2 s (slowest ${Math.max(...notReadyAfter)} ms)`);
-  for (const i of instances) assert.equal(await status(`http://127.0.0.1:${i.port}/health`), 200, `${i.id} is still alive`);
+  for (const i of instances) assert.equal(await status(i.port, '/health'), 200, `${i.id} is still alive`);
 
-  const problem = (await (await fetch(`http://127.0.0.1:${instances[0]!.port}/ready`)).json()) as { code: string };
+  const problem = JSON.parse((await launcher.get(instances[0]!.port, '/ready')).text) as { code: string };
   assert.equal(problem.code, 'NOT_READY');
 
   await cluster.server.start();
-  await Promise.all(instances.map((i) => waitFor(`${i.id} ready again`, async () => ((await status(`http://127.0.0.1:${i.port}/ready`)) === 200 ? true : undefined), 10_000)));
+  await Promise.all(instances.map((i) => waitFor(`${i.id} ready again`, async () => ((await status(i.port, '/ready')) === 200 ? true : undefined), 10_000)));
   const after = await launcher.state();
   assert.deepEqual(after.instances.map((i) => [i.id, i.pid, i.restarts]), instances.map((i) => [i.id, i.pid, 0]));
 });

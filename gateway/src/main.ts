@@ -1,5 +1,5 @@
 import { createTokenVerifier, JWKS_PATH } from '@shop/auth';
-import { ConfigError, createLogger, createPeerClient, loadConfig, parsePeerUrls, serve, ServiceMetrics } from '@shop/platform';
+import { ConfigError, createLogger, createPeerClient, loadConfig, loadMeshTls, parsePeerUrls, serve, ServiceMetrics } from '@shop/platform';
 import type { JSONWebKeySet } from 'jose';
 import { gatewaySpec } from './config.ts';
 import { createGateway } from './createGateway.ts';
@@ -15,7 +15,9 @@ try {
 }
 const identity = { service: 'gateway', instance: config.INSTANCE_ID, region: config.REGION };
 const logger = createLogger({ ...identity, level: config.LOG_LEVEL });
-const peer = (service: string, urls: string) => createPeerClient({ service, urls: parsePeerUrls(urls), caller: 'gateway', defaultTimeoutMs: config.UPSTREAM_TIMEOUT_MS });
+const tls = await loadMeshTls(process.env);
+const peer = (service: string, urls: string) =>
+  createPeerClient({ service, urls: parsePeerUrls(urls), caller: 'gateway', tls, defaultTimeoutMs: config.UPSTREAM_TIMEOUT_MS, onEvent: (event) => logger.warn({ mesh: event }, `mesh ${event.type}`) });
 const peers = {
   user: peer('user', config.PEER_USER_URLS),
   product: peer('product', config.PEER_PRODUCT_URLS),

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { Agent, request } from 'undici';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
@@ -16,6 +17,14 @@ export interface RunningLauncher {
   child: ChildProcess;
   dataDir: string;
   output: () => string;
+  /**
+   * GET an instance's path the way the launcher does: over mTLS with the
+   * launcher's certificate for services, plain HTTP for the rest. Resolves to
+   * the status code (and body text).
+   */
+  get(port: number, path: string, options?: { tls?: boolean }): Promise<{ status: number; text: string }>;
+  /** Any request to an instance, over mTLS as the launcher for services. */
+  send(port: number, path: string, options: { method: string; body?: string; headers?: Record<string, string>; tls?: boolean }): Promise<{ status: number; headers: Record<string, unknown>; text: string }>;
   state(): Promise<LauncherState>;
   /** SIGINT, as Ctrl-C would; resolves with the exit code. */
   interrupt(): Promise<number | null>;
@@ -53,10 +62,40 @@ export async function startLauncher(options: { dataDir: string; topology: string
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const pki = join(options.dataDir, 'pki');
+  let agent: Agent | undefined;
+  const meshAgent = async (): Promise<Agent> => {
+    agent ??= new Agent({
+      connect: {
+        cert: await readFile(join(pki, 'launcher.crt'), 'utf8'),
+        key: await readFile(join(pki, 'launcher.key'), 'utf8'),
+        ca: await readFile(join(pki, 'ca.crt'), 'utf8'),
+        servername: 'localhost',
+      },
+    });
+    return agent;
+  };
+  child.once('exit', () => void agent?.close());
   return {
     child,
     dataDir: options.dataDir,
     output: () => output,
+    get: async (port, path, getOptions = {}) => {
+      const tls = getOptions.tls ?? true;
+      const response = await request(`${tls ? 'https' : 'http'}://127.0.0.1:${port}${path}`, { dispatcher: tls ? await meshAgent() : undefined, signal: AbortSignal.timeout(2000) });
+      return { status: response.statusCode, text: await response.body.text() };
+    },
+    send: async (port, path, sendOptions) => {
+      const tls = sendOptions.tls ?? true;
+      const response = await request(`${tls ? 'https' : 'http'}://127.0.0.1:${port}${path}`, {
+        method: sendOptions.method as 'POST',
+        body: sendOptions.body,
+        headers: sendOptions.headers,
+        dispatcher: tls ? await meshAgent() : undefined,
+        signal: AbortSignal.timeout(5000),
+      });
+      return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
+    },
     state: async () => JSON.parse(await readFile(join(options.dataDir, 'launcher.json'), 'utf8')) as LauncherState,
     interrupt: async () => {
       if (child.exitCode === null) child.kill('SIGINT');

@@ -1,10 +1,13 @@
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { PemBundle } from '@shop/mesh';
 import { Database, DatabaseUnavailableError, PoolExhaustedError, migrate, readMigrations } from '@shop/data';
 import { ConfigError, baseServiceSpec, loadConfig, type BaseServiceConfig, type ConfigOf } from './config.ts';
 import { createServiceApp, type Lifecycle, type ServiceApp } from './createServiceApp.ts';
 import { AppError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { ServiceMetrics } from './metrics.ts';
+import { createPeerClient, parsePeerUrls, type PeerClient } from './peers.ts';
 import { serve } from './serve.ts';
 
 type Spec = Parameters<typeof loadConfig>[0];
@@ -16,6 +19,13 @@ export interface ServiceDeps {
   metrics: ServiceMetrics;
   db: Database;
   lifecycle: Lifecycle;
+  /** This instance's mesh certificate: when set, it serves mTLS and calls peers over mTLS. */
+  tls?: PemBundle;
+  /**
+   * The mesh client for another service (its instances from PEER_<SERVICE>_URLS),
+   * made once and closed on shutdown. Throws if none are configured.
+   */
+  peer?: (service: string) => PeerClient;
 }
 
 export interface ServiceDefinition<S extends Spec> {
@@ -38,6 +48,7 @@ export function createBaseApp(config: BaseServiceConfig, deps: ServiceDeps): Ser
     bodyLimit: config.BODY_LIMIT_BYTES,
     readiness: [{ name: 'database', check: (signal) => deps.db.ping(signal) }],
     errorMappers: [dataError],
+    tls: deps.tls,
   });
   return app;
 }
@@ -76,6 +87,22 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
   });
   metrics.observePool('primary', () => db.stats());
   const lifecycle: Lifecycle = { draining: false };
+  const tls = await loadMeshTls(env);
+  const peers = new Map<string, PeerClient>();
+  const peer = (service: string): PeerClient => {
+    let client = peers.get(service);
+    if (!client) {
+      client = createPeerClient({
+        service,
+        urls: parsePeerUrls(env[`PEER_${service.toUpperCase()}_URLS`]),
+        caller: definition.name,
+        tls,
+        onEvent: (event) => logger.warn({ mesh: event }, `mesh ${event.type}`),
+      });
+      peers.set(service, client);
+    }
+    return client;
+  };
 
   const migrations = await readMigrations(definition.migrations);
   for (let attempt = 1; ; attempt++) {
@@ -91,7 +118,7 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
     }
   }
 
-  const app = await definition.createApp(config, { service: definition.name, logger, metrics, db, lifecycle });
+  const app = await definition.createApp(config, { service: definition.name, logger, metrics, db, lifecycle, tls, peer });
   await serve(app, {
     host: config.HOST,
     port: config.PORT,
@@ -99,7 +126,16 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     exitWithParent: env.SHOP_SUPERVISED === '1',
-    onClose: [() => db.close()],
+    onClose: [() => Promise.all([...peers.values()].map((p) => p.close())).then(() => undefined), () => db.close()],
   });
   logger.info({ port: config.PORT, host: config.HOST }, 'listening');
+}
+
+/** MESH_CERT_FILE, MESH_KEY_FILE and MESH_CA_FILE: all three switch mTLS on, none leaves it off. */
+export async function loadMeshTls(env: Record<string, string | undefined>): Promise<PemBundle | undefined> {
+  const files = [env.MESH_CERT_FILE, env.MESH_KEY_FILE, env.MESH_CA_FILE];
+  if (files.every((f) => !f)) return undefined;
+  if (files.some((f) => !f)) throw new ConfigError(['MESH_CERT_FILE, MESH_KEY_FILE and MESH_CA_FILE must be set together']);
+  const [cert, key, ca] = await Promise.all(files.map((f) => readFile(f!, 'utf8')));
+  return { cert: cert!, key: key!, ca: ca! };
 }

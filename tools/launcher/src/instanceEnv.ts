@@ -1,4 +1,5 @@
 import type { ServiceDatabase } from '@shop/data';
+import type { MeshFiles } from './meshCertificates.ts';
 import { SERVICES, type InstanceSpec } from './topology.ts';
 
 export interface EnvContext {
@@ -11,6 +12,13 @@ export interface EnvContext {
   logLevel: string;
   shutdownTimeoutMs: number;
   adminEmails: string;
+  /** Certificates per identity when the mesh runs mTLS. */
+  mesh: Map<string, MeshFiles> | undefined;
+}
+
+/** Services speak mTLS when the mesh is on; the gateway's public side and the stand-ins stay HTTP. */
+export function schemeOf(instance: InstanceSpec, mesh: boolean): 'http' | 'https' {
+  return mesh && (SERVICES as readonly string[]).includes(instance.service) ? 'https' : 'http';
 }
 
 /**
@@ -21,7 +29,7 @@ export interface EnvContext {
  */
 export function instanceEnv(instance: InstanceSpec, ctx: EnvContext): Record<string, string> {
   const sameRegion = ctx.all.filter((i) => i.region === instance.region);
-  const urlsOf = (service: string): string => sameRegion.filter((i) => i.service === service).map((i) => `http://127.0.0.1:${i.port}`).join(',');
+  const urlsOf = (service: string): string => sameRegion.filter((i) => i.service === service).map((i) => `${schemeOf(i, ctx.mesh !== undefined)}://127.0.0.1:${i.port}`).join(',');
   const sandbox = sameRegion.find((i) => i.service === 'payment-sandbox');
   const mailSink = sameRegion.find((i) => i.service === 'mail-sink');
   const env: Record<string, string> = {
@@ -36,6 +44,8 @@ export function instanceEnv(instance: InstanceSpec, ctx: EnvContext): Record<str
   };
   if (instance.service === 'lb') return { ...env, GATEWAY_URLS: urlsOf('gateway') };
   for (const service of SERVICES) env[`PEER_${service.toUpperCase()}_URLS`] = urlsOf(service);
+  const certs = ctx.mesh?.get(instance.service);
+  if (certs) Object.assign(env, { MESH_CERT_FILE: certs.certFile, MESH_KEY_FILE: certs.keyFile, MESH_CA_FILE: certs.caFile });
   if (instance.service === 'gateway') return env;
   if (!(SERVICES as readonly string[]).includes(instance.service)) return env;
   Object.assign(env, {

@@ -5,7 +5,9 @@ import { ConfigError, env, loadConfig } from '@shop/platform';
 import { startDataLayer, type DataLayer } from './dataLayer.ts';
 import { Supervisor } from './supervisor.ts';
 import { SERVICES, TopologyError, loadTopology, supportInstances, type Topology } from './topology.ts';
-import { instanceEnv } from './instanceEnv.ts';
+import { instanceEnv, schemeOf } from './instanceEnv.ts';
+import { issueMeshCertificates } from './meshCertificates.ts';
+import { createProber } from './probe.ts';
 import { renderTable } from './table.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -22,6 +24,7 @@ const spec = {
   READY_TIMEOUT_MS: env.int({ default: 30_000, min: 1000, max: 600_000 }),
   PAYMENT_PROVIDER_URL: env.optionalUrl({ protocols: ['http:', 'https:'] }),
   SMTP_URL: env.optionalUrl({ protocols: ['smtp:', 'smtps:'] }),
+  SHOP_MTLS: env.bool({ default: true }),
   ADMIN_EMAILS: env.string({ default: 'admin@shop.local', description: 'comma-separated emails that sign up as administrators' }),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
 };
@@ -42,12 +45,14 @@ async function main(): Promise<void> {
   let dataLayer: DataLayer | undefined;
   let supervisor: Supervisor | undefined;
   let stopping: Promise<void> | undefined;
+  let closeProber: (() => Promise<void>) | undefined;
   const stateFile = join(config.SHOP_DATA_DIR, 'launcher.json');
 
   const stop = (reason: string): Promise<void> => {
     stopping ??= (async () => {
       say(`${reason}: stopping ${instances.length} processes`);
       await supervisor?.stop(config.SHUTDOWN_TIMEOUT_MS);
+      await closeProber?.();
       await dataLayer?.stop();
       await rm(stateFile, { force: true });
       say('stopped; no process left behind');
@@ -82,6 +87,10 @@ async function main(): Promise<void> {
       log: say,
     });
     const databases = dataLayer.databases;
+    const mesh = config.SHOP_MTLS ? await issueMeshCertificates(join(config.SHOP_DATA_DIR, 'pki'), [...SERVICES, 'gateway', 'launcher']) : undefined;
+    if (mesh) say(`mesh: mTLS between services, certificates from the local CA in ${join(config.SHOP_DATA_DIR, 'pki')}`);
+    const prober = await createProber(mesh?.get('launcher'));
+    closeProber = () => prober.close();
     say(`PostgreSQL ready at ${dataLayer.describe}; databases ${[...databases.values()].map((d) => d.database).join(', ')}`);
 
     const writeState = (): Promise<void> =>
@@ -89,6 +98,7 @@ async function main(): Promise<void> {
 
     supervisor = new Supervisor({
       logDir,
+      probe: (instance) => prober.probe(instance),
       logToStdout: config.SHOP_LOG_STDOUT,
       log: (line) => {
         say(line);
@@ -104,13 +114,15 @@ async function main(): Promise<void> {
           logLevel: config.LOG_LEVEL,
           shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
           adminEmails: config.ADMIN_EMAILS,
+          mesh,
         }),
     });
     supervisor.start(instances);
     await supervisor.waitUntilReady(config.READY_TIMEOUT_MS);
     await writeState();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    process.stdout.write(`\n${renderTable(supervisor.status(), dataLayer)}\n`);
+    const schemes = new Map(instances.map((i) => [i.id, schemeOf(i, mesh !== undefined)]));
+    process.stdout.write(`\n${renderTable(supervisor.status(), dataLayer, (i) => `${schemes.get(i.id) ?? 'http'}://127.0.0.1:${i.port}`)}\n`);
     say(`all ${instances.length} processes ready in ${seconds} s; logs in ${logDir}; Ctrl-C stops everything`);
   } catch (error) {
     say(`start failed: ${error instanceof Error ? error.message : String(error)}`);

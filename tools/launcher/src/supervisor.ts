@@ -10,6 +10,8 @@ export interface SupervisorOptions {
   logToStdout: boolean;
   env: (instance: InstanceSpec) => Record<string, string>;
   log: (line: string) => void;
+  /** Is this instance ready? (The launcher probes services over mTLS with its own certificate.) */
+  probe: (instance: InstanceSpec) => Promise<boolean>;
   /** Restart backoff: base doubles per consecutive crash, capped; reset after a stable period. */
   backoff?: { baseMs: number; maxMs: number; stableMs: number };
 }
@@ -66,7 +68,7 @@ export class Supervisor {
       await Promise.all(
         [...pending].map(async (id) => {
           const spec = this.#instances.get(id)?.spec;
-          if (spec && (await isReady(spec.port))) pending.delete(id);
+          if (spec && (await this.#options.probe(spec))) pending.delete(id);
         }),
       );
       if (pending.size === 0) return;
@@ -137,15 +139,5 @@ export class Supervisor {
       this.#spawn(entry);
       this.#options.log(`${entry.spec.id} restarted as pid ${entry.child?.pid}`);
     }, delay);
-  }
-}
-
-async function isReady(port: number): Promise<boolean> {
-  try {
-    const response = await fetch(`http://127.0.0.1:${port}/ready`, { signal: AbortSignal.timeout(1500) });
-    await response.arrayBuffer();
-    return response.status === 200;
-  } catch {
-    return false;
   }
 }
