@@ -49,6 +49,7 @@ export function createBaseApp(config: BaseServiceConfig, deps: ServiceDeps): Ser
     readiness: [{ name: 'database', check: (signal) => deps.db.ping(signal) }],
     errorMappers: [dataError],
     tls: deps.tls,
+    maxConcurrentRequests: config.MAX_CONCURRENT_REQUESTS,
   });
   return app;
 }

@@ -117,5 +117,6 @@ export const baseServiceSpec = {
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   BODY_LIMIT_BYTES: env.int({ default: 1_048_576, min: 1024, max: 50 * 1_048_576 }),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
+  MAX_CONCURRENT_REQUESTS: env.int({ default: 256, min: 1, max: 100_000 }),
 };
 export type BaseServiceConfig = ConfigOf<typeof baseServiceSpec>;

@@ -124,3 +124,32 @@ test('a caller with no time left gets 504 at once; a deadline is recorded on the
   assert.equal((await app.inject({ url: '/deadline', headers: { 'x-request-timeout-ms': '800' } })).statusCode, 200);
   assert.ok(seen !== undefined && seen >= before + 700 && seen <= Date.now() + 800);
 });
+
+test('admission control sheds work past the concurrency limit with 503 + Retry-After, and admits again after', async () => {
+  const identity = { service: 'demo', instance: 'demo-1', region: 'us-east' };
+  const app = createServiceApp({ ...identity, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), readiness: [], maxConcurrentRequests: 2 });
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  app.get('/work', async () => {
+    await gate;
+    return { done: true };
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  try {
+    const held = [fetch(`${url}/work`), fetch(`${url}/work`)];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const shed = await fetch(`${url}/work`);
+    assert.equal(shed.status, 503);
+    assert.equal(shed.headers.get('retry-after'), '1');
+    assert.equal(((await shed.json()) as { code: string }).code, 'OVERLOADED');
+    assert.equal((await fetch(`${url}/health`)).status, 200, 'probes are always admitted');
+    release();
+    for (const response of await Promise.all(held)) assert.equal(response.status, 200);
+    assert.equal((await fetch(`${url}/work`)).status, 200, 'capacity is returned when requests finish');
+    assert.match(await (await fetch(`${url}/metrics`)).text(), /http_requests_shed_total\{[^}]*\} 1/);
+  } finally {
+    await app.close();
+  }
+});

@@ -3,6 +3,7 @@ import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'n
 import { createServer as createTlsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { DEADLINE_HEADER, identityOf } from '@shop/mesh';
+import { Counter, Gauge } from 'prom-client';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError, isAppError, toProblem, type ErrorCode } from './errors.ts';
@@ -44,6 +45,12 @@ export interface ServiceAppOptions {
    * and caller rules are not enforced (local tests through inject()).
    */
   tls?: { key: string; cert: string; ca: string };
+  /**
+   * Admission control: past this many requests in flight, new work is shed at
+   * once with 503 + Retry-After instead of queueing until everything times out.
+   * Health, readiness and metrics are always admitted.
+   */
+  maxConcurrentRequests?: number;
 }
 
 declare module 'fastify' {
@@ -119,6 +126,29 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.decorateRequest('caller', undefined);
   app.decorateRequest('deadline', undefined);
   const identities = new WeakMap<object, string | undefined>();
+  const limit = options.maxConcurrentRequests ?? Number.POSITIVE_INFINITY;
+  let inFlight = 0;
+  const shed = new Counter({ name: 'http_requests_shed_total', help: 'Requests refused by admission control', registers: [options.metrics.registry] });
+  new Gauge({ name: 'http_requests_in_flight', help: 'Requests being handled', registers: [options.metrics.registry], collect() { this.set(inFlight); } });
+
+  // First hook: shed before spending anything on a request we cannot serve in time.
+  app.addHook('onRequest', (request, reply, done) => {
+    const path = request.url;
+    if (path === '/health' || path === '/ready' || path === '/metrics') {
+      done();
+      return;
+    }
+    if (inFlight >= limit) {
+      shed.inc();
+      sendProblem(request, reply, new AppError('OVERLOADED', { retryAfter: 1, detail: `Over ${limit} requests in flight` }));
+      return;
+    }
+    inFlight += 1;
+    reply.raw.once('close', () => {
+      inFlight -= 1;
+    });
+    done();
+  });
 
   app.addHook('onRequest', (request, reply, done) => {
     if (tls) {
@@ -159,7 +189,8 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     options.metrics.httpRequests.inc(labels);
     options.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
-    const level = reply.statusCode >= 500 ? 'error' : 'info';
+    const probe = route === '/health' || route === '/ready' || route === '/metrics';
+    const level = probe ? 'debug' : reply.statusCode >= 500 ? 'error' : 'info';
     request.log[level]({ method: request.method, route, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
     done();
   });
@@ -174,9 +205,9 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     sendProblem(request, reply, new AppError('NOT_FOUND', { detail: `No route for ${request.method} ${request.url.split('?')[0] ?? ''}` }));
   });
 
-  app.get('/health', { logLevel: 'warn' }, () => ({ status: 'ok', service: options.service, instance: options.instance }));
+  app.get('/health', () => ({ status: 'ok', service: options.service, instance: options.instance }));
 
-  app.get('/ready', { logLevel: 'warn' }, async (_request, reply) => {
+  app.get('/ready', async (_request, reply) => {
     if (lifecycle.draining) {
       throw new AppError('SHUTTING_DOWN', { retryAfter: 1 });
     }
@@ -202,7 +233,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     return reply.send({ status: 'ready', checks: results });
   });
 
-  app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
+  app.get('/metrics', async (_request, reply) => {
     const body = await options.metrics.registry.metrics();
     return reply.type(options.metrics.registry.contentType).send(body);
   });
