@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, createServiceApp, type Lifecycle, type Logger, type PeerClient, type ServiceApp, type ServiceMetrics } from '@shop/platform';
 import type { Principal, TokenVerifier } from '@shop/auth';
@@ -121,6 +120,8 @@ function forwardHeaders(request: FastifyRequest): Record<string, string | string
   const forwardedFor = request.headers['x-forwarded-for'];
   headers['x-forwarded-for'] = forwardedFor ? `${String(forwardedFor)}, ${request.ip}` : request.ip;
   headers['x-request-id'] = request.id;
-  headers.traceparent = `00-${request.trace.traceId}-${randomBytes(8).toString('hex')}-01`;
+  // traceparent is not copied: the mesh client injects its own span's context.
+  delete headers.traceparent;
+  delete headers.tracestate;
   return headers;
 }

@@ -1,4 +1,5 @@
 import { createTokenVerifier, JWKS_PATH } from '@shop/auth';
+import { startTelemetry } from '@shop/telemetry';
 import { ConfigError, createLogger, createPeerClient, loadConfig, loadMeshTls, parsePeerUrls, serve, ServiceMetrics } from '@shop/platform';
 import type { JSONWebKeySet } from 'jose';
 import { gatewaySpec } from './config.ts';
@@ -15,6 +16,7 @@ try {
 }
 const identity = { service: 'gateway', instance: config.INSTANCE_ID, region: config.REGION };
 const logger = createLogger({ ...identity, level: config.LOG_LEVEL });
+const telemetry = startTelemetry({ ...identity, endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT });
 const tls = await loadMeshTls(process.env);
 const peer = (service: string, urls: string) =>
   createPeerClient({ service, urls: parsePeerUrls(urls), caller: 'gateway', tls, defaultTimeoutMs: config.UPSTREAM_TIMEOUT_MS, onEvent: (event) => logger.warn({ mesh: event }, `mesh ${event.type}`) });
@@ -41,6 +43,6 @@ await serve(app, {
   lifecycle,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   exitWithParent: process.env.SHOP_SUPERVISED === '1',
-  onClose: Object.values(peers).map((p) => () => p.close()),
+  onClose: [...Object.values(peers).map((p) => () => p.close()), () => telemetry.shutdown()],
 });
 logger.info({ port: config.PORT }, 'gateway listening');

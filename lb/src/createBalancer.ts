@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Pool, errors as undiciErrors } from 'undici';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from '@shop/platform';
 import { BackendSet, type Backend, type BackendPolicy } from '@shop/mesh';
 
@@ -25,6 +26,7 @@ export interface Balancer {
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+const tracer = trace.getTracer('shop-lb');
 
 /**
  * The regional load balancer: an L7 proxy kept deliberately thin (node:http
@@ -63,6 +65,18 @@ export function createBalancer(options: BalancerOptions): Balancer {
     const peer = req.socket.remoteAddress ?? '';
     headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${peer}` : peer;
     const method = req.method ?? 'GET';
+    const span = tracer.startSpan(`lb ${method}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': (req.url ?? '/').split('?')[0] ?? '/' } }, propagation.extract(ROOT_CONTEXT, req.headers));
+    delete headers.traceparent;
+    delete headers.tracestate;
+    propagation.inject(trace.setSpan(context.active(), span), headers);
+    res.once('finish', () => {
+      span.setAttribute('http.response.status_code', res.statusCode);
+      if (res.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    });
+    res.once('close', () => {
+      if (!res.writableFinished) span.end();
+    });
     const retryMidFlight = IDEMPOTENT.has(method) || req.headers['idempotency-key'] !== undefined;
     const abort = new AbortController();
     res.once('close', () => {

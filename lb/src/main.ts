@@ -1,4 +1,5 @@
 import { ConfigError, createLogger, env, loadConfig, parsePeerUrls } from '@shop/platform';
+import { startTelemetry } from '@shop/telemetry';
 import { createBalancer } from './createBalancer.ts';
 
 const spec = {
@@ -26,6 +27,7 @@ try {
   process.exit(78);
 }
 const logger = createLogger({ service: 'lb', instance: config.INSTANCE_ID, region: config.REGION, level: config.LOG_LEVEL });
+const telemetry = startTelemetry({ service: 'lb', instance: config.INSTANCE_ID, region: config.REGION, endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT });
 const balancer = createBalancer({
   backends: parsePeerUrls(config.GATEWAY_URLS),
   policy: { unhealthyThreshold: config.UNHEALTHY_THRESHOLD, healthyThreshold: config.HEALTHY_THRESHOLD, baseEjectionMs: config.EJECTION_MS, maxEjectionMs: 30_000 },
@@ -41,7 +43,7 @@ let stopping = false;
 const stop = (): void => {
   if (stopping) return;
   stopping = true;
-  void balancer.close().then(() => process.exit(0));
+  void balancer.close().then(() => telemetry.shutdown()).then(() => process.exit(0));
   setTimeout(() => process.exit(1), 5000).unref();
 };
 process.once('SIGTERM', stop);

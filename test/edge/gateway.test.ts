@@ -7,6 +7,7 @@ import { SignJWT, UnsecuredJWT, generateKeyPair } from 'jose';
 import { createTestIssuer, createTokenVerifier, TOKEN_AUDIENCE, TOKEN_ISSUER, type TestIssuer } from '@shop/auth';
 import { createLogger, createPeerClient, loadConfig, ServiceMetrics, type ServiceApp } from '@shop/platform';
 import { createGateway, gatewaySpec, MemoryRateLimitStore } from '@shop/gateway';
+import { startTelemetry } from '@shop/telemetry';
 
 let upstream: FastifyInstance;
 let gateway: ServiceApp;
@@ -14,6 +15,7 @@ let issuer: TestIssuer;
 let upstreamUrl: string;
 
 before(async () => {
+  startTelemetry({ service: 'gateway', instance: 'gateway-t', region: 'us-east', endpoint: undefined });
   upstream = Fastify();
   upstream.all('/*', (request) => ({ method: request.method, url: request.url, headers: request.headers, body: request.body ?? null }));
   upstreamUrl = await upstream.listen({ host: '127.0.0.1', port: 0 });

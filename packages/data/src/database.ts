@@ -1,4 +1,7 @@
 import pg from 'pg';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+
+const tracer = trace.getTracer('shop-data');
 
 /**
  * A bounded pool with an acquire timeout. When every connection is busy and the
@@ -61,16 +64,25 @@ export class Database {
   }
 
   async query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    const span = tracer.startSpan('db.query', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': text.length > 300 ? `${text.slice(0, 300)}…` : text } });
     try {
       return await this.#pool.query<R>(text, values);
     } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
       throw this.#classify(error);
+    } finally {
+      span.end();
     }
   }
 
   /** Runs `work` in one transaction; rolls back on any error. */
   async transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.#acquire();
+    const span = tracer.startSpan('db.transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } });
+    const client = await this.#acquire().catch((error: unknown) => {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+      throw error;
+    });
     try {
       await client.query('BEGIN');
       const result = await work(client);
@@ -78,9 +90,11 @@ export class Database {
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
       throw this.#classify(error);
     } finally {
       client.release();
+      span.end();
     }
   }
 

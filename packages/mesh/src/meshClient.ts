@@ -14,6 +14,7 @@ import {
   wrap,
   type CircuitState,
 } from 'cockatiel';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { MeshError, type PeerClient, type PeerRequest, type PeerResponse, type RawPeerRequest, type RawPeerResponse } from './types.ts';
 import { BackendSet, type Backend, type BackendPolicy } from './backends.ts';
 import { RetryBudget, type RetryBudgetOptions } from './retryBudget.ts';
@@ -79,6 +80,7 @@ class AttemptError extends Error {
 }
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+const tracer = trace.getTracer('shop-mesh');
 
 /**
  * The mesh client: every service-to-service call goes through it. Per call:
@@ -188,13 +190,25 @@ export function createMeshClient(options: MeshClientOptions): PeerClient & { bre
     const deadline = now() + (req.timeoutMs ?? policy.callTimeoutMs);
     const tried = new Set<Backend>();
     budget.recordRequest();
+    // One client span per call (retries are events on it); its context travels as traceparent.
+    const span = tracer.startSpan(`${req.method} ${options.service}`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': req.method, 'url.path': req.path.split('?')[0] ?? req.path, 'peer.service': options.service, 'mesh.caller': options.caller } });
+    const headers: Record<string, string | string[] | undefined> = { ...req.headers };
+    propagation.inject(trace.setSpan(context.active(), span), headers);
+    const traced: RawPeerRequest = { ...req, headers };
+    let attempts = 0;
     try {
-      return await pipeline.execute(() => {
+      const response = await pipeline.execute(() => {
         // A retry prefers an instance not yet tried; once all were tried, any will do.
         if (tried.size >= backends.backends.length) tried.clear();
-        return attempt(req, deadline, tried, idempotent, streaming);
+        attempts += 1;
+        if (attempts > 1) span.addEvent('retry', { attempt: attempts });
+        return attempt(traced, deadline, tried, idempotent, streaming);
       });
+      span.setAttributes({ 'http.response.status_code': response.status, 'server.address': response.upstream, 'mesh.attempts': attempts });
+      return response;
     } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      span.setAttribute('mesh.attempts', attempts);
       if (error instanceof AttemptError && error.response) {
         const r = error.response;
         return { status: r.status, headers: r.headers, body: Readable.from([r.body]) as unknown as RawPeerResponse['body'], upstream: r.upstream };
@@ -204,6 +218,8 @@ export function createMeshClient(options: MeshClientOptions): PeerClient & { bre
       if (error instanceof BulkheadRejectedError) throw new MeshError('OVERLOADED', `Too many concurrent calls to ${options.service}`, { cause: error });
       const timedOut = error instanceof AttemptError && /timed out/.test(error.message);
       throw new MeshError(timedOut ? 'DEADLINE_EXCEEDED' : 'DEPENDENCY_UNAVAILABLE', `The ${options.service} service did not answer${timedOut ? ' in time' : ''}`, { cause: error });
+    } finally {
+      span.end();
     }
   }
 

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PemBundle } from '@shop/mesh';
+import { startTelemetry } from '@shop/telemetry';
 import { Database, DatabaseUnavailableError, PoolExhaustedError, migrate, readMigrations } from '@shop/data';
 import { ConfigError, baseServiceSpec, loadConfig, type BaseServiceConfig, type ConfigOf } from './config.ts';
 import { createServiceApp, type Lifecycle, type ServiceApp } from './createServiceApp.ts';
@@ -78,6 +79,7 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
     throw error;
   }
   const logger = createLogger({ service: definition.name, instance: config.INSTANCE_ID, region: config.REGION, level: config.LOG_LEVEL });
+  const telemetry = startTelemetry({ service: definition.name, instance: config.INSTANCE_ID, region: config.REGION, endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
   const metrics = new ServiceMetrics({ service: definition.name, instance: config.INSTANCE_ID, region: config.REGION });
   const db = new Database({
     connectionString: config.DATABASE_URL,
@@ -127,7 +129,7 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     exitWithParent: env.SHOP_SUPERVISED === '1',
-    onClose: [() => Promise.all([...peers.values()].map((p) => p.close())).then(() => undefined), () => db.close()],
+    onClose: [() => Promise.all([...peers.values()].map((p) => p.close())).then(() => undefined), () => db.close(), () => telemetry.shutdown()],
   });
   logger.info({ port: config.PORT, host: config.HOST }, 'listening');
 }

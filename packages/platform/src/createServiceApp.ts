@@ -4,6 +4,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { DEADLINE_HEADER, identityOf } from '@shop/mesh';
 import { Counter, Gauge } from 'prom-client';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { AppError, isAppError, toProblem, type ErrorCode } from './errors.ts';
@@ -67,8 +68,13 @@ declare module 'fastify' {
     caller: string | undefined;
     /** Epoch ms by which the caller needs an answer (from x-request-timeout-ms), if it said. */
     deadline: number | undefined;
+    /** This request's server span and the context handlers run in (so calls they make are its children). */
+    span: Span | undefined;
+    otelContext: Context | undefined;
   }
 }
+
+const tracer = trace.getTracer('shop-platform');
 
 const MAX_DEADLINE_MS = 120_000;
 
@@ -125,6 +131,17 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.decorateRequest('trace', undefined as unknown as TraceContext);
   app.decorateRequest('caller', undefined);
   app.decorateRequest('deadline', undefined);
+  app.decorateRequest('span', undefined);
+  app.decorateRequest('otelContext', undefined);
+
+  // Handlers run inside their request's trace context. (Wrapping the handler,
+  // rather than entering the context in a hook, survives async body parsing.)
+  app.addHook('onRoute', (route) => {
+    const handler = route.handler;
+    route.handler = function traced(this: unknown, request, reply) {
+      return request.otelContext ? context.with(request.otelContext, () => handler.call(this as never, request, reply)) : handler.call(this as never, request, reply);
+    };
+  });
   const identities = new WeakMap<object, string | undefined>();
   const limit = options.maxConcurrentRequests ?? Number.POSITIVE_INFINITY;
   let inFlight = 0;
@@ -170,10 +187,21 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
       }
       request.deadline = Date.now() + Math.min(ms, MAX_DEADLINE_MS);
     }
-    const traceparent = request.headers.traceparent;
-    request.trace = parseTraceparent(typeof traceparent === 'string' ? traceparent : undefined) ?? newTraceContext();
+    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+    const route = request.routeOptions.url ?? 'unmatched';
+    const span = tracer.startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route, 'service.name': options.service, 'service.instance.id': options.instance, ...(request.caller ? { 'mesh.caller': request.caller } : {}) } }, parent);
+    request.span = span;
+    request.otelContext = trace.setSpan(parent, span);
+    const spanContext = span.spanContext();
+    if (trace.isSpanContextValid(spanContext)) {
+      request.trace = { traceId: spanContext.traceId, parentSpanId: trace.getSpanContext(parent)?.spanId, sampled: true };
+    } else {
+      const traceparent = request.headers.traceparent;
+      request.trace = parseTraceparent(typeof traceparent === 'string' ? traceparent : undefined) ?? newTraceContext();
+    }
     request.log = request.log.child({ traceId: request.trace.traceId });
     void reply.header('x-request-id', request.id);
+    void reply.header('x-trace-id', request.trace.traceId);
     done();
   });
 
@@ -189,6 +217,12 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     const labels = { method: request.method, route, status: String(reply.statusCode) };
     options.metrics.httpRequests.inc(labels);
     options.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
+    const span = request.span;
+    if (span) {
+      span.setAttribute('http.response.status_code', reply.statusCode);
+      if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    }
     const probe = route === '/health' || route === '/ready' || route === '/metrics';
     const level = probe ? 'debug' : reply.statusCode >= 500 ? 'error' : 'info';
     request.log[level]({ method: request.method, route, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');

@@ -14,6 +14,8 @@ export interface EnvContext {
   adminEmails: string;
   /** Certificates per identity when the mesh runs mTLS. */
   mesh: Map<string, MeshFiles> | undefined;
+  /** Where every process sends its spans. */
+  otlpEndpoint: string | undefined;
 }
 
 /** Services speak mTLS when the mesh is on; the gateway's public side and the stand-ins stay HTTP. */
@@ -40,6 +42,7 @@ export function instanceEnv(instance: InstanceSpec, ctx: EnvContext): Record<str
     REGION: instance.region,
     LOG_LEVEL: ctx.logLevel,
     SHUTDOWN_TIMEOUT_MS: String(Math.max(100, ctx.shutdownTimeoutMs - 500)),
+    ...(ctx.otlpEndpoint && instance.service !== 'trace-collector' ? { OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlpEndpoint } : {}),
     ...instance.env,
   };
   if (instance.service === 'lb') return { ...env, GATEWAY_URLS: urlsOf('gateway') };

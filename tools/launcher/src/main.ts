@@ -25,6 +25,7 @@ const spec = {
   PAYMENT_PROVIDER_URL: env.optionalUrl({ protocols: ['http:', 'https:'] }),
   SMTP_URL: env.optionalUrl({ protocols: ['smtp:', 'smtps:'] }),
   SHOP_MTLS: env.bool({ default: true }),
+  OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl({ protocols: ['http:', 'https:'] }),
   ADMIN_EMAILS: env.string({ default: 'admin@shop.local', description: 'comma-separated emails that sign up as administrators' }),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
 };
@@ -37,7 +38,9 @@ const say = (line: string): void => {
 async function main(): Promise<void> {
   const config = loadConfig(spec, process.env);
   const topology: Topology = await loadTopology(config.TOPOLOGY, repoRoot);
-  const instances = [...supportInstances(topology, repoRoot, { sandbox: !config.PAYMENT_PROVIDER_URL, mailSink: !config.SMTP_URL }), ...topology.instances];
+  const instances = [...supportInstances(topology, repoRoot, { sandbox: !config.PAYMENT_PROVIDER_URL, mailSink: !config.SMTP_URL, collector: !config.OTEL_EXPORTER_OTLP_ENDPOINT }), ...topology.instances];
+  const collector = instances.find((i) => i.service === 'trace-collector');
+  const otlpEndpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT ?? (collector ? `http://127.0.0.1:${collector.port}` : undefined);
   const logDir = join(config.SHOP_DATA_DIR, 'logs');
   await mkdir(logDir, { recursive: true });
   say(`Node ${process.version}; topology "${topology.name}": ${instances.length} processes; ${config.DATABASE_URL ? 'external PostgreSQL' : 'embedded PostgreSQL'}`);
@@ -115,6 +118,7 @@ async function main(): Promise<void> {
           shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
           adminEmails: config.ADMIN_EMAILS,
           mesh,
+          otlpEndpoint,
         }),
     });
     supervisor.start(instances);
@@ -124,6 +128,9 @@ async function main(): Promise<void> {
     const schemes = new Map(instances.map((i) => [i.id, schemeOf(i, mesh !== undefined)]));
     process.stdout.write(`\n${renderTable(supervisor.status(), dataLayer, (i) => `${schemes.get(i.id) ?? 'http'}://127.0.0.1:${i.port}`)}\n`);
     say(`all ${instances.length} processes ready in ${seconds} s; logs in ${logDir}; Ctrl-C stops everything`);
+    const lbs = instances.filter((i) => i.service === 'lb');
+    if (lbs.length > 0) say(`the shop: ${lbs.map((i) => `http://127.0.0.1:${i.port}`).join(', ')}`);
+    if (collector) say(`traces: http://127.0.0.1:${collector.port}/traces (waterfall: /traces/<trace id>/view)`);
   } catch (error) {
     say(`start failed: ${error instanceof Error ? error.message : String(error)}`);
     await stop('start failed');

@@ -29,11 +29,14 @@ export interface InstanceSpec {
  * is configured: the payment provider (PAYMENT_PROVIDER_URL unset) and an SMTP
  * server with a readable mailbox (SMTP_URL unset). They sit at portBase + 90..92.
  */
-export const SUPPORT = ['payment-sandbox', 'mail-sink', 'gateway', 'lb'] as const;
+export const SUPPORT = ['payment-sandbox', 'mail-sink', 'trace-collector', 'gateway', 'lb'] as const;
 export type SupportName = (typeof SUPPORT)[number];
 
-export function supportInstances(topology: Topology, repoRoot: string, wanted: { sandbox: boolean; mailSink: boolean }): InstanceSpec[] {
+export function supportInstances(topology: Topology, repoRoot: string, wanted: { sandbox: boolean; mailSink: boolean; collector: boolean }): InstanceSpec[] {
   const out: InstanceSpec[] = [];
+  const [firstRegion, firstBase] = [...topology.regions][0] ?? ['us-east', 7100];
+  // One collector for the whole platform, so a trace crossing regions is kept in one place.
+  if (wanted.collector) out.push({ service: 'trace-collector', region: firstRegion, id: 'trace-collector', port: firstBase + 93, entry: resolve(repoRoot, 'tools/trace-collector/src/main.ts') });
   for (const [region, portBase] of topology.regions) {
     const prefix = topology.regions.size > 1 ? `${region}-` : '';
     if (wanted.sandbox) {

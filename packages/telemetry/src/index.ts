@@ -1,0 +1,46 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+
+export interface TelemetryOptions {
+  service: string;
+  instance: string;
+  region: string;
+  /** OTLP/HTTP base URL (the built-in collector or any OpenTelemetry collector). */
+  endpoint: string | undefined;
+}
+
+export interface Telemetry {
+  /** Exports what is buffered now (tests, and before a planned exit). */
+  flush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Turns on tracing for this process: W3C trace context propagation, async
+ * context tracking, and batched OTLP/HTTP export. The platform, mesh, data
+ * layer and balancer create spans through the OpenTelemetry API only; with no
+ * endpoint configured nothing leaves the process.
+ * Call once, from a process's main.
+ */
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  // Without an endpoint spans are still made (so one trace id follows a request
+  // through every process and its log lines) but nothing is exported.
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({
+      'service.name': options.service,
+      'service.instance.id': options.instance,
+      'cloud.region': options.region,
+    }),
+    spanProcessors: options.endpoint
+      ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/$/, '')}/v1/traces` }), scheduledDelayMillis: 500, maxQueueSize: 4096 })]
+      : [],
+  });
+  trace.setGlobalTracerProvider(provider);
+  return { flush: () => provider.forceFlush(), shutdown: () => provider.shutdown() };
+}
