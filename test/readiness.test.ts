@@ -1,16 +1,18 @@
 // Readiness tracks the database: stop PostgreSQL and every instance reports
 // not-ready within 2 s; start it again and they recover without restarts.
 import { after, before, test } from 'node:test';
+import { rm } from 'node:fs/promises';
 import assert from 'node:assert/strict';
 import { startLauncher, waitFor, writeTopology, type RunningLauncher } from './support/launcher.ts';
 import { scratchDir, startEmbeddedCluster, type TestCluster } from './support/postgres.ts';
 
 let cluster: TestCluster;
 let launcher: RunningLauncher;
+let dir: string;
 
 before(async () => {
   cluster = await startEmbeddedCluster('readiness');
-  const dir = await scratchDir('readiness-launcher');
+  dir = await scratchDir('readiness-launcher');
   const topology = await writeTopology(dir, 22_000, { user: 1, product: 1, order: 1, payment: 1, notification: 1 });
   // DATABASE_URL set: the launcher uses this server as it would any external one.
   launcher = await startLauncher({ dataDir: dir, topology, env: { DATABASE_URL: cluster.adminUrl, PAYMENT_PROVIDER_URL: 'http://127.0.0.1:9', SMTP_URL: 'smtp://127.0.0.1:9' } });
@@ -19,6 +21,7 @@ before(async () => {
 after(async () => {
   await launcher.interrupt();
   await cluster.close();
+  await rm(dir, { recursive: true, force: true });
 });
 
 test('with DATABASE_URL set the launcher runs on that server instead of starting its own', async () => {
