@@ -45,6 +45,26 @@ test('every instance is a separate live process, healthy and ready', async () =>
   }
 });
 
+test('every service instance registers itself in the registry, with its mTLS address', async () => {
+  const secrets = JSON.parse(await readFile(join(dir, 'secrets.json'), 'utf8')) as { postgres: string };
+  const { postgres } = await launcher.state();
+  const db = new pg.Client({ connectionString: `postgres://postgres:${secrets.postgres}@127.0.0.1:${postgres.port}/shop_registry` });
+  await db.connect();
+  try {
+    const rows = await waitFor(
+      'ten registrations',
+      async () => {
+        const result = await db.query<{ instance_id: string; url: string }>('SELECT instance_id, url FROM instances WHERE expires_at > now() ORDER BY instance_id');
+        return result.rows.length === 10 ? result.rows : undefined;
+      },
+      5000,
+    );
+    assert.deepEqual(rows.find((r) => r.instance_id === 'user-1'), { instance_id: 'user-1', url: `https://127.0.0.1:${portBase + 1}` });
+  } finally {
+    await db.end();
+  }
+});
+
 test('services speak only mTLS: plaintext and certificate-less clients are refused', async () => {
   await assert.rejects(fetch(`http://127.0.0.1:${portBase + 1}/health`));
   await assert.rejects(fetch(`https://127.0.0.1:${portBase + 1}/health`));

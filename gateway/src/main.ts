@@ -1,6 +1,6 @@
 import { createTokenVerifier, JWKS_PATH } from '@shop/auth';
 import { startTelemetry } from '@shop/telemetry';
-import { ConfigError, createLogger, createPeerClient, loadConfig, loadMeshTls, parsePeerUrls, serve, ServiceMetrics } from '@shop/platform';
+import { ConfigError, createDiscovery, createLogger, createPeerClient, loadConfig, loadMeshTls, parsePeerUrls, serve, ServiceMetrics } from '@shop/platform';
 import type { JSONWebKeySet } from 'jose';
 import { gatewaySpec } from './config.ts';
 import { createGateway } from './createGateway.ts';
@@ -18,8 +18,12 @@ const identity = { service: 'gateway', instance: config.INSTANCE_ID, region: con
 const logger = createLogger({ ...identity, level: config.LOG_LEVEL });
 const telemetry = startTelemetry({ ...identity, endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT });
 const tls = await loadMeshTls(process.env);
-const peer = (service: string, urls: string) =>
-  createPeerClient({ service, urls: parsePeerUrls(urls), caller: 'gateway', tls, defaultTimeoutMs: config.UPSTREAM_TIMEOUT_MS, onEvent: (event) => logger.warn({ mesh: event }, `mesh ${event.type}`) });
+const discovery = createDiscovery(process.env, logger);
+const peer = (service: string, urls: string) => {
+  const client = createPeerClient({ service, urls: parsePeerUrls(urls), caller: 'gateway', tls, defaultTimeoutMs: config.UPSTREAM_TIMEOUT_MS, onEvent: (event) => logger.warn({ mesh: event }, `mesh ${event.type}`) });
+  discovery?.watch(service, config.REGION, client);
+  return client;
+};
 const peers = {
   user: peer('user', config.PEER_USER_URLS),
   product: peer('product', config.PEER_PRODUCT_URLS),
@@ -43,6 +47,6 @@ await serve(app, {
   lifecycle,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   exitWithParent: process.env.SHOP_SUPERVISED === '1',
-  onClose: [...Object.values(peers).map((p) => () => p.close()), () => telemetry.shutdown()],
+  onClose: [...Object.values(peers).map((p) => () => p.close()), () => discovery?.close() ?? Promise.resolve(), () => telemetry.shutdown()],
 });
 logger.info({ port: config.PORT }, 'gateway listening');

@@ -2,3 +2,4 @@ export { Database, DatabaseUnavailableError, PoolExhaustedError, type DatabaseOp
 export { migrate, readMigrations, MigrationError, type Migration } from './migrate.ts';
 export { provisionServiceDatabases, dropServiceDatabases, serviceDatabaseName, withCredentials, type ServiceDatabase, type ProvisionOptions } from './provision.ts';
 export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embeddedPostgres.ts';
+export { PgRegistry } from './pgRegistry.ts';

@@ -24,12 +24,18 @@ export interface Backend {
 }
 
 export class BackendSet {
-  readonly backends: Backend[];
+  backends: Backend[];
   readonly #policy: BackendPolicy;
 
   constructor(urls: string[], policy: BackendPolicy) {
     this.#policy = policy;
-    this.backends = urls.map((url) => ({ url, healthy: true, consecutiveFailures: 0, consecutiveSuccesses: 0, ejectedUntil: 0, ejections: 0, outstanding: 0 }));
+    this.backends = urls.map(fresh);
+  }
+
+  /** Discovery changed the set: keep what we know of instances that stay, add new ones, drop the gone. */
+  replace(urls: string[]): void {
+    const known = new Map(this.backends.map((b) => [b.url, b]));
+    this.backends = [...new Set(urls)].map((url) => known.get(url) ?? fresh(url));
   }
 
   available(now: number): Backend[] {
@@ -75,4 +81,8 @@ export class BackendSet {
   succeeded(backend: Backend): void {
     if (backend.ejections > 0 && backend.ejectedUntil === 0) backend.ejections -= 1;
   }
+}
+
+function fresh(url: string): Backend {
+  return { url, healthy: true, consecutiveFailures: 0, consecutiveSuccesses: 0, ejectedUntil: 0, ejections: 0, outstanding: 0 };
 }

@@ -93,7 +93,15 @@ const tracer = trace.getTracer('shop-mesh');
  * With `tls`, connections are mTLS and the server must prove the destination's
  * identity. It implements the platform's PeerClient, so callers do not change.
  */
-export function createMeshClient(options: MeshClientOptions): PeerClient & { breakerState(): string } {
+export interface MeshClient extends PeerClient {
+  breakerState(): string;
+  /** The instances now known (discovery). */
+  instances(): string[];
+  /** Replaces the instance set (discovery); state of instances that stay is kept. */
+  update(urls: string[]): void;
+}
+
+export function createMeshClient(options: MeshClientOptions): MeshClient {
   const policy: MeshPolicy = { ...defaultMeshPolicy, ...options.policy };
   const now = options.now ?? Date.now;
   const emit = options.onEvent ?? (() => undefined);
@@ -226,6 +234,8 @@ export function createMeshClient(options: MeshClientOptions): PeerClient & { bre
   return {
     service: options.service,
     breakerState: () => ['closed', 'open', 'half-open', 'isolated'][breakerPolicy.state] ?? 'unknown',
+    instances: () => backends.backends.map((b) => b.url),
+    update: (urls) => backends.replace(urls),
     requestRaw: (req) => call(req, true),
     async request<T>(req: PeerRequest): Promise<PeerResponse<T>> {
       const hasBody = req.body !== undefined;

@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PemBundle } from '@shop/mesh';
 import { startTelemetry } from '@shop/telemetry';
-import { Database, DatabaseUnavailableError, PoolExhaustedError, migrate, readMigrations } from '@shop/data';
+import { Database, DatabaseUnavailableError, PgRegistry, PoolExhaustedError, migrate, readMigrations } from '@shop/data';
+import { startRegistration, watchInstances, type Registration } from '@shop/mesh';
 import { ConfigError, baseServiceSpec, loadConfig, type BaseServiceConfig, type ConfigOf } from './config.ts';
 import { createServiceApp, type Lifecycle, type ServiceApp } from './createServiceApp.ts';
 import { AppError } from './errors.ts';
@@ -91,17 +92,20 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
   metrics.observePool('primary', () => db.stats());
   const lifecycle: Lifecycle = { draining: false };
   const tls = await loadMeshTls(env);
+  const discovery = createDiscovery(env, logger);
   const peers = new Map<string, PeerClient>();
   const peer = (service: string): PeerClient => {
     let client = peers.get(service);
     if (!client) {
-      client = createPeerClient({
+      const mesh = createPeerClient({
         service,
         urls: parsePeerUrls(env[`PEER_${service.toUpperCase()}_URLS`]),
         caller: definition.name,
         tls,
         onEvent: (event) => logger.warn({ mesh: event }, `mesh ${event.type}`),
       });
+      discovery?.watch(service, config.REGION, mesh);
+      client = mesh;
       peers.set(service, client);
     }
     return client;
@@ -122,14 +126,16 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
   }
 
   const app = await definition.createApp(config, { service: definition.name, logger, metrics, db, lifecycle, tls, peer });
+  const registration = discovery?.register({ service: definition.name, region: config.REGION, instanceId: config.INSTANCE_ID, url: `${tls ? 'https' : 'http'}://${config.HOST}:${config.PORT}` });
   await serve(app, {
+    onDrain: registration ? [() => registration.stop()] : [],
     host: config.HOST,
     port: config.PORT,
     logger,
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     exitWithParent: env.SHOP_SUPERVISED === '1',
-    onClose: [() => Promise.all([...peers.values()].map((p) => p.close())).then(() => undefined), () => db.close(), () => telemetry.shutdown()],
+    onClose: [() => Promise.all([...peers.values()].map((p) => p.close())).then(() => undefined), () => db.close(), () => discovery?.close() ?? Promise.resolve(), () => telemetry.shutdown()],
   });
   logger.info({ port: config.PORT, host: config.HOST }, 'listening');
 }
@@ -141,4 +147,32 @@ export async function loadMeshTls(env: Record<string, string | undefined>): Prom
   if (files.some((f) => !f)) throw new ConfigError(['MESH_CERT_FILE, MESH_KEY_FILE and MESH_CA_FILE must be set together']);
   const [cert, key, ca] = await Promise.all(files.map((f) => readFile(f!, 'utf8')));
   return { cert: cert!, key: key!, ca: ca! };
+}
+
+/**
+ * With REGISTRY_DATABASE_URL set, an instance registers itself (heartbeat
+ * every second, evicted 3 s after the last one) and its peer clients follow
+ * the registry's live view; the PEER_* lists remain the starting point.
+ */
+export function createDiscovery(env: Record<string, string | undefined>, logger: Logger): { register(record: { service: string; region: string; instanceId: string; url: string }): Registration; watch(service: string, region: string, client: PeerClient): void; close(): Promise<void> } | undefined {
+  const url = env.REGISTRY_DATABASE_URL;
+  if (!url) return undefined;
+  const db = new Database({ connectionString: url, max: 2, acquireTimeoutMs: 1000, statementTimeoutMs: 2000, applicationName: 'registry' });
+  const registry = new PgRegistry(db);
+  const watchers: Array<{ stop(): void }> = [];
+  let failures = 0;
+  const onError = (error: unknown): void => {
+    if (failures++ % 30 === 0) logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'registry unreachable; keeping the last known instances');
+  };
+  return {
+    register: (record) => startRegistration(registry, record, { intervalMs: 1000, ttlMs: 3000, onError }),
+    watch: (service, region, client) => {
+      const target = client as PeerClient & { update?: (urls: string[]) => void };
+      if (target.update) watchers.push(watchInstances(registry, service, region, { update: (urls) => target.update?.(urls) }, { intervalMs: 1000, onError }));
+    },
+    close: async () => {
+      watchers.forEach((w) => w.stop());
+      await db.close();
+    },
+  };
 }

@@ -5,6 +5,6 @@ export { ServiceMetrics, type PoolStats } from './metrics.ts';
 export { parseTraceparent, newTraceContext, type TraceContext } from './traceContext.ts';
 export { createServiceApp, sendProblem, requestSignal, type ServiceApp, type ServiceAppOptions, type ReadinessCheck, type Lifecycle } from './createServiceApp.ts';
 export { serve, type ServeOptions } from './serve.ts';
-export { bootService, createBaseApp, dataError, loadMeshTls, type ServiceDeps, type ServiceDefinition } from './bootService.ts';
+export { bootService, createBaseApp, createDiscovery, dataError, loadMeshTls, type ServiceDeps, type ServiceDefinition } from './bootService.ts';
 export { Type, type Static, type TSchema } from 'typebox';
 export { createPeerClient, parsePeerUrls, meshError, type PeerClient, type PeerRequest, type PeerResponse, type PeerClientOptions, type RawPeerRequest, type RawPeerResponse } from './peers.ts';

@@ -7,7 +7,9 @@ export interface ServeOptions {
   logger: Logger;
   lifecycle: Lifecycle;
   shutdownTimeoutMs: number;
-  /** Run after the listener has closed and in-flight requests finished: deregister, close pools. */
+  /** Run first when draining starts, before the listener closes: deregister from discovery. */
+  onDrain?: Array<() => Promise<void>>;
+  /** Run after the listener has closed and in-flight requests finished: close pools. */
   onClose?: Array<() => Promise<void>>;
   /**
    * Under the launcher, stdin is a pipe from it: when the pipe closes the
@@ -38,6 +40,7 @@ export async function serve(app: ServiceApp, options: ServeOptions): Promise<voi
     const sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
     sweeper.unref();
     try {
+      for (const hook of options.onDrain ?? []) await hook().catch((error: unknown) => options.logger.warn({ err: error }, 'drain hook failed'));
       await app.close();
       clearInterval(sweeper);
       for (const hook of options.onClose ?? []) await hook();

@@ -42,5 +42,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       : [],
   });
   trace.setGlobalTracerProvider(provider);
-  return { flush: () => provider.forceFlush(), shutdown: () => provider.shutdown() };
+  // Exporting is best effort at exit: never hold a shutdown for more than a second.
+  const bounded = (work: Promise<void>): Promise<void> => Promise.race([work.catch(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, 1000).unref())]);
+  return { flush: () => provider.forceFlush(), shutdown: () => bounded(provider.shutdown()) };
 }

@@ -47,6 +47,8 @@ export function instanceEnv(instance: InstanceSpec, ctx: EnvContext): Record<str
   };
   if (instance.service === 'lb') return { ...env, GATEWAY_URLS: urlsOf('gateway') };
   for (const service of SERVICES) env[`PEER_${service.toUpperCase()}_URLS`] = urlsOf(service);
+  const registry = ctx.databases.get('registry');
+  if (registry) env.REGISTRY_DATABASE_URL = registry.url;
   const certs = ctx.mesh?.get(instance.service);
   if (certs) Object.assign(env, { MESH_CERT_FILE: certs.certFile, MESH_KEY_FILE: certs.keyFile, MESH_CA_FILE: certs.caFile });
   if (instance.service === 'gateway') return env;

@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   const stop = (reason: string): Promise<void> => {
     stopping ??= (async () => {
       say(`${reason}: stopping ${instances.length} processes`);
-      await supervisor?.stop(config.SHUTDOWN_TIMEOUT_MS);
+      const waves: Record<string, number> = { lb: 0, gateway: 1, 'payment-sandbox': 3, 'mail-sink': 3, 'trace-collector': 4 };
+      await supervisor?.stop(config.SHUTDOWN_TIMEOUT_MS, (spec) => waves[spec.service] ?? 2);
       await closeProber?.();
       await dataLayer?.stop();
       await rm(stateFile, { force: true });
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
       embeddedPort: config.EMBEDDED_PG_PORT,
       prefix: config.DB_PREFIX,
       // The embedded event log lives in its own database, as a broker would on its own servers.
-      services: [...SERVICES, 'events'],
+      services: [...SERVICES, 'events', 'registry'],
       log: say,
     });
     const databases = dataLayer.databases;

@@ -77,10 +77,23 @@ export class Supervisor {
     }
   }
 
-  async stop(timeoutMs: number): Promise<void> {
+  /**
+   * Stops in waves, front to back (`order` gives each instance its wave), so
+   * nothing loses what it depends on while it drains: the balancer first,
+   * then gateways, then services, then the stand-ins and the trace collector.
+   */
+  async stop(timeoutMs: number, order: (spec: InstanceSpec) => number = () => 0): Promise<void> {
     this.#stopping = true;
+    const waves = [...new Set([...this.#instances.values()].map((e) => order(e.spec)))].sort((a, b) => a - b);
+    const deadline = Date.now() + timeoutMs;
+    for (const wave of waves) {
+      await this.#stopWave([...this.#instances.values()].filter((e) => order(e.spec) === wave), Math.max(100, deadline - Date.now()));
+    }
+  }
+
+  async #stopWave(entries: Supervised[], timeoutMs: number): Promise<void> {
     const running: Array<Promise<void>> = [];
-    for (const entry of this.#instances.values()) {
+    for (const entry of entries) {
       clearTimeout(entry.restartTimer);
       const child = entry.child;
       if (!child || child.exitCode !== null || child.signalCode !== null) continue;
@@ -90,7 +103,7 @@ export class Supervisor {
     const all = Promise.all(running).then(() => true);
     const drained = await Promise.race([all, sleep(timeoutMs, undefined, { ref: false }).then(() => false)]);
     if (!drained) {
-      for (const entry of this.#instances.values()) {
+      for (const entry of entries) {
         if (entry.child && entry.child.exitCode === null && entry.child.signalCode === null) {
           this.#options.log(`${entry.spec.id} did not stop within ${timeoutMs} ms; killing it`);
           entry.child.kill('SIGKILL');

@@ -1,0 +1,66 @@
+import type { InstanceRecord, Registry } from '@shop/mesh';
+import type { Database } from './database.ts';
+
+/**
+ * The registry on the shared data store: one row per live instance, its
+ * lease renewed by heartbeats. A row whose lease has expired is not listed
+ * (the instance died without deregistering) and is swept on later beats.
+ */
+export class PgRegistry implements Registry {
+  readonly #db: Database;
+  #ready: Promise<void> | undefined;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  async heartbeat(record: InstanceRecord, ttlMs: number): Promise<void> {
+    await this.#schema();
+    await this.#db.query(
+      `INSERT INTO instances (instance_id, service, region, url, expires_at)
+       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::double precision / 1000))
+       ON CONFLICT (instance_id) DO UPDATE SET service = EXCLUDED.service, region = EXCLUDED.region, url = EXCLUDED.url, expires_at = EXCLUDED.expires_at`,
+      [record.instanceId, record.service, record.region, record.url, ttlMs],
+    );
+    await this.#db.query(`DELETE FROM instances WHERE expires_at < now() - interval '1 minute'`);
+  }
+
+  async deregister(instanceId: string): Promise<void> {
+    await this.#schema();
+    await this.#db.query('DELETE FROM instances WHERE instance_id = $1', [instanceId]);
+  }
+
+  async list(service: string, region: string): Promise<InstanceRecord[]> {
+    await this.#schema();
+    const { rows } = await this.#db.query<{ instance_id: string; service: string; region: string; url: string }>(
+      'SELECT instance_id, service, region, url FROM instances WHERE service = $1 AND region = $2 AND expires_at > now() ORDER BY instance_id',
+      [service, region],
+    );
+    return rows.map((r) => ({ instanceId: r.instance_id, service: r.service, region: r.region, url: r.url }));
+  }
+
+  #schema(): Promise<void> {
+    this.#ready ??= this.#db
+      .withClient(async (client) => {
+        await client.query("SELECT pg_advisory_lock(hashtext('registry:schema'))");
+        try {
+          await client.query(`CREATE TABLE IF NOT EXISTS instances (
+            instance_id text PRIMARY KEY,
+            service text NOT NULL,
+            region text NOT NULL,
+            url text NOT NULL,
+            expires_at timestamptz NOT NULL,
+            registered_at timestamptz NOT NULL DEFAULT now()
+          )`);
+          await client.query('CREATE INDEX IF NOT EXISTS instances_service_region ON instances (service, region, expires_at)');
+        } finally {
+          await client.query("SELECT pg_advisory_unlock(hashtext('registry:schema'))");
+        }
+      })
+      .catch((error: unknown) => {
+        this.#ready = undefined;
+        throw error;
+      });
+    return this.#ready;
+  }
+}
