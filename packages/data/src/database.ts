@@ -38,7 +38,10 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
-export type Queryable = Pick<pg.PoolClient, 'query'>;
+/** What both the pool and a transaction's client offer: code that only queries takes either. */
+export interface Queryable {
+  query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
 export type QueryResultRow = pg.QueryResultRow;
 
 const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);

@@ -13,6 +13,7 @@ import type { ServiceMetrics } from './metrics.ts';
 import { newTraceContext, parseTraceparent, type TraceContext } from './traceContext.ts';
 import { createValidatorCompiler, fieldErrors } from './validation.ts';
 import { meshError } from './peers.ts';
+import { LazyLogger } from './lazyLogger.ts';
 
 export type ServiceApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
 
@@ -112,6 +113,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
         }
       : {}),
     loggerInstance: options.logger,
+    childLoggerFactory: (logger, bindings, childOptions) => new LazyLogger(logger as Logger, bindings, childOptions) as unknown as Logger,
     // Our onResponse hook writes one line per request with route, status and time.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'correlationId' }),
     bodyLimit: options.bodyLimit ?? 1_048_576,

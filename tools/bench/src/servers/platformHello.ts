@@ -1,0 +1,21 @@
+// A service built on the platform kit (validation, problem errors, metrics,
+// tracing hooks, admission control) answering like a product read.
+// Run: node platformHello.ts <port> [pkiDir identity]  (mTLS when a PKI dir is given)
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createLogger, createServiceApp, ServiceMetrics } from '@shop/platform';
+import { startTelemetry } from '@shop/telemetry';
+
+const [port, pki, identity = 'product'] = process.argv.slice(2);
+const tls = pki
+  ? { cert: await readFile(join(pki, `${identity}.crt`), 'utf8'), key: await readFile(join(pki, `${identity}.key`), 'utf8'), ca: await readFile(join(pki, 'ca.crt'), 'utf8') }
+  : undefined;
+const ids = { service: identity, instance: `${identity}-bench`, region: 'us-east' };
+startTelemetry({ ...ids, endpoint: undefined });
+const app = createServiceApp({ ...ids, logger: createLogger({ ...ids, level: 'warn' }), metrics: new ServiceMetrics(ids), readiness: [], tls, maxConcurrentRequests: 100_000 });
+const product = { id: '0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f', sku: 'SKU-1', name: 'Bench Headphones', priceMinor: 4999, currency: 'EUR' };
+app.get('/products/:id', () => product);
+app.get('/hello', () => ({ hello: 'world' }));
+await app.listen({ host: '127.0.0.1', port: Number(port) });
+process.stdout.write('ready\n');
+process.once('SIGINT', () => process.exit(0));
