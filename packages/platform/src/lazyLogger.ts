@@ -49,7 +49,8 @@ export class LazyLogger {
 
   #log(level: Level, args: unknown[]): void {
     if (!(this.#real ?? this.#parent).isLevelEnabled(level)) return;
-    (this.#materialise()[level])(...args);
+    const logger = this.#materialise();
+    Reflect.apply(logger[level], logger, args);
   }
 
   #materialise(): Logger {
