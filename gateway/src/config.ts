@@ -17,5 +17,7 @@ export const gatewaySpec = {
   UPSTREAM_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
   CORS_ORIGINS: env.string({ default: '*', description: 'comma-separated allowed origins, or *' }),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
+  /** Shares rate limits across gateway instances; per-instance memory when unset. */
+  REDIS_URL: env.optionalUrl({ protocols: ['redis:', 'rediss:'] }),
 };
 export type GatewayConfig = ConfigOf<typeof gatewaySpec>;

@@ -4,7 +4,9 @@ import { ConfigError, createDiscovery, createLogger, createPeerClient, loadConfi
 import type { JSONWebKeySet } from 'jose';
 import { gatewaySpec } from './config.ts';
 import { createGateway } from './createGateway.ts';
-import { MemoryRateLimitStore } from './rateLimit.ts';
+import { Redis } from 'ioredis';
+import { FallbackRateLimitStore, MemoryRateLimitStore, type RateLimitStore } from './rateLimit.ts';
+import { RedisRateLimitStore } from './redisRateLimit.ts';
 
 let config;
 try {
@@ -39,7 +41,15 @@ const verifier = createTokenVerifier({
   },
 });
 const lifecycle = { draining: false };
-const app = createGateway(config, { logger, metrics: new ServiceMetrics(identity), verifier, peers, rateLimits: new MemoryRateLimitStore(), lifecycle });
+const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+redis?.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis error'));
+let fallbacks = 0;
+const rateLimits: RateLimitStore = redis
+  ? new FallbackRateLimitStore(new RedisRateLimitStore(redis), new MemoryRateLimitStore(), (error) => {
+      if (fallbacks++ % 1000 === 0) logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'shared rate limits unavailable; limiting per instance');
+    })
+  : new MemoryRateLimitStore();
+const app = createGateway(config, { logger, metrics: new ServiceMetrics(identity), verifier, peers, rateLimits, lifecycle });
 await serve(app, {
   host: config.HOST,
   port: config.PORT,
@@ -47,6 +57,6 @@ await serve(app, {
   lifecycle,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   exitWithParent: process.env.SHOP_SUPERVISED === '1',
-  onClose: [...Object.values(peers).map((p) => () => p.close()), () => discovery?.close() ?? Promise.resolve(), () => telemetry.shutdown()],
+  onClose: [...Object.values(peers).map((p) => () => p.close()), async () => void (await redis?.quit()), () => discovery?.close() ?? Promise.resolve(), () => telemetry.shutdown()],
 });
 logger.info({ port: config.PORT }, 'gateway listening');

@@ -52,3 +52,28 @@ export class MemoryRateLimitStore implements RateLimitStore {
     for (const [key, tat] of this.#tats) if (tat < nowMs) this.#tats.delete(key);
   }
 }
+
+/**
+ * A shared store that is unreachable must not take the API down: decisions
+ * fall back to this instance's own memory until the shared store answers again.
+ */
+export class FallbackRateLimitStore implements RateLimitStore {
+  readonly #primary: RateLimitStore;
+  readonly #fallback: RateLimitStore;
+  readonly #onError: (error: unknown) => void;
+
+  constructor(primary: RateLimitStore, fallback: RateLimitStore, onError: (error: unknown) => void) {
+    this.#primary = primary;
+    this.#fallback = fallback;
+    this.#onError = onError;
+  }
+
+  async take(key: string, ratePerSec: number, burst: number, nowMs: number): Promise<RateLimitDecision> {
+    try {
+      return await this.#primary.take(key, ratePerSec, burst, nowMs);
+    } catch (error) {
+      this.#onError(error);
+      return this.#fallback.take(key, ratePerSec, burst, nowMs);
+    }
+  }
+}
