@@ -16,6 +16,8 @@ export interface EnvContext {
   mesh: Map<string, MeshFiles> | undefined;
   /** Where every process sends its spans. */
   otlpEndpoint: string | undefined;
+  /** Real engines, passed through to services and gateways when configured. */
+  engines: Record<string, string | undefined>;
 }
 
 /** Services speak mTLS when the mesh is on; the gateway's public side and the stand-ins stay HTTP. */
@@ -47,6 +49,7 @@ export function instanceEnv(instance: InstanceSpec, ctx: EnvContext): Record<str
   };
   if (instance.service === 'lb') return { ...env, GATEWAY_URLS: urlsOf('gateway') };
   for (const service of SERVICES) env[`PEER_${service.toUpperCase()}_URLS`] = urlsOf(service);
+  for (const [name, value] of Object.entries(ctx.engines)) if (value) env[name] = value;
   const registry = ctx.databases.get('registry');
   if (registry) env.REGISTRY_DATABASE_URL = registry.url;
   const certs = ctx.mesh?.get(instance.service);

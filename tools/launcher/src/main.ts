@@ -26,6 +26,8 @@ const spec = {
   SMTP_URL: env.optionalUrl({ protocols: ['smtp:', 'smtps:'] }),
   SHOP_MTLS: env.bool({ default: true }),
   OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl({ protocols: ['http:', 'https:'] }),
+  REDIS_URL: env.optionalUrl({ protocols: ['redis:', 'rediss:'] }),
+  NATS_URL: env.optionalUrl({ protocols: ['nats:', 'tls:'] }),
   ADMIN_EMAILS: env.string({ default: 'admin@shop.local', description: 'comma-separated emails that sign up as administrators' }),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
 };
@@ -120,6 +122,7 @@ async function main(): Promise<void> {
           adminEmails: config.ADMIN_EMAILS,
           mesh,
           otlpEndpoint,
+          engines: { REDIS_URL: config.REDIS_URL, NATS_URL: config.NATS_URL },
         }),
     });
     supervisor.start(instances);
