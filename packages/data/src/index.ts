@@ -3,3 +3,4 @@ export { migrate, readMigrations, MigrationError, type Migration } from './migra
 export { provisionServiceDatabases, dropServiceDatabases, serviceDatabaseName, withCredentials, type ServiceDatabase, type ProvisionOptions } from './provision.ts';
 export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embeddedPostgres.ts';
 export { PgRegistry } from './pgRegistry.ts';
+export { ReadRouter, ConsistencyTracker, parseLsn, type ReplicaStatus, type ReadRouterOptions } from './replicas.ts';
