@@ -31,7 +31,8 @@ test('with DATABASE_URL set the launcher runs on that server instead of starting
 });
 
 test('PostgreSQL stopped: every instance not-ready within 2 s; back: ready again, no restarts', async () => {
-  const { instances } = await launcher.state();
+  const instances = (await launcher.state()).instances.filter((i) => ['user', 'product', 'order', 'payment', 'notification'].includes(i.service));
+  assert.equal(instances.length, 5);
   const status = async (port: number, path: string) => (await launcher.get(port, path)).status;
   for (const i of instances) assert.equal(await status(i.port, '/ready'), 200);
 
@@ -49,5 +50,5 @@ test('PostgreSQL stopped: every instance not-ready within 2 s; back: ready again
   await cluster.server.start();
   await Promise.all(instances.map((i) => waitFor(`${i.id} ready again`, async () => ((await status(i.port, '/ready')) === 200 ? true : undefined), 10_000)));
   const after = await launcher.state();
-  assert.deepEqual(after.instances.map((i) => [i.id, i.pid, i.restarts]), instances.map((i) => [i.id, i.pid, 0]));
+  assert.deepEqual(after.instances.filter((i) => instances.some((s) => s.id === i.id)).map((i) => [i.id, i.pid, i.restarts]), instances.map((i) => [i.id, i.pid, 0]));
 });
