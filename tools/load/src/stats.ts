@@ -1,0 +1,54 @@
+/** Per-second buckets of outcomes and latencies, and percentiles over any span of them. */
+export interface Bucket {
+  second: number;
+  offered: number;
+  ok: number;
+  shed: number;
+  errors: number;
+  latencies: number[];
+  /** Latencies of admitted requests only (not shed with 503/429). */
+  admitted: number[];
+}
+
+export class Stats {
+  readonly buckets: Bucket[] = [];
+  readonly byKind = new Map<string, { ok: number; failed: number; latencies: number[] }>();
+  readonly #start: number;
+
+  constructor(start: number) {
+    this.#start = start;
+  }
+
+  #bucket(at: number): Bucket {
+    const second = Math.floor((at - this.#start) / 1000);
+    while (this.buckets.length <= second) this.buckets.push({ second: this.buckets.length, offered: 0, ok: 0, shed: 0, errors: 0, latencies: [], admitted: [] });
+    return this.buckets[second]!;
+  }
+
+  offered(at: number): void {
+    this.#bucket(at).offered += 1;
+  }
+
+  record(kind: string, startedAt: number, endedAt: number, status: number | undefined): void {
+    const bucket = this.#bucket(startedAt);
+    const ms = endedAt - startedAt;
+    bucket.latencies.push(ms);
+    const shed = status === 503 || status === 429;
+    const ok = status !== undefined && status < 400;
+    if (ok) bucket.ok += 1;
+    else if (shed) bucket.shed += 1;
+    else bucket.errors += 1;
+    if (!shed) bucket.admitted.push(ms);
+    const entry = this.byKind.get(kind) ?? { ok: 0, failed: 0, latencies: [] };
+    if (ok) entry.ok += 1;
+    else entry.failed += 1;
+    entry.latencies.push(ms);
+    this.byKind.set(kind, entry);
+  }
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
