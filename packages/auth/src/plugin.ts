@@ -16,7 +16,8 @@ declare module 'fastify' {
  */
 export function registerAuthentication(app: ServiceApp, verifier: TokenVerifier): void {
   app.decorateRequest('principal', undefined);
-  app.addHook('preHandler', async (request, reply) => {
+  // Before schema validation: an anonymous or forged request learns it must sign in, not that its body is wrong.
+  app.addHook('preValidation', async (request, reply) => {
     const header = request.headers.authorization;
     if (header === undefined) return;
     const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header);

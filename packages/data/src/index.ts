@@ -4,3 +4,4 @@ export { provisionServiceDatabases, dropServiceDatabases, serviceDatabaseName, w
 export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embeddedPostgres.ts';
 export { PgRegistry } from './pgRegistry.ts';
 export { ReadRouter, ConsistencyTracker, parseLsn, type ReplicaStatus, type ReadRouterOptions } from './replicas.ts';
+export { MemoryCache, RedisCache, resolveCache, cacheAside, type Cache } from './cache.ts';

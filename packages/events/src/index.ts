@@ -1,1 +1,13 @@
-export {};
+export { EnvelopeSchema, InvalidEnvelopeError, assertEnvelope, isEnvelope, type Envelope } from './envelope.ts';
+export { HybridLogicalClock, compareHlc, decodeHlc, encodeHlc, type HlcTimestamp } from './hlc.ts';
+export { compare as compareVectorClocks, increment as incrementVectorClock, merge as mergeVectorClocks, type VectorClock, type VectorOrder } from './vectorClock.ts';
+export { INBOX_TABLE_SQL, OUTBOX_TABLE_SQL, appendToOutbox, type OutboxEvent } from './outbox.ts';
+export type { ConsumerHandle, DeadLetter, DeadLetterFilter, DeadLetterStatus, Delivery, EventBus, EventHandler, PublishResult, SubscribeOptions } from './bus.ts';
+export { EVENTS_CHANNEL, PgEventLog, createPgEventLog, migrateEventLog, type PgEventLogOptions } from './pgEventLog.ts';
+export { startOutboxRelay, type OutboxRelay, type OutboxRelayOptions } from './relay.ts';
+export { startConsumer, type ConsumerOptions } from './consumer.ts';
+export { applyOnce } from './inbox.ts';
+export { defaultBackoff } from './pgConsumer.ts';
+export { partitionOf } from './partition.ts';
+export { listenForNotifications, type Listener } from './listener.ts';
+export { relayOutboxToLog } from './wiring.ts';

@@ -118,5 +118,7 @@ export const baseServiceSpec = {
   BODY_LIMIT_BYTES: env.int({ default: 1_048_576, min: 1024, max: 50 * 1_048_576 }),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
   MAX_CONCURRENT_REQUESTS: env.int({ default: 256, min: 1, max: 100_000 }),
+  /** The event log (embedded PostgreSQL backend); producers relay their outbox to it when set. */
+  EVENTS_DATABASE_URL: env.optionalUrl({ protocols: ['postgres:', 'postgresql:'] }),
 };
 export type BaseServiceConfig = ConfigOf<typeof baseServiceSpec>;

@@ -1,6 +1,117 @@
-import { createBaseApp, type BaseServiceConfig, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTokenVerifier, JWKS_PATH, registerAuthentication, type TokenVerifier } from '@shop/auth';
+import { createPgEventLog, listenForNotifications, migrateEventLog, startConsumer, type ConsumerHandle, type EventBus, type PgEventLog } from '@shop/events';
+import { createBaseApp, createPeerClient, parsePeerUrls, type PeerClient, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import type { JSONWebKeySet } from 'jose';
+import type { NotificationConfig } from './config.ts';
+import { createSmtpMailer, type Mailer } from './adapters/mailer.ts';
+import { NOTIFY_CHANNEL, NotificationRepository } from './adapters/notificationRepository.ts';
+import { startEmailDispatcher } from './app/dispatchEmails.ts';
+import { LiveFeed } from './app/liveFeed.ts';
+import { handleEvent, SUBSCRIBED_TOPICS } from './events/handleEvent.ts';
+import { registerNotificationRoutes } from './http/routes.ts';
 
-/** Builds the notification service; never listens (main.ts does). Its domain arrives with the shop issue. */
-export function createApp(config: BaseServiceConfig, deps: ServiceDeps): ServiceApp {
-  return createBaseApp(config, deps);
+export { configSpec, type NotificationConfig } from './config.ts';
+export type { Mailer, OutgoingEmail } from './adapters/mailer.ts';
+
+export const CONSUMER_GROUP = 'notification';
+
+export interface NotificationOverrides {
+  verifier?: TokenVerifier;
+  /** The bus to consume from (default: the PostgreSQL log at EVENTS_DATABASE_URL). */
+  bus?: Pick<EventBus, 'subscribe'>;
+  mailer?: Mailer;
+  /** SSE heartbeat period (default 15 s). */
+  heartbeatMs?: number;
+  consumer?: { maxAttempts?: number; backoff?: (attempt: number) => number; leaseMs?: number };
+}
+
+/** Builds the notification service; never listens (main.ts does). */
+export function createApp(config: NotificationConfig, deps: ServiceDeps, overrides: NotificationOverrides = {}): ServiceApp {
+  const app = createBaseApp(config, deps);
+  const ownedPeers: PeerClient[] = [];
+  registerAuthentication(app, overrides.verifier ?? jwksVerifier(config, deps, ownedPeers));
+
+  const notifications = new NotificationRepository(deps.db);
+  const feed = new LiveFeed();
+  const streams = new Set<() => void>();
+  registerNotificationRoutes(app, { notifications, feed, streams, heartbeatMs: overrides.heartbeatMs ?? 15_000 });
+
+  const mailer = overrides.mailer ?? createSmtpMailer(config.SMTP_URL);
+  const dispatcher = startEmailDispatcher({ db: deps.db, mailer, from: config.MAIL_FROM, logger: deps.logger, pollIntervalMs: Math.max(config.NOTIFICATION_POLL_INTERVAL_MS, 1000) });
+  const listener = listenForNotifications(
+    deps.db,
+    NOTIFY_CHANNEL,
+    (payload) => {
+      feed.publish(payload);
+      dispatcher.kick();
+    },
+    { logger: deps.logger, onConnected: () => dispatcher.kick() },
+  );
+
+  const ownedLog: PgEventLog | undefined = overrides.bus ? undefined : createPgEventLog({ connectionString: config.EVENTS_DATABASE_URL, logger: deps.logger, poolMax: 3 });
+  const bus = overrides.bus ?? ownedLog!;
+  let consumer: ConsumerHandle | undefined;
+  const starting = new AbortController();
+  // The events database may come up after us: its migrations are retried in
+  // the background and the consumer starts once they are in place.
+  const start = async (): Promise<void> => {
+    for (let attempt = 1; ownedLog && !starting.signal.aborted; attempt++) {
+      try {
+        await migrateEventLog(ownedLog.db);
+        break;
+      } catch (error) {
+        deps.logger.warn({ attempt, err: error instanceof Error ? error.message : String(error) }, 'event log not reachable yet; retrying');
+        await sleep(Math.min(5000, 200 * 2 ** attempt), undefined, { signal: starting.signal }).catch(() => undefined);
+      }
+    }
+    if (starting.signal.aborted) return;
+    consumer = startConsumer({
+      log: bus,
+      group: CONSUMER_GROUP,
+      topics: SUBSCRIBED_TOPICS,
+      db: deps.db,
+      handle: handleEvent,
+      logger: deps.logger,
+      instanceId: config.INSTANCE_ID,
+      pollIntervalMs: config.NOTIFICATION_POLL_INTERVAL_MS,
+      maxAttempts: overrides.consumer?.maxAttempts,
+      backoff: overrides.consumer?.backoff,
+      leaseMs: overrides.consumer?.leaseMs,
+    });
+  };
+  const started = start();
+
+  app.addHook('preClose', (done) => {
+    streams.forEach((end) => end());
+    done();
+  });
+  app.addHook('onClose', async () => {
+    starting.abort();
+    await started;
+    await consumer?.stop();
+    await dispatcher.stop();
+    await listener.close();
+    await ownedLog?.close();
+    mailer.close();
+    await Promise.all(ownedPeers.map((p) => p.close()));
+  });
+  return app;
+}
+
+function jwksVerifier(config: NotificationConfig, deps: ServiceDeps, owned: PeerClient[]): TokenVerifier {
+  if (!config.PEER_USER_URLS) throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
+  let users: PeerClient;
+  if (deps.peer) users = deps.peer('user');
+  else {
+    users = createPeerClient({ service: 'user', urls: parsePeerUrls(config.PEER_USER_URLS), caller: 'notification', tls: deps.tls });
+    owned.push(users);
+  }
+  return createTokenVerifier({
+    loadKeys: async () => {
+      const response = await users.request<JSONWebKeySet>({ method: 'GET', path: JWKS_PATH });
+      if (response.status !== 200) throw new Error(`The user service answered ${response.status} for its key set`);
+      return response.body;
+    },
+  });
 }

@@ -1,6 +1,97 @@
-import { createBaseApp, type BaseServiceConfig, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import { randomUUID } from 'node:crypto';
+import { createTokenVerifier, JWKS_PATH, registerAuthentication, type TokenVerifier } from '@shop/auth';
+import { createBaseApp, createPeerClient, parsePeerUrls, type PeerClient, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import type { JSONWebKeySet } from 'jose';
+import type { OrderConfig } from './config.ts';
+import type { PaymentPort, ProductPort } from './domain/ports.ts';
+import { CartRepository } from './adapters/cartRepository.ts';
+import { IdempotencyStore } from './adapters/idempotencyStore.ts';
+import { OrderRepository } from './adapters/orderRepository.ts';
+import { createPaymentClient } from './adapters/paymentClient.ts';
+import { createProductClient } from './adapters/productClient.ts';
+import type { SagaDeps } from './app/driveSaga.ts';
+import { startRecoveryLoop } from './app/recoverSagas.ts';
+import { registerCartRoutes } from './http/cartRoutes.ts';
+import { registerOrderRoutes } from './http/orderRoutes.ts';
+import { relayOutboxToLog } from '@shop/events';
 
-/** Builds the order service; never listens (main.ts does). Its domain arrives with the shop issue. */
-export function createApp(config: BaseServiceConfig, deps: ServiceDeps): ServiceApp {
-  return createBaseApp(config, deps);
+export { configSpec, type OrderConfig } from './config.ts';
+export type { PaymentPort, ProductPort, ChargeOutcome, ChargeRequest, RefundOutcome, RefundRequest, ReserveOutcome, ProductInfo } from './domain/ports.ts';
+
+export interface OrderOverrides {
+  verifier?: TokenVerifier;
+  product?: ProductPort;
+  payment?: PaymentPort;
+  saga?: {
+    /** How long a driver owns a saga without touching it (default 30 s). */
+    leaseMs?: number;
+    /** How long an in-progress order must sit untouched before recovery claims it (default 3 recovery intervals, at least 1 s). */
+    staleAfterMs?: number;
+    /** Switch the background recovery loop off (tests that drive recovery by hand). */
+    recovery?: boolean;
+  };
+}
+
+/** Builds the order service; never listens (main.ts does). */
+export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: OrderOverrides = {}): ServiceApp {
+  const app = createBaseApp(config, deps);
+  const ownedPeers: PeerClient[] = [];
+  const peer = (service: string, urls: string): PeerClient => {
+    if (deps.peer) return deps.peer(service);
+    const client = createPeerClient({ service, urls: parsePeerUrls(urls), caller: 'order', tls: deps.tls });
+    ownedPeers.push(client);
+    return client;
+  };
+
+  const verifier = overrides.verifier ?? jwksVerifier(config, peer);
+  registerAuthentication(app, verifier);
+
+  const product = overrides.product ?? createProductClient(peer('product', config.PEER_PRODUCT_URLS));
+  const payment = overrides.payment ?? createPaymentClient(peer('payment', config.PEER_PAYMENT_URLS));
+  const orders = new OrderRepository(deps.db);
+  const carts = new CartRepository(deps.db);
+  const leaseMs = overrides.saga?.leaseMs ?? 30_000;
+  const keys = new IdempotencyStore(deps.db, { ttlHours: config.IDEMPOTENCY_KEY_TTL_HOURS, lockMs: leaseMs });
+  const saga: SagaDeps = { orders, product, payment, logger: deps.logger, owner: `${config.INSTANCE_ID}:${randomUUID()}`, leaseMs };
+
+  registerCartRoutes(app, { carts, product });
+  registerOrderRoutes(app, { db: deps.db, carts, orders, keys, saga, defaultPaymentMethod: config.CHECKOUT_PAYMENT_METHOD_DEFAULT });
+
+  if (overrides.saga?.recovery !== false) {
+    const intervalMs = config.SAGA_RECOVERY_INTERVAL_MS;
+    let lastPurge = 0;
+    const loop = startRecoveryLoop(
+      saga,
+      {
+        intervalMs,
+        staleAfterMs: overrides.saga?.staleAfterMs ?? Math.max(1000, 3 * intervalMs),
+        // Expired idempotency keys are swept at most hourly.
+        onTick: async () => {
+          if (Date.now() - lastPurge < 3_600_000) return;
+          lastPurge = Date.now();
+          await keys.purgeExpired();
+        },
+      },
+      deps.logger,
+    );
+    app.addHook('onClose', () => loop.stop());
+  }
+  app.addHook('onClose', async () => {
+    await Promise.all(ownedPeers.map((p) => p.close()));
+  });
+  // Outbox rows written with each state change reach the event log through this relay.
+  relayOutboxToLog(app, deps, config.EVENTS_DATABASE_URL);
+  return app;
+}
+
+function jwksVerifier(config: OrderConfig, peer: (service: string, urls: string) => PeerClient): TokenVerifier {
+  if (!config.PEER_USER_URLS) throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
+  const users = peer('user', config.PEER_USER_URLS);
+  return createTokenVerifier({
+    loadKeys: async () => {
+      const response = await users.request<JSONWebKeySet>({ method: 'GET', path: JWKS_PATH });
+      if (response.status !== 200) throw new Error(`The user service answered ${response.status} for its key set`);
+      return response.body;
+    },
+  });
 }

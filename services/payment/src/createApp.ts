@@ -1,6 +1,47 @@
-import { createBaseApp, type BaseServiceConfig, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import { createBaseApp, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import type { PaymentDeps } from './app/deps.ts';
+import { startReconciler } from './app/reconcile.ts';
+import type { PaymentConfig } from './config.ts';
+import type { PaymentProvider } from './domain/ports.ts';
+import { registerChargeRoutes } from './http/chargeRoutes.ts';
+import { registerLedgerRoutes } from './http/ledgerRoutes.ts';
+import { registerRefundRoutes } from './http/refundRoutes.ts';
+import { createHttpProvider } from './provider/httpProvider.ts';
+import { relayOutboxToLog } from '@shop/events';
 
-/** Builds the payment service; never listens (main.ts does). Its domain arrives with the shop issue. */
-export function createApp(config: BaseServiceConfig, deps: ServiceDeps): ServiceApp {
-  return createBaseApp(config, deps);
+export { configSpec, type PaymentConfig } from './config.ts';
+export type { PaymentProvider, ChargeOutcome, ChargeLookup, RefundOutcome, RefundLookup } from './domain/ports.ts';
+export { reconcileOnce } from './app/reconcile.ts';
+
+export interface PaymentOverrides {
+  provider?: PaymentProvider;
+  /** false: no background reconciler (tests that settle by hand). */
+  reconciler?: boolean;
+  now?: () => number;
+}
+
+/** Builds the payment service; never listens (main.ts does). */
+export function createApp(config: PaymentConfig, deps: ServiceDeps, overrides: PaymentOverrides = {}): ServiceApp {
+  const app = createBaseApp(config, deps);
+  const provider = overrides.provider ?? createHttpProvider({ baseUrl: config.PAYMENT_PROVIDER_URL, timeoutMs: config.PROVIDER_TIMEOUT_MS });
+  const payment: PaymentDeps = {
+    db: deps.db,
+    provider,
+    logger: deps.logger,
+    // Outlives one provider call and the writes around it, so a live request is never taken over.
+    leaseMs: config.PROVIDER_TIMEOUT_MS + 5000,
+    reconcileAfterMs: config.RECONCILE_AFTER_MS,
+    now: overrides.now ?? Date.now,
+  };
+  registerChargeRoutes(app, payment);
+  registerRefundRoutes(app, payment);
+  registerLedgerRoutes(app, payment);
+  if (overrides.reconciler !== false) {
+    const reconciler = startReconciler(payment, { intervalMs: config.RECONCILE_INTERVAL_MS });
+    app.addHook('onClose', () => reconciler.stop());
+  }
+  app.addHook('onClose', () => provider.close());
+  // Outbox rows written with each state change reach the event log through this relay.
+  relayOutboxToLog(app, deps, config.EVENTS_DATABASE_URL);
+  return app;
 }

@@ -1,6 +1,83 @@
-import { createBaseApp, type BaseServiceConfig, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import { createTokenVerifier, JWKS_PATH, registerAuthentication, type TokenVerifier } from '@shop/auth';
+import { createBaseApp, createPeerClient, parsePeerUrls, type PeerClient, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import type { JSONWebKeySet } from 'jose';
+import { createMemoryCache } from './adapters/memoryCache.ts';
+import { createProductReader } from './app/productReader.ts';
+import { seedCatalog } from './app/seedCatalog.ts';
+import { startSweeper } from './app/sweepExpired.ts';
+import type { ProductConfig } from './config.ts';
+import type { Cache } from './domain/ports.ts';
+import type { Product } from './domain/product.ts';
+import { registerInventoryRoutes } from './http/inventoryRoutes.ts';
+import { pgError } from './http/pgErrors.ts';
+import { registerProductRoutes } from './http/productRoutes.ts';
+import { relayOutboxToLog } from '@shop/events';
 
-/** Builds the product service; never listens (main.ts does). Its domain arrives with the shop issue. */
-export function createApp(config: BaseServiceConfig, deps: ServiceDeps): ServiceApp {
-  return createBaseApp(config, deps);
+export { configSpec, type ProductConfig } from './config.ts';
+export { generateProducts, mulberry32 } from './domain/generator.ts';
+export { createMemoryCache } from './adapters/memoryCache.ts';
+export type { Cache } from './domain/ports.ts';
+
+export interface ProductOverrides {
+  /** Verifies access tokens; by default one fed by the user service's JWKS (PEER_USER_URLS). */
+  verifier?: TokenVerifier;
+  /** The product cache; by default an in-process LRU. */
+  cache?: Cache<Product>;
+  /** Switch the expiry sweeper off (tests that sweep by hand). */
+  sweeper?: boolean;
+}
+
+/** Builds the product service; never listens (main.ts does). Seeds an empty catalog when it becomes ready. */
+export function createApp(config: ProductConfig, deps: ServiceDeps, overrides: ProductOverrides = {}): ServiceApp {
+  const app = createBaseApp(config, deps);
+  const ownedPeers: PeerClient[] = [];
+  registerAuthentication(app, overrides.verifier ?? jwksVerifier(config, deps, ownedPeers));
+
+  const cache = overrides.cache ?? createMemoryCache<Product>({ maxEntries: config.PRODUCT_CACHE_MAX_ENTRIES });
+  const reader = createProductReader({ db: deps.db, cache, ttlSeconds: config.PRODUCT_CACHE_TTL_SEC });
+
+  void app.register((plugin, _options, done) => {
+    const scope = plugin as unknown as ServiceApp;
+    // Database refusals become 4xx here; anything else goes on to the platform's handler.
+    scope.setErrorHandler((error) => {
+      throw pgError(error) ?? error;
+    });
+    registerProductRoutes(scope, { db: deps.db, reader });
+    registerInventoryRoutes(scope, { db: deps.db, defaultTtlSeconds: config.RESERVATION_TTL_SEC });
+    done();
+  });
+
+  app.addHook('onReady', async () => {
+    const seeded = await seedCatalog(deps.db, { count: config.CATALOG_SEED_COUNT, seed: config.CATALOG_SEED });
+    if (seeded > 0) deps.logger.info({ products: seeded, seed: config.CATALOG_SEED }, 'empty catalog seeded');
+  });
+
+  if (overrides.sweeper !== false) {
+    const sweeper = startSweeper(deps.db, deps.logger, config.RESERVATION_SWEEP_INTERVAL_MS);
+    app.addHook('onClose', () => sweeper.stop());
+  }
+  app.addHook('onClose', async () => {
+    await Promise.all(ownedPeers.map((p) => p.close()));
+  });
+  // Outbox rows written with each state change reach the event log through this relay.
+  relayOutboxToLog(app, deps, config.EVENTS_DATABASE_URL);
+  return app;
+}
+
+function jwksVerifier(config: ProductConfig, deps: ServiceDeps, owned: PeerClient[]): TokenVerifier {
+  let users: PeerClient;
+  if (deps.peer) {
+    users = deps.peer('user');
+  } else {
+    if (!config.PEER_USER_URLS) throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
+    users = createPeerClient({ service: 'user', urls: parsePeerUrls(config.PEER_USER_URLS), caller: 'product', tls: deps.tls });
+    owned.push(users);
+  }
+  return createTokenVerifier({
+    loadKeys: async () => {
+      const response = await users.request<JSONWebKeySet>({ method: 'GET', path: JWKS_PATH });
+      if (response.status !== 200) throw new Error(`The user service answered ${response.status} for its key set`);
+      return response.body;
+    },
+  });
 }

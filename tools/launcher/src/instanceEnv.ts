@@ -20,6 +20,18 @@ export interface EnvContext {
   engines: Record<string, string | undefined>;
 }
 
+/**
+ * Service settings set in the launcher's environment reach every process that
+ * understands them: variables with these prefixes are passed through as they
+ * are (e.g. CATALOG_SEED_COUNT=2000 npm start). Everything else an instance
+ * gets is computed here.
+ */
+export const PASS_THROUGH = /^(CATALOG_|PRODUCT_|RESERVATION_|SANDBOX_|LOGIN_|ACCESS_TOKEN_|REFRESH_TOKEN_|SAGA_|IDEMPOTENCY_|CHECKOUT_|RECONCILE_|PROVIDER_|NOTIFICATION_|MAIL_|RATE_LIMIT_|MAX_CONCURRENT_|DB_ACQUIRE_|DB_STATEMENT_|HEALTH_|UNHEALTHY_|HEALTHY_|EJECTION_)/;
+
+export function passThrough(source: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(source).filter((e): e is [string, string] => PASS_THROUGH.test(e[0]) && e[1] !== undefined));
+}
+
 /** Services speak mTLS when the mesh is on; the gateway's public side and the stand-ins stay HTTP. */
 export function schemeOf(instance: InstanceSpec, mesh: boolean): 'http' | 'https' {
   return mesh && (SERVICES as readonly string[]).includes(instance.service) ? 'https' : 'http';
@@ -44,6 +56,7 @@ export function instanceEnv(instance: InstanceSpec, ctx: EnvContext): Record<str
     REGION: instance.region,
     LOG_LEVEL: ctx.logLevel,
     SHUTDOWN_TIMEOUT_MS: String(Math.max(100, ctx.shutdownTimeoutMs - 500)),
+    ...passThrough(process.env),
     ...(ctx.otlpEndpoint && instance.service !== 'trace-collector' ? { OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlpEndpoint } : {}),
     ...instance.env,
   };

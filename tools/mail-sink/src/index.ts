@@ -1,1 +1,2 @@
-export {};
+export { createMailSink, type MailSink, type MailSinkOptions } from './createMailSink.ts';
+export { Mailbox, type StoredMessage } from './mailbox.ts';

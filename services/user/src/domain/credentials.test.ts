@@ -20,4 +20,5 @@ test('emails are normalised to one canonical form', () => {
   assert.equal(isPlausibleEmail('alice@example.com'), true);
   assert.equal(isPlausibleEmail('alice@@example.com'), false);
   assert.equal(isPlausibleEmail('alice'), false);
+  assert.equal(isPlausibleEmail('ali\u0000ce@example.com'), false);
 });

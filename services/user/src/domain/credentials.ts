@@ -23,7 +23,8 @@ export function normaliseEmail(email: string): string {
   return email.normalize('NFKC').trim().toLowerCase();
 }
 
-const EMAIL = /^[^\s@]{1,64}@[^\s@]+\.[^\s@]{2,}$/;
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const EMAIL = /^[^\s@\u0000-\u001f\u007f]{1,64}@[^\s@\u0000-\u001f\u007f]+\.[^\s@\u0000-\u001f\u007f]{2,}$/;
 
 export function isPlausibleEmail(email: string): boolean {
   return email.length <= 254 && EMAIL.test(email);

@@ -1,0 +1,122 @@
+import { Redis } from 'ioredis';
+
+/**
+ * The cache port for cache-aside reads. Values are JSON. Two adapters behind
+ * one resolve(): an in-process LRU (the default, per instance) and Redis
+ * (shared by all instances, so one delete invalidates everywhere).
+ */
+export interface Cache {
+  readonly kind: 'memory' | 'redis';
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class MemoryCache implements Cache {
+  readonly kind = 'memory' as const;
+  readonly #entries = new Map<string, { value: string; expiresAt: number }>();
+  readonly #maxEntries: number;
+  readonly #now: () => number;
+
+  constructor(options: { maxEntries?: number; now?: () => number } = {}) {
+    this.#maxEntries = options.maxEntries ?? 10_000;
+    this.#now = options.now ?? Date.now;
+  }
+
+  get<T>(key: string): Promise<T | undefined> {
+    const entry = this.#entries.get(key);
+    if (!entry) return Promise.resolve(undefined);
+    if (entry.expiresAt <= this.#now()) {
+      this.#entries.delete(key);
+      return Promise.resolve(undefined);
+    }
+    // Least recently used goes first: re-inserting moves the key to the back.
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    return Promise.resolve(JSON.parse(entry.value) as T);
+  }
+
+  set(key: string, value: unknown, ttlMs: number): Promise<void> {
+    this.#entries.delete(key);
+    this.#entries.set(key, { value: JSON.stringify(value), expiresAt: this.#now() + ttlMs });
+    while (this.#entries.size > this.#maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+    return Promise.resolve();
+  }
+
+  delete(key: string): Promise<void> {
+    this.#entries.delete(key);
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    this.#entries.clear();
+    return Promise.resolve();
+  }
+}
+
+export class RedisCache implements Cache {
+  readonly kind = 'redis' as const;
+  readonly #redis: Redis;
+  readonly #prefix: string;
+
+  constructor(redis: Redis, prefix = 'cache:') {
+    this.#redis = redis;
+    this.#prefix = prefix;
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const text = await this.#redis.get(this.#prefix + key);
+    return text === null ? undefined : (JSON.parse(text) as T);
+  }
+
+  async set(key: string, value: unknown, ttlMs: number): Promise<void> {
+    await this.#redis.set(this.#prefix + key, JSON.stringify(value), 'PX', Math.max(1, Math.round(ttlMs)));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#redis.del(this.#prefix + key);
+  }
+
+  async close(): Promise<void> {
+    await this.#redis.quit();
+  }
+}
+
+/** "memory" (or nothing) for the in-process cache, "redis://..." for Redis: the embedded-or-real switch in one place. */
+export function resolveCache(url: string | undefined, options: { prefix?: string; maxEntries?: number } = {}): Cache {
+  if (!url || url === 'memory') return new MemoryCache({ maxEntries: options.maxEntries });
+  if (!/^rediss?:\/\//.test(url)) throw new Error(`Unsupported cache URL ${url}: use memory or redis://`);
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  redis.on('error', () => undefined);
+  return new RedisCache(redis, options.prefix);
+}
+
+/**
+ * Cache-aside with single-flight: N concurrent misses on one key cause one
+ * load, the others wait for it; a cache that errors is bypassed (the database
+ * answers) rather than failing the read.
+ */
+export function cacheAside(cache: Cache, onError: (error: unknown) => void = () => undefined) {
+  const inflight = new Map<string, Promise<unknown>>();
+  return async function read<T>(key: string, ttlMs: number, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    const cached = await cache.get<T>(key).catch((error: unknown) => {
+      onError(error);
+      return undefined;
+    });
+    if (cached !== undefined) return cached;
+    const running = inflight.get(key) as Promise<T | undefined> | undefined;
+    if (running) return running;
+    const loading = (async () => {
+      try {
+        const value = await load();
+        if (value !== undefined) await cache.set(key, value, ttlMs).catch(onError);
+        return value;
+      } finally {
+        inflight.delete(key);
+      }
+    })();
+    inflight.set(key, loading);
+    return loading;
+  };
+}

@@ -1,0 +1,35 @@
+import nodemailer from 'nodemailer';
+
+export interface OutgoingEmail {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  /** Fixed per event: a re-send is recognisably the same message. */
+  messageId: string;
+}
+
+export interface Mailer {
+  send(email: OutgoingEmail): Promise<void>;
+  close(): void;
+}
+
+/** SMTP through nodemailer to SMTP_URL (smtp://host:port, or smtps:// for implicit TLS). */
+export function createSmtpMailer(smtpUrl: string): Mailer {
+  const url = new URL(smtpUrl);
+  const transport = nodemailer.createTransport({
+    host: url.hostname,
+    port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 25)),
+    secure: url.protocol === 'smtps:',
+    ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } } : {}),
+    connectionTimeout: 5000,
+    greetingTimeout: 5000,
+    socketTimeout: 10_000,
+  });
+  return {
+    send: async (email) => {
+      await transport.sendMail({ from: email.from, to: email.to, subject: email.subject, text: email.text, messageId: email.messageId });
+    },
+    close: () => transport.close(),
+  };
+}

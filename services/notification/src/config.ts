@@ -1,0 +1,16 @@
+import { env, type BaseServiceConfig, type ConfigOf } from '@shop/platform';
+
+/** The notification service's variables beyond the base set (README table). */
+export const configSpec = {
+  /** The event log's database (shared by all services). */
+  EVENTS_DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'] }),
+  /** Where email goes, e.g. smtp://127.0.0.1:7025 (the local mail sink). */
+  SMTP_URL: env.url({ protocols: ['smtp:', 'smtps:'] }),
+  MAIL_FROM: env.string({ default: 'Shop <no-reply@shop.local>' }),
+  /** For the JWKS; optional when a verifier is injected (tests). */
+  PEER_USER_URLS: env.optionalString(),
+  /** Poll fallback of the consumer and the email dispatcher, ms. */
+  NOTIFICATION_POLL_INTERVAL_MS: env.int({ default: 1000, min: 20, max: 60_000 }),
+};
+
+export type NotificationConfig = BaseServiceConfig & ConfigOf<typeof configSpec>;

@@ -1,0 +1,42 @@
+import { Type, type TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import type { NotifiableEvent } from '../domain/messages.ts';
+
+// The payloads this service understands, validated on the consumer side too
+// (the producer's envelope is checked by the log; its payload is checked here).
+const Uuid = Type.String({ format: 'uuid' });
+const Email = Type.String({ format: 'email', maxLength: 320 });
+const Currency = Type.String({ pattern: '^[A-Z]{3}$' });
+const Minor = Type.Integer({ minimum: 0 });
+
+const schemas: Record<NotifiableEvent['type'], TSchema> = {
+  'user.registered': Type.Object({ userId: Uuid, email: Email, name: Type.String({ maxLength: 200 }) }),
+  'order.confirmed': Type.Object({
+    orderId: Type.String({ minLength: 1, maxLength: 100 }),
+    userId: Uuid,
+    email: Email,
+    totalMinor: Minor,
+    currency: Currency,
+    items: Type.Array(Type.Object({ productId: Type.String({ maxLength: 100 }), name: Type.String({ maxLength: 500 }), quantity: Type.Integer({ minimum: 1 }), unitPriceMinor: Minor }), { maxItems: 500 }),
+  }),
+  'order.cancelled': Type.Object({ orderId: Type.String({ minLength: 1, maxLength: 100 }), userId: Uuid, email: Email, reason: Type.Optional(Type.String({ maxLength: 500 })) }),
+  'order.refunded': Type.Object({ orderId: Type.String({ minLength: 1, maxLength: 100 }), userId: Uuid, email: Email, amountMinor: Minor, currency: Currency }),
+};
+
+type Validator = ReturnType<typeof Compile<TSchema>>;
+const validators = new Map<string, Validator>(Object.entries(schemas).map(([type, schema]) => [type, Compile(schema)]));
+
+export class InvalidPayloadError extends Error {
+  override name = 'InvalidPayloadError';
+}
+
+/** The event as a NotifiableEvent, undefined for types this service ignores; throws on a malformed payload. */
+export function parseNotifiable(type: string, payload: unknown): NotifiableEvent | undefined {
+  const validator = validators.get(type);
+  if (!validator) return undefined;
+  if (!validator.Check(payload)) {
+    const problems = [...validator.Errors(payload)].slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}`);
+    throw new InvalidPayloadError(`${type} payload is invalid: ${problems.join('; ')}`);
+  }
+  return { type, payload } as NotifiableEvent;
+}

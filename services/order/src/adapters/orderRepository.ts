@@ -1,0 +1,212 @@
+import type { Database, Queryable } from '@shop/data';
+import { IN_PROGRESS_STATUSES, type Order, type OrderChange, type OrderLine, type OrderState, type OrderStatus } from '../domain/order.ts';
+import { writeOutbox } from '../app/outbox.ts';
+
+/** Another driver moved the order first (the status was not the one we loaded). */
+export class ConcurrentChangeError extends Error {
+  constructor(orderId: string) {
+    super(`Order ${orderId} was changed by another driver`);
+    this.name = 'ConcurrentChangeError';
+  }
+}
+
+interface OrderRow {
+  id: string;
+  seq: string;
+  user_id: string;
+  email: string;
+  status: OrderStatus;
+  total_minor: string | null;
+  currency: string | null;
+  payment_method: string;
+  payment_id: string | null;
+  payment_captured: boolean;
+  refund_id: string | null;
+  reason: string | null;
+  correlation_id: string;
+  attempts: number;
+  created_at: Date;
+  updated_at: Date;
+}
+
+interface ItemRow {
+  order_id: string;
+  product_id: string;
+  quantity: number;
+  sku: string | null;
+  name: string | null;
+  unit_price_minor: string | null;
+  currency: string | null;
+}
+
+export interface StoredOrder {
+  state: OrderState;
+  seq: number;
+  attempts: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface StatusChange {
+  from: OrderStatus | null;
+  to: OrderStatus;
+  reason: string | null;
+  at: Date;
+}
+
+const ORDER_COLUMNS = 'id, seq, user_id, email, status, total_minor, currency, payment_method, payment_id, payment_captured, refund_id, reason, correlation_id, attempts, created_at, updated_at';
+
+function toLine(row: ItemRow): OrderLine {
+  return {
+    productId: row.product_id,
+    quantity: row.quantity,
+    sku: row.sku,
+    name: row.name,
+    unitPriceMinor: row.unit_price_minor === null ? null : Number(row.unit_price_minor),
+    currency: row.currency?.trim() ?? null,
+  };
+}
+
+function toStored(row: OrderRow, items: ItemRow[]): StoredOrder {
+  return {
+    state: {
+      id: row.id,
+      userId: row.user_id,
+      email: row.email,
+      status: row.status,
+      lines: items.filter((i) => i.order_id === row.id).map(toLine),
+      totalMinor: row.total_minor === null ? null : Number(row.total_minor),
+      currency: row.currency?.trim() ?? null,
+      paymentMethod: row.payment_method,
+      paymentId: row.payment_id,
+      paymentCaptured: row.payment_captured,
+      refundId: row.refund_id,
+      reason: row.reason,
+      correlationId: row.correlation_id,
+    },
+    seq: Number(row.seq),
+    attempts: row.attempts,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/**
+ * Persists the order aggregate. Every change is saved with its status-history
+ * row and its outbox events in one transaction, and only if the order is still
+ * in the status it was loaded in (optimistic concurrency between drivers).
+ */
+export class OrderRepository {
+  readonly #db: Database;
+
+  constructor(db: Database) {
+    this.#db = db;
+  }
+
+  /** Inserts a freshly placed order, leased to `owner` for `leaseMs`. */
+  async insert(client: Queryable, order: Order, lease: { owner: string; ms: number }): Promise<void> {
+    const s = order.state;
+    await client.query(
+      `INSERT INTO orders (id, user_id, email, status, payment_method, correlation_id, lease_owner, lease_until)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8::double precision / 1000))`,
+      [s.id, s.userId, s.email, s.status, s.paymentMethod, s.correlationId, lease.owner, lease.ms],
+    );
+    for (const line of s.lines) {
+      await client.query('INSERT INTO order_items (order_id, product_id, quantity) VALUES ($1, $2, $3)', [s.id, line.productId, line.quantity]);
+    }
+    await this.#record(client, s, order.pullChanges());
+  }
+
+  /**
+   * Saves the changes made since `expected` was loaded. `alsoInTransaction`
+   * runs on the same transaction (clearing the cart on confirmation).
+   */
+  async save(order: Order, expected: OrderStatus, lease: { owner: string; ms: number }, alsoInTransaction?: (client: Queryable) => Promise<void>): Promise<void> {
+    const changes = order.pullChanges();
+    if (changes.length === 0) return;
+    const s = order.state;
+    await this.#db.transaction(async (client) => {
+      const { rowCount } = await client.query(
+        `UPDATE orders SET status = $3, total_minor = $4, currency = $5, payment_id = $6, payment_captured = $7, refund_id = $8, reason = $9,
+           attempts = 0, updated_at = now(), lease_owner = $10, lease_until = now() + make_interval(secs => $11::double precision / 1000)
+         WHERE id = $1 AND status = $2`,
+        [s.id, expected, s.status, s.totalMinor, s.currency, s.paymentId, s.paymentCaptured, s.refundId, s.reason, lease.owner, lease.ms],
+      );
+      if (rowCount !== 1) throw new ConcurrentChangeError(s.id);
+      if (changes.some((c) => c.to === 'stock_reserved')) {
+        for (const line of s.lines) {
+          await client.query('UPDATE order_items SET sku = $3, name = $4, unit_price_minor = $5, currency = $6 WHERE order_id = $1 AND product_id = $2', [s.id, line.productId, line.sku, line.name, line.unitPriceMinor, line.currency]);
+        }
+      }
+      await this.#record(client, s, changes);
+      if (alsoInTransaction) await alsoInTransaction(client);
+    });
+  }
+
+  async #record(client: Queryable, s: Readonly<OrderState>, changes: OrderChange[]): Promise<void> {
+    for (const change of changes) {
+      await client.query('INSERT INTO order_events (order_id, from_status, to_status, reason) VALUES ($1, $2, $3, $4)', [s.id, change.from, change.to, change.reason]);
+      for (const event of change.events) {
+        await writeOutbox(client, { topic: 'order', type: event.type, key: s.id, aggregateId: s.id, correlationId: s.correlationId, payload: event.payload });
+      }
+    }
+  }
+
+  async load(orderId: string): Promise<StoredOrder | undefined> {
+    const { rows } = await this.#db.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1`, [orderId]);
+    const row = rows[0];
+    if (!row) return undefined;
+    const items = await this.#db.query<ItemRow>('SELECT * FROM order_items WHERE order_id = $1 ORDER BY product_id', [orderId]);
+    return toStored(row, items.rows);
+  }
+
+  async history(orderId: string): Promise<StatusChange[]> {
+    const { rows } = await this.#db.query<{ from_status: OrderStatus | null; to_status: OrderStatus; reason: string | null; occurred_at: Date }>(
+      'SELECT from_status, to_status, reason, occurred_at FROM order_events WHERE order_id = $1 ORDER BY id',
+      [orderId],
+    );
+    return rows.map((r) => ({ from: r.from_status, to: r.to_status, reason: r.reason, at: r.occurred_at }));
+  }
+
+  /** A user's orders, newest first, after the keyset cursor `beforeSeq`. */
+  async listForUser(userId: string, limit: number, beforeSeq: number | undefined): Promise<StoredOrder[]> {
+    const { rows } = await this.#db.query<OrderRow>(
+      `SELECT ${ORDER_COLUMNS} FROM orders WHERE user_id = $1 AND ($2::bigint IS NULL OR seq < $2) ORDER BY seq DESC LIMIT $3`,
+      [userId, beforeSeq ?? null, limit],
+    );
+    if (rows.length === 0) return [];
+    const items = await this.#db.query<ItemRow>('SELECT * FROM order_items WHERE order_id = ANY($1::uuid[]) ORDER BY product_id', [rows.map((r) => r.id)]);
+    return rows.map((r) => toStored(r, items.rows));
+  }
+
+  /** A transient failure: counted, and the order waits out the staleness delay before the next try. */
+  async recordFailedAttempt(orderId: string): Promise<void> {
+    await this.#db.query('UPDATE orders SET attempts = attempts + 1, updated_at = now() WHERE id = $1', [orderId]);
+  }
+
+  async releaseLease(orderId: string, owner: string): Promise<void> {
+    await this.#db.query('UPDATE orders SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2', [orderId, owner]);
+  }
+
+  /**
+   * Claims up to `limit` sagas nobody drives: in progress, untouched for
+   * `staleAfterMs`, lease expired. SKIP LOCKED and the lease keep two
+   * instances from driving one saga at once.
+   */
+  async claimStale(owner: string, options: { leaseMs: number; staleAfterMs: number; limit: number }): Promise<string[]> {
+    const { rows } = await this.#db.query<{ id: string }>(
+      `UPDATE orders SET lease_owner = $1, lease_until = now() + make_interval(secs => $2::double precision / 1000)
+       WHERE id IN (
+         SELECT id FROM orders
+         WHERE status = ANY($3::text[])
+           AND updated_at < now() - make_interval(secs => $4::double precision / 1000)
+           AND (lease_until IS NULL OR lease_until < now())
+         ORDER BY updated_at
+         LIMIT $5
+         FOR UPDATE SKIP LOCKED)
+       RETURNING id`,
+      [owner, options.leaseMs, [...IN_PROGRESS_STATUSES], options.staleAfterMs, options.limit],
+    );
+    return rows.map((r) => r.id);
+  }
+}

@@ -1,0 +1,56 @@
+import { AppError } from '@shop/platform';
+import { cartTotal, checkCartChange, type PricedCartLine } from '../domain/cart.ts';
+import type { ProductPort } from '../domain/ports.ts';
+import type { CartRepository } from '../adapters/cartRepository.ts';
+
+export interface CartDeps {
+  carts: CartRepository;
+  product: ProductPort;
+}
+
+export interface CartView {
+  items: PricedCartLine[];
+  totalMinor?: number;
+  currency?: string;
+  /** Prices are missing because the product service could not be asked. */
+  degraded?: true;
+}
+
+const ENRICH_TIMEOUT_MS = 2000;
+
+/** The cart with current prices; if the product service is down, the lines alone (degraded, never an error). */
+export async function viewCart(deps: CartDeps, userId: string): Promise<CartView> {
+  const lines = await deps.carts.lines(userId);
+  if (lines.length === 0) return { items: [] };
+  const signal = AbortSignal.timeout(ENRICH_TIMEOUT_MS);
+  const products = await Promise.allSettled(lines.map(async (l) => deps.product.getProduct(l.productId, signal)));
+  let degraded = false;
+  const items = lines.map((line, i): PricedCartLine => {
+    const result = products[i];
+    if (!result || result.status === 'rejected') {
+      degraded = true;
+      return { ...line };
+    }
+    const p = result.value;
+    return p ? { ...line, name: p.name, unitPriceMinor: p.priceMinor, currency: p.currency } : { ...line };
+  });
+  const total = cartTotal(items);
+  return { items, ...(total ?? {}), ...(degraded ? { degraded: true as const } : {}) };
+}
+
+/** Adds a line or changes its quantity, after checking the product exists and is for sale. */
+export async function setCartItem(deps: CartDeps, userId: string, productId: string, quantity: number, signal?: AbortSignal): Promise<CartView> {
+  const product = await deps.product.getProduct(productId, signal);
+  if (!product) throw new AppError('NOT_FOUND', { detail: `No product ${productId}` });
+  if (!product.available) throw new AppError('UNPROCESSABLE', { detail: `Product ${productId} is not for sale` });
+  await deps.carts.withLockedCart(userId, async (client, lines) => {
+    const verdict = checkCartChange(lines, productId, quantity);
+    if (!verdict.ok) throw new AppError('UNPROCESSABLE', { detail: `The cart cannot take this: ${verdict.reason}` });
+    await deps.carts.upsert(client, userId, { productId, quantity });
+  });
+  return viewCart(deps, userId);
+}
+
+export async function removeCartItem(deps: CartDeps, userId: string, productId: string): Promise<void> {
+  await deps.carts.remove(userId, productId);
+}

@@ -1,0 +1,14 @@
+import { env, type BaseServiceConfig, type ConfigOf } from '@shop/platform';
+
+/** The order service's variables beyond the base set (README table). */
+export const configSpec = {
+  PEER_PRODUCT_URLS: env.string({ description: 'comma-separated base URLs of the product service' }),
+  PEER_PAYMENT_URLS: env.string({ description: 'comma-separated base URLs of the payment service' }),
+  /** For the JWKS; optional when a verifier is injected (tests). */
+  PEER_USER_URLS: env.optionalString(),
+  CHECKOUT_PAYMENT_METHOD_DEFAULT: env.string({ default: 'pm_card_visa', pattern: /^[A-Za-z0-9_]{1,64}$/, description: 'a payment method id like "pm_card_visa"' }),
+  SAGA_RECOVERY_INTERVAL_MS: env.int({ default: 2000, min: 50, max: 600_000 }),
+  IDEMPOTENCY_KEY_TTL_HOURS: env.int({ default: 24, min: 24, max: 24 * 365 }),
+};
+
+export type OrderConfig = BaseServiceConfig & ConfigOf<typeof configSpec>;

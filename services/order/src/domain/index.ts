@@ -1,0 +1,4 @@
+export * from './order.ts';
+export * from './cart.ts';
+export * from './idempotency.ts';
+export * from './ports.ts';

@@ -1,0 +1,15 @@
+import type { Database } from '@shop/data';
+import type { Logger } from '@shop/platform';
+import type { PaymentProvider } from '../domain/ports.ts';
+
+/** What the use cases need, passed in (STYLE.md habit 3). */
+export interface PaymentDeps {
+  db: Database;
+  provider: PaymentProvider;
+  logger: Logger;
+  /** How long a request or reconciler pass owns a pending payment; longer than one provider call. */
+  leaseMs: number;
+  /** A pending attempt this old can no longer be in transit: "not found" at the provider then means nothing was charged. */
+  reconcileAfterMs: number;
+  now: () => number;
+}

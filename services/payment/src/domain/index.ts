@@ -1,0 +1,4 @@
+export * from './ports.ts';
+export * from './payment.ts';
+export * from './refund.ts';
+export * from './idempotency.ts';

@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { judgeRepeat } from './idempotency.ts';
+import { InvalidTransitionError, settleFromCharge, settleFromLookup } from './payment.ts';
+import { decideRefund, settleRefundFromLookup } from './refund.ts';
+
+test('only a pending payment can be settled; an unknown outcome keeps it pending with a ledger line', () => {
+  assert.equal(settleFromCharge('pending', { kind: 'succeeded', providerRef: 'pi_1' }).status, 'succeeded');
+  const unknown = settleFromCharge('pending', { kind: 'unknown', reason: 'timeout' });
+  assert.deepEqual([unknown.status, unknown.ledgerKind, unknown.event], ['pending', 'outcome_unknown', null]);
+  assert.throws(() => settleFromCharge('succeeded', { kind: 'failed', reason: 'x' }), InvalidTransitionError);
+});
+
+test('"not found" at the provider means failed only once no request of ours can be in transit', () => {
+  assert.equal(settleFromLookup('pending', { kind: 'not_found' }, false), null);
+  assert.equal(settleFromLookup('pending', { kind: 'not_found' }, true)?.status, 'failed');
+  assert.equal(settleFromLookup('pending', { kind: 'unknown', reason: 'down' }, true), null);
+  assert.equal(settleFromLookup('pending', { kind: 'found', outcome: { kind: 'succeeded', providerRef: 'pi_1' } }, false)?.ledgerKind, 'reconciled_succeeded');
+  assert.equal(settleRefundFromLookup('pending', { kind: 'not_found' }, true)?.release, true);
+});
+
+test('refunds never exceed what is left, pending refunds included', () => {
+  assert.deepEqual(decideRefund({ status: 'succeeded', amountMinor: 1000, refundedMinor: 300 }, undefined), { ok: true, amountMinor: 700 });
+  assert.equal(decideRefund({ status: 'succeeded', amountMinor: 1000, refundedMinor: 300 }, 701).ok, false);
+  assert.equal(decideRefund({ status: 'succeeded', amountMinor: 1000, refundedMinor: 1000 }, undefined).ok, false);
+  assert.equal(decideRefund({ status: 'declined', amountMinor: 1000, refundedMinor: 0 }, 1).ok, false);
+});
+
+test('a repeated key: different request refused, settled replayed, live lease in progress, expired lease taken over', () => {
+  assert.equal(judgeRepeat({ fingerprint: 'a', pending: false, leaseActive: false }, 'b').kind, 'mismatch');
+  assert.equal(judgeRepeat({ fingerprint: 'a', pending: false, leaseActive: false }, 'a').kind, 'replay');
+  assert.equal(judgeRepeat({ fingerprint: 'a', pending: true, leaseActive: true }, 'a').kind, 'in_progress');
+  assert.equal(judgeRepeat({ fingerprint: 'a', pending: true, leaseActive: false }, 'a').kind, 'take_over');
+});

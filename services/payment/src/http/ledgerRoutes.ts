@@ -1,0 +1,12 @@
+import type { ServiceApp } from '@shop/platform';
+import { ledgerForOrder, ledgerTotals } from '../adapters/ledger.ts';
+import type { PaymentDeps } from '../app/deps.ts';
+import { LedgerQuery } from './schemas.ts';
+
+/** The append-only ledger of one order, with the money that moved: for tests and the invariant checker. */
+export function registerLedgerRoutes(app: ServiceApp, deps: PaymentDeps): void {
+  app.get('/payments/ledger', { schema: { querystring: LedgerQuery } }, async (request) => {
+    const entries = await ledgerForOrder(deps.db, request.query.orderId);
+    return { orderId: request.query.orderId, entries, totals: ledgerTotals(entries) };
+  });
+}

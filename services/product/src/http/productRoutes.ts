@@ -1,0 +1,77 @@
+import { requireAdmin } from '@shop/auth';
+import type { Database } from '@shop/data';
+import { AppError, type ServiceApp } from '@shop/platform';
+import { createProduct } from '../app/createProduct.ts';
+import { deleteProduct } from '../app/deleteProduct.ts';
+import type { ProductReader } from '../app/productReader.ts';
+import { searchProducts } from '../app/searchProducts.ts';
+import { updateProduct } from '../app/updateProduct.ts';
+import { decodeCursor, type CursorPosition } from '../domain/cursor.ts';
+import { attributeProblems } from '../domain/product.ts';
+import { parseSearch, searchFingerprint } from '../domain/search.ts';
+import { CreateProductBody, IdParams, PatchProductBody, SearchQuerystring } from './schemas.ts';
+
+export interface ProductRouteDeps {
+  db: Database;
+  reader: ProductReader;
+}
+
+function invalid(field: string, message: string): AppError {
+  return new AppError('VALIDATION_FAILED', { detail: `${field} ${message}`, errors: [{ field, message }] });
+}
+
+function checkAttributes(attributes: Record<string, unknown> | undefined): void {
+  const problems = attributes ? attributeProblems(attributes) : [];
+  if (problems[0]) throw new AppError('VALIDATION_FAILED', { detail: `${problems[0].field} ${problems[0].message}`, errors: problems });
+}
+
+/** The public catalog: search and read for everyone, writes for administrators. */
+export function registerProductRoutes(app: ServiceApp, deps: ProductRouteDeps): void {
+  app.get('/products', { schema: { querystring: SearchQuerystring } }, async (request) => {
+    const parsed = parseSearch(request.query);
+    if (!parsed.ok) throw invalid(parsed.field, parsed.message);
+    let after: CursorPosition | undefined;
+    if (request.query.cursor !== undefined) {
+      const decoded = decodeCursor(request.query.cursor, searchFingerprint(parsed.value), parsed.value.sort);
+      if (!decoded.ok) throw invalid('query/cursor', decoded.reason);
+      after = decoded.position;
+    }
+    return searchProducts(deps.db, parsed.value, after);
+  });
+
+  app.get('/products/:id', { schema: { params: IdParams } }, async (request) => {
+    const product = await deps.reader.get(request.params.id.toLowerCase());
+    if (!product) throw new AppError('NOT_FOUND', { detail: `No product ${request.params.id}` });
+    return product;
+  });
+
+  app.post('/products', { schema: { body: CreateProductBody } }, async (request, reply) => {
+    requireAdmin(request);
+    checkAttributes(request.body.attributes);
+    const product = await createProduct(deps.db, request.body, { correlationId: request.id });
+    return reply.status(201).header('location', `/products/${product.id}`).send(product);
+  });
+
+  app.patch('/products/:id', { schema: { params: IdParams, body: PatchProductBody } }, async (request) => {
+    requireAdmin(request);
+    checkAttributes(request.body.attributes);
+    const id = request.params.id.toLowerCase();
+    try {
+      return await updateProduct(deps.db, id, request.body, { correlationId: request.id });
+    } finally {
+      // After the commit (or a failure that may have followed one): never serve the old row.
+      await deps.reader.invalidate(id);
+    }
+  });
+
+  app.delete('/products/:id', { schema: { params: IdParams } }, async (request, reply) => {
+    requireAdmin(request);
+    const id = request.params.id.toLowerCase();
+    try {
+      await deleteProduct(deps.db, id, { correlationId: request.id });
+    } finally {
+      await deps.reader.invalidate(id);
+    }
+    return reply.status(204).send();
+  });
+}

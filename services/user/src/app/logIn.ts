@@ -1,0 +1,26 @@
+import { AppError } from '@shop/platform';
+import { findUserByEmail } from '../adapters/users.ts';
+import { isPlausibleEmail, normaliseEmail } from '../domain/credentials.ts';
+import type { UserContext } from './context.ts';
+import { admitLogin, settleSuccessfulLogin } from './loginThrottle.ts';
+import { issueTokenPair, type TokenPair } from './tokens.ts';
+
+/**
+ * Email and password for a new session. An unknown email and a wrong password
+ * get the same answer after the same work (a dummy hash is verified), so the
+ * endpoint does not reveal which accounts exist.
+ */
+export async function logIn(ctx: UserContext, input: { email: string; password: string; ip: string }): Promise<TokenPair> {
+  const account = normaliseEmail(input.email);
+  const admission = await admitLogin(ctx, account, input.ip);
+  if (!admission.allowed) {
+    throw new AppError('RATE_LIMITED', { retryAfter: admission.retryAfterSec, detail: 'Too many failed sign-in attempts; try again later' });
+  }
+  const user = isPlausibleEmail(account) ? await findUserByEmail(ctx.db, account) : undefined;
+  const ok = await ctx.verifyPassword(user?.passwordHash, input.password);
+  if (!ok || !user) throw new AppError('UNAUTHENTICATED', { detail: 'The email or password is wrong' });
+  return ctx.db.transaction(async (q) => {
+    await settleSuccessfulLogin(ctx, q, account, input.ip);
+    return issueTokenPair(ctx, q, user);
+  });
+}

@@ -1,0 +1,43 @@
+import { AppError } from '@shop/platform';
+import { lockRefreshToken, markRefreshTokenUsed, revokeFamily } from '../adapters/refreshTokens.ts';
+import { findUserById } from '../adapters/users.ts';
+import { assessRefresh, revokesFamily, type RefreshVerdict } from '../domain/refreshToken.ts';
+import type { UserContext } from './context.ts';
+import { issueTokenPair, type TokenPair } from './tokens.ts';
+
+/**
+ * Spends a refresh token for a new pair in the same family, in one transaction
+ * holding the family's row lock. Reuse of a spent token revokes the family;
+ * the revocation commits even though the request is refused.
+ */
+export async function refreshSession(ctx: UserContext, refreshToken: string): Promise<TokenPair> {
+  const now = ctx.now();
+  const outcome = await ctx.db.transaction(async (q): Promise<{ verdict: RefreshVerdict; pair?: TokenPair }> => {
+    const stored = await lockRefreshToken(q, refreshToken);
+    const verdict = assessRefresh(stored, now);
+    if (!stored || verdict !== 'valid') {
+      if (stored && revokesFamily(verdict)) await revokeFamily(q, stored.familyId, now);
+      return { verdict };
+    }
+    const user = await findUserById(q, stored.userId);
+    if (!user) return { verdict: 'unknown' };
+    await markRefreshTokenUsed(q, refreshToken, now);
+    return { verdict, pair: await issueTokenPair(ctx, q, user, stored.familyId) };
+  });
+  if (outcome.pair) return outcome.pair;
+  throw new AppError('UNAUTHENTICATED', { detail: refusal(outcome.verdict) });
+}
+
+function refusal(verdict: RefreshVerdict): string {
+  switch (verdict) {
+    case 'unknown':
+    case 'valid':
+      return 'The refresh token is not valid';
+    case 'expired':
+      return 'The refresh token has expired; sign in again';
+    case 'revoked':
+      return 'The session was ended; sign in again';
+    case 'reused':
+      return 'The refresh token was already used; the session has been ended for safety';
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Login throttling decisions: pure functions over one counter (an account or a
+ * client address). Every admitted attempt is counted up front, as if it will
+ * fail, so a burst of parallel guesses cannot slip past the limit while their
+ * hashes are being checked; a success then resets (account) or refunds (address).
+ */
+export interface ThrottlePolicy {
+  /** Counted attempts within the window after which the subject is locked. */
+  maxFailures: number;
+  /** Quiet time after the window start (or the last lock) that forgives everything. */
+  windowMs: number;
+  /** First lock; each further lock in the same window doubles, up to maxLockMs. */
+  baseLockMs: number;
+  maxLockMs: number;
+}
+
+export interface ThrottleState {
+  failures: number;
+  windowStartedAt: number;
+  lockedUntil: number | undefined;
+  lockouts: number;
+}
+
+export type Admission = { allowed: true; next: ThrottleState } | { allowed: false; retryAfterSec: number };
+
+export function freshState(now: number): ThrottleState {
+  return { failures: 0, windowStartedAt: now, lockedUntil: undefined, lockouts: 0 };
+}
+
+/** The state as it stands at `now`: a quiet window forgives all failures and past locks. */
+export function currentState(state: ThrottleState | undefined, now: number, policy: ThrottlePolicy): ThrottleState {
+  if (!state) return freshState(now);
+  const lastActivity = Math.max(state.windowStartedAt, state.lockedUntil ?? Number.NEGATIVE_INFINITY);
+  return now - lastActivity >= policy.windowMs ? freshState(now) : state;
+}
+
+export function lockDurationMs(lockouts: number, policy: ThrottlePolicy): number {
+  return Math.min(policy.baseLockMs * 2 ** Math.min(lockouts, 30), policy.maxLockMs);
+}
+
+/** Admit an attempt (counting it) or refuse it while the subject is locked. */
+export function admit(state: ThrottleState | undefined, now: number, policy: ThrottlePolicy): Admission {
+  const s = currentState(state, now, policy);
+  if (s.lockedUntil !== undefined && s.lockedUntil > now) {
+    return { allowed: false, retryAfterSec: Math.max(1, Math.ceil((s.lockedUntil - now) / 1000)) };
+  }
+  const failures = s.failures + 1;
+  if (failures < policy.maxFailures) return { allowed: true, next: { ...s, failures } };
+  return { allowed: true, next: { ...s, failures, lockedUntil: now + lockDurationMs(s.lockouts, policy), lockouts: s.lockouts + 1 } };
+}
+
+/**
+ * A successful attempt gives back the count it was charged; a lock that the
+ * refund brings below the limit is lifted (it was set by this very attempt).
+ */
+export function refund(state: ThrottleState, policy: ThrottlePolicy): ThrottleState {
+  const failures = Math.max(0, state.failures - 1);
+  if (state.lockedUntil === undefined || failures >= policy.maxFailures) return { ...state, failures };
+  return { ...state, failures, lockedUntil: undefined, lockouts: Math.max(0, state.lockouts - 1) };
+}

@@ -1,0 +1,103 @@
+// Signing keys: one shared set per database, rotation that logs nobody out,
+// retirement once the old key's tokens have expired. Runs on a fake clock.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeProtectedHeader } from 'jose';
+import { createTokenVerifier, JWKS_PATH } from '@shop/auth';
+import type { ServiceApp } from '@shop/platform';
+import { startEmbeddedCluster, type TestCluster } from '../support/postgres.ts';
+import { anotherInstance, bearer, logIn, signUp, startUserService, type UserService } from './harness.ts';
+
+let cluster: TestCluster;
+let user: UserService;
+let clock = Date.UTC(2030, 0, 1);
+const now = (): number => clock;
+const others: ServiceApp[] = [];
+
+before(async () => {
+  cluster = await startEmbeddedCluster('user-keys');
+  user = await startUserService(cluster, { now, env: { ADMIN_EMAILS: 'keymaster@shop.io' } });
+  await signUp(user.app, 'keymaster@shop.io');
+  await signUp(user.app, 'shopper@example.com');
+});
+after(async () => {
+  await Promise.all(others.map((app) => app.close()));
+  await user.close();
+  await cluster.close();
+});
+
+async function jwksKids(app: ServiceApp = user.app): Promise<string[]> {
+  const response = await app.inject({ method: 'GET', url: JWKS_PATH });
+  return (response.json().keys as Array<{ kid: string }>).map((k) => k.kid).sort();
+}
+
+async function me(token: string, app: ServiceApp = user.app): Promise<number> {
+  return (await app.inject({ method: 'GET', url: '/users/me', headers: bearer(token) })).statusCode;
+}
+
+test('only admins may rotate the signing key', async () => {
+  const shopper = await logIn(user.app, 'shopper@example.com');
+  const forbidden = await user.app.inject({ method: 'POST', url: '/users/keys/rotate', headers: bearer(shopper.accessToken) });
+  assert.equal(forbidden.statusCode, 403);
+  assert.equal(forbidden.json().code, 'FORBIDDEN');
+  const anonymous = await user.app.inject({ method: 'POST', url: '/users/keys/rotate' });
+  assert.equal(anonymous.statusCode, 401);
+  assert.equal((await jwksKids()).length, 1);
+});
+
+test('rotation: old tokens keep verifying, new tokens carry the new kid, the JWKS has both', async () => {
+  const before = await logIn(user.app, 'shopper@example.com');
+  const oldKid = decodeProtectedHeader(before.accessToken).kid!;
+  const admin = await logIn(user.app, 'keymaster@shop.io');
+  const rotated = await user.app.inject({ method: 'POST', url: '/users/keys/rotate', headers: bearer(admin.accessToken) });
+  assert.equal(rotated.statusCode, 201);
+  const newKid = rotated.json().kid as string;
+  assert.notEqual(newKid, oldKid);
+
+  assert.equal(await me(before.accessToken), 200, 'a token signed before the rotation still works');
+  const after = await logIn(user.app, 'shopper@example.com');
+  assert.equal(decodeProtectedHeader(after.accessToken).kid, newKid);
+  assert.equal(await me(after.accessToken), 200);
+  assert.deepEqual(await jwksKids(), [oldKid, newKid].sort());
+
+  const set = (await user.app.inject({ method: 'GET', url: JWKS_PATH })).json();
+  const verifier = createTokenVerifier({ loadKeys: () => Promise.resolve(set), now });
+  await verifier.verify(before.accessToken);
+  await verifier.verify(after.accessToken);
+
+  // A refresh after the rotation is signed with the new key, in the same session.
+  const refreshed = await user.app.inject({ method: 'POST', url: '/users/sessions/refresh', payload: { refreshToken: before.refreshToken } });
+  assert.equal(decodeProtectedHeader(refreshed.json().accessToken).kid, newKid);
+});
+
+test('another instance on the same database signs with the same key and accepts the first one tokens', async () => {
+  const second = await anotherInstance(user, { now });
+  others.push(second);
+  const fromFirst = await logIn(user.app, 'shopper@example.com');
+  const fromSecond = await logIn(second, 'shopper@example.com', undefined, '10.0.0.2');
+  assert.equal(decodeProtectedHeader(fromSecond.accessToken).kid, decodeProtectedHeader(fromFirst.accessToken).kid);
+  assert.equal(await me(fromFirst.accessToken, second), 200);
+  assert.equal(await me(fromSecond.accessToken, user.app), 200);
+  assert.deepEqual(await jwksKids(second), await jwksKids());
+});
+
+test('a rotated-out key leaves the JWKS once every token it signed has expired', async () => {
+  const kids = await jwksKids();
+  assert.equal(kids.length, 2);
+  clock += 899_000;
+  assert.equal((await jwksKids()).length, 2, 'still published while its last tokens may be alive');
+  clock += 62_000; // past the 900 s lifetime plus the 60 s margin
+  const remaining = await jwksKids();
+  assert.equal(remaining.length, 1);
+  const fresh = await logIn(user.app, 'shopper@example.com', undefined, '10.0.0.3');
+  assert.equal(decodeProtectedHeader(fresh.accessToken).kid, remaining[0]);
+  assert.equal(await me(fresh.accessToken), 200);
+});
+
+test('instances starting together on an empty key table create exactly one key', async () => {
+  await user.db.query('DELETE FROM signing_keys');
+  const started = await Promise.all([1, 2, 3].map((n) => anotherInstance(user, { now, instance: `user-race-${n}` })));
+  others.push(...started);
+  const { rows } = await user.db.query<{ n: number }>('SELECT count(*)::int AS n FROM signing_keys WHERE retires_at IS NULL');
+  assert.equal(rows[0]!.n, 1);
+});
