@@ -57,6 +57,6 @@ await serve(app, {
   lifecycle,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   exitWithParent: process.env.SHOP_SUPERVISED === '1',
-  onClose: [...Object.values(peers).map((p) => () => p.close()), async () => void (await redis?.quit()), () => discovery?.close() ?? Promise.resolve(), () => telemetry.shutdown()],
+  onClose: [...Object.values(peers).map((p) => () => p.close()), async () => void (redis?.status === 'ready' ? await redis.quit().catch(() => redis.disconnect()) : redis?.disconnect()), () => discovery?.close() ?? Promise.resolve(), () => telemetry.shutdown()],
 });
 logger.info({ port: config.PORT }, 'gateway listening');

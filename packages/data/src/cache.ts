@@ -79,7 +79,9 @@ export class RedisCache implements Cache {
   }
 
   async close(): Promise<void> {
-    await this.#redis.quit();
+    // quit() needs a live connection; one that never came up is just dropped.
+    if (this.#redis.status === 'ready') await this.#redis.quit().catch(() => this.#redis.disconnect());
+    else this.#redis.disconnect();
   }
 }
 

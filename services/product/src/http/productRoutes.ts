@@ -26,6 +26,9 @@ function checkAttributes(attributes: Record<string, unknown> | undefined): void 
 }
 
 /** The public catalog: search and read for everyone, writes for administrators. */
+/** Word similarity at which a misspelt word still matches: "wison" for Wilson scores 0.44. */
+const TYPO_THRESHOLD = 0.4;
+
 export function registerProductRoutes(app: ServiceApp, deps: ProductRouteDeps): void {
   app.get('/products', { schema: { querystring: SearchQuerystring } }, async (request) => {
     const parsed = parseSearch(request.query);
@@ -36,7 +39,13 @@ export function registerProductRoutes(app: ServiceApp, deps: ProductRouteDeps): 
       if (!decoded.ok) throw invalid('query/cursor', decoded.reason);
       after = decoded.position;
     }
-    return searchProducts(deps.db, parsed.value, after);
+    if (parsed.value.text === undefined) return searchProducts(deps.db, parsed.value, after);
+    // Typo tolerance is a property of this query, set where it runs: a database
+    // default reaches only sessions opened after it was set.
+    return deps.db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL pg_trgm.word_similarity_threshold = ${TYPO_THRESHOLD}`);
+      return searchProducts(tx, parsed.value, after);
+    });
   });
 
   app.get('/products/:id', { schema: { params: IdParams } }, async (request) => {
