@@ -76,7 +76,7 @@ test('metrics expose request counts, latency histograms, pool usage and event-lo
   const { text } = await launcher.get(port, '/metrics');
   assert.match(text, /http_requests_total\{[^}]*route="\/health"[^}]*status="200"/);
   assert.match(text, /http_request_duration_seconds_bucket\{/);
-  assert.match(text, /db_pool_connections_max\{[^}]*pool="primary"[^}]*\} 5/);
+  assert.match(text, /db_pool_connections_max\{[^}]*pool="primary"[^}]*\} 10/);
   assert.match(text, /nodejs_eventloop_lag_p99_seconds/);
   assert.match(text, /instance="product-1"/);
 });

@@ -18,7 +18,7 @@ const spec = {
   SHOP_DATA_DIR: env.string({ default: join(repoRoot, '.data') }),
   EMBEDDED_PG_PORT: env.port({ default: 5433 }),
   DB_PREFIX: env.string({ default: 'shop', pattern: /^[a-z][a-z0-9_]{0,20}$/, description: 'lowercase letters, digits and _' }),
-  INSTANCE_DB_POOL_MAX: env.int({ default: 5, min: 1, max: 100 }),
+  INSTANCE_DB_POOL_MAX: env.int({ default: 10, min: 1, max: 100 }),
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   SHOP_LOG_STDOUT: env.bool({ default: false }),
   READY_TIMEOUT_MS: env.int({ default: 30_000, min: 1000, max: 600_000 }),

@@ -144,12 +144,14 @@ if (!values.overload) {
   await openLoop(stats, Number(values.duration), (t) => (ramp > 0 && t < ramp ? rate * Math.max(0.05, t / ramp) : rate), pick, true);
   const all = stats.buckets.flatMap((b) => b.latencies);
   const ok = stats.buckets.reduce((s, b) => s + b.ok, 0);
-  const failed = stats.buckets.reduce((s, b) => s + b.errors + b.shed, 0);
+  const shed = stats.buckets.reduce((s, b) => s + b.shed, 0);
+  const rejected = stats.buckets.reduce((s, b) => s + b.rejected, 0);
+  const errors = stats.buckets.reduce((s, b) => s + b.errors, 0);
   const summary: Array<[string, string]> = [
     ['target', values.target],
     ['profile', `${values.profile} (${profile.map(([k, w]) => `${k} ${w}`).join(', ')})`],
     ['offered', `${rate}/s for ${values.duration} s, ramp ${ramp} s, ${users.length} shoppers`],
-    ['requests', `${all.length} (${ok} ok, ${failed} failed)`],
+    ['requests', `${all.length}: ${ok} ok, ${rejected} rejected (4xx), ${shed} shed (503/429), ${errors} server errors`],
     ['latency p50 / p90 / p99', `${percentile(all, 50).toFixed(1)} / ${percentile(all, 90).toFixed(1)} / ${percentile(all, 99).toFixed(1)} ms`],
   ];
   const file = values.out ?? join(outDir, `${stamp}-${values.profile}.html`);

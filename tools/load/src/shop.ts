@@ -69,8 +69,9 @@ export class ShopClient {
     let cursor: string | undefined;
     while (ids.length < max) {
       const page = await this.call('GET', `/products?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      const body = page.json as { items?: Array<{ id: string }>; nextCursor?: string | null } | undefined;
-      for (const item of body?.items ?? []) ids.push(item.id);
+      const body = page.json as { items?: Array<{ id: string; availability?: { available?: boolean } }>; nextCursor?: string | null } | undefined;
+      // Shoppers browse what is for sale; out-of-stock pages would only measure 422s.
+      for (const item of body?.items ?? []) if (item.availability?.available !== false) ids.push(item.id);
       cursor = body?.nextCursor ?? undefined;
       if (!cursor || (body?.items ?? []).length === 0) break;
     }

@@ -4,6 +4,9 @@ export interface Bucket {
   offered: number;
   ok: number;
   shed: number;
+  /** 4xx other than 429: the shop said no (out of stock, empty cart), correctly. */
+  rejected: number;
+  /** 5xx and transport failures: the shop failed. */
   errors: number;
   latencies: number[];
   /** Latencies of admitted requests only (not shed with 503/429). */
@@ -12,7 +15,7 @@ export interface Bucket {
 
 export class Stats {
   readonly buckets: Bucket[] = [];
-  readonly byKind = new Map<string, { ok: number; failed: number; latencies: number[] }>();
+  readonly byKind = new Map<string, { ok: number; failed: number; statuses: Map<string, number>; latencies: number[] }>();
   readonly #start: number;
 
   constructor(start: number) {
@@ -21,7 +24,7 @@ export class Stats {
 
   #bucket(at: number): Bucket {
     const second = Math.floor((at - this.#start) / 1000);
-    while (this.buckets.length <= second) this.buckets.push({ second: this.buckets.length, offered: 0, ok: 0, shed: 0, errors: 0, latencies: [], admitted: [] });
+    while (this.buckets.length <= second) this.buckets.push({ second: this.buckets.length, offered: 0, ok: 0, shed: 0, rejected: 0, errors: 0, latencies: [], admitted: [] });
     return this.buckets[second]!;
   }
 
@@ -37,11 +40,14 @@ export class Stats {
     const ok = status !== undefined && status < 400;
     if (ok) bucket.ok += 1;
     else if (shed) bucket.shed += 1;
+    else if (status !== undefined && status < 500) bucket.rejected += 1;
     else bucket.errors += 1;
     if (!shed) bucket.admitted.push(ms);
-    const entry = this.byKind.get(kind) ?? { ok: 0, failed: 0, latencies: [] };
+    const entry = this.byKind.get(kind) ?? { ok: 0, failed: 0, statuses: new Map<string, number>(), latencies: [] };
     if (ok) entry.ok += 1;
     else entry.failed += 1;
+    const label = status === undefined ? 'transport' : String(status);
+    entry.statuses.set(label, (entry.statuses.get(label) ?? 0) + 1);
     entry.latencies.push(ms);
     this.byKind.set(kind, entry);
   }
