@@ -32,3 +32,4 @@ if (mode === 'raw') {
   await app.listen({ host: '127.0.0.1', port: Number(port) });
 }
 process.stdout.write('ready\n');
+process.once('SIGINT', () => process.exit(0));
