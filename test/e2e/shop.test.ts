@@ -10,6 +10,7 @@ import { freePort, scratchDir } from '../support/postgres.ts';
 const portBase = 23_000;
 const api = `http://127.0.0.1:${portBase + 99}`;
 const mailbox = `http://127.0.0.1:${portBase + 92}`;
+const collector = `http://127.0.0.1:${portBase + 93}`;
 let launcher: RunningLauncher;
 let dir: string;
 
@@ -107,6 +108,28 @@ test('sign up, log in, search with a typo and a facet, add to cart, check out, c
     200,
   );
   assert.ok(mail);
+
+  // One trace of the checkout, every hop from the load balancer to the provider sandbox.
+  const traceId = order.headers.get('x-trace-id');
+  assert.match(traceId ?? '', /^[0-9a-f]{32}$/);
+  const wanted = ['lb', 'gateway', 'order', 'product', 'payment', 'payment-sandbox'];
+  const trace = await waitFor(
+    'the checkout trace in the collector',
+    async () => {
+      const response = await fetch(`${collector}/traces/${traceId}`);
+      if (response.status !== 200) return undefined;
+      const body = (await response.json()) as { spans: Array<{ service: string; name: string; spanId: string; parentSpanId?: string }> };
+      const services = new Set(body.spans.map((span) => span.service));
+      return wanted.every((service) => services.has(service)) ? body : undefined;
+    },
+    15_000,
+    250,
+  );
+  const ids = new Set(trace.spans.map((span) => span.spanId));
+  const roots = trace.spans.filter((span) => !span.parentSpanId || !ids.has(span.parentSpanId));
+  assert.equal(roots.length, 1, `one connected tree, rooted at the balancer: ${roots.map((r) => `${r.service} ${r.name}`).join(', ')}`);
+  assert.equal(roots[0]!.service, 'lb');
+  assert.equal((await fetch(`${collector}/traces/${traceId}/view`)).status, 200);
 
   const replay = await call('POST', '/orders', { token, body: {}, headers: { 'idempotency-key': key } });
   assert.equal(replay.body.id ?? replay.body.orderId, orderId, 'the same key replays the same order');

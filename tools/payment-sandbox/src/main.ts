@@ -1,4 +1,5 @@
 import { ConfigError, createLogger, env, loadConfig, serve } from '@shop/platform';
+import { startTelemetry } from '@shop/telemetry';
 import { createSandbox } from './createSandbox.ts';
 
 // The only file of the sandbox that reads process.env and listens.
@@ -23,6 +24,7 @@ try {
   process.exit(78);
 }
 const logger = createLogger({ service: 'payment-sandbox', instance: config.INSTANCE_ID, region: 'us-east', level: config.LOG_LEVEL });
+const telemetry = startTelemetry({ service: 'payment-sandbox', instance: config.INSTANCE_ID, region: 'us-east', endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT });
 const lifecycle = { draining: false };
 const app = createSandbox({
   logger,
@@ -30,5 +32,5 @@ const app = createSandbox({
   instance: config.INSTANCE_ID,
   faults: { latencyMs: config.SANDBOX_LATENCY_MS, errorRate: Number(config.SANDBOX_ERROR_RATE), dropRate: Number(config.SANDBOX_DROP_RATE) },
 });
-await serve(app, { host: config.HOST, port: config.PORT, logger, lifecycle, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, exitWithParent: config.SHOP_SUPERVISED });
+await serve(app, { host: config.HOST, port: config.PORT, logger, lifecycle, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, exitWithParent: config.SHOP_SUPERVISED, onClose: [() => telemetry.shutdown()] });
 logger.info({ port: config.PORT, host: config.HOST }, 'payment sandbox listening');

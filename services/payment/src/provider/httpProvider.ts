@@ -1,4 +1,5 @@
 import { Agent, request } from 'undici';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ChargeLookup, ChargeOutcome, PaymentProvider, RefundLookup, RefundOutcome } from '../domain/ports.ts';
 
 interface Answer {
@@ -36,6 +37,8 @@ function provedNothingHappened(answer: Answer): boolean {
   return answer.status === 400 && error.type === 'invalid_request_error';
 }
 
+const tracer = trace.getTracer('shop-payment-provider');
+
 /** The provider (Stripe's API shape) over HTTP, each call bounded by `timeoutMs`. */
 export function createHttpProvider(options: { baseUrl: string; timeoutMs: number }): PaymentProvider {
   const agent = new Agent({ connections: 32, keepAliveTimeout: 4000, connect: { timeout: options.timeoutMs } });
@@ -43,14 +46,19 @@ export function createHttpProvider(options: { baseUrl: string; timeoutMs: number
 
   const call = async (method: 'GET' | 'POST', path: string, body: Json | undefined, idempotencyKey: string | undefined, signal: AbortSignal | undefined): Promise<Answer | { failure: string }> => {
     const timeout = AbortSignal.timeout(options.timeoutMs);
+    // The provider is outside the mesh, but a trace should still show the hop to it.
+    const span = tracer.startSpan(`${method} payment-provider`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.path': path.split('?')[0] ?? path, 'peer.service': 'payment-provider' } });
+    const headers: Record<string, string> = { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) };
+    propagation.inject(trace.setSpan(context.active(), span), headers);
     try {
       const response = await request(`${base}${path}`, {
         method,
         dispatcher: agent,
         signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
-        headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) },
+        headers,
         ...(body ? { body: JSON.stringify(body) } : {}),
       });
+      span.setAttribute('http.response.status_code', response.statusCode);
       const text = await response.body.text();
       let parsed: unknown;
       try {
@@ -61,7 +69,10 @@ export function createHttpProvider(options: { baseUrl: string; timeoutMs: number
       return { status: response.statusCode, body: parsed };
     } catch (error) {
       const reason = timeout.aborted ? `no answer within ${options.timeoutMs} ms` : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
       return { failure: reason };
+    } finally {
+      span.end();
     }
   };
 
