@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { Database, PoolExhaustedError, dropServiceDatabases, migrate, provisionServiceDatabases, readMigrations, type ServiceDatabase } from '@shop/data';
+import { Database, DatabaseUnavailableError, PoolExhaustedError, dropServiceDatabases, migrate, provisionServiceDatabases, readMigrations, type ServiceDatabase } from '@shop/data';
 import { createBaseApp, createLogger, ServiceMetrics, type BaseServiceConfig } from '@shop/platform';
 import { externalServer, startEmbeddedCluster, uniquePrefix } from './support/postgres.ts';
 
@@ -85,6 +85,26 @@ for (const target of targets) {
       } finally {
         await db.close();
         await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    test('a connection lost mid-transaction fails that transaction, not the process', async () => {
+      const db = new Database({ connectionString: dbs.get('user')!.url, max: 2, acquireTimeoutMs: 2000 });
+      const admin = new pg.Client({ connectionString: target.adminUrl });
+      await admin.connect();
+      try {
+        const failed = db.transaction(async (tx) => {
+          const { rows } = await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+          // The server ends this session while we are between two queries (as a restart would).
+          await admin.query('SELECT pg_terminate_backend($1)', [rows[0]!.pid]);
+          await sleep(200);
+          await tx.query('SELECT 1');
+        });
+        await assert.rejects(failed, DatabaseUnavailableError);
+        assert.equal((await db.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one, 1, 'the pool opens a fresh connection afterwards');
+      } finally {
+        await admin.end();
+        await db.close();
       }
     });
 

@@ -4,6 +4,8 @@ import { Agent, request } from 'undici';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -87,14 +89,27 @@ export async function startLauncher(options: { dataDir: string; topology: string
     },
     send: async (port, path, sendOptions) => {
       const tls = sendOptions.tls ?? true;
-      const response = await request(`${tls ? 'https' : 'http'}://127.0.0.1:${port}${path}`, {
-        method: sendOptions.method as 'POST',
-        body: sendOptions.body,
-        headers: sendOptions.headers,
-        dispatcher: tls ? await meshAgent() : undefined,
-        signal: AbortSignal.timeout(5000),
+      // node:http(s) rather than undici: a server may answer (413) and close
+      // before an oversized body is fully written; like curl, we keep the answer
+      // instead of reporting the write's EPIPE.
+      const certificates = tls ? { cert: await readFile(join(pki, 'launcher.crt'), 'utf8'), key: await readFile(join(pki, 'launcher.key'), 'utf8'), ca: await readFile(join(pki, 'ca.crt'), 'utf8'), servername: 'localhost' } : {};
+      return new Promise((resolve, reject) => {
+        let answered = false;
+        const req = (tls ? httpsRequest : httpRequest)(
+          { host: '127.0.0.1', port, path, method: sendOptions.method, headers: sendOptions.headers, signal: AbortSignal.timeout(5000), agent: false, ...certificates },
+          (res) => {
+            answered = true;
+            const chunks: Buffer[] = [];
+            res.on('data', (chunk: Buffer) => chunks.push(chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+            res.on('error', reject);
+          },
+        );
+        req.on('error', (error) => {
+          if (!answered) reject(error);
+        });
+        req.end(sendOptions.body);
       });
-      return { status: response.statusCode, headers: response.headers, text: await response.body.text() };
     },
     state: async () => JSON.parse(await readFile(join(options.dataDir, 'launcher.json'), 'utf8')) as LauncherState,
     interrupt: async () => {

@@ -129,12 +129,31 @@ export class Database {
     await this.#pool.end();
   }
 
+  /**
+   * A checked-out client. pg-pool drops its own error listener while a client
+   * is out, so a connection lost between two queries of a transaction (the
+   * server restarting while we await a peer) would be an unhandled 'error'
+   * event and kill the process. The listener added here keeps it an error of
+   * the next query instead, and releasing destroys the broken client.
+   */
   async #acquire(): Promise<pg.PoolClient> {
+    let client: pg.PoolClient;
     try {
-      return await this.#pool.connect();
+      client = await this.#pool.connect();
     } catch (error) {
       throw this.#classify(error);
     }
+    let lost: Error | undefined;
+    const onError = (error: Error): void => {
+      lost ??= error;
+    };
+    client.on('error', onError);
+    const release = client.release.bind(client);
+    client.release = (error?: Error | boolean) => {
+      client.removeListener('error', onError);
+      release(error ?? lost);
+    };
+    return client;
   }
 
   #classify(error: unknown): unknown {
@@ -145,7 +164,7 @@ export class Database {
     }
     const code = (error as { code?: unknown } | null)?.code;
     if (typeof code === 'string' && unavailableCodes.has(code)) return new DatabaseUnavailableError({ cause: error });
-    if (message.includes('Connection terminated') || message.includes('connection terminated')) return new DatabaseUnavailableError({ cause: error });
+    if (/connection terminated|connection error and is not queryable/i.test(message)) return new DatabaseUnavailableError({ cause: error });
     return error;
   }
 }

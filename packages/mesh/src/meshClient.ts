@@ -147,19 +147,20 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
   const bulkheadPolicy = bulkhead(policy.bulkhead.limit, policy.bulkhead.queue);
   const pipeline = wrap(bulkheadPolicy, breakerPolicy, retryPolicy);
 
-  async function attempt(req: RawPeerRequest, deadline: number, tried: Set<Backend>, idempotent: boolean, streaming: boolean): Promise<RawPeerResponse> {
+  async function attempt(req: RawPeerRequest, deadline: number, tried: Set<Backend>, idempotent: boolean, streaming: boolean, hedgeable: boolean): Promise<RawPeerResponse> {
     const remaining = deadline - now();
     if (remaining <= 0) throw new MeshError('DEADLINE_EXCEEDED', `No time left to call ${options.service}`);
     const backend = backends.pick(now(), tried);
     if (!backend) throw new AttemptError(`no ${options.service} instance available`, { retryable: false });
     tried.add(backend);
     backend.outstanding += 1;
-    const timeout = Math.min(policy.attemptTimeoutMs, remaining);
+    const timeout = hedgeable ? Math.min(policy.attemptTimeoutMs, remaining) : remaining;
     try {
       const response = await undiciRequest(backend.url + req.path, {
         dispatcher: agent,
         method: req.method,
-        headers: { ...req.headers, 'x-caller': options.caller, [DEADLINE_HEADER]: String(Math.max(1, remaining)) },
+        // This attempt's own deadline: the callee should not work past the moment we stop waiting for it.
+        headers: { ...req.headers, 'x-caller': options.caller, [DEADLINE_HEADER]: String(Math.max(1, streaming && req.bodyTimeoutMs === 0 ? remaining : timeout)) },
         body: req.body,
         signal: req.signal,
         headersTimeout: timeout,
@@ -195,6 +196,11 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
 
   async function call(req: RawPeerRequest, streaming: boolean): Promise<RawPeerResponse> {
     const idempotent = req.idempotent ?? (IDEMPOTENT.has(req.method) || req.headers?.['idempotency-key'] !== undefined);
+    // A write made safe only by its Idempotency-Key is not cut short by the
+    // per-attempt timeout: while the first attempt still runs, a second one
+    // only meets the key's in-flight lock (409). It is retried when it never
+    // arrived or failed, within the whole call's budget.
+    const hedgeable = req.idempotent ?? IDEMPOTENT.has(req.method);
     const deadline = now() + (req.timeoutMs ?? policy.callTimeoutMs);
     const tried = new Set<Backend>();
     budget.recordRequest();
@@ -210,7 +216,7 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
         if (tried.size >= backends.backends.length) tried.clear();
         attempts += 1;
         if (attempts > 1) span.addEvent('retry', { attempt: attempts });
-        return attempt(traced, deadline, tried, idempotent, streaming);
+        return attempt(traced, deadline, tried, idempotent, streaming, hedgeable);
       });
       span.setAttributes({ 'http.response.status_code': response.status, 'server.address': response.upstream, 'mesh.attempts': attempts });
       return response;

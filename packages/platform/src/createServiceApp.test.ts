@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Type } from 'typebox';
 import { createServiceApp } from './createServiceApp.ts';
 import { AppError } from './errors.ts';
@@ -149,6 +151,39 @@ test('admission control sheds work past the concurrency limit with 503 + Retry-A
     for (const response of await Promise.all(held)) assert.equal(response.status, 200);
     assert.equal((await fetch(`${url}/work`)).status, 200, 'capacity is returned when requests finish');
     assert.match(await (await fetch(`${url}/metrics`)).text(), /http_requests_shed_total\{[^}]*\} 1/);
+  } finally {
+    await app.close();
+  }
+});
+
+test('a body over the limit is answered 413 after it is read, so a client still sending gets the answer, not a reset', async () => {
+  const app = build();
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  try {
+    const { port } = app.server.address() as AddressInfo;
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.toString();
+        if (received.includes('\r\n\r\n') && received.includes('BODY_TOO_LARGE')) {
+          socket.destroy();
+          resolve(received);
+        }
+      });
+      socket.on('error', reject);
+      // Four times the 1 KiB limit, written slowly in pieces after the headers.
+      socket.write(`POST /things/${id} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 4096\r\n\r\n`);
+      const piece = 'x'.repeat(512);
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (sent >= 4096 || socket.destroyed) return clearInterval(timer);
+        socket.write(piece);
+        sent += piece.length;
+      }, 5);
+    });
+    assert.match(answer, /^HTTP\/1\.1 413 /);
+    assert.doesNotMatch(answer, /connection: close/i);
   } finally {
     await app.close();
   }

@@ -96,6 +96,18 @@ export function requestSignal(request: FastifyRequest, reply: FastifyReply): Abo
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
+ * Whether a too-large body (declared by Content-Length) is small enough to read
+ * and discard after answering 413. Closing at once makes the kernel reset the
+ * connection under a client still sending, and the reset destroys the 413 the
+ * client has not read yet (a browser shows "connection reset", not our
+ * problem document). Past a few times the limit, closing is cheaper.
+ */
+function lingerOver(contentLength: string | undefined, bodyLimit: number): boolean {
+  if (contentLength === undefined || !/^\d{1,12}$/.test(contentLength)) return false;
+  return Number(contentLength) <= Math.min(4 * bodyLimit, 16 * 1_048_576);
+}
+
+/**
  * The Fastify instance every service builds on: problem+json errors from one
  * catalogue, schema validation naming the field, body limits, correlation and
  * trace ids on every log line, health, readiness and Prometheus metrics.
@@ -105,6 +117,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   const lifecycle = options.lifecycle ?? { draining: false };
   const readinessTimeoutMs = options.readinessTimeoutMs ?? 1000;
   const tls = options.tls;
+  const bodyLimit = options.bodyLimit ?? 1_048_576;
   const app = Fastify({
     ...(tls
       ? {
@@ -116,7 +129,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     childLoggerFactory: (logger, bindings, childOptions) => new LazyLogger(logger as Logger, bindings, childOptions) as unknown as Logger,
     // Our onResponse hook writes one line per request with route, status and time.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'correlationId' }),
-    bodyLimit: options.bodyLimit ?? 1_048_576,
+    bodyLimit,
     requestIdHeader: false,
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
@@ -209,8 +222,9 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
 
   // While draining, every response closes its connection, so keep-alive clients
   // reconnect elsewhere and the server is not held open by idle sockets.
-  app.addHook('onSend', (_request, reply, payload, done) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     if (lifecycle.draining) void reply.header('connection', 'close');
+    else if (reply.statusCode === 413 && lingerOver(request.headers['content-length'], bodyLimit)) reply.removeHeader('connection');
     done(null, payload);
   });
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createTokenVerifier, JWKS_PATH, registerAuthentication, type TokenVerifier } from '@shop/auth';
 import { createBaseApp, createPeerClient, parsePeerUrls, type PeerClient, type ServiceApp, type ServiceDeps } from '@shop/platform';
 import type { JSONWebKeySet } from 'jose';
@@ -32,6 +33,9 @@ export interface OrderOverrides {
   };
 }
 
+/** How long shutdown waits for background sagas to reach a step boundary. */
+const BACKGROUND_STOP_MS = 2000;
+
 /** Builds the order service; never listens (main.ts does). */
 export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: OrderOverrides = {}): ServiceApp {
   const app = createBaseApp(config, deps);
@@ -55,7 +59,15 @@ export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: Ord
   const saga: SagaDeps = { orders, product, payment, logger: deps.logger, owner: `${config.INSTANCE_ID}:${randomUUID()}`, leaseMs };
 
   registerCartRoutes(app, { carts, product });
-  registerOrderRoutes(app, { db: deps.db, carts, orders, keys, saga, defaultPaymentMethod: config.CHECKOUT_PAYMENT_METHOD_DEFAULT });
+  const background = new Set<Promise<unknown>>();
+  const closing = new AbortController();
+  registerOrderRoutes(app, { db: deps.db, carts, orders, keys, saga, defaultPaymentMethod: config.CHECKOUT_PAYMENT_METHOD_DEFAULT, background, stopping: closing.signal, syncBudgetMs: config.CHECKOUT_SYNC_BUDGET_MS });
+  // Sagas still driven for requests already answered 202 stop after their current
+  // step (peer calls are aborted); each is persisted, so recovery resumes it.
+  app.addHook('onClose', async () => {
+    closing.abort();
+    await Promise.race([Promise.all(background), sleep(BACKGROUND_STOP_MS, undefined, { ref: false })]);
+  });
 
   if (overrides.saga?.recovery !== false) {
     const intervalMs = config.SAGA_RECOVERY_INTERVAL_MS;

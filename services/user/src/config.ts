@@ -11,6 +11,10 @@ export const configSpec = {
   /** Failed logins per client address within the window before it is locked out. */
   LOGIN_MAX_FAILURES_PER_IP: env.int({ default: 50, min: 1, max: 100_000 }),
   LOGIN_FAILURE_WINDOW_SEC: env.int({ default: 900, min: 10, max: 86_400 }),
+  /** argon2 hashes at once; keep it below libuv's 4 threads so the database driver keeps some. */
+  PASSWORD_HASH_CONCURRENCY: env.int({ default: 2, min: 1, max: 64 }),
+  /** Hashes waiting for a slot before sign-ups and logins are shed with 503 + Retry-After. */
+  PASSWORD_HASH_QUEUE: env.int({ default: 16, min: 0, max: 10_000 }),
 };
 
 export type UserConfig = BaseServiceConfig & ConfigOf<typeof configSpec>;

@@ -1,7 +1,7 @@
 import { createTokenVerifier, registerAuthentication } from '@shop/auth';
 import { createBaseApp, type ServiceApp, type ServiceDeps } from '@shop/platform';
 import { createKeyStore } from './adapters/keyStore.ts';
-import { createPasswordVerifier } from './adapters/passwords.ts';
+import { createPasswordHasher } from './adapters/passwords.ts';
 import type { UserContext } from './app/context.ts';
 import type { UserConfig } from './config.ts';
 import { parseAdminEmails } from './domain/roles.ts';
@@ -28,7 +28,7 @@ export async function createApp(config: UserConfig, deps: ServiceDeps, options: 
     db: deps.db,
     now,
     keys,
-    verifyPassword: createPasswordVerifier(),
+    passwords: createPasswordHasher({ concurrency: config.PASSWORD_HASH_CONCURRENCY, queue: config.PASSWORD_HASH_QUEUE }),
     settings: {
       accessTokenTtlSec: config.ACCESS_TOKEN_TTL_SEC,
       refreshTokenTtlMs: config.REFRESH_TOKEN_TTL_SEC * 1000,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '@shop/platform';
 import type { Database } from '@shop/data';
 import { requestFingerprint } from '../domain/idempotency.ts';
@@ -16,6 +17,10 @@ export interface PlaceOrderDeps {
   keys: IdempotencyStore;
   saga: SagaDeps;
   defaultPaymentMethod: string;
+  /** Sagas still being driven after their request was answered 202; awaited on shutdown. */
+  background: Set<Promise<unknown>>;
+  /** Aborted on shutdown: background sagas stop after their current step. */
+  stopping: AbortSignal;
 }
 
 export interface PlaceOrderInput {
@@ -24,6 +29,8 @@ export interface PlaceOrderInput {
   idempotencyKey: string;
   body: { paymentMethod?: string } | undefined;
   correlationId: string;
+  /** Epoch ms by which the caller needs an answer: past it, 202 and the saga goes on without it. */
+  answerBy: number;
 }
 
 export interface PlaceOrderResult {
@@ -36,9 +43,12 @@ export interface PlaceOrderResult {
  * Checkout. The idempotency key (Stripe's semantics) decides first: replay,
  * refuse a reused key, refuse while in flight, or carry on. Then the cart
  * becomes a `pending` order (in the transaction that ties it to the key) and
- * the saga is driven as far as it goes now: 201 when it ended (confirmed,
- * cancelled, failed), 202 when it waits (payment pending) and will finish in
- * the background.
+ * the saga is driven until `answerBy`: 201 when it ended in time
+ * (confirmed, cancelled, failed), 202 when it waits (payment pending) or is
+ * still going, in which case this instance keeps driving it in the
+ * background (and, if it dies, recovery on any instance resumes it). The
+ * budget comes from the caller's deadline, so a burst of checkouts never
+ * makes the gateway give up on a request whose order then exists anyway.
  */
 export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<PlaceOrderResult> {
   const body = input.body ?? {};
@@ -64,10 +74,10 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   }
 
   try {
-    const state = await driveSaga(deps.saga, orderId);
-    await deps.orders.releaseLease(orderId, deps.saga.owner);
+    const drive = driveInBackground(deps, orderId);
+    await Promise.race([drive, sleep(Math.max(0, input.answerBy - Date.now()), undefined, { ref: false })]);
     const stored = await deps.orders.load(orderId);
-    if (!state || !stored) throw new Error(`Order ${orderId} vanished`);
+    if (!stored) throw new Error(`Order ${orderId} vanished`);
     const view: OrderView = await orderWithHistory(deps.orders, stored);
     const status = isTerminal(stored.state.status) ? 201 : 202;
     await deps.keys.complete(input.userId, input.idempotencyKey, status, view);
@@ -78,6 +88,23 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
   }
 }
 
+/**
+ * Drives the saga as far as it goes now, then gives up its lease; kept in
+ * `deps.background` until done. A failure is logged, not thrown: the order
+ * is persisted step by step and recovery resumes it.
+ */
+function driveInBackground(deps: PlaceOrderDeps, orderId: string): Promise<void> {
+  const drive = (async () => {
+    try {
+      await driveSaga(deps.saga, orderId, deps.stopping);
+    } finally {
+      await deps.orders.releaseLease(orderId, deps.saga.owner).catch(() => undefined);
+    }
+  })().catch((error: unknown) => deps.saga.logger.warn({ orderId, err: error instanceof Error ? error.message : String(error) }, 'checkout saga stopped early; recovery resumes it'));
+  deps.background.add(drive);
+  void drive.finally(() => deps.background.delete(drive));
+  return drive;
+}
 async function createOrder(deps: PlaceOrderDeps, input: PlaceOrderInput, paymentMethod: string): Promise<string> {
   const id = randomUUID();
   await deps.db.transaction(async (client) => {

@@ -16,7 +16,10 @@ export function decodeCursor(cursor: string): number {
   return Number(match[1]);
 }
 
-export function registerOrderRoutes(app: ServiceApp, deps: PlaceOrderDeps & { orders: OrderRepository }): void {
+/** Time kept back from the caller's deadline to store and send the answer. */
+const ANSWER_MARGIN_MS = 300;
+
+export function registerOrderRoutes(app: ServiceApp, deps: PlaceOrderDeps & { orders: OrderRepository; syncBudgetMs: number }): void {
   app.post(
     '/orders',
     {
@@ -28,6 +31,7 @@ export function registerOrderRoutes(app: ServiceApp, deps: PlaceOrderDeps & { or
       },
     },
     async (request, reply) => {
+    const started = Date.now();
     const user = requireUser(request);
     const result = await placeOrder(deps, {
       userId: user.userId,
@@ -35,6 +39,7 @@ export function registerOrderRoutes(app: ServiceApp, deps: PlaceOrderDeps & { or
       idempotencyKey: request.headers['idempotency-key'],
       body: request.body ?? undefined,
       correlationId: request.id,
+      answerBy: Math.min(started + deps.syncBudgetMs, (request.deadline ?? Infinity) - ANSWER_MARGIN_MS),
     });
     if (result.replayed) void reply.header('idempotent-replayed', 'true');
     return reply.status(result.status).send(result.body);

@@ -1,5 +1,6 @@
 import type { Database } from '@shop/data';
 import type { KeyStore } from '../adapters/keyStore.ts';
+import type { PasswordHasher } from '../adapters/passwords.ts';
 import type { ThrottlePolicy } from '../domain/throttle.ts';
 
 /** What the use cases need, built once in createApp and passed in. */
@@ -7,7 +8,7 @@ export interface UserContext {
   db: Database;
   now: () => number;
   keys: KeyStore;
-  verifyPassword: (hash: string | undefined, password: string) => Promise<boolean>;
+  passwords: PasswordHasher;
   settings: {
     accessTokenTtlSec: number;
     refreshTokenTtlMs: number;

@@ -17,7 +17,7 @@ export async function logIn(ctx: UserContext, input: { email: string; password: 
     throw new AppError('RATE_LIMITED', { retryAfter: admission.retryAfterSec, detail: 'Too many failed sign-in attempts; try again later' });
   }
   const user = isPlausibleEmail(account) ? await findUserByEmail(ctx.db, account) : undefined;
-  const ok = await ctx.verifyPassword(user?.passwordHash, input.password);
+  const ok = await ctx.passwords.verify(user?.passwordHash, input.password);
   if (!ok || !user) throw new AppError('UNAUTHENTICATED', { detail: 'The email or password is wrong' });
   return ctx.db.transaction(async (q) => {
     await settleSuccessfulLogin(ctx, q, account, input.ip);

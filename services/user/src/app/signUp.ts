@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@shop/platform';
-import { hashPassword } from '../adapters/passwords.ts';
 import { insertUser, type UserRecord } from '../adapters/users.ts';
 import { checkPassword, isPlausibleEmail, normaliseEmail } from '../domain/credentials.ts';
 import { roleFor } from '../domain/roles.ts';
@@ -19,7 +18,7 @@ export async function signUp(ctx: UserContext, input: { email: string; password:
   if (name === '') throw invalid('body/name', 'must not be blank');
   const verdict = checkPassword(input.password, email);
   if (!verdict.ok) throw invalid('body/password', verdict.reason);
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await ctx.passwords.hash(input.password);
   return ctx.db.transaction(async (q) => {
     const user = await insertUser(q, { id: randomUUID(), email, name, role: roleFor(email, ctx.settings.adminEmails), passwordHash });
     if (!user) throw new AppError('CONFLICT', { detail: 'An account with this email already exists' });
