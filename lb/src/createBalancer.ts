@@ -96,7 +96,7 @@ export function createBalancer(options: BalancerOptions): Balancer {
         res.writeHead(upstream.statusCode, out);
         for await (const chunk of upstream.body) res.write(chunk);
         res.end();
-        set.succeeded(backend);
+        set.succeeded(backend, now());
         return;
       } catch (error) {
         if (abort.signal.aborted) return;

@@ -36,3 +36,24 @@ test('pick prefers the backend with fewer outstanding requests and skips exclude
   assert.equal(set.pick(0, new Set([set.backends[1]!]))?.url, 'a');
   assert.equal(set.pick(0, new Set(set.backends)), undefined);
 });
+
+test('time back in rotation decays the ejection period: a healthy minute later, a failure costs the base period again', () => {
+  const set = new BackendSet(['a', 'b'], policy);
+  const a = set.backends[0]!;
+  set.eject(a, 0); // 1 s
+  set.eject(a, 1000); // 2 s, until 3000
+  set.succeeded(a, 30_000);
+  set.eject(a, 63_000);
+  assert.equal(a.ejectedUntil, 64_000, 'base period, not 4 s');
+});
+
+test('the decay is gradual: one doubling step off per decay period in rotation', () => {
+  const set = new BackendSet(['a'], { ...policy, ejectionDecayMs: 10_000 });
+  const a = set.backends[0]!;
+  for (const at of [0, 1000, 3000, 7000]) set.eject(a, at); // 1, 2, 4, 8 s: until 15_000
+  set.eject(a, 15_000 + 10_000); // one period in rotation: 2^(4-1) s = 8 s instead of 16 s
+  assert.equal(a.ejectedUntil, 25_000 + 8000);
+  set.succeeded(a, 33_000 + 9999);
+  set.eject(a, 33_000 + 9999); // under one period: no decay, the multiplier keeps growing
+  assert.equal(a.ejectedUntil, 42_999 + 16_000);
+});

@@ -4,14 +4,21 @@
  * /health probes; back after M successes) and passive ejection on live errors
  * (a refused connection ejects at once, for a period that doubles on repeat),
  * so a dead instance stops getting traffic on the first failed request, not
- * after a health-check period. Pure state: the clock is passed in.
+ * after a health-check period. The doubling decays as in Envoy: every
+ * `ejectionDecayMs` spent back in rotation takes one step off it, so an
+ * instance that failed once an hour ago is not punished like one that keeps
+ * failing. Pure state: the clock is passed in.
  */
 export interface BackendPolicy {
   unhealthyThreshold: number;
   healthyThreshold: number;
   baseEjectionMs: number;
   maxEjectionMs: number;
+  /** Time in rotation that removes one doubling step (default 10 s, Envoy's interval). */
+  ejectionDecayMs?: number;
 }
+
+const DEFAULT_DECAY_MS = 10_000;
 
 export interface Backend {
   url: string;
@@ -72,14 +79,29 @@ export class BackendSet {
 
   /** A live request failed to connect or the backend answered it with a 5xx. */
   eject(backend: Backend, now: number): void {
+    this.#decay(backend, now);
     const period = Math.min(this.#policy.maxEjectionMs, this.#policy.baseEjectionMs * 2 ** backend.ejections);
     backend.ejections += 1;
     backend.ejectedUntil = now + period;
   }
 
-  /** A live request succeeded: the ejection multiplier decays. */
-  succeeded(backend: Backend): void {
-    if (backend.ejections > 0 && backend.ejectedUntil === 0) backend.ejections -= 1;
+  /** A live request succeeded: brings the multiplier up to date (it decays with time in rotation, not per request). */
+  succeeded(backend: Backend, now: number): void {
+    this.#decay(backend, now);
+  }
+
+  /**
+   * One step off the multiplier per decay period since the last ejection
+   * ended. The consumed periods move `ejectedUntil` forward (still in the
+   * past, so availability is unchanged) so that no period counts twice.
+   */
+  #decay(backend: Backend, now: number): void {
+    if (backend.ejections === 0 || backend.ejectedUntil > now) return;
+    const decayMs = this.#policy.ejectionDecayMs ?? DEFAULT_DECAY_MS;
+    const steps = Math.floor((now - backend.ejectedUntil) / decayMs);
+    if (steps <= 0) return;
+    backend.ejections = Math.max(0, backend.ejections - steps);
+    backend.ejectedUntil += steps * decayMs;
   }
 }
 

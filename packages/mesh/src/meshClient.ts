@@ -178,7 +178,7 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
         throw new AttemptError(`${options.service} answered ${response.statusCode}`, { retryable: idempotent, response: { status: response.statusCode, headers: response.headers, body, upstream: backend.url } });
       }
       fiveHundreds.set(backend, 0);
-      backends.succeeded(backend);
+      backends.succeeded(backend, now());
       return { status: response.statusCode, headers: response.headers, body: response.body, upstream: backend.url };
     } catch (error) {
       if (error instanceof AttemptError || error instanceof MeshError) throw error;
