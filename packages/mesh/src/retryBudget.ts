@@ -1,58 +1,80 @@
 /**
- * A retry budget (as in Finagle and Envoy): retries may add at most `ratio` of
- * the request rate on top of it, plus a small floor per second so that a
- * quiet client can still retry. Under a 50% failure rate the load reaching a
- * struggling service grows by at most ratio (20%), instead of doubling or
- * tripling as naive per-request retries do.
+ * A retry budget (as in Finagle and Envoy): over any sliding window of `ttlMs`,
+ * retries may number at most `ratio` of the requests made in that window, or a
+ * small floor (`minRetriesPerSec` x the window) when that is larger, so a quiet
+ * client can still retry. Credit expires with the window: a healthy minute does
+ * not bank retries for the next outage. Under a 50% failure rate the load
+ * reaching a struggling service therefore grows by at most `ratio` (20%).
+ *
+ * The window is kept in buckets. Both counts are rounded in the safe direction:
+ * requests count only in buckets wholly inside the window, retries in every
+ * bucket that overlaps it, so the bound holds for any interval of `ttlMs`.
  */
 export interface RetryBudgetOptions {
   ratio: number;
   minRetriesPerSec: number;
-  /** Tokens older than this no longer count (the budget reflects recent traffic). */
+  /** The sliding window: requests and retries older than this no longer count. */
   ttlMs: number;
+  /** Buckets the window is kept in (default 20): the coarser, the more the rounding costs in budget. */
+  buckets?: number;
   now?: () => number;
 }
 
 export class RetryBudget {
-  readonly #options: RetryBudgetOptions;
+  readonly #ratio: number;
+  readonly #floor: number;
   readonly #now: () => number;
-  #tokens = 0;
-  #floorTokens: number;
-  #lastRefill: number;
+  readonly #buckets: number;
+  readonly #bucketMs: number;
+  /** Ring of buckets + 1 slots: which bucket a slot holds, and its counts. */
+  readonly #slotBucket: number[];
+  readonly #requests: number[];
+  readonly #retries: number[];
 
   constructor(options: RetryBudgetOptions) {
-    this.#options = options;
+    this.#ratio = options.ratio;
+    this.#floor = options.minRetriesPerSec * (options.ttlMs / 1000);
     this.#now = options.now ?? Date.now;
-    this.#floorTokens = options.minRetriesPerSec;
-    this.#lastRefill = this.#now();
+    this.#buckets = Math.max(1, Math.floor(options.buckets ?? 20));
+    this.#bucketMs = Math.max(1, options.ttlMs / this.#buckets);
+    const slots = this.#buckets + 1;
+    this.#slotBucket = new Array<number>(slots).fill(Number.NEGATIVE_INFINITY);
+    this.#requests = new Array<number>(slots).fill(0);
+    this.#retries = new Array<number>(slots).fill(0);
   }
 
-  /** Every first attempt deposits `ratio` of a retry. */
+  /** Every first attempt counts towards the retries the window allows. */
   recordRequest(): void {
-    const cap = Math.max(1, this.#options.ratio * (this.#options.ttlMs / 1000) * 1000);
-    this.#tokens = Math.min(cap, this.#tokens + this.#options.ratio);
+    this.#requests[this.#slot(this.#current())]! += 1;
   }
 
-  /** Withdraws one retry if the budget allows it. */
+  /** Withdraws one retry if the window allows it (a granted retry counts against the window). */
   tryRetry(): boolean {
-    this.#refillFloor();
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
-      return true;
+    const current = this.#current();
+    let requests = 0;
+    let retries = 0;
+    for (let slot = 0; slot < this.#slotBucket.length; slot++) {
+      const bucket = this.#slotBucket[slot]!;
+      if (bucket > current - this.#buckets && bucket <= current) requests += this.#requests[slot]!;
+      if (bucket >= current - this.#buckets && bucket <= current) retries += this.#retries[slot]!;
     }
-    if (this.#floorTokens >= 1) {
-      this.#floorTokens -= 1;
-      return true;
-    }
-    return false;
+    if (retries + 1 > Math.max(this.#ratio * requests, this.#floor)) return false;
+    this.#retries[this.#slot(current)]! += 1;
+    return true;
   }
 
-  #refillFloor(): void {
-    const now = this.#now();
-    const elapsed = now - this.#lastRefill;
-    if (elapsed >= 1000) {
-      this.#floorTokens = this.#options.minRetriesPerSec;
-      this.#lastRefill = now;
+  #current(): number {
+    return Math.floor(this.#now() / this.#bucketMs);
+  }
+
+  /** The slot of `bucket`, emptied first if it still holds an older bucket. */
+  #slot(bucket: number): number {
+    const slot = ((bucket % this.#slotBucket.length) + this.#slotBucket.length) % this.#slotBucket.length;
+    if (this.#slotBucket[slot] !== bucket) {
+      this.#slotBucket[slot] = bucket;
+      this.#requests[slot] = 0;
+      this.#retries[slot] = 0;
     }
+    return slot;
   }
 }
