@@ -9,7 +9,9 @@ import { freePort } from '../support/postgres.ts';
 interface Stub {
   url: string;
   hits: number;
-  behaviour: 'ok' | 'fail' | 'slow';
+  behaviour: 'ok' | 'fail' | 'slow' | 'hold';
+  /** Answers every request held by 'hold'. */
+  release(): void;
   lastHeaders: Record<string, string | string[] | undefined>;
   server: Server;
 }
@@ -19,12 +21,16 @@ after(() => servers.forEach((s) => s.close()));
 
 async function stub(behaviour: Stub['behaviour'] = 'ok'): Promise<Stub> {
   const state = { hits: 0, behaviour, lastHeaders: {} } as Stub;
+  const held: Array<() => void> = [];
+  state.release = () => held.splice(0).forEach((answer) => answer());
   state.server = createServer((req, res) => {
     state.hits += 1;
     state.lastHeaders = req.headers;
     req.resume();
     if (state.behaviour === 'fail') {
       res.writeHead(503, { 'content-type': 'application/problem+json' }).end('{"code":"OVERLOADED"}');
+    } else if (state.behaviour === 'hold') {
+      held.push(() => res.writeHead(200).end('released'));
     } else if (state.behaviour === 'slow') {
       setTimeout(() => res.writeHead(200).end('late'), 2000).unref();
     } else {
@@ -37,6 +43,10 @@ async function stub(behaviour: Stub['behaviour'] = 'ok'): Promise<Stub> {
   const address = state.server.address();
   state.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   return state;
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 const fastPolicy = { backoff: { initialMs: 1, maxMs: 5 }, breaker: { threshold: 0.5, windowMs: 1000, minimumRps: 5, halfOpenAfterMs: 300 } };
@@ -105,5 +115,38 @@ test('the remaining deadline travels with the request, and an exhausted one is n
   assert.ok(sent > 0 && sent <= 750, `deadline header ${sent}`);
   assert.equal(target.lastHeaders['x-caller'], 'order');
   await assert.rejects(client.request({ method: 'GET', path: '/p', timeoutMs: 0 }), { code: 'DEADLINE_EXCEEDED' });
+  await client.close();
+});
+
+test('the bulkhead admits limit + queue concurrent calls to a destination and refuses the next with OVERLOADED', async () => {
+  const held = await stub('hold');
+  const client = createMeshClient({ service: 'product', caller: 'gateway', instances: [held.url], policy: { ...fastPolicy, bulkhead: { limit: 2, queue: 1 } } });
+  const admitted = [1, 2, 3].map(() => client.request({ method: 'GET', path: '/p' }));
+  // Without a bulkhead this call would be held too, and time out instead.
+  await assert.rejects(client.request({ method: 'GET', path: '/p', timeoutMs: 500 }), (error: { code?: string }) => error.code === 'OVERLOADED');
+  await until(() => held.hits >= 2);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(held.hits, 2, 'two run, one waits in the queue');
+  held.release();
+  await until(() => held.hits === 3);
+  held.release();
+  for (const response of await Promise.all(admitted)) assert.equal(response.status, 200);
+  await client.close();
+});
+
+test('three consecutive 5xx eject an instance: traffic moves to the healthy one', async () => {
+  const failing = await stub('fail');
+  const healthy = await stub();
+  const events: MeshEvent[] = [];
+  const policy = { ...fastPolicy, breaker: { ...fastPolicy.breaker, minimumRps: 1_000_000 }, ejection: { unhealthyThreshold: 3, healthyThreshold: 2, baseEjectionMs: 60_000, maxEjectionMs: 60_000 } };
+  const client = createMeshClient({ service: 'order', caller: 'gateway', instances: [failing.url, healthy.url], policy, onEvent: (e) => events.push(e) });
+  // POST without a key: never retried, so each call shows which instance answered.
+  for (let i = 0; i < 200 && failing.hits < 3; i++) await client.request({ method: 'POST', path: '/x', body: {} });
+  assert.equal(failing.hits, 3);
+  const statuses = [];
+  for (let i = 0; i < 20; i++) statuses.push((await client.request({ method: 'POST', path: '/x', body: {} })).status);
+  assert.equal(failing.hits, 3, 'the failing instance got nothing after its third 5xx');
+  assert.deepEqual(new Set(statuses), new Set([200]));
+  assert.ok(events.some((e) => e.type === 'eject' && e.instance === failing.url && /3 consecutive 503/.test(e.reason)));
   await client.close();
 });
