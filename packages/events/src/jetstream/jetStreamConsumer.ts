@@ -76,7 +76,8 @@ export function startJetStreamConsumer(bus: JetStreamBus, options: SubscribeOpti
 
   const deadLetter = async (m: JsMsg, slot: Slot, envelope: unknown, error: string, attempts: number): Promise<void> => {
     await bus.deadLetters.record({ group: options.group, topic: slot.topic, partition: slot.partition, offset: m.seq, envelope, error, attempts });
-    m.term(error.slice(0, 200));
+    // No reason text: nats-server 2.9 takes "+TERM <reason>" for an unknown ack and redelivers.
+    m.term();
     logger.error({ topic: slot.topic, partition: slot.partition, offset: m.seq, attempts, err: error }, 'event dead-lettered');
   };
 
