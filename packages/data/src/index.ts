@@ -4,6 +4,7 @@ export { provisionServiceDatabases, dropServiceDatabases, serviceDatabaseName, w
 export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embeddedPostgres.ts';
 export { PgRegistry } from './pgRegistry.ts';
 export { ReadRouter, type ReplicaStatus, type ReplicaState, type ReadRouterOptions, type ReadOptions, type ReadSource, type ReadStats, type ReadTarget, type Reads } from './replicas.ts';
+export { probeStandby } from './standby.ts';
 export { parseLsn, formatLsn, maxLsn, isLsn } from './lsn.ts';
 export { CONSISTENCY_HEADER, ConsistencyTracker, ReadYourWrites, formatToken, tokenPosition } from './consistency.ts';
 export { MemoryCache, RedisCache, resolveCache, type Cache } from './cache.ts';
