@@ -8,13 +8,9 @@ import assert from 'node:assert/strict';
 import { appendToOutbox, partitionOf, startConsumer, startOutboxRelay, type ConsumerHandle, type Envelope, type EventHandler, type ReplayedEvent } from '@shop/events';
 import { startEmbeddedCluster, type TestCluster } from '../support/postgres.ts';
 import { count, createWorld, eventually, logger, perKeyOrderViolation, type EventsWorld } from './harness.ts';
-import { natsServer } from './nats.ts';
+import { backendsUnderTest } from './nats.ts';
 
-const nats = await natsServer();
-const backends = [
-  { name: 'postgres', options: {}, skip: false as string | false },
-  { name: 'jetstream', options: 'url' in nats ? { nats: nats.url } : {}, skip: 'skip' in nats ? nats.skip : false },
-];
+const backends = await backendsUnderTest();
 
 let cluster: TestCluster;
 before(async () => {

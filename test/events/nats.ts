@@ -42,3 +42,20 @@ export async function destroyNamespace(url: string, namespace: string): Promise<
     await nc.close();
   }
 }
+
+export interface BackendUnderTest {
+  name: 'postgres' | 'jetstream';
+  /** For createWorld. */
+  options: { nats?: string };
+  /** A reason to skip (NATS unreachable outside CI), or false. */
+  skip: string | false;
+}
+
+/** Both bus backends, JetStream marked skipped when its server is unreachable (a failure with CI=true). */
+export async function backendsUnderTest(): Promise<BackendUnderTest[]> {
+  const nats = await natsServer();
+  return [
+    { name: 'postgres', options: {}, skip: false },
+    { name: 'jetstream', options: 'url' in nats ? { nats: nats.url } : {}, skip: 'skip' in nats ? nats.skip : false },
+  ];
+}

@@ -17,6 +17,8 @@ export interface EventBusOptions {
   listen?: boolean;
   /** JetStream connection name. */
   name?: string;
+  /** JetStream namespace (default "shop"): tests and benches keep to their own. */
+  namespace?: string;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface EventBusOptions {
  * outbox rows wait). Nothing is contacted until ready() or first use.
  */
 export function createEventBus(settings: EventBusSettings, options: EventBusOptions = {}): EventBus | undefined {
-  if (settings.NATS_URL) return createJetStreamBus({ servers: settings.NATS_URL, logger: options.logger, name: options.name });
+  if (settings.NATS_URL) return createJetStreamBus({ servers: settings.NATS_URL, logger: options.logger, name: options.name, namespace: options.namespace });
   if (settings.EVENTS_DATABASE_URL) return createPgEventLog({ connectionString: settings.EVENTS_DATABASE_URL, logger: options.logger, poolMax: options.poolMax ?? 2, listen: options.listen });
   return undefined;
 }
