@@ -18,9 +18,10 @@ interface Owned {
  * - Ownership: a lease per (group, topic, partition) row in consumer_offsets,
  *   renewed while the member lives; a partition is processed by one member at a
  *   time, and taken over by another once a dead member's lease expires.
- * - Order: a partition's events are handled one at a time in offset order; a
- *   failing event is retried (blocking its partition, which is what per-key
- *   order demands) and after maxAttempts dead-lettered, and the partition moves on.
+ * - Order: a partition's events are handled one at a time in offset order
+ *   (partitions side by side); a failing event is retried (blocking its
+ *   partition, which is what per-key order demands) and after maxAttempts
+ *   dead-lettered, and the partition moves on.
  * - Effects: each event is applied through the consumer's inbox (applyOnce),
  *   so a redelivery (a crash before the offset commit, a lease takeover) changes nothing.
  * - Infrastructure errors (database unreachable, pool exhausted) are retried
@@ -175,11 +176,9 @@ export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): Con
       try {
         woken = false;
         await renewLeases();
-        let handled = 0;
-        for (const slot of [...owned.values()]) {
-          if (stopping.signal.aborted) break;
-          handled += await drainPartition(slot);
-        }
+        // Partitions are independent (order is per partition), so they drain side by side.
+        const drained = await Promise.all([...owned.values()].map((slot) => drainPartition(slot)));
+        let handled = drained.reduce((a, b) => a + b, 0);
         handled += await redrive();
         failures = 0;
         if (handled === 0) await waitForWake();

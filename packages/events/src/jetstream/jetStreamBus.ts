@@ -219,6 +219,17 @@ export class JetStreamBus implements EventBus {
     return known;
   }
 
+  /** Deletes every stream of this namespace and its dead-letter bucket: for tests and benches, never for a live platform. */
+  async destroyNamespace(): Promise<void> {
+    const { jsm } = await this.connection();
+    const mine = (name: string): boolean => name.startsWith(`${this.names.namespace.toUpperCase()}_`) || name === `KV_${deadLetterBucket(this.names)}`;
+    const names: string[] = [];
+    for await (const name of jsm.streams.names()) if (mine(name)) names.push(name);
+    for (const name of names) await jsm.streams.delete(name);
+    this.#partitions.clear();
+    this.#bucket = undefined;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.#consumers].map((c) => c.stop()));
     this.#consumers.clear();
