@@ -1,6 +1,8 @@
 // The event backbone end to end on a real (embedded) PostgreSQL: outbox ->
-// relay -> log -> consumer, with duplicates, competing relays, failures,
-// dead letters and restarts.
+// relay -> log -> consumer, competing relays, and what only the PostgreSQL log
+// has (its tables, retention). Duplicates, per-key order across members, dead
+// letters, restarts and replay are the bus contract, run on both backends in
+// contract.test.ts; processes killed mid-batch are in crash.test.ts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendToOutbox, startConsumer, startOutboxRelay, type Envelope, type EventBus, type EventHandler } from '@shop/events';
@@ -80,119 +82,6 @@ test('two relays on one outbox never append the same row twice, and per-key orde
     assertPerKeyOrder(rows);
   } finally {
     await Promise.all(relays.map((r) => r.stop()));
-    await world.close();
-  }
-});
-
-test('duplicates are absorbed: the same event published twice, a relay crash before marking, a consumer crash before committing', async () => {
-  const world = await createWorld(cluster, 'dups');
-  const sent = await produce(world, Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 3}`, seq: i })));
-  // A relay that appended and crashed before marking the rows published: nothing marked.
-  const first = await world.log.publish('order', sent);
-  assert.ok(first.every((r) => !r.duplicate));
-  const again = await world.log.publish('order', [sent[0]!, sent[0]!]);
-  assert.deepEqual(again.map((r) => r.duplicate), [true]);
-  assert.equal(again[0]!.offset, first[0]!.offset);
-  const relay = startOutboxRelay({ db: world.producer, log: world.log, logger, pollIntervalMs: 20 });
-  let consumer = consume(world);
-  try {
-    await eventually('outbox drained', async () => (await count(world.producer, 'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL')) === 0);
-    assert.equal(await count(world.log.db, 'SELECT count(*) AS n FROM events'), 30, 'the log stored each event once');
-    await eventually('30 effects', async () => (await count(world.consumer, 'SELECT count(*) AS n FROM effects')) === 30);
-    // The consumer "crashed" before committing: its group's offsets go back to the start and everything is redelivered.
-    await consumer.stop();
-    await world.log.db.query('UPDATE consumer_offsets SET "offset" = 0');
-    const redelivered: string[] = [];
-    consumer = consume(world, async (event, tx, delivery) => {
-      redelivered.push(event.id);
-      await record(event, tx, delivery);
-    });
-    await eventually('redelivery done', async () => (await consumer.lag()) === 0);
-    assert.equal(redelivered.length, 0, 'the inbox skipped every redelivered event before the handler');
-    assert.equal(await count(world.consumer, 'SELECT count(*) AS n FROM effects'), 30);
-    assert.equal(await count(world.consumer, 'SELECT count(DISTINCT event_id) AS n FROM effects'), 30);
-  } finally {
-    await consumer.stop();
-    await relay.stop();
-    await world.close();
-  }
-});
-
-test('per-key order holds across 1,200 events on 12 keys with two consumer instances of one group', async () => {
-  const world = await createWorld(cluster, 'order');
-  const events = Array.from({ length: 1200 }, (_, i) => ({ key: `order-${i % 12}`, seq: Math.floor(i / 12) }));
-  await produce(world, events);
-  const relay = startOutboxRelay({ db: world.producer, log: world.log, logger, pollIntervalMs: 20, batchSize: 200 });
-  const consumers = [consume(world), consume(world)];
-  try {
-    await eventually('1,200 effects', async () => (await count(world.consumer, 'SELECT count(*) AS n FROM effects')) === 1200, 60_000);
-    const { rows } = await world.consumer.query<{ key: string; seq: number }>('SELECT key, seq FROM effects ORDER BY n');
-    assertPerKeyOrder(rows);
-    assert.equal(await count(world.consumer, 'SELECT count(DISTINCT event_id) AS n FROM effects'), 1200);
-  } finally {
-    await Promise.all(consumers.map((c) => c.stop()));
-    await relay.stop();
-    await world.close();
-  }
-});
-
-test('a failing handler retries, then dead-letters and moves on; a redrive applies it once fixed', async () => {
-  const world = await createWorld(cluster, 'dead');
-  const sent = await produce(world, [{ key: 'a', seq: 1 }, { key: 'a', seq: 2 }, { key: 'a', seq: 3 }]);
-  const poison = sent[1]!.id;
-  let broken = true;
-  const attempts: number[] = [];
-  const consumer = consume(
-    world,
-    async (event, tx, delivery) => {
-      if (event.id === poison) {
-        attempts.push(delivery.attempt);
-        if (broken) throw new Error('handler bug');
-      }
-      await record(event, tx, delivery);
-    },
-    { maxAttempts: 3 },
-  );
-  const relay = startOutboxRelay({ db: world.producer, log: world.log, logger, pollIntervalMs: 20 });
-  try {
-    await eventually('the events around the poison applied', async () => (await count(world.consumer, 'SELECT count(*) AS n FROM effects')) === 2);
-    assert.deepEqual(attempts, [1, 2, 3]);
-    const dead = await world.log.listDeadLetters({ group: 'effects' });
-    assert.equal(dead.length, 1);
-    assert.equal(dead[0]!.eventId, poison);
-    assert.equal(dead[0]!.status, 'dead');
-    assert.match(dead[0]!.error, /handler bug/);
-    assert.equal(await world.log.redriveDeadLetter('00000000-0000-4000-8000-000000000000'), false);
-    broken = false;
-    assert.equal(await world.log.redriveDeadLetter(dead[0]!.id), true);
-    await eventually('the redriven event applied', async () => (await count(world.consumer, 'SELECT count(*) AS n FROM effects WHERE event_id = $1', [poison])) === 1);
-    await eventually('marked redriven', async () => (await world.log.listDeadLetters({ status: 'redriven' })).length === 1);
-    assert.equal(await world.log.redriveDeadLetter(dead[0]!.id), false, 'a redriven letter is not dead any more');
-  } finally {
-    await relay.stop();
-    await consumer.stop();
-    await world.close();
-  }
-});
-
-test('a consumer stopped and restarted catches up with nothing lost and nothing twice', async () => {
-  const world = await createWorld(cluster, 'restart');
-  const relay = startOutboxRelay({ db: world.producer, log: world.log, logger, pollIntervalMs: 20 });
-  let consumer = consume(world);
-  try {
-    await produce(world, Array.from({ length: 100 }, (_, i) => ({ key: `k${i % 5}`, seq: i })));
-    await eventually('first 100', async () => (await count(world.consumer, 'SELECT count(*) AS n FROM effects')) === 100);
-    await consumer.stop();
-    await produce(world, Array.from({ length: 150 }, (_, i) => ({ key: `k${i % 5}`, seq: 100 + i })));
-    await eventually('published while the consumer is down', async () => (await count(world.producer, 'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL')) === 0);
-    assert.equal(await world.log.lag('effects', ['order']), 150);
-    consumer = consume(world);
-    await eventually('caught up', async () => (await count(world.consumer, 'SELECT count(*) AS n FROM effects')) === 250);
-    assert.equal(await count(world.consumer, 'SELECT count(DISTINCT event_id) AS n FROM effects'), 250);
-    await eventually('lag 0', async () => (await consumer.lag()) === 0);
-  } finally {
-    await consumer.stop();
-    await relay.stop();
     await world.close();
   }
 });

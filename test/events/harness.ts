@@ -1,8 +1,8 @@
 import { Database, provisionServiceDatabases } from '@shop/data';
-import { OUTBOX_TABLE_SQL, createJetStreamBus, createPgEventLog, migrateEventLog, type EventBus, type PgEventLog } from '@shop/events';
+import { JetStreamBus, OUTBOX_TABLE_SQL, createJetStreamBus, createPgEventLog, migrateEventLog, type EventBus, type PgEventLog } from '@shop/events';
 import { createLogger, type Logger } from '@shop/platform';
 import { uniquePrefix, type TestCluster } from '../support/postgres.ts';
-import { destroyNamespace, uniqueNamespace } from './nats.ts';
+import { uniqueNamespace } from './nats.ts';
 
 export const logger: Logger = createLogger({ service: 'events-test', instance: 'events-test', region: 'us-east', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
@@ -46,11 +46,11 @@ export async function createWorld(cluster: TestCluster, label: string, options: 
     consumer,
     urls: { events: url('events'), producer: url('producer'), consumer: url('consumer') },
     close: async () => {
+      if (bus instanceof JetStreamBus) await bus.destroyNamespace();
       if (bus !== log) await bus.close();
       await log.close();
       await producer.close();
       await consumer.close();
-      if (options.nats) await destroyNamespace(options.nats, namespace);
     },
   };
 }

@@ -29,20 +29,6 @@ export function uniqueNamespace(): string {
   return `t${randomBytes(5).toString('hex')}`;
 }
 
-/** Deletes every stream (topics and the dead-letter bucket) of a namespace. */
-export async function destroyNamespace(url: string, namespace: string): Promise<void> {
-  const nc = await connect({ servers: url, timeout: 2000, reconnect: false });
-  try {
-    const jsm = await jetstreamManager(nc);
-    const mine = (name: string): boolean => name.startsWith(`${namespace.toUpperCase()}_`) || name === `KV_${namespace}-dead-letters`;
-    const names: string[] = [];
-    for await (const name of jsm.streams.names()) if (mine(name)) names.push(name);
-    for (const name of names) await jsm.streams.delete(name);
-  } finally {
-    await nc.close();
-  }
-}
-
 export interface BackendUnderTest {
   name: 'postgres' | 'jetstream';
   /** For createWorld. */

@@ -40,7 +40,7 @@ export async function applyWithRetries(
   event: Envelope,
   where: Omit<Delivery, 'attempt'>,
   signal: AbortSignal,
-  onRetry: () => Promise<void> = async () => undefined,
+  onRetry: () => Promise<void> = () => Promise.resolve(),
 ): Promise<Outcome> {
   const maxAttempts = options.maxAttempts ?? 5;
   const backoff = options.backoff ?? defaultBackoff;
