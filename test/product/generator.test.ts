@@ -36,7 +36,7 @@ test('fills an empty catalog with 10,000 products and their stock, searchable at
     assert.equal(page.items.length, 5);
     assert.ok(page.items.every((i: { name: string }) => /Headphones/.test(i.name)), JSON.stringify(page.items.map((i: { name: string }) => i.name)));
     // A restart on a full catalog adds nothing.
-    const again = startSecondInstance(service);
+    const again = await startSecondInstance(service);
     await again.app.ready();
     await again.close();
     const count = await service.db.query<{ n: number }>('SELECT count(*)::int AS n FROM products');
@@ -63,8 +63,8 @@ test('the same seed gives the same catalog on another database', async () => {
 test('two instances starting together seed the catalog once', async () => {
   const first = await startProductService(cluster.adminUrl);
   try {
-    const x = startSecondInstance(first, { CATALOG_SEED_COUNT: 500 });
-    const y = startSecondInstance(first, { CATALOG_SEED_COUNT: 500 });
+    const x = await startSecondInstance(first, { CATALOG_SEED_COUNT: 500 });
+    const y = await startSecondInstance(first, { CATALOG_SEED_COUNT: 500 });
     await Promise.all([x.app.ready(), y.app.ready()]);
     await Promise.all([x.close(), y.close()]);
     const { rows } = await first.db.query<{ n: number }>('SELECT count(*)::int AS n FROM products');

@@ -1,5 +1,5 @@
 import { createTestIssuer, createTokenVerifier, type TestIssuer } from '@shop/auth';
-import { Database } from '@shop/data';
+import { Database, ReadRouter, onReplica } from '@shop/data';
 import { configSpec, createApp, type ProductConfig } from '@shop/product-service';
 import { createLogger, ServiceMetrics, type ServiceApp, type ServiceDeps } from '@shop/platform';
 import { startServiceForTest, type ServiceUnderTest } from '../../support/service.ts';
@@ -8,6 +8,8 @@ type Overrides = NonNullable<Parameters<typeof createApp>[2]>;
 
 export interface ProductServiceUnderTest extends ServiceUnderTest<ProductConfig> {
   issuer: TestIssuer;
+  /** The instance's read router (over the primary only unless started with `replicaUrl`). */
+  reads: ReadRouter;
   /** Queries the service ran whose text matched `countQueries` (reset by setting 0). */
   counted: { n: number };
   auth(role?: 'customer' | 'admin'): Promise<{ authorization: string }>;
@@ -17,19 +19,45 @@ export interface ProductServiceUnderTest extends ServiceUnderTest<ProductConfig>
  * The product service on a real PostgreSQL with a test token issuer (no user
  * service needed). Small catalogs by default: CATALOG_SEED_COUNT=0 unless given.
  */
-export async function startProductService(adminUrl: string, options: { env?: Record<string, string>; overrides?: Overrides; countQueries?: RegExp; poolMax?: number } = {}): Promise<ProductServiceUnderTest> {
+export async function startProductService(
+  adminUrl: string,
+  options: { env?: Record<string, string>; overrides?: Overrides; countQueries?: RegExp; poolMax?: number; /** Admin URL of a streaming replica of adminUrl's server. */ replicaUrl?: string } = {},
+): Promise<ProductServiceUnderTest> {
   const issuer = await createTestIssuer();
   const verifier = createTokenVerifier({ loadKeys: () => Promise.resolve(issuer.jwks) });
   const counted = { n: 0 };
+  let reads: ReadRouter | undefined;
   const service = await startServiceForTest<ProductConfig>({
     service: 'product',
     adminUrl,
     configSpec,
     poolMax: options.poolMax,
     env: { CATALOG_SEED_COUNT: '0', RESERVATION_SWEEP_INTERVAL_MS: '100', ...options.env },
-    createApp: (config, deps) => createApp(config, { ...deps, db: options.countQueries ? countingDb(deps.db, options.countQueries, counted) : deps.db }, { verifier, ...options.overrides }),
+    createApp: async (config, deps) => {
+      const db = options.countQueries ? countingDb(deps.db, options.countQueries, counted) : deps.db;
+      reads = await routerFor(db, config.DATABASE_URL, options.replicaUrl);
+      return createApp(config, { ...deps, db, reads }, { verifier, ...options.overrides });
+    },
   });
-  return { ...service, issuer, counted, auth: async (role = 'admin') => ({ authorization: `Bearer ${await issuer.token({ role })}` }) };
+  const router = reads!;
+  return {
+    ...service,
+    issuer,
+    reads: router,
+    counted,
+    auth: async (role = 'admin') => ({ authorization: `Bearer ${await issuer.token({ role })}` }),
+    close: async () => {
+      await service.close();
+      await router.close();
+    },
+  };
+}
+
+/** As bootService makes it: replicas serve nothing before they have this schema. */
+async function routerFor(db: Database, databaseUrl: string, replicaUrl: string | undefined): Promise<ReadRouter> {
+  const reads = new ReadRouter(db, replicaUrl ? [onReplica(databaseUrl, replicaUrl)] : [], { pollIntervalMs: 50 });
+  if (replicaUrl) reads.requireAtLeast(await reads.positionAfterWrite());
+  return reads;
 }
 
 /** The same Database, counting the queries whose text matches. (Methods stay bound: Database has private fields.) */
@@ -48,17 +76,20 @@ function countingDb(db: Database, pattern: RegExp, counted: { n: number }): Data
   });
 }
 
-/** Another instance of the service on the same database (as a second process would be). */
-export function startSecondInstance(first: ProductServiceUnderTest, env: Partial<ProductConfig> = {}): { app: ServiceApp; close(): Promise<void> } {
+/** Another instance of the service on the same database (as a second process would be), on the same replica if the first has one. */
+export async function startSecondInstance(first: ProductServiceUnderTest, env: Partial<ProductConfig> = {}, options: { replicaUrl?: string } = {}): Promise<{ app: ServiceApp; reads: ReadRouter; close(): Promise<void> }> {
   const db = new Database({ connectionString: first.databaseUrl, max: 5, acquireTimeoutMs: 5000 });
+  const reads = await routerFor(db, first.databaseUrl, options.replicaUrl);
   const identity = { service: 'product', instance: 'product-test-2', region: first.config.REGION };
-  const deps: ServiceDeps = { service: 'product', db, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), lifecycle: { draining: false } };
+  const deps: ServiceDeps = { service: 'product', db, reads, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), lifecycle: { draining: false } };
   const verifier = createTokenVerifier({ loadKeys: () => Promise.resolve(first.issuer.jwks) });
   const app = createApp({ ...first.config, INSTANCE_ID: 'product-test-2', ...env }, deps, { verifier });
   return {
     app,
+    reads,
     close: async () => {
       await app.close();
+      await reads.close();
       await db.close();
     },
   };
