@@ -1,9 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, createServiceApp, type Lifecycle, type Logger, type PeerClient, type ServiceApp, type ServiceMetrics } from '@shop/platform';
-import type { Principal, TokenVerifier } from '@shop/auth';
+import type { TokenVerifier } from '@shop/auth';
 import type { GatewayConfig } from './config.ts';
 import type { RateLimitStore } from './rateLimit.ts';
 import { isInternal, serviceFor, SERVICE_PREFIXES, type RoutedService } from './routes.ts';
+import { createAccess } from './access.ts';
+import { parseTrustedProxies } from './clientAddress.ts';
+import { registerDocs } from './docs.ts';
 
 export interface GatewayDeps {
   logger: Logger;
@@ -19,9 +22,11 @@ const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'p
 
 /**
  * The single entry of a region: verifies access tokens (RFC 8725, via the
- * user service's JWKS), rate-limits per user and per anonymous address,
- * refuses internal routes, and forwards everything else to the owning service
- * with the correlation id and trace context. Bodies pass through unparsed.
+ * user service's JWKS), rate-limits per user and per client address (see
+ * access.ts; the address is read through trusted load balancers), refuses
+ * internal routes, serves the services' API documents at /docs, and forwards
+ * everything else to the owning service with the correlation id and trace
+ * context. Bodies pass through unparsed.
  */
 export function createGateway(config: GatewayConfig, deps: GatewayDeps): ServiceApp {
   const now = deps.now ?? Date.now;
@@ -36,6 +41,16 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
     bodyLimit: config.BODY_LIMIT_BYTES,
   });
   const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim());
+  const access = createAccess({
+    verifier: deps.verifier,
+    rateLimits: deps.rateLimits,
+    trustedProxies: parseTrustedProxies(config.TRUSTED_PROXIES),
+    userPerSec: config.RATE_LIMIT_USER_PER_SEC,
+    anonymousPerSec: config.RATE_LIMIT_ANON_PER_SEC,
+    invalidTokenPerSec: config.RATE_LIMIT_INVALID_TOKEN_PER_SEC,
+    now,
+  });
+  registerDocs(app, { peers: deps.peers, admit: (request, reply) => access.admit(request, reply), now });
 
   app.addHook('onRequest', async (request, reply) => {
     const origin = request.headers.origin;
@@ -69,8 +84,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
     if (!service) throw new AppError('NOT_FOUND');
     if (isInternal(path.split('?')[0] ?? path)) throw new AppError('NOT_FOUND', { detail: `No public route for ${request.method} ${path.split('?')[0] ?? ''}` });
 
-    const principal = await authenticate(request);
-    await enforceRateLimit(request, reply, principal);
+    await access.admit(request, reply);
 
     const abort = new AbortController();
     reply.raw.once('close', () => {
@@ -89,24 +103,6 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
       if (value !== undefined && !HOP_BY_HOP.has(name)) void reply.header(name, value);
     }
     return reply.status(upstream.status).send(upstream.body);
-  }
-
-  async function authenticate(request: FastifyRequest): Promise<Principal | undefined> {
-    const header = request.headers.authorization;
-    if (header === undefined) return undefined;
-    const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header);
-    if (!match?.[1]) throw new AppError('UNAUTHENTICATED', { detail: 'Authorization must be "Bearer <access token>"' });
-    return deps.verifier.verify(match[1]);
-  }
-
-  async function enforceRateLimit(request: FastifyRequest, reply: FastifyReply, principal: Principal | undefined): Promise<void> {
-    const [key, rate] = principal ? [`user:${principal.userId}`, config.RATE_LIMIT_USER_PER_SEC] : [`ip:${request.ip}`, config.RATE_LIMIT_ANON_PER_SEC];
-    const decision = await deps.rateLimits.take(key, rate, rate, now());
-    void reply.header('ratelimit-limit', String(decision.limit));
-    void reply.header('ratelimit-remaining', String(decision.remaining));
-    void reply.header('ratelimit-reset', String(decision.resetSec));
-    void reply.header('ratelimit-policy', `${rate};w=1`);
-    if (!decision.allowed) throw new AppError('RATE_LIMITED', { retryAfter: decision.retryAfterSec, detail: `Over ${rate} requests per second` });
   }
 
   return app;

@@ -48,9 +48,17 @@ for (const adapter of adapters) {
       assert.equal(await cache.get('p:3'), undefined);
     });
 
+    test('clear drops every entry', async () => {
+      const cache = adapter.make();
+      await cache.set('a', 1, 60_000);
+      await cache.set('b', 2, 60_000);
+      await cache.clear();
+      assert.deepEqual([await cache.get('a'), await cache.get('b')], [undefined, undefined]);
+    });
+
     test('cache-aside: 50 concurrent misses on one hot key cause one load', async () => {
       const cache = adapter.make();
-      const read = cacheAside(cache);
+      const { read } = cacheAside(cache);
       let loads = 0;
       const load = async () => {
         loads += 1;
@@ -62,6 +70,32 @@ for (const adapter of adapters) {
       assert.ok(results.every((r) => r?.id === 'hot'));
       await read('hot', 60_000, load);
       assert.equal(loads, 1, 'then served from the cache');
+    });
+
+    test('cache-aside: a load that started before an invalidation does not write its value back', async () => {
+      const cache = adapter.make();
+      const aside = cacheAside(cache);
+      const gate = Promise.withResolvers<void>();
+      const started = Promise.withResolvers<void>();
+      const stale = aside.read('p', 60_000, async () => {
+        started.resolve();
+        await gate.promise;
+        return 'v1';
+      });
+      await started.promise;
+      await aside.invalidate('p');
+      gate.resolve();
+      assert.equal(await stale, 'v1', 'its caller still gets what it read');
+      assert.equal(await cache.get('p'), undefined, 'but the cache does not keep it');
+    });
+
+    test('cache-aside: a cached value the caller refuses is loaded again', async () => {
+      const cache = adapter.make();
+      const { read } = cacheAside(cache);
+      await cache.set('p', { version: 1 }, 60_000);
+      const fresh = await read('p', 60_000, () => Promise.resolve({ version: 2 }), { accept: (v: { version: number }) => v.version >= 2 });
+      assert.deepEqual(fresh, { version: 2 });
+      assert.deepEqual(await cache.get('p'), { version: 2 });
     });
   });
 }
@@ -77,9 +111,10 @@ test('the memory cache evicts the least recently used entry past its size', asyn
 });
 
 test('a failing cache is bypassed: the read is served by the loader', async () => {
-  const broken: Cache = { kind: 'redis', get: () => Promise.reject(new Error('down')), set: () => Promise.reject(new Error('down')), delete: () => Promise.reject(new Error('down')), close: () => Promise.resolve() };
+  const down = () => Promise.reject(new Error('down'));
+  const broken: Cache = { kind: 'redis', get: down, set: down, delete: down, clear: down, close: () => Promise.resolve() };
   const errors: unknown[] = [];
-  const read = cacheAside(broken, (e) => errors.push(e));
+  const { read } = cacheAside(broken, (e) => errors.push(e));
   assert.deepEqual(await read('k', 1000, () => Promise.resolve({ ok: true })), { ok: true });
   assert.equal(errors.length, 2);
 });

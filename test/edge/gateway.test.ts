@@ -3,8 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { SignJWT, UnsecuredJWT, generateKeyPair } from 'jose';
-import { createTestIssuer, createTokenVerifier, TOKEN_AUDIENCE, TOKEN_ISSUER, type TestIssuer } from '@shop/auth';
+import { createAttackTokens, createTestIssuer, createTokenVerifier, type AttackTokens, type TestIssuer, type TokenVerifier } from '@shop/auth';
 import { createLogger, createPeerClient, loadConfig, ServiceMetrics, type ServiceApp } from '@shop/platform';
 import { createGateway, gatewaySpec, MemoryRateLimitStore } from '@shop/gateway';
 import { startTelemetry } from '@shop/telemetry';
@@ -13,6 +12,10 @@ let upstream: FastifyInstance;
 let gateway: ServiceApp;
 let issuer: TestIssuer;
 let upstreamUrl: string;
+let attacks: AttackTokens;
+/** Signature checks the gateway has asked for. */
+let verifications = 0;
+const frozenAt = Date.now();
 
 before(async () => {
   startTelemetry({ service: 'gateway', instance: 'gateway-t', region: 'us-east', endpoint: undefined });
@@ -20,16 +23,19 @@ before(async () => {
   upstream.all('/*', (request) => ({ method: request.method, url: request.url, headers: request.headers, body: request.body ?? null }));
   upstreamUrl = await upstream.listen({ host: '127.0.0.1', port: 0 });
   issuer = await createTestIssuer('gw-key');
-  const env = { PORT: '0', INSTANCE_ID: 'gateway-t', RATE_LIMIT_USER_PER_SEC: '5', RATE_LIMIT_ANON_PER_SEC: '3', LOG_LEVEL: 'silent' } as Record<string, string>;
+  attacks = await createAttackTokens(issuer);
+  const env = { PORT: '0', INSTANCE_ID: 'gateway-t', RATE_LIMIT_USER_PER_SEC: '5', RATE_LIMIT_ANON_PER_SEC: '3', RATE_LIMIT_INVALID_TOKEN_PER_SEC: '3', LOG_LEVEL: 'silent' } as Record<string, string>;
   for (const s of ['USER', 'PRODUCT', 'ORDER', 'PAYMENT', 'NOTIFICATION']) env[`PEER_${s}_URLS`] = upstreamUrl;
   const config = loadConfig(gatewaySpec, env);
   const peer = (service: string) => createPeerClient({ service, urls: [upstreamUrl], caller: 'gateway' });
   gateway = createGateway(config, {
     logger: createLogger({ service: 'gateway', instance: 'gateway-t', region: 'us-east', level: 'silent' }),
     metrics: new ServiceMetrics({ service: 'gateway', instance: 'gateway-t', region: 'us-east' }),
-    verifier: createTokenVerifier({ loadKeys: () => Promise.resolve(issuer.jwks) }),
+    verifier: countVerifications(createTokenVerifier({ loadKeys: () => Promise.resolve(attacks.jwks) })),
     peers: { user: peer('user'), product: peer('product'), order: peer('order'), payment: peer('payment'), notification: peer('notification') },
     rateLimits: new MemoryRateLimitStore(),
+    // Limits do not refill during the suite: every burst below is exact, however slow the machine.
+    now: () => frozenAt,
   });
   await gateway.ready();
 });
@@ -40,6 +46,15 @@ after(async () => {
 });
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+function countVerifications(verifier: TokenVerifier): TokenVerifier {
+  return {
+    verify: (token) => {
+      verifications += 1;
+      return verifier.verify(token);
+    },
+  };
+}
 
 test('forwards method, path, query and body bytes, with a correlation id and trace context', async () => {
   const token = await issuer.token({});
@@ -54,28 +69,22 @@ test('forwards method, path, query and body bytes, with a correlation id and tra
   assert.equal(echoed.headers.authorization, `Bearer ${token}`);
 });
 
-test('token attacks are refused with 401 before reaching a service', async () => {
-  const { privateKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
-  const claims = { role: 'admin', email: 'x@y.z' };
-  const sign = (builder: SignJWT) => builder.setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setSubject('u').setJti('j').setIssuedAt().setExpirationTime('5m');
-  const valid = await issuer.token({});
-  const [h, p] = valid.split('.');
-  const tampered = `${h}.${Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(p!, 'base64url').toString()), role: 'admin' })).toString('base64url')}.${valid.split('.')[2]}`;
-  const attacks: Record<string, string> = {
-    'alg none': new UnsecuredJWT(claims).setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setSubject('u').setExpirationTime('5m').encode(),
-    'wrong key, known kid': await sign(new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: 'gw-key' })).sign(privateKey),
-    expired: await issuer.token({ expiresInSec: -120 }),
-    'wrong audience': await new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: 'gw-key' }).setIssuer(TOKEN_ISSUER).setAudience('urn:other').setSubject('u').setJti('j').setIssuedAt().setExpirationTime('5m').sign(privateKey),
-    'tampered payload': tampered,
-    'HS256 with the public key': await sign(new SignJWT(claims).setProtectedHeader({ alg: 'HS256', kid: 'gw-key' })).sign(new TextEncoder().encode(JSON.stringify(issuer.jwks.keys[0]))),
-  };
-  for (const [name, token] of Object.entries(attacks)) {
-    const response = await gateway.inject({ url: '/orders', headers: bearer(token) });
-    assert.equal(response.statusCode, 401, name);
-    assert.equal(response.json().code, 'UNAUTHENTICATED', name);
+test('token attacks (RFC 8725) are refused with 401, each by its own check, before reaching a service', async (t) => {
+  let i = 0;
+  for (const [name, attack] of Object.entries(attacks.attacks)) {
+    i += 1;
+    await t.test(name, async () => {
+      // Each from its own address, so the refused-token limit does not answer first.
+      const response = await gateway.inject({ url: '/orders', headers: bearer(attack.token), remoteAddress: `192.0.2.${i}` });
+      assert.equal(response.statusCode, 401);
+      assert.equal(response.json().code, 'UNAUTHENTICATED');
+      assert.match(response.json().detail, attack.refusal);
+    });
   }
-  const garbage = await gateway.inject({ url: '/orders', headers: { authorization: 'Basic abc' } });
+  const garbage = await gateway.inject({ url: '/orders', headers: { authorization: 'Basic abc' }, remoteAddress: '192.0.2.200' });
   assert.equal(garbage.statusCode, 401);
+  const good = await gateway.inject({ url: '/orders', headers: bearer(await issuer.token({})), remoteAddress: '192.0.2.201' });
+  assert.equal(good.statusCode, 200, 'control: a good token passes with the same key set');
 });
 
 test('internal routes are not reachable from outside', async () => {
@@ -107,6 +116,43 @@ test('anonymous traffic is limited per address', async () => {
   for (let i = 0; i < 5; i++) statuses.push((await gateway.inject({ url: '/products', remoteAddress: '10.9.9.9' })).statusCode);
   assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
   assert.equal((await gateway.inject({ url: '/products', remoteAddress: '10.9.9.10' })).statusCode, 200);
+});
+
+test('behind the balancer (a trusted loopback hop) each client address has its own anonymous budget', async () => {
+  const from = (client: string) => gateway.inject({ url: '/products', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': client } });
+  const first = [];
+  for (let i = 0; i < 4; i++) first.push((await from('203.0.113.7')).statusCode);
+  assert.deepEqual(first, [200, 200, 200, 429]);
+  assert.equal((await from('203.0.113.8')).statusCode, 200, 'another client behind the same balancer is not limited');
+});
+
+test('an untrusted peer cannot pick a fresh address with X-Forwarded-For', async () => {
+  const statuses = [];
+  for (let i = 0; i < 4; i++) statuses.push((await gateway.inject({ url: '/products', remoteAddress: '198.51.100.9', headers: { 'x-forwarded-for': `10.0.0.${i}` } })).statusCode);
+  assert.deepEqual(statuses, [200, 200, 200, 429]);
+});
+
+test('a flood of refused tokens from one address is rate limited', async () => {
+  const forged = attacks.attacks['wrong key under the real kid']!.token;
+  const statuses = [];
+  for (let i = 0; i < 6; i++) statuses.push((await gateway.inject({ url: '/orders', headers: bearer(forged), remoteAddress: '198.51.100.20' })).statusCode);
+  assert.deepEqual(statuses, [401, 401, 401, 429, 429, 429]);
+  assert.equal((await gateway.inject({ url: '/orders', headers: bearer(forged), remoteAddress: '198.51.100.21' })).statusCode, 401, 'another address is not limited');
+});
+
+test('once an address is over its refused-token limit, its tokens are refused before verification', async () => {
+  const forged = attacks.attacks['tampered payload (customer made admin)']!.token;
+  const before = verifications;
+  for (let i = 0; i < 20; i++) await gateway.inject({ url: '/orders', headers: bearer(forged), remoteAddress: '198.51.100.30' });
+  assert.equal(verifications - before, 4, 'three refusals within the limit and the one that spent it; none after');
+});
+
+test('a valid user is charged once: their requests do not spend their address\'s anonymous budget', async () => {
+  const token = await issuer.token({});
+  for (let i = 0; i < 5; i++) assert.equal((await gateway.inject({ url: '/products', headers: bearer(token), remoteAddress: '198.51.100.40' })).statusCode, 200);
+  const anonymous = [];
+  for (let i = 0; i < 3; i++) anonymous.push((await gateway.inject({ url: '/products', remoteAddress: '198.51.100.40' })).statusCode);
+  assert.deepEqual(anonymous, [200, 200, 200]);
 });
 
 test('CORS preflight is answered at the edge', async () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { SignJWT, exportJWK, generateKeyPair, type JSONWebKeySet } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER, type Role } from './claims.ts';
 
 /**
@@ -9,6 +9,8 @@ import { TOKEN_AUDIENCE, TOKEN_ISSUER, type Role } from './claims.ts';
 export interface TestIssuer {
   jwks: JSONWebKeySet;
   token(claims: { userId?: string; role?: Role; email?: string; expiresInSec?: number }): Promise<string>;
+  /** Signs exactly `payload` with the real key and kid (EdDSA): for attack tests that need a valid signature on bad claims. */
+  sign(payload: JWTPayload): Promise<string>;
 }
 
 export async function createTestIssuer(kid = `test-${randomUUID().slice(0, 8)}`): Promise<TestIssuer> {
@@ -27,5 +29,6 @@ export async function createTestIssuer(kid = `test-${randomUUID().slice(0, 8)}`)
         .setNotBefore('0s')
         .setExpirationTime(`${expiresInSec}s`)
         .sign(privateKey),
+    sign: (payload) => new SignJWT(payload).setProtectedHeader({ alg: 'EdDSA', kid, typ: 'JWT' }).sign(privateKey),
   };
 }

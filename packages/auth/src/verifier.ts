@@ -78,8 +78,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
           requiredClaims: ['exp', 'iat', 'sub', 'jti'],
         }));
       } catch (error) {
-        if (error instanceof errors.JWTExpired) throw unauthenticated('The token has expired', error);
-        if (error instanceof errors.JOSEError) throw unauthenticated('The token is not valid', error);
+        if (error instanceof errors.JOSEError) throw unauthenticated(refusal(error), error);
         throw error;
       }
       const role = payload.role;
@@ -89,6 +88,24 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       return { userId: payload.sub, role, email: payload.email, tokenId: payload.jti };
     },
   };
+}
+
+/**
+ * Why a token was refused, one reason per check (each has a test that fails
+ * when its check is removed). Claims are only examined once the signature
+ * holds, so naming the failed claim tells a forger nothing.
+ */
+function refusal(error: errors.JOSEError): string {
+  if (error instanceof errors.JWTExpired) return 'The token has expired';
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'The token is signed with an algorithm that is not allowed';
+  if (error instanceof errors.JWSSignatureVerificationFailed) return 'The token signature is not valid';
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'nbf') return 'The token is not valid yet';
+    if (error.claim === 'aud') return 'The token is meant for another audience';
+    if (error.claim === 'iss') return 'The token is from another issuer';
+    if (error.reason === 'missing') return `The token lacks the ${error.claim} claim`;
+  }
+  return 'The token is not valid';
 }
 
 function unauthenticated(detail: string, cause?: unknown): AppError {

@@ -10,6 +10,8 @@ export interface Cache {
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlMs: number): Promise<void>;
   delete(key: string): Promise<void>;
+  /** Drops every entry of this cache (its prefix, for Redis). */
+  clear(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,9 +51,13 @@ export class MemoryCache implements Cache {
     return Promise.resolve();
   }
 
-  close(): Promise<void> {
+  clear(): Promise<void> {
     this.#entries.clear();
     return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    return this.clear();
   }
 }
 
@@ -78,6 +84,15 @@ export class RedisCache implements Cache {
     await this.#redis.del(this.#prefix + key);
   }
 
+  async clear(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.#redis.scan(cursor, 'MATCH', `${this.#prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 500);
+      if (keys.length > 0) await this.#redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
   async close(): Promise<void> {
     // quit() needs a live connection; one that never came up is just dropped.
     if (this.#redis.status === 'ready') await this.#redis.quit().catch(() => this.#redis.disconnect());
@@ -92,33 +107,4 @@ export function resolveCache(url: string | undefined, options: { prefix?: string
   const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
   redis.on('error', () => undefined);
   return new RedisCache(redis, options.prefix);
-}
-
-/**
- * Cache-aside with single-flight: N concurrent misses on one key cause one
- * load, the others wait for it; a cache that errors is bypassed (the database
- * answers) rather than failing the read.
- */
-export function cacheAside(cache: Cache, onError: (error: unknown) => void = () => undefined) {
-  const inflight = new Map<string, Promise<unknown>>();
-  return async function read<T>(key: string, ttlMs: number, load: () => Promise<T | undefined>): Promise<T | undefined> {
-    const cached = await cache.get<T>(key).catch((error: unknown) => {
-      onError(error);
-      return undefined;
-    });
-    if (cached !== undefined) return cached;
-    const running = inflight.get(key) as Promise<T | undefined> | undefined;
-    if (running) return running;
-    const loading = (async () => {
-      try {
-        const value = await load();
-        if (value !== undefined) await cache.set(key, value, ttlMs).catch(onError);
-        return value;
-      } finally {
-        inflight.delete(key);
-      }
-    })();
-    inflight.set(key, loading);
-    return loading;
-  };
 }

@@ -14,6 +14,11 @@ export interface DatabaseOptions {
   max: number;
   acquireTimeoutMs: number;
   statementTimeoutMs?: number;
+  /**
+   * Client-side bound on one query: a server that stopped answering (frozen,
+   * partitioned) fails the query as unavailable instead of holding it forever.
+   */
+  queryTimeoutMs?: number;
   applicationName?: string;
 }
 
@@ -59,6 +64,7 @@ export class Database {
       idleTimeoutMillis: 30_000,
       application_name: options.applicationName,
       statement_timeout: options.statementTimeoutMs,
+      query_timeout: options.queryTimeoutMs,
       keepAlive: true,
     });
     // An idle client losing its connection (server restart) must not crash the process;
@@ -164,7 +170,7 @@ export class Database {
     }
     const code = (error as { code?: unknown } | null)?.code;
     if (typeof code === 'string' && unavailableCodes.has(code)) return new DatabaseUnavailableError({ cause: error });
-    if (/connection terminated|connection error and is not queryable/i.test(message)) return new DatabaseUnavailableError({ cause: error });
+    if (/connection terminated|connection error and is not queryable|query read timeout/i.test(message)) return new DatabaseUnavailableError({ cause: error });
     return error;
   }
 }

@@ -34,6 +34,19 @@ export function withCredentials(serverUrl: string, user: string, password: strin
 }
 
 /**
+ * A service's URL on a replica of its server: the same role, password,
+ * database and parameters, the replica's host and port (a physical replica
+ * has the primary's roles and databases).
+ */
+export function onReplica(serviceUrl: string, replicaUrl: string): string {
+  const url = new URL(serviceUrl);
+  const replica = new URL(replicaUrl);
+  url.hostname = replica.hostname;
+  url.port = replica.port;
+  return url.toString();
+}
+
+/**
  * Gives every service its own database and its own login role, and makes the
  * boundary a PostgreSQL rule rather than a convention: CONNECT on a service's
  * database is revoked from PUBLIC, so no other service's role can even open it.

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DatabaseUnavailableError, PoolExhaustedError } from '@shop/data';
 import { v7 as uuidv7 } from 'uuid';
 import type { ConsumerHandle, Delivery, SubscribeOptions } from './bus.ts';
-import { isEnvelope, type Envelope } from './envelope.ts';
-import { applyOnce } from './inbox.ts';
+import { applyWithRetries, observeClock, type Outcome } from './delivery.ts';
+import { isEnvelope } from './envelope.ts';
 import type { PgEventLog } from './pgEventLog.ts';
 
 interface Owned {
@@ -14,18 +13,15 @@ interface Owned {
   position: number;
 }
 
-type Outcome = 'done' | 'dead' | 'stopped';
-
-export const defaultBackoff = (attempt: number): number => Math.min(5000, 100 * 2 ** (attempt - 1));
-
 /**
  * One member of a consumer group on the PostgreSQL log.
  * - Ownership: a lease per (group, topic, partition) row in consumer_offsets,
  *   renewed while the member lives; a partition is processed by one member at a
  *   time, and taken over by another once a dead member's lease expires.
- * - Order: a partition's events are handled one at a time in offset order; a
- *   failing event is retried (blocking its partition, which is what per-key
- *   order demands) and after maxAttempts dead-lettered, and the partition moves on.
+ * - Order: a partition's events are handled one at a time in offset order
+ *   (partitions side by side); a failing event is retried (blocking its
+ *   partition, which is what per-key order demands) and after maxAttempts
+ *   dead-lettered, and the partition moves on.
  * - Effects: each event is applied through the consumer's inbox (applyOnce),
  *   so a redelivery (a crash before the offset commit, a lease takeover) changes nothing.
  * - Infrastructure errors (database unreachable, pool exhausted) are retried
@@ -33,8 +29,6 @@ export const defaultBackoff = (attempt: number): number => Math.min(5000, 100 * 
  */
 export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): ConsumerHandle {
   const owner = `${options.instanceId ?? 'consumer'}:${randomUUID()}`;
-  const maxAttempts = options.maxAttempts ?? 5;
-  const backoff = options.backoff ?? defaultBackoff;
   const batchSize = options.batchSize ?? 100;
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const leaseMs = options.leaseMs ?? 15_000;
@@ -97,32 +91,10 @@ export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): Con
   };
 
   /** Delivers one event until it is applied, found a duplicate, or out of attempts. */
-  const deliver = async (envelope: unknown, where: Omit<Delivery, 'attempt'>): Promise<{ outcome: Outcome; error?: string; attempts: number }> => {
+  const deliver = async (envelope: unknown, where: Omit<Delivery, 'attempt'>): Promise<Outcome> => {
     if (!isEnvelope(envelope)) return { outcome: 'dead', error: 'invalid envelope', attempts: 0 };
-    const event: Envelope = envelope;
-    if (event.hlc && options.clock) {
-      try {
-        options.clock.update(event.hlc);
-      } catch {
-        // A malformed clock from a producer must not stop consumption; the timestamp is advisory here.
-      }
-    }
-    let attempt = 1;
-    for (;;) {
-      if (stopping.signal.aborted) return { outcome: 'stopped', attempts: attempt - 1 };
-      try {
-        await applyOnce(options.db, event, { ...where, attempt }, options.handle);
-        return { outcome: 'done', attempts: attempt };
-      } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const outage = error instanceof DatabaseUnavailableError || error instanceof PoolExhaustedError;
-        if (!outage && attempt >= maxAttempts) return { outcome: 'dead', error: message, attempts: attempt };
-        logger.warn({ eventId: event.id, type: event.type, attempt, outage, err: message }, 'event handler failed; retrying');
-        await sleep(backoff(attempt), undefined, { signal: stopping.signal }).catch(() => undefined);
-        if (!outage) attempt += 1;
-        await renewLeases().catch(() => undefined);
-      }
-    }
+    observeClock(options, envelope);
+    return applyWithRetries({ ...options, logger }, envelope, where, stopping.signal, () => renewLeases());
   };
 
   const deadLetter = async (slot: Owned, offset: number, envelope: unknown, error: string, attempts: number): Promise<void> => {
@@ -149,7 +121,7 @@ export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): Con
       const offset = Number(row.offset);
       const result = await deliver(row.envelope, { topic: slot.topic, partition: slot.partition, offset });
       if (result.outcome === 'stopped') break;
-      if (result.outcome === 'dead') await deadLetter(slot, offset, row.envelope, result.error ?? 'failed', result.attempts);
+      if (result.outcome === 'dead') await deadLetter(slot, offset, row.envelope, result.error, result.attempts);
       last = offset;
       handled += 1;
       if (!owned.has(`${slot.topic}/${slot.partition}`)) break;
@@ -178,7 +150,7 @@ export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): Con
         break;
       }
       if (result.outcome === 'done') await log.db.query("UPDATE dead_letters SET status = 'redriven', redriven_at = now(), claimed_by = NULL WHERE id = $1", [row.id]);
-      else await log.db.query("UPDATE dead_letters SET status = 'dead', error = $2, attempts = attempts + $3, failed_at = now(), claimed_by = NULL WHERE id = $1", [row.id, result.error ?? 'failed', result.attempts]);
+      else await log.db.query("UPDATE dead_letters SET status = 'dead', error = $2, attempts = attempts + $3, failed_at = now(), claimed_by = NULL WHERE id = $1", [row.id, result.error, result.attempts]);
     }
     return rows.length;
   };
@@ -204,11 +176,9 @@ export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): Con
       try {
         woken = false;
         await renewLeases();
-        let handled = 0;
-        for (const slot of [...owned.values()]) {
-          if (stopping.signal.aborted) break;
-          handled += await drainPartition(slot);
-        }
+        // Partitions are independent (order is per partition), so they drain side by side.
+        const drained = await Promise.all([...owned.values()].map((slot) => drainPartition(slot)));
+        let handled = drained.reduce((a, b) => a + b, 0);
         handled += await redrive();
         failures = 0;
         if (handled === 0) await waitForWake();

@@ -1,10 +1,11 @@
 import { Database, migrate, readMigrations, type Queryable } from '@shop/data';
 import type { Logger } from '@shop/platform';
-import type { ConsumerHandle, DeadLetter, DeadLetterFilter, DeadLetterStatus, EventBus, PublishResult, SubscribeOptions } from './bus.ts';
+import type { ConsumerHandle, DeadLetter, DeadLetterFilter, DeadLetterStatus, EventBus, PublishResult, ReplayOptions, ReplayedEvent, SubscribeOptions } from './bus.ts';
 import { assertEnvelope, type Envelope } from './envelope.ts';
 import { listenForNotifications, type Listener } from './listener.ts';
 import { partitionOf } from './partition.ts';
 import { startPgConsumer } from './pgConsumer.ts';
+import { replayPgTopic, resetPgGroup } from './pgReplay.ts';
 
 export const EVENTS_CHANNEL = 'shop_events';
 const TOPIC = /^[a-z][a-z0-9_.-]{0,99}$/;
@@ -55,6 +56,7 @@ interface DeadLetterRow {
 
 /** The embedded event log: an EventBus kept in its own PostgreSQL database. */
 export class PgEventLog implements EventBus {
+  readonly backend = 'postgres';
   readonly db: Database;
   readonly logger: Logger | undefined;
   readonly #ownsDb: boolean;
@@ -86,6 +88,10 @@ export class PgEventLog implements EventBus {
       }, 3_600_000);
       this.#retention.unref();
     }
+  }
+
+  async ready(): Promise<void> {
+    await migrateEventLog(this.db);
   }
 
   async publish(topic: string, envelopes: readonly Envelope[]): Promise<PublishResult[]> {
@@ -174,6 +180,16 @@ export class PgEventLog implements EventBus {
       [group, [...topics]],
     );
     return Math.max(0, Number(rows[0]?.lag ?? 0));
+  }
+
+  replay(topic: string, options?: ReplayOptions): AsyncIterable<ReplayedEvent> {
+    assertTopic(topic);
+    return replayPgTopic(this.db, topic, options);
+  }
+
+  async resetGroup(group: string, topic: string, toOffset = 0): Promise<void> {
+    assertTopic(topic);
+    await resetPgGroup(this.db, group, topic, await this.partitionsOf(topic), toOffset);
   }
 
   /** Deletes events older than `days` that every group with an offset on their partition has passed. Returns how many. */

@@ -1,38 +1,49 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Database } from '@shop/data';
 import type { Logger, ServiceApp } from '@shop/platform';
-import { createPgEventLog, migrateEventLog } from './pgEventLog.ts';
+import type { EventBus } from './bus.ts';
+import { createEventBus, type EventBusSettings } from './createEventBus.ts';
+import { errorMessage } from './delivery.ts';
 import { startOutboxRelay, type OutboxRelay } from './relay.ts';
 
 /**
- * A producer's half of the backbone in one call: when EVENTS_DATABASE_URL is
- * set, relay this service's outbox to the event log for as long as the app
- * lives. The log may come up after the service; its migrations are retried in
- * the background. Without the URL (unit and service tests) nothing starts and
- * outbox rows simply wait.
+ * Resolves once the bus is ready (PostgreSQL migrated, NATS connected),
+ * retrying with backoff while it is unreachable: the bus may come up after
+ * the service. Returns false when `signal` aborted first.
  */
-export function relayOutboxToLog(app: ServiceApp, deps: { db: Database; logger: Logger }, eventsDatabaseUrl: string | undefined): void {
-  if (!eventsDatabaseUrl) return;
-  const log = createPgEventLog({ connectionString: eventsDatabaseUrl, logger: deps.logger, poolMax: 2, listen: false });
+export async function waitForBus(bus: EventBus, logger: Logger, signal: AbortSignal): Promise<boolean> {
+  for (let attempt = 1; !signal.aborted; attempt++) {
+    try {
+      await bus.ready();
+      return true;
+    } catch (error) {
+      if (attempt === 1 || attempt % 10 === 0) logger.warn({ attempt, backend: bus.backend, err: errorMessage(error) }, 'event bus not reachable yet; retrying');
+      await sleep(Math.min(5000, 200 * 2 ** attempt), undefined, { signal }).catch(() => undefined);
+    }
+  }
+  return false;
+}
+
+/**
+ * A producer's half of the backbone in one call: relay this service's outbox
+ * to the bus createEventBus picks (NATS_URL, else EVENTS_DATABASE_URL) for as
+ * long as the app lives. A bare string is the PostgreSQL log's URL (the older
+ * call). Without either (unit and service tests) nothing starts and outbox
+ * rows simply wait.
+ */
+export function relayOutboxToLog(app: ServiceApp, deps: { db: Database; logger: Logger }, settings: EventBusSettings | string | undefined): void {
+  const bus = createEventBus(typeof settings === 'string' ? { EVENTS_DATABASE_URL: settings } : (settings ?? {}), { logger: deps.logger, poolMax: 2, listen: false, name: 'outbox-relay' });
+  if (!bus) return;
   const stopping = new AbortController();
   let relay: OutboxRelay | undefined;
   const start = async (): Promise<void> => {
-    for (let attempt = 1; !stopping.signal.aborted; attempt++) {
-      try {
-        await migrateEventLog(log.db);
-        break;
-      } catch (error) {
-        deps.logger.warn({ attempt, err: error instanceof Error ? error.message : String(error) }, 'event log not reachable yet; retrying');
-        await sleep(Math.min(5000, 200 * 2 ** attempt), undefined, { signal: stopping.signal }).catch(() => undefined);
-      }
-    }
-    if (!stopping.signal.aborted) relay = startOutboxRelay({ db: deps.db, log, logger: deps.logger });
+    if (await waitForBus(bus, deps.logger, stopping.signal)) relay = startOutboxRelay({ db: deps.db, log: bus, logger: deps.logger });
   };
   const started = start();
   app.addHook('onClose', async () => {
     stopping.abort();
     await started;
     await relay?.stop();
-    await log.close();
+    await bus.close();
   });
 }

@@ -2,8 +2,9 @@
  * Service discovery. Instances announce themselves with heartbeats and are
  * evicted when the heartbeats stop; callers watch the live set of a service's
  * instances in their region. Implementations: PostgreSQL (the shared data store
- * the platform already has; packages/data) and static lists (Kubernetes
- * Services, DNS names, or the launcher's PEER_* variables).
+ * the platform already has; packages/data), DNS (Kubernetes headless
+ * Services; dnsRegistry.ts) and static lists (the launcher's PEER_* variables,
+ * or one Kubernetes Service name per service).
  */
 export interface InstanceRecord {
   service: string;
@@ -18,7 +19,7 @@ export interface Registry {
   list(service: string, region: string): Promise<InstanceRecord[]>;
 }
 
-/** Fixed instance lists: nothing registers, nothing is evicted (Kubernetes DNS does that). */
+/** Fixed instance lists: nothing registers, nothing is evicted (behind a Kubernetes Service, the cluster does that). */
 export class StaticRegistry implements Registry {
   readonly #urls: Map<string, string[]>;
   constructor(urls: Record<string, string[]>) {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PemBundle } from '@shop/mesh';
 import { startTelemetry } from '@shop/telemetry';
-import { Database, DatabaseUnavailableError, PgRegistry, PoolExhaustedError, migrate, readMigrations } from '@shop/data';
+import { Database, DatabaseUnavailableError, PgRegistry, PoolExhaustedError, ReadRouter, migrate, readMigrations } from '@shop/data';
 import { startRegistration, watchInstances, type Registration } from '@shop/mesh';
 import { ConfigError, baseServiceSpec, loadConfig, type BaseServiceConfig, type ConfigOf } from './config.ts';
 import { createServiceApp, type Lifecycle, type ServiceApp } from './createServiceApp.ts';
@@ -20,6 +20,13 @@ export interface ServiceDeps {
   logger: Logger;
   metrics: ServiceMetrics;
   db: Database;
+  /**
+   * Reads that may go to a streaming replica (DATABASE_REPLICA_URLS), with
+   * read-your-writes by `minLsn`; over the primary only when there are none.
+   * Optional so hand-built deps (tests) need not make one: use
+   * `deps.reads ?? new ReadRouter(deps.db, [])`.
+   */
+  reads?: ReadRouter;
   lifecycle: Lifecycle;
   /** This instance's mesh certificate: when set, it serves mTLS and calls peers over mTLS. */
   tls?: PemBundle;
@@ -90,6 +97,12 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
     applicationName: config.INSTANCE_ID,
   });
   metrics.observePool('primary', () => db.stats());
+  const reads = new ReadRouter(db, config.DATABASE_REPLICA_URLS, {
+    // A replica's pool gives up sooner than the primary's: the primary takes the read instead.
+    pool: { max: config.DB_POOL_MAX, acquireTimeoutMs: Math.min(config.DB_ACQUIRE_TIMEOUT_MS, 500), statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, applicationName: `${config.INSTANCE_ID}-replica` },
+  });
+  metrics.observeReplicas(reads);
+  if (reads.hasReplicas) logger.info({ replicas: reads.status().map((r) => r.url) }, 'reads may go to replicas');
   const lifecycle: Lifecycle = { draining: false };
   const tls = await loadMeshTls(env);
   const discovery = createDiscovery(env, logger);
@@ -116,6 +129,8 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
     try {
       const applied = await migrate(db, migrations, { lockKey: `${definition.name}:migrations` });
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+      // No replica answers queries written for this schema before it has it.
+      if (reads.hasReplicas) reads.requireAtLeast(await reads.positionAfterWrite());
       break;
     } catch (error) {
       if (!(error instanceof DatabaseUnavailableError || error instanceof PoolExhaustedError)) throw error;
@@ -125,7 +140,7 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
     }
   }
 
-  const app = await definition.createApp(config, { service: definition.name, logger, metrics, db, lifecycle, tls, peer });
+  const app = await definition.createApp(config, { service: definition.name, logger, metrics, db, reads, lifecycle, tls, peer });
   const registration = discovery?.register({ service: definition.name, region: config.REGION, instanceId: config.INSTANCE_ID, url: `${tls ? 'https' : 'http'}://${config.HOST}:${config.PORT}` });
   await serve(app, {
     onDrain: registration ? [() => registration.stop()] : [],
@@ -135,7 +150,7 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     exitWithParent: env.SHOP_SUPERVISED === '1',
-    onClose: [() => Promise.all([...peers.values()].map((p) => p.close())).then(() => undefined), () => db.close(), () => discovery?.close() ?? Promise.resolve(), () => telemetry.shutdown()],
+    onClose: [() => Promise.all([...peers.values()].map((p) => p.close())).then(() => undefined), () => reads.close(), () => db.close(), () => discovery?.close() ?? Promise.resolve(), () => telemetry.shutdown()],
   });
   logger.info({ port: config.PORT, host: config.HOST }, 'listening');
 }

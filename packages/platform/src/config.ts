@@ -86,6 +86,24 @@ export const env = {
     const inner = env.url(options);
     return { read: (e, n) => (raw(e, n) === undefined ? undefined : inner.read(e, n)) };
   },
+  /** Comma-separated URLs; unset or empty is an empty list, and every entry must parse. */
+  urlList(options: { protocols?: string[] } = {}): Field<string[]> {
+    const inner = env.url(options);
+    return {
+      read: (e, n) => {
+        const value = raw(e, n);
+        if (value === undefined) return [];
+        const entries = value.split(',').map((v) => v.trim());
+        return entries.map((entry, i) => {
+          try {
+            return inner.read({ [n]: entry }, n);
+          } catch (error) {
+            throw error instanceof FieldProblem ? new FieldProblem(`${n} entry ${i + 1} is malformed: expected ${options.protocols ? `a URL (${options.protocols.join(' or ')})` : 'a URL'}, got ${JSON.stringify(entry)}`) : error;
+          }
+        });
+      },
+    };
+  },
 };
 
 /** Reads every field and reports all problems at once, not just the first. */
@@ -111,6 +129,8 @@ export const baseServiceSpec = {
   INSTANCE_ID: env.string({ pattern: /^[a-z0-9][a-z0-9-]{0,62}$/, description: 'a lowercase id like "user-1"' }),
   REGION: env.string({ default: 'us-east', pattern: /^[a-z]+-[a-z]+$/, description: 'a region name like "us-east"' }),
   DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'] }),
+  /** Streaming replicas of DATABASE_URL's server, as the same role on the same database: reads go there (ReadRouter). */
+  DATABASE_REPLICA_URLS: env.urlList({ protocols: ['postgres:', 'postgresql:'] }),
   DB_POOL_MAX: env.int({ default: 10, min: 1, max: 200 }),
   DB_ACQUIRE_TIMEOUT_MS: env.int({ default: 1000, min: 10, max: 60_000 }),
   DB_STATEMENT_TIMEOUT_MS: env.int({ default: 5000, min: 10, max: 600_000 }),

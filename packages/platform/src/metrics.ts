@@ -1,5 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** What observeReplicas reads at scrape time (ReadRouter provides it). */
+export interface ReplicaSource {
+  status(): Array<{ url: string; state: 'ok' | 'lagging' | 'down'; lagBytes: number | undefined; lagSeconds: number | undefined }>;
+  stats(): { replica: number; primary: number; fallbacks: number };
+}
+
 export interface PoolStats {
   total: number;
   idle: number;
@@ -49,5 +55,56 @@ export class ServiceMetrics {
     gauge('db_pool_connections_idle', 'Idle connections in the pool', (s) => s.idle);
     gauge('db_pool_waiting_requests', 'Queries waiting for a connection', (s) => s.waiting);
     gauge('db_pool_connections_max', 'Configured pool size', (s) => s.max);
+  }
+
+  /**
+   * Per replica: lag in bytes and seconds and whether it serves reads (1) or
+   * is skipped as down or lagging (0); and reads served by target, counting
+   * those that fell back from a replica to the primary.
+   */
+  observeReplicas(source: ReplicaSource): void {
+    const perReplica = (name: string, help: string, pick: (r: ReturnType<ReplicaSource['status']>[number]) => number | undefined): void => {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['replica'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const replica of source.status()) {
+            const value = pick(replica);
+            if (value !== undefined) this.set({ replica: replica.url }, value);
+          }
+        },
+      });
+    };
+    perReplica('db_replica_lag_bytes', 'WAL the primary has written that the replica has not replayed', (r) => r.lagBytes);
+    perReplica('db_replica_lag_seconds', 'How long ago the primary first had WAL the replica has not replayed', (r) => r.lagSeconds);
+    perReplica('db_replica_healthy', 'Whether the replica serves reads (0: down or lagging past the bound)', (r) => (r.state === 'ok' ? 1 : 0));
+
+    const seen = { replica: 0, primary: 0, fallbacks: 0 };
+    new Counter({
+      name: 'db_reads_total',
+      help: 'Reads routed through the read router, by where they ran',
+      labelNames: ['target'],
+      registers: [this.registry],
+      collect() {
+        const now = source.stats();
+        for (const target of ['replica', 'primary'] as const) {
+          this.inc({ target }, now[target] - seen[target]);
+          seen[target] = now[target];
+        }
+      },
+    });
+    new Counter({
+      name: 'db_read_fallbacks_total',
+      help: 'Replica reads that failed (unreachable, pool exhausted, recovery conflict) and ran on the primary',
+      registers: [this.registry],
+      collect() {
+        const now = source.stats().fallbacks;
+        this.inc(now - seen.fallbacks);
+        seen.fallbacks = now;
+      },
+    });
   }
 }

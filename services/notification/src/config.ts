@@ -2,8 +2,10 @@ import { env, type BaseServiceConfig, type ConfigOf } from '@shop/platform';
 
 /** The notification service's variables beyond the base set (README table). */
 export const configSpec = {
-  /** The event log's database (shared by all services). */
-  EVENTS_DATABASE_URL: env.url({ protocols: ['postgres:', 'postgresql:'] }),
+  /** The event bus: NATS JetStream when set (one URL or several, comma-separated)... */
+  NATS_URL: env.optionalString(),
+  /** ...else the PostgreSQL event log's database (shared by all services). One of the two is required. */
+  EVENTS_DATABASE_URL: env.optionalUrl({ protocols: ['postgres:', 'postgresql:'] }),
   /** Where email goes, e.g. smtp://127.0.0.1:7025 (the local mail sink). */
   SMTP_URL: env.url({ protocols: ['smtp:', 'smtps:'] }),
   MAIL_FROM: env.string({ default: 'Shop <no-reply@shop.local>' }),

@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createTokenVerifier, JWKS_PATH, registerAuthentication, type TokenVerifier } from '@shop/auth';
-import { createPgEventLog, listenForNotifications, migrateEventLog, startConsumer, type ConsumerHandle, type EventBus, type PgEventLog } from '@shop/events';
+import { createEventBus, listenForNotifications, startConsumer, waitForBus, type ConsumerHandle, type EventBus } from '@shop/events';
 import { createBaseApp, createPeerClient, parsePeerUrls, type PeerClient, type ServiceApp, type ServiceDeps } from '@shop/platform';
 import type { JSONWebKeySet } from 'jose';
 import type { NotificationConfig } from './config.ts';
@@ -9,6 +8,7 @@ import { NOTIFY_CHANNEL, NotificationRepository } from './adapters/notificationR
 import { startEmailDispatcher } from './app/dispatchEmails.ts';
 import { LiveFeed } from './app/liveFeed.ts';
 import { handleEvent, SUBSCRIBED_TOPICS } from './events/handleEvent.ts';
+import { observeConsumerLag } from './events/lagGauge.ts';
 import { registerNotificationRoutes } from './http/routes.ts';
 
 export { configSpec, type NotificationConfig } from './config.ts';
@@ -18,7 +18,7 @@ export const CONSUMER_GROUP = 'notification';
 
 export interface NotificationOverrides {
   verifier?: TokenVerifier;
-  /** The bus to consume from (default: the PostgreSQL log at EVENTS_DATABASE_URL). */
+  /** The bus to consume from (default: JetStream at NATS_URL, else the PostgreSQL log at EVENTS_DATABASE_URL). */
   bus?: Pick<EventBus, 'subscribe'>;
   mailer?: Mailer;
   /** SSE heartbeat period (default 15 s). */
@@ -49,22 +49,15 @@ export function createApp(config: NotificationConfig, deps: ServiceDeps, overrid
     { logger: deps.logger, onConnected: () => dispatcher.kick() },
   );
 
-  const ownedLog: PgEventLog | undefined = overrides.bus ? undefined : createPgEventLog({ connectionString: config.EVENTS_DATABASE_URL, logger: deps.logger, poolMax: 3 });
-  const bus = overrides.bus ?? ownedLog!;
+  const ownedBus = overrides.bus ? undefined : createEventBus(config, { logger: deps.logger, poolMax: 3, name: config.INSTANCE_ID });
+  if (!overrides.bus && !ownedBus) throw new Error('The notification service needs NATS_URL or EVENTS_DATABASE_URL to consume events');
+  const bus: Pick<EventBus, 'subscribe'> = overrides.bus ?? ownedBus!;
   let consumer: ConsumerHandle | undefined;
+  observeConsumerLag(deps.metrics.registry, CONSUMER_GROUP, () => consumer?.lag());
   const starting = new AbortController();
-  // The events database may come up after us: its migrations are retried in
-  // the background and the consumer starts once they are in place.
+  // The bus may come up after us: it is retried in the background and the consumer starts once it answers.
   const start = async (): Promise<void> => {
-    for (let attempt = 1; ownedLog && !starting.signal.aborted; attempt++) {
-      try {
-        await migrateEventLog(ownedLog.db);
-        break;
-      } catch (error) {
-        deps.logger.warn({ attempt, err: error instanceof Error ? error.message : String(error) }, 'event log not reachable yet; retrying');
-        await sleep(Math.min(5000, 200 * 2 ** attempt), undefined, { signal: starting.signal }).catch(() => undefined);
-      }
-    }
+    if (ownedBus && !(await waitForBus(ownedBus, deps.logger, starting.signal))) return;
     if (starting.signal.aborted) return;
     consumer = startConsumer({
       log: bus,
@@ -92,7 +85,7 @@ export function createApp(config: NotificationConfig, deps: ServiceDeps, overrid
     await consumer?.stop();
     await dispatcher.stop();
     await listener.close();
-    await ownedLog?.close();
+    await ownedBus?.close();
     mailer.close();
     await Promise.all(ownedPeers.map((p) => p.close()));
   });

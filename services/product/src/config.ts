@@ -8,6 +8,8 @@ export const configSpec = {
   CATALOG_SEED_COUNT: env.int({ default: 10_000, min: 0, max: 1_000_000 }),
   /** PRNG seed of the generator: the same seed gives the same catalog. */
   CATALOG_SEED: env.int({ default: 42, min: 0, max: 4_294_967_295 }),
+  /** Shared product cache and read-your-writes floors (redis://); unset: in process, per instance. */
+  REDIS_URL: env.optionalUrl({ protocols: ['redis:', 'rediss:'] }),
   PRODUCT_CACHE_TTL_SEC: env.int({ default: 300, min: 1, max: 86_400 }),
   PRODUCT_CACHE_MAX_ENTRIES: env.int({ default: 10_000, min: 1, max: 1_000_000 }),
   /** How long a reservation holds stock when the caller does not say. */

@@ -1,28 +1,25 @@
 import { createTokenVerifier, JWKS_PATH, registerAuthentication, type TokenVerifier } from '@shop/auth';
+import { ConsistencyTracker, MemoryCache, ReadRouter, ReadYourWrites, resolveCache, type Cache } from '@shop/data';
+import { relayOutboxToLog } from '@shop/events';
 import { createBaseApp, createPeerClient, parsePeerUrls, type PeerClient, type ServiceApp, type ServiceDeps } from '@shop/platform';
 import type { JSONWebKeySet } from 'jose';
-import { createMemoryCache } from './adapters/memoryCache.ts';
 import { createProductReader } from './app/productReader.ts';
 import { seedCatalog } from './app/seedCatalog.ts';
 import { startSweeper } from './app/sweepExpired.ts';
 import type { ProductConfig } from './config.ts';
-import type { Cache } from './domain/ports.ts';
-import type { Product } from './domain/product.ts';
+import { followProductChanges } from './events/productChanges.ts';
 import { registerInventoryRoutes } from './http/inventoryRoutes.ts';
 import { pgError } from './http/pgErrors.ts';
 import { registerProductRoutes } from './http/productRoutes.ts';
-import { relayOutboxToLog } from '@shop/events';
 
 export { configSpec, type ProductConfig } from './config.ts';
 export { generateProducts, mulberry32 } from './domain/generator.ts';
-export { createMemoryCache } from './adapters/memoryCache.ts';
-export type { Cache } from './domain/ports.ts';
 
 export interface ProductOverrides {
   /** Verifies access tokens; by default one fed by the user service's JWKS (PEER_USER_URLS). */
   verifier?: TokenVerifier;
-  /** The product cache; by default an in-process LRU. */
-  cache?: Cache<Product>;
+  /** The product cache; by default resolveCache(REDIS_URL): Redis, or an in-process LRU. Closed with the app. */
+  cache?: Cache;
   /** Switch the expiry sweeper off (tests that sweep by hand). */
   sweeper?: boolean;
 }
@@ -33,8 +30,26 @@ export function createApp(config: ProductConfig, deps: ServiceDeps, overrides: P
   const ownedPeers: PeerClient[] = [];
   registerAuthentication(app, overrides.verifier ?? jwksVerifier(config, deps, ownedPeers));
 
-  const cache = overrides.cache ?? createMemoryCache<Product>({ maxEntries: config.PRODUCT_CACHE_MAX_ENTRIES });
-  const reader = createProductReader({ db: deps.db, cache, ttlSeconds: config.PRODUCT_CACHE_TTL_SEC });
+  const reads = deps.reads ?? new ReadRouter(deps.db, []);
+  // Keys are per database, so stacks sharing one Redis (tests, several shops) never mix.
+  const namespace = new URL(config.DATABASE_URL).pathname.slice(1);
+  const onCacheError = (error: unknown): void => deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cache unavailable; reading through');
+  const rw = new ReadYourWrites({
+    scope: 'product',
+    positionAfterWrite: () => reads.positionAfterWrite(),
+    tracker: new ConsistencyTracker({ store: resolveCache(config.REDIS_URL, { prefix: `rw:${namespace}:` }) }),
+    onError: onCacheError,
+  });
+  const cache = overrides.cache ?? resolveCache(config.REDIS_URL, { prefix: `product:${namespace}:`, maxEntries: config.PRODUCT_CACHE_MAX_ENTRIES });
+  const reader = createProductReader({
+    reads,
+    primary: deps.db,
+    cache,
+    ttlMs: config.PRODUCT_CACHE_TTL_SEC * 1000,
+    changes: new ConsistencyTracker({ store: new MemoryCache({ maxEntries: config.PRODUCT_CACHE_MAX_ENTRIES }) }),
+    onCacheError,
+  });
+  const changes = followProductChanges({ db: deps.db, reader, cache, positionNow: reads.hasReplicas ? () => reads.positionAfterWrite() : undefined, logger: deps.logger });
 
   void app.register((plugin, _options, done) => {
     const scope = plugin as unknown as ServiceApp;
@@ -42,7 +57,7 @@ export function createApp(config: ProductConfig, deps: ServiceDeps, overrides: P
     scope.setErrorHandler((error) => {
       throw pgError(error) ?? error;
     });
-    registerProductRoutes(scope, { db: deps.db, reader });
+    registerProductRoutes(scope, { db: deps.db, reads, reader, rw });
     registerInventoryRoutes(scope, { db: deps.db, defaultTtlSeconds: config.RESERVATION_TTL_SEC });
     done();
   });
@@ -57,7 +72,9 @@ export function createApp(config: ProductConfig, deps: ServiceDeps, overrides: P
     app.addHook('onClose', () => sweeper.stop());
   }
   app.addHook('onClose', async () => {
-    await Promise.all(ownedPeers.map((p) => p.close()));
+    await changes.close();
+    await Promise.all([cache.close(), rw.close(), ...ownedPeers.map((p) => p.close())]);
+    if (!deps.reads) await reads.close();
   });
   // Outbox rows written with each state change reach the event log through this relay.
   relayOutboxToLog(app, deps, config.EVENTS_DATABASE_URL);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { EmbeddedPostgres, provisionServiceDatabases, type ServiceDatabase } from '@shop/data';
+import { EmbeddedPostgres, onReplica, probeStandby, provisionServiceDatabases, type ServiceDatabase } from '@shop/data';
 import { loadOrCreateSecrets } from './secrets.ts';
 
 export interface DataLayer {
@@ -9,12 +9,18 @@ export interface DataLayer {
   pid: number | undefined;
   port: number;
   databases: Map<string, ServiceDatabase>;
+  /** The replicas' addresses, for the table (no credentials). */
+  replicas: string[];
+  /** A service's own URLs on each replica: its role and database, the replica's host and port. */
+  replicaUrlsOf(service: string): string[];
   stop(): Promise<void>;
 }
 
 export interface DataLayerOptions {
   dataDir: string;
   externalUrl: string | undefined;
+  /** Admin URLs of streaming replicas of externalUrl's server. */
+  replicaUrls: readonly string[];
   embeddedPort: number;
   prefix: string;
   services: readonly string[];
@@ -44,12 +50,19 @@ export async function startDataLayer(options: DataLayerOptions): Promise<DataLay
       password: (service) => secrets.services[service] ?? '',
     });
     const url = new URL(adminUrl);
+    await Promise.all(options.replicaUrls.map((replica) => checkReplica(replica, options.log)));
+    const databases = new Map(provisioned.map((d) => [d.service, d]));
     return {
       kind: server ? 'embedded' : 'external',
-      describe: `postgres://${url.hostname}:${url.port || 5432}`,
+      describe: address(adminUrl),
       pid: server?.pid,
       port: Number(url.port || 5432),
-      databases: new Map(provisioned.map((d) => [d.service, d])),
+      databases,
+      replicas: options.replicaUrls.map(address),
+      replicaUrlsOf: (service) => {
+        const own = databases.get(service);
+        return own ? options.replicaUrls.map((replica) => onReplica(own.url, replica)) : [];
+      },
       stop: async () => {
         await server?.stop();
       },
@@ -58,4 +71,20 @@ export async function startDataLayer(options: DataLayerOptions): Promise<DataLay
     await server?.stop();
     throw error;
   }
+}
+
+function address(serverUrl: string): string {
+  const url = new URL(serverUrl);
+  return `postgres://${url.hostname}:${url.port || 5432}`;
+}
+
+/**
+ * Says whether a replica is there and streaming. Not fatal either way: the
+ * services' read routers skip a replica that is down or not a standby, and
+ * use it once it is.
+ */
+async function checkReplica(replicaUrl: string, log: (line: string) => void): Promise<void> {
+  const probe = await probeStandby(replicaUrl);
+  if ('error' in probe) log(`replica ${address(replicaUrl)} is unreachable (${probe.error}): services read from the primary until it answers`);
+  else log(probe.standby ? `replica ${address(replicaUrl)}: a standby; services read from it` : `replica ${address(replicaUrl)} is not a standby: services will not read from it`);
 }

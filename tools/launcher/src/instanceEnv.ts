@@ -5,6 +5,8 @@ import { SERVICES, type InstanceSpec } from './topology.ts';
 export interface EnvContext {
   all: InstanceSpec[];
   databases: Map<string, ServiceDatabase>;
+  /** A service's own URLs on the replicas (none without DATABASE_REPLICA_URLS). */
+  replicaUrlsOf?: (service: string) => string[];
   /** Set when a real provider / SMTP server is configured; otherwise the region's stand-in is used. */
   paymentProviderUrl: string | undefined;
   smtpUrl: string | undefined;
@@ -77,5 +79,7 @@ export function instanceEnv(instance: InstanceSpec, ctx: EnvContext): Record<str
     SMTP_URL: ctx.smtpUrl ?? (mailSink?.env?.SMTP_PORT ? `smtp://127.0.0.1:${mailSink.env.SMTP_PORT}` : ''),
     ADMIN_EMAILS: ctx.adminEmails,
   });
+  const replicas = ctx.replicaUrlsOf?.(instance.service) ?? [];
+  if (replicas.length > 0) env.DATABASE_REPLICA_URLS = replicas.join(',');
   return env;
 }

@@ -15,6 +15,8 @@ const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const spec = {
   TOPOLOGY: env.string({ default: 'laptop', description: 'a topology name under topology/ or a path to a .json file' }),
   DATABASE_URL: env.optionalUrl({ protocols: ['postgres:', 'postgresql:'] }),
+  /** Admin URLs of streaming replicas of DATABASE_URL's server; each service gets its own role and database on them. */
+  DATABASE_REPLICA_URLS: env.urlList({ protocols: ['postgres:', 'postgresql:'] }),
   SHOP_DATA_DIR: env.string({ default: join(repoRoot, '.data') }),
   EMBEDDED_PG_PORT: env.port({ default: 5433 }),
   DB_PREFIX: env.string({ default: 'shop', pattern: /^[a-z][a-z0-9_]{0,20}$/, description: 'lowercase letters, digits and _' }),
@@ -39,13 +41,14 @@ const say = (line: string): void => {
 
 async function main(): Promise<void> {
   const config = loadConfig(spec, process.env);
+  if (config.DATABASE_REPLICA_URLS.length > 0 && !config.DATABASE_URL) throw new ConfigError(['DATABASE_REPLICA_URLS needs DATABASE_URL: they are replicas of that server (the embedded PostgreSQL has none)']);
   const topology: Topology = await loadTopology(config.TOPOLOGY, repoRoot);
   const instances = [...supportInstances(topology, repoRoot, { sandbox: !config.PAYMENT_PROVIDER_URL, mailSink: !config.SMTP_URL, collector: !config.OTEL_EXPORTER_OTLP_ENDPOINT }), ...topology.instances];
   const collector = instances.find((i) => i.service === 'trace-collector');
   const otlpEndpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT ?? (collector ? `http://127.0.0.1:${collector.port}` : undefined);
   const logDir = join(config.SHOP_DATA_DIR, 'logs');
   await mkdir(logDir, { recursive: true });
-  say(`Node ${process.version}; topology "${topology.name}": ${instances.length} processes; ${config.DATABASE_URL ? 'external PostgreSQL' : 'embedded PostgreSQL'}`);
+  say(`Node ${process.version}; topology "${topology.name}": ${instances.length} processes; ${config.DATABASE_URL ? `external PostgreSQL${config.DATABASE_REPLICA_URLS.length > 0 ? ` with ${config.DATABASE_REPLICA_URLS.length} replica(s)` : ''}` : 'embedded PostgreSQL'}`);
 
   let dataLayer: DataLayer | undefined;
   let supervisor: Supervisor | undefined;
@@ -86,6 +89,7 @@ async function main(): Promise<void> {
     dataLayer = await startDataLayer({
       dataDir: config.SHOP_DATA_DIR,
       externalUrl: config.DATABASE_URL,
+      replicaUrls: config.DATABASE_REPLICA_URLS,
       embeddedPort: config.EMBEDDED_PG_PORT,
       prefix: config.DB_PREFIX,
       // The embedded event log lives in its own database, as a broker would on its own servers.
@@ -114,6 +118,7 @@ async function main(): Promise<void> {
         instanceEnv(instance, {
           all: instances,
           databases,
+          replicaUrlsOf: (service) => dataLayer?.replicaUrlsOf(service) ?? [],
           paymentProviderUrl: config.PAYMENT_PROVIDER_URL,
           smtpUrl: config.SMTP_URL,
           poolMax: config.INSTANCE_DB_POOL_MAX,

@@ -1,73 +1,87 @@
-import type { Queryable } from '@shop/data';
+import { cacheAside, maxLsn, parseLsn, type Cache, type ConsistencyTracker, type Queryable, type Reads } from '@shop/data';
 import { PRODUCT_COLUMNS, toProduct, type ProductRow } from '../adapters/productRows.ts';
 import { availabilityOf, type Availability, type Product } from '../domain/product.ts';
-import type { Cache } from '../domain/ports.ts';
 
 export interface ProductView extends Product {
   availability: Availability;
 }
 
 export interface ProductReader {
-  /** The product with fresh availability; undefined when there is no such product. */
-  get(id: string): Promise<ProductView | undefined>;
-  /** Drops the cached entry; call after any change to the product has committed. */
-  invalidate(id: string): Promise<void>;
+  /**
+   * The product with fresh availability; undefined when there is no such
+   * product. `floor`: the caller's read-your-writes position: nothing older
+   * is served, from the cache or from a replica.
+   */
+  get(id: string, floor?: string): Promise<ProductView | undefined>;
+  /**
+   * Drops the cached entry; call after a change to the product committed, here
+   * or on another instance (productChanges.ts). `position`: the primary's WAL
+   * position at or after the change; until every replica the router uses is
+   * past it, refills read at least there, so none writes the old row back.
+   */
+  invalidate(id: string, position?: string): Promise<void>;
 }
 
-/**
- * Cache-aside for product data, with single flight: concurrent misses on one
- * key share one database read. Availability is never cached: it is read fresh
- * (one primary-key lookup), so no instance serves stale stock.
- *
- * An invalidation during a load bumps the key's generation, so the load that
- * started before the change does not write its (possibly stale) row back.
- */
-export function createProductReader(options: { db: Queryable; cache: Cache<Product>; ttlSeconds: number }): ProductReader {
-  const { db, cache, ttlSeconds } = options;
-  const inflight = new Map<string, Promise<Product | undefined>>();
-  const generations = new Map<string, number>();
+/** A cached product and a lower bound of the WAL position it was read at (null: unknown). */
+interface Entry {
+  product: Product;
+  lsn: string | null;
+}
 
-  const fetchProduct = async (id: string): Promise<Product | undefined> => {
-    const { rows } = await db.query<ProductRow>(`SELECT ${PRODUCT_COLUMNS} FROM products p WHERE p.id = $1`, [id]);
-    return rows[0] ? toProduct(rows[0]) : undefined;
+const PRODUCT_BY_ID = `SELECT ${PRODUCT_COLUMNS} FROM products p WHERE p.id = $1`;
+const STOCK_BY_SKU = 'SELECT on_hand, reserved FROM inventory WHERE sku = $1';
+
+/**
+ * Cache-aside for product data (single flight per key), read through the
+ * replica router. Availability is never cached: it is read fresh on every
+ * request (one primary-key lookup), so no instance serves stale stock.
+ *
+ * Entries carry the position they were read at, so a caller whose floor is
+ * later (its own write, or a change this instance heard of) refuses an older
+ * entry and reads again. A product missing on a replica is looked for on the
+ * primary: absence on a replica that is behind proves nothing.
+ */
+export function createProductReader(options: { reads: Reads; primary: Queryable; cache: Cache; ttlMs: number; changes: ConsistencyTracker; onCacheError?: (error: unknown) => void }): ProductReader {
+  const { reads, primary, cache, ttlMs, changes } = options;
+  const aside = cacheAside(cache, options.onCacheError);
+
+  const fetchProduct = async (id: string, floor: string | undefined): Promise<Entry | undefined> => {
+    const read = await reads.withReader(async (q, source) => ({ rows: (await q.query<ProductRow>(PRODUCT_BY_ID, [id])).rows, source }), { minLsn: floor });
+    if (read.rows[0]) return { product: toProduct(read.rows[0]), lsn: read.source.position ?? null };
+    if (read.source.target === 'primary') return undefined;
+    const { rows } = await primary.query<ProductRow>(PRODUCT_BY_ID, [id]);
+    return rows[0] ? { product: toProduct(rows[0]), lsn: floor ?? null } : undefined;
   };
 
-  const load = async (id: string): Promise<Product | undefined> => {
-    const cached = await cache.get(id);
-    if (cached) return cached;
-    let pending = inflight.get(id);
-    if (!pending) {
-      const generation = generations.get(id) ?? 0;
-      const started = (async () => {
-        const product = await fetchProduct(id);
-        if (product && (generations.get(id) ?? 0) === generation) await cache.set(id, product, ttlSeconds);
-        return product;
-      })().finally(() => {
-        if (inflight.get(id) === started) inflight.delete(id);
-      });
-      inflight.set(id, started);
-      pending = started;
-    }
-    return pending;
+  const fetchStock = async (sku: string, floor: string | undefined): Promise<{ on_hand: number; reserved: number } | undefined> => {
+    const read = await reads.withReader(async (q, source) => ({ row: (await q.query<{ on_hand: number; reserved: number }>(STOCK_BY_SKU, [sku])).rows[0], source }), { minLsn: floor });
+    if (read.row || read.source.target === 'primary') return read.row;
+    return (await primary.query<{ on_hand: number; reserved: number }>(STOCK_BY_SKU, [sku])).rows[0];
   };
 
   return {
-    async get(id) {
-      const product = await load(id);
-      if (!product) return undefined;
-      const { rows } = await db.query<{ on_hand: number; reserved: number }>('SELECT on_hand, reserved FROM inventory WHERE sku = $1', [product.sku]);
-      const stock = rows[0];
+    async get(id, floor) {
+      const changed = await changes.minLsnFor(id);
+      const needed = maxLsn(floor, changed);
+      const entry = await aside.read<Entry>(id, ttlMs, () => fetchProduct(id, needed), { accept: (e) => atLeast(e.lsn, needed) });
+      if (!entry) return undefined;
+      // At or past the product row's own position: its inventory row (same transaction) is there unless deleted since.
+      const stock = await fetchStock(entry.product.sku, maxLsn(floor, entry.lsn ?? undefined));
       if (!stock) {
         // Deleted since it was cached (on another instance).
         await this.invalidate(id);
         return undefined;
       }
-      return { ...product, availability: availabilityOf(stock.on_hand, stock.reserved) };
+      return { ...entry.product, availability: availabilityOf(stock.on_hand, stock.reserved) };
     },
-    async invalidate(id) {
-      generations.set(id, (generations.get(id) ?? 0) + 1);
-      inflight.delete(id);
-      await cache.delete(id);
+    async invalidate(id, position) {
+      if (position !== undefined) await changes.noteWrite(id, position);
+      await aside.invalidate(id);
     },
   };
+}
+
+function atLeast(lsn: string | null, floor: string | undefined): boolean {
+  if (floor === undefined) return true;
+  return lsn !== null && parseLsn(lsn) >= parseLsn(floor);
 }

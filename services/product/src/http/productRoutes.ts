@@ -1,5 +1,5 @@
 import { requireAdmin } from '@shop/auth';
-import type { Database } from '@shop/data';
+import type { Database, ReadYourWrites, Reads } from '@shop/data';
 import { AppError, type ServiceApp } from '@shop/platform';
 import { createProduct } from '../app/createProduct.ts';
 import { deleteProduct } from '../app/deleteProduct.ts';
@@ -9,11 +9,16 @@ import { updateProduct } from '../app/updateProduct.ts';
 import { decodeCursor, type CursorPosition } from '../domain/cursor.ts';
 import { attributeProblems } from '../domain/product.ts';
 import { parseSearch, searchFingerprint } from '../domain/search.ts';
+import { answerAfterWrite, readFloor } from './consistency.ts';
 import { CreateProductBody, IdParams, PatchProductBody, SearchQuerystring } from './schemas.ts';
 
 export interface ProductRouteDeps {
+  /** Writes. */
   db: Database;
+  /** Search and list (replicas when configured). */
+  reads: Reads;
   reader: ProductReader;
+  rw: ReadYourWrites;
 }
 
 function invalid(field: string, message: string): AppError {
@@ -39,17 +44,22 @@ export function registerProductRoutes(app: ServiceApp, deps: ProductRouteDeps): 
       if (!decoded.ok) throw invalid('query/cursor', decoded.reason);
       after = decoded.position;
     }
-    if (parsed.value.text === undefined) return searchProducts(deps.db, parsed.value, after);
+    const search = parsed.value;
+    const minLsn = await readFloor(deps.rw, request);
+    if (search.text === undefined) return deps.reads.withReader((q) => searchProducts(q, search, after), { minLsn });
     // Typo tolerance is a property of this query, set where it runs: a database
     // default reaches only sessions opened after it was set.
-    return deps.db.transaction(async (tx) => {
-      await tx.query(`SET LOCAL pg_trgm.word_similarity_threshold = ${TYPO_THRESHOLD}`);
-      return searchProducts(tx, parsed.value, after);
-    });
+    return deps.reads.withReader(
+      async (tx) => {
+        await tx.query(`SET LOCAL pg_trgm.word_similarity_threshold = ${TYPO_THRESHOLD}`);
+        return searchProducts(tx, search, after);
+      },
+      { minLsn, transaction: true },
+    );
   });
 
   app.get('/products/:id', { schema: { params: IdParams } }, async (request) => {
-    const product = await deps.reader.get(request.params.id.toLowerCase());
+    const product = await deps.reader.get(request.params.id.toLowerCase(), await readFloor(deps.rw, request));
     if (!product) throw new AppError('NOT_FOUND', { detail: `No product ${request.params.id}` });
     return product;
   });
@@ -58,18 +68,22 @@ export function registerProductRoutes(app: ServiceApp, deps: ProductRouteDeps): 
     requireAdmin(request);
     checkAttributes(request.body.attributes);
     const product = await createProduct(deps.db, request.body, { correlationId: request.id });
+    await deps.reader.invalidate(product.id, await answerAfterWrite(deps.rw, request, reply));
     return reply.status(201).header('location', `/products/${product.id}`).send(product);
   });
 
-  app.patch('/products/:id', { schema: { params: IdParams, body: PatchProductBody } }, async (request) => {
+  app.patch('/products/:id', { schema: { params: IdParams, body: PatchProductBody } }, async (request, reply) => {
     requireAdmin(request);
     checkAttributes(request.body.attributes);
     const id = request.params.id.toLowerCase();
     try {
-      return await updateProduct(deps.db, id, request.body, { correlationId: request.id });
-    } finally {
-      // After the commit (or a failure that may have followed one): never serve the old row.
+      const product = await updateProduct(deps.db, id, request.body, { correlationId: request.id });
+      await deps.reader.invalidate(id, await answerAfterWrite(deps.rw, request, reply));
+      return product;
+    } catch (error) {
+      // A failure may have followed the commit: never serve the old row.
       await deps.reader.invalidate(id);
+      throw error;
     }
   });
 
@@ -78,8 +92,10 @@ export function registerProductRoutes(app: ServiceApp, deps: ProductRouteDeps): 
     const id = request.params.id.toLowerCase();
     try {
       await deleteProduct(deps.db, id, { correlationId: request.id });
-    } finally {
+      await deps.reader.invalidate(id, await answerAfterWrite(deps.rw, request, reply));
+    } catch (error) {
       await deps.reader.invalidate(id);
+      throw error;
     }
     return reply.status(204).send();
   });

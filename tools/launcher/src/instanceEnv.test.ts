@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { onReplica, type ServiceDatabase } from '@shop/data';
+import { instanceEnv, type EnvContext } from './instanceEnv.ts';
+import type { InstanceSpec } from './topology.ts';
+
+const product: InstanceSpec = { service: 'product', region: 'us-east', id: 'product-1', port: 7111, entry: 'main.ts' };
+const gateway: InstanceSpec = { service: 'gateway', region: 'us-east', id: 'gateway-1', port: 7181, entry: 'main.ts' };
+const own: ServiceDatabase = { service: 'product', database: 'shop_product', role: 'shop_product', url: 'postgres://shop_product:s%40cret@db.internal:5432/shop_product?sslmode=disable' };
+const replicaAdmins = ['postgres://postgres@127.0.0.1:5442/postgres', 'postgres://admin:x@replica-2:6432/postgres'];
+
+function context(replicas: string[]): EnvContext {
+  return {
+    all: [product, gateway],
+    databases: new Map([['product', own]]),
+    replicaUrlsOf: (service) => (service === 'product' ? replicas.map((r) => onReplica(own.url, r)) : []),
+    paymentProviderUrl: undefined,
+    smtpUrl: undefined,
+    poolMax: 10,
+    logLevel: 'info',
+    shutdownTimeoutMs: 10_000,
+    adminEmails: 'admin@shop.local',
+    mesh: undefined,
+    otlpEndpoint: undefined,
+    engines: {},
+  };
+}
+
+test("a service's replica URLs: its own role, password and database on each replica's host and port", () => {
+  const env = instanceEnv(product, context(replicaAdmins));
+  assert.deepEqual(env.DATABASE_REPLICA_URLS!.split(','), [
+    'postgres://shop_product:s%40cret@127.0.0.1:5442/shop_product?sslmode=disable',
+    'postgres://shop_product:s%40cret@replica-2:6432/shop_product?sslmode=disable',
+  ]);
+});
+
+test('without replicas the variable is not set; gateways never get it', () => {
+  assert.equal(instanceEnv(product, context([])).DATABASE_REPLICA_URLS, undefined);
+  assert.equal(instanceEnv(gateway, context(replicaAdmins)).DATABASE_REPLICA_URLS, undefined);
+});
