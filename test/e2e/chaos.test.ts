@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openLoop, prepareShoppers, PROFILES, seeded, ShopClient, ShopMix, Stats } from '@shop/load';
+import { openLoop, percentile, prepareShoppers, PROFILES, seeded, ShopClient, ShopMix, Stats } from '@shop/load';
 import { isAlive, startLauncher, waitFor, writeTopology, type RunningLauncher } from '../support/launcher.ts';
 import { freePort, scratchDir } from '../support/postgres.ts';
 
@@ -75,4 +75,24 @@ test(`SIGKILL of one instance of each service and of a gateway under ${RATE} req
     const state = await launcher.state();
     return killed.every((k) => state.instances.some((i) => i.id === k.id && i.pid !== k.pid && i.pid !== undefined && isAlive(i.pid))) ? true : undefined;
   }, 30_000, 200);
+});
+
+test(`one product instance 2 s slow under ${RATE} req/s: its calls time out and go to others, p99 stays under 100 ms`, async () => {
+  const users = await prepareShoppers(client, 'slow', 16);
+  const productIds = await client.productIds(300);
+  const mix = new ShopMix({ client, users, productIds, random: seeded(11), profile: PROFILES.everything! });
+  const slow = (await launcher.state()).instances.find((i) => i.id === 'product-1')!;
+  const faults = (method: string, body?: unknown) => launcher.send(slow.port, '/_chaos/faults', { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+  assert.equal((await faults('PUT', { latencyMs: 2000 })).status, 200);
+  const stats = new Stats(performance.now());
+  try {
+    await openLoop({ stats, seconds: 15, rateAt: () => RATE, next: () => mix.next(), maxInflight: 2000 });
+  } finally {
+    assert.equal((await faults('DELETE')).status, 200);
+  }
+  const latencies = stats.buckets.flatMap((b) => b.latencies);
+  const failures = [...stats.byKind].flatMap(([kind, e]) => [...e.statuses].filter(([status]) => status === 'transport' || Number(status) >= 500 || status === '409' || status === '429').map(([status, n]) => `${kind} ${status} x${n}`));
+  assert.deepEqual(failures, [], `failed requests out of ${latencies.length}`);
+  const p99 = percentile(latencies, 99);
+  assert.ok(p99 < 100, `p99 ${p99.toFixed(1)} ms over ${latencies.length} requests (p50 ${percentile(latencies, 50).toFixed(1)} ms)`);
 });

@@ -165,6 +165,7 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
     tried.add(backend);
     backend.outstanding += 1;
     const timeout = hedgeable ? Math.min(policy.attemptTimeoutMs, remaining) : remaining;
+    const sentAt = now();
     try {
       const response = await undiciRequest(backend.url + req.path, {
         dispatcher: agent,
@@ -176,6 +177,8 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
         headersTimeout: timeout,
         bodyTimeout: streaming ? (req.bodyTimeoutMs ?? timeout) : timeout,
       });
+      // Time to headers: what the balancer weighs instances by (a streamed body may last minutes).
+      if (!streaming || req.bodyTimeoutMs !== 0) backends.observe(backend, now() - sentAt, now());
       if (response.statusCode >= 500 && response.statusCode !== 501) {
         const body = Buffer.from(await response.body.arrayBuffer());
         const count = (fiveHundreds.get(backend) ?? 0) + 1;
@@ -196,6 +199,8 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
       const code = (error as { code?: string }).code;
       const neverSent = code === 'ECONNREFUSED' || error instanceof undiciErrors.ConnectTimeoutError;
       const timedOut = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
+      // A timeout is the slowest answer there is: weigh it, so the instance is avoided even after its ejection ends.
+      if (timedOut) backends.observe(backend, now() - sentAt, now());
       backends.eject(backend, now());
       emit({ type: 'eject', service: options.service, instance: backend.url, reason: code ?? (error as Error).name });
       throw new AttemptError(`${options.service} at ${backend.url}: ${timedOut ? 'timed out' : (code ?? (error as Error).message)}`, { retryable: neverSent || idempotent, cause: error });
