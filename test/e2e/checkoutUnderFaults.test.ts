@@ -126,3 +126,62 @@ test('one checkout sent 20 times at once with one key: one order, one charge', a
   assert.equal(ledger.body.byOrder[orderId!].succeededIntents, 1);
   assert.equal(ledger.body.byOrder[orderId!].net, order.totalMinor);
 });
+
+test('the payment service completely down: the breaker opens, checkout answers 503 within 100 ms, and it recovers by itself', async () => {
+  const admin = await shopper('admin@shop.test').catch(async () => shopper());
+  const { id } = await productWithStock(admin, 1000);
+  // Four shoppers checking out side by side: enough calls for the breaker's minimum volume.
+  const tokens = [await shopper(), await shopper(), await shopper(), await shopper()];
+  const token = tokens[0]!;
+  const payments = (await launcher.state()).instances.filter((i) => i.service === 'payment');
+  assert.equal(payments.length, 2);
+  // Frozen, not killed: the supervisor would restart a dead one at once. A
+  // stopped process accepts connections and never answers, the worst kind of down.
+  for (const p of payments) process.kill(p.pid!, 'SIGSTOP');
+  const placed: Array<{ token: string; orderId: string }> = [];
+  let refused: { status: number; body: any; ms: number } | undefined;
+  try {
+    const deadline = Date.now() + 60_000;
+    await Promise.all(tokens.map(async (t) => {
+      while (!refused && Date.now() < deadline) {
+        await call('PUT', `/orders/cart/items/${id}`, { token: t, body: { quantity: 1 } });
+        const started = performance.now();
+        const answer = await call('POST', '/orders', { token: t, body: {}, headers: { 'idempotency-key': randomUUID() } });
+        const ms = performance.now() - started;
+        if (answer.status === 503) refused ??= { ...answer, ms };
+        else {
+          assert.equal(answer.status, 202, `until the breaker opens, a checkout is accepted and waits for payment: ${JSON.stringify(answer.body)}`);
+          placed.push({ token: t, orderId: answer.body.id as string });
+        }
+      }
+    }));
+    assert.ok(refused, 'the breaker opened within a minute');
+    assert.equal(refused.body.code, 'DEPENDENCY_UNAVAILABLE');
+    // Once open, every checkout is refused at once.
+    const quick = [];
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      const answer = await call('POST', '/orders', { token, body: {}, headers: { 'idempotency-key': randomUUID() } });
+      quick.push({ status: answer.status, ms: performance.now() - started });
+    }
+    assert.ok(quick.every((q) => q.status === 503), JSON.stringify(quick));
+    const slowest = Math.max(refused.ms, ...quick.map((q) => q.ms));
+    assert.ok(slowest < 100, `answered within 100 ms (slowest ${slowest.toFixed(1)} ms)`);
+  } finally {
+    for (const p of payments) process.kill(p.pid!, 'SIGCONT');
+  }
+  // Back: the breaker half-opens by itself, checkouts succeed again, and the
+  // orders that waited for payment are settled with money matching their state.
+  const recovered = await waitFor('checkout to work again', async () => {
+    await call('PUT', `/orders/cart/items/${id}`, { token, body: { quantity: 1 } });
+    const answer = await call('POST', '/orders', { token, body: {}, headers: { 'idempotency-key': randomUUID() } });
+    return answer.status === 201 || answer.status === 202 ? answer.body : undefined;
+  }, 60_000, 1000);
+  assert.ok(recovered.id);
+  const orders = await Promise.all(placed.map((p) => settle(p.token, p.orderId)));
+  const ledger = await call('GET', '/_sandbox/ledger', { base: sandbox });
+  for (const order of orders) {
+    const net = ledger.body.byOrder[order.id as string]?.net ?? 0;
+    assert.equal(net, order.status === 'confirmed' ? order.totalMinor : 0, `order ${order.id} ${order.status} holds the right money`);
+  }
+});

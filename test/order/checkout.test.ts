@@ -4,9 +4,10 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import assert from 'node:assert/strict';
+import { Database } from '@shop/data';
 import { reservationIdFor } from '@shop/order-service/domain';
 import { startEmbeddedCluster, type TestCluster } from '../support/postgres.ts';
-import { CrashingPaymentDouble, PaymentServiceDouble } from './support/doubles.ts';
+import { CrashingPaymentDouble, PaymentServiceDouble, SlowPaymentDouble } from './support/doubles.ts';
 import { eventually, fastSaga, startOrderService, startSecondInstance, type OrderServiceUnderTest } from './support/orderService.ts';
 
 let cluster: TestCluster;
@@ -199,6 +200,56 @@ test('20 concurrent checkouts with one key: one order, one charge key, the other
   assert.equal(replay.headers['idempotent-replayed'], 'true');
 });
 
+test('a duplicate sent while the first is still at work, longer than the key lock, waits for it and replays its answer', async () => {
+  // The charge takes longer than the key's lock: only the holder renewing its
+  // lock keeps the duplicate from taking over and driving the saga twice.
+  const slow = new SlowPaymentDouble(1000);
+  const service = await startOrderService(cluster.adminUrl, { payment: slow, keyLockMs: 300 });
+  try {
+    const { headers } = await shopper(service);
+    const key = randomUUID();
+    const first = checkout(headers, key, undefined, service);
+    await slow.entered;
+    const duplicate = await checkout(headers, key, undefined, service);
+    const original = await first;
+    assert.equal(original.statusCode, 201, original.body);
+    assert.equal(duplicate.statusCode, 201, duplicate.body);
+    assert.equal(duplicate.json().id, original.json().id);
+    assert.equal(duplicate.headers['idempotent-replayed'], 'true');
+    assert.equal(slow.calls, 1, 'the saga was driven once');
+  } finally {
+    await service.close();
+  }
+});
+
+test('a retry of a checkout whose instance died mid-saga takes the key over once the holder stops renewing its lock', async () => {
+  const crashing = new CrashingPaymentDouble();
+  const first = await startOrderService(cluster.adminUrl, { payment: crashing, keyLockMs: 500, saga: { ...fastSaga, recovery: false } });
+  const payment = new PaymentServiceDouble();
+  const observer = new Database({ connectionString: first.databaseUrl, max: 2, acquireTimeoutMs: 2000 });
+  let second: Awaited<ReturnType<typeof startSecondInstance>> | undefined;
+  try {
+    const { headers } = await shopper(first);
+    const key = randomUUID();
+    void checkout(headers, key, undefined, first).catch(() => undefined);
+    await Promise.race([crashing.entered, sleep(10_000).then(() => Promise.reject(new Error('the saga never reached the charge step')))]);
+    // The holder dies: from now on it can neither answer, nor store an answer, nor renew its lock.
+    await first.db.close();
+    second = await startSecondInstance(first, { product: first.product, payment, keyLockMs: 500, saga: { ...fastSaga, recovery: false } });
+    const retry = await second.app.inject({ method: 'POST', url: '/orders', headers: { ...headers, 'idempotency-key': key } });
+    assert.equal(retry.statusCode, 201, retry.body);
+    assert.equal(retry.json().status, 'confirmed');
+    const orderId = retry.json().id as string;
+    const { rows } = await observer.query<{ n: number }>('SELECT count(*)::int AS n FROM orders WHERE user_id = (SELECT user_id FROM orders WHERE id = $1)', [orderId]);
+    assert.equal(rows[0]!.n, 1, 'the retry carried on the first order, it did not make a second');
+    assert.equal(payment.chargeCalls.get(`order:${orderId}:charge`), 1);
+  } finally {
+    await second?.close();
+    await observer.close();
+    await first.app.close();
+  }
+});
+
 test('a crash mid-saga (stock_reserved) is resumed by another instance, with one charge per key', async () => {
   const crashing = new CrashingPaymentDouble();
   const first = await startOrderService(cluster.adminUrl, { payment: crashing, saga: { ...fastSaga, recovery: false } });
@@ -228,6 +279,31 @@ test('a crash mid-saga (stock_reserved) is resumed by another instance, with one
   } finally {
     await second?.close();
     await first.close();
+  }
+});
+
+test('with the circuit to payments open, checkout answers 503 at once and takes no order, no key, no stock', async () => {
+  const payment = new PaymentServiceDouble();
+  let open = true;
+  const gated = Object.assign(Object.create(payment) as PaymentServiceDouble, { available: () => !open });
+  const service = await startOrderService(cluster.adminUrl, { payment: gated });
+  try {
+    const { headers, products } = await shopper(service);
+    const key = randomUUID();
+    const refused = await checkout(headers, key, undefined, service);
+    assert.equal(refused.statusCode, 503, refused.body);
+    assert.equal(refused.json().code, 'DEPENDENCY_UNAVAILABLE');
+    assert.ok(Number(refused.headers['retry-after']) > 0);
+    const { rows } = await service.db.query<{ orders: number; keys: number }>('SELECT (SELECT count(*)::int FROM orders) AS orders, (SELECT count(*)::int FROM idempotency_keys) AS keys');
+    assert.deepEqual(rows[0], { orders: 0, keys: 0 });
+    assert.equal(service.product.reservations.size, 0, 'no stock was held');
+    assert.equal(products.length, 1);
+    open = false;
+    const accepted = await checkout(headers, key, undefined, service);
+    assert.equal(accepted.statusCode, 201, accepted.body);
+    assert.equal(accepted.json().status, 'confirmed');
+  } finally {
+    await service.close();
   }
 });
 

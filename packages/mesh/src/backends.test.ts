@@ -57,3 +57,29 @@ test('the decay is gradual: one doubling step off per decay period in rotation',
   set.eject(a, 33_000 + 9999); // under one period: no decay, the multiplier keeps growing
   assert.equal(a.ejectedUntil, 42_999 + 16_000);
 });
+
+test('a backend seen slow is avoided by its peak latency, then tried again as the estimate decays', () => {
+  const set = new BackendSet(['fast', 'slow'], policy);
+  const [fast, slow] = set.backends as [NonNullable<(typeof set.backends)[0]>, NonNullable<(typeof set.backends)[0]>];
+  for (let t = 0; t < 1000; t += 10) set.observe(fast, 5, t);
+  set.observe(slow, 2000, 1000); // one timeout after 2 s
+  fast.outstanding = 3; // even busy, the fast one costs less
+  const picks = (at: number) => Array.from({ length: 100 }, (_, i) => set.pick(at, new Set(), () => (i % 2) * 0.99)?.url);
+  assert.ok(picks(1500).every((url) => url === 'fast'), 'the slow backend gets nothing right after');
+  // A minute of the fast one answering in 5 ms, nothing from the slow one: its 2000 ms decays below, and it is probed again.
+  for (let t = 1000; t < 61_000; t += 10) set.observe(fast, 5, t);
+  assert.ok(picks(61_000).includes('slow'), 'the slow backend is tried again later');
+});
+
+test('a dip is averaged in over time, a peak is taken at once', () => {
+  const set = new BackendSet(['a'], policy);
+  const a = set.backends[0]!;
+  set.observe(a, 100, 0);
+  assert.equal(a.latencyMs, 100);
+  set.observe(a, 10, 10); // 10 ms later: barely moves
+  assert.ok(a.latencyMs > 99);
+  set.observe(a, 10, 60_000); // a minute later: mostly the new value
+  assert.ok(a.latencyMs < 11);
+  set.observe(a, 500, 60_001);
+  assert.equal(a.latencyMs, 500);
+});

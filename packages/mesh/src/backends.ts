@@ -28,7 +28,15 @@ export interface Backend {
   ejectedUntil: number;
   ejections: number;
   outstanding: number;
+  /** Peak-EWMA round-trip estimate, ms, as of `latencyAt` (see observe()). */
+  latencyMs: number;
+  latencyAt: number;
 }
+
+/** How fast an old latency observation is forgotten (Finagle's default decay time). */
+const LATENCY_DECAY_MS = 10_000;
+/** What an instance nobody has timed yet is assumed to take, ms: cheap, so new instances get traffic. */
+const UNMEASURED_MS = 1;
 
 export class BackendSet {
   backends: Backend[];
@@ -49,7 +57,13 @@ export class BackendSet {
     return this.backends.filter((b) => b.healthy && b.ejectedUntil <= now);
   }
 
-  /** Power of two choices by outstanding requests, skipping `exclude` (already tried). */
+  /**
+   * Power of two choices by expected cost, skipping `exclude` (already tried):
+   * cost = peak-EWMA latency x (outstanding + 1), as in Finagle and Linkerd.
+   * An instance that turned slow (its round trip or timeout is observed at
+   * once, as a peak) is all but avoided, and tried again only as its estimate
+   * decays, so a slow instance costs a handful of requests, not half of them.
+   */
   pick(now: number, exclude: ReadonlySet<Backend>, random: () => number = Math.random): Backend | undefined {
     let candidates = this.available(now).filter((b) => !exclude.has(b));
     // Everything out: try the least recently ejected rather than fail outright (panic mode).
@@ -59,7 +73,27 @@ export class BackendSet {
     const a = candidates[Math.floor(random() * candidates.length)]!;
     let b = candidates[Math.floor(random() * (candidates.length - 1))]!;
     if (b === a) b = candidates[candidates.length - 1]!;
-    return a.outstanding <= b.outstanding ? a : b;
+    return this.cost(a, now) <= this.cost(b, now) ? a : b;
+  }
+
+  cost(backend: Backend, now: number): number {
+    return this.#latency(backend, now) * (backend.outstanding + 1);
+  }
+
+  /**
+   * A round trip (or a timeout) took `ms`. A peak is taken at once; anything
+   * lower is averaged in with a weight that grows with the time since the last
+   * observation (an EWMA in time, not in requests).
+   */
+  observe(backend: Backend, ms: number, now: number): void {
+    const w = Math.exp(-Math.max(0, now - backend.latencyAt) / LATENCY_DECAY_MS);
+    backend.latencyMs = ms > backend.latencyMs ? ms : backend.latencyMs * w + ms * (1 - w);
+    backend.latencyAt = now;
+  }
+
+  /** The estimate decays toward zero while nothing is observed, so an avoided instance is tried again in time. */
+  #latency(backend: Backend, now: number): number {
+    return backend.latencyMs * Math.exp(-Math.max(0, now - backend.latencyAt) / LATENCY_DECAY_MS);
   }
 
   probeResult(backend: Backend, ok: boolean): void {
@@ -106,5 +140,5 @@ export class BackendSet {
 }
 
 function fresh(url: string): Backend {
-  return { url, healthy: true, consecutiveFailures: 0, consecutiveSuccesses: 0, ejectedUntil: 0, ejections: 0, outstanding: 0 };
+  return { url, healthy: true, consecutiveFailures: 0, consecutiveSuccesses: 0, ejectedUntil: 0, ejections: 0, outstanding: 0, latencyMs: UNMEASURED_MS, latencyAt: 0 };
 }

@@ -26,6 +26,8 @@ export const DEADLINE_HEADER = 'x-request-timeout-ms';
 export interface MeshPolicy {
   /** Per attempt; the whole call is also bounded by the caller's deadline. */
   attemptTimeoutMs: number;
+  /** Connecting (TCP and TLS handshake) to one instance. */
+  connectTimeoutMs: number;
   /** Total budget of a call when the caller gives none. */
   callTimeoutMs: number;
   maxAttempts: number;
@@ -41,6 +43,7 @@ export interface MeshPolicy {
 /** The seed's defaults: 3 attempts, breaker at 50% over 10 s, open for 30 s. */
 export const defaultMeshPolicy: MeshPolicy = {
   attemptTimeoutMs: 2000,
+  connectTimeoutMs: 1000,
   callTimeoutMs: 5000,
   maxAttempts: 3,
   backoff: { initialMs: 10, maxMs: 250 },
@@ -112,9 +115,12 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
   const agent = new Agent({
     keepAliveTimeout: 10_000,
     connections: 256,
+    // A frozen or unreachable instance must not hold an attempt for undici's default 10 s.
+    connect: { timeout: policy.connectTimeoutMs },
     ...(options.tls
       ? {
           connect: {
+            timeout: policy.connectTimeoutMs,
             ca: options.tls.ca,
             cert: options.tls.cert,
             key: options.tls.key,
@@ -149,12 +155,17 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
 
   async function attempt(req: RawPeerRequest, deadline: number, tried: Set<Backend>, idempotent: boolean, streaming: boolean, hedgeable: boolean): Promise<RawPeerResponse> {
     const remaining = deadline - now();
-    if (remaining <= 0) throw new MeshError('DEADLINE_EXCEEDED', `No time left to call ${options.service}`);
+    if (remaining <= 0) {
+      // Spent on failed attempts at this destination: its failure, which the breaker must count.
+      if (tried.size > 0) throw new AttemptError(`${options.service} did not answer in time`, { retryable: false });
+      throw new MeshError('DEADLINE_EXCEEDED', `No time left to call ${options.service}`);
+    }
     const backend = backends.pick(now(), tried);
     if (!backend) throw new AttemptError(`no ${options.service} instance available`, { retryable: false });
     tried.add(backend);
     backend.outstanding += 1;
     const timeout = hedgeable ? Math.min(policy.attemptTimeoutMs, remaining) : remaining;
+    const sentAt = now();
     try {
       const response = await undiciRequest(backend.url + req.path, {
         dispatcher: agent,
@@ -166,6 +177,8 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
         headersTimeout: timeout,
         bodyTimeout: streaming ? (req.bodyTimeoutMs ?? timeout) : timeout,
       });
+      // Time to headers: what the balancer weighs instances by (a streamed body may last minutes).
+      if (!streaming || req.bodyTimeoutMs !== 0) backends.observe(backend, now() - sentAt, now());
       if (response.statusCode >= 500 && response.statusCode !== 501) {
         const body = Buffer.from(await response.body.arrayBuffer());
         const count = (fiveHundreds.get(backend) ?? 0) + 1;
@@ -186,6 +199,8 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
       const code = (error as { code?: string }).code;
       const neverSent = code === 'ECONNREFUSED' || error instanceof undiciErrors.ConnectTimeoutError;
       const timedOut = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
+      // A timeout is the slowest answer there is: weigh it, so the instance is avoided even after its ejection ends.
+      if (timedOut) backends.observe(backend, now() - sentAt, now());
       backends.eject(backend, now());
       emit({ type: 'eject', service: options.service, instance: backend.url, reason: code ?? (error as Error).name });
       throw new AttemptError(`${options.service} at ${backend.url}: ${timedOut ? 'timed out' : (code ?? (error as Error).message)}`, { retryable: neverSent || idempotent, cause: error });

@@ -7,6 +7,7 @@ import { Counter, Gauge } from 'prom-client';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { registerFaults } from './faults.ts';
 import { AppError, isAppError, toProblem, type ErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
 import type { ServiceMetrics } from './metrics.ts';
@@ -78,6 +79,9 @@ declare module 'fastify' {
 const tracer = trace.getTracer('shop-platform');
 
 const MAX_DEADLINE_MS = 120_000;
+
+/** The mesh identity allowed to inject faults: the launcher, which runs chaos. */
+const CHAOS_CALLER = 'launcher';
 
 /** An AbortSignal that fires when the caller's deadline passes or it disconnects: stop working for it. */
 export function requestSignal(request: FastifyRequest, reply: FastifyReply): AbortSignal {
@@ -254,6 +258,9 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.setNotFoundHandler((request, reply) => {
     sendProblem(request, reply, new AppError('NOT_FOUND', { detail: `No route for ${request.method} ${request.url.split('?')[0] ?? ''}` }));
   });
+
+  // Chaos faults need a caller we can name: only under mTLS, only the launcher.
+  if (tls) registerFaults(app, { callers: [CHAOS_CALLER] });
 
   app.get('/health', () => ({ status: 'ok', service: options.service, instance: options.instance }));
 

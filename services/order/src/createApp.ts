@@ -21,6 +21,8 @@ export type { PaymentPort, ProductPort, ChargeOutcome, ChargeRequest, RefundOutc
 
 export interface OrderOverrides {
   verifier?: TokenVerifier;
+  /** Idempotency-key lock (default 3 s). */
+  keyLockMs?: number;
   product?: ProductPort;
   payment?: PaymentPort;
   saga?: {
@@ -32,6 +34,12 @@ export interface OrderOverrides {
     recovery?: boolean;
   };
 }
+
+/**
+ * An idempotency key's lock, renewed by its holder every third of it: a
+ * checkout whose instance died is taken over by a retry within this time.
+ */
+const KEY_LOCK_MS = 3000;
 
 /** How long shutdown waits for background sagas to reach a step boundary. */
 const BACKGROUND_STOP_MS = 2000;
@@ -55,7 +63,7 @@ export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: Ord
   const orders = new OrderRepository(deps.db);
   const carts = new CartRepository(deps.db);
   const leaseMs = overrides.saga?.leaseMs ?? 30_000;
-  const keys = new IdempotencyStore(deps.db, { ttlHours: config.IDEMPOTENCY_KEY_TTL_HOURS, lockMs: leaseMs });
+  const keys = new IdempotencyStore(deps.db, { ttlHours: config.IDEMPOTENCY_KEY_TTL_HOURS, lockMs: overrides.keyLockMs ?? KEY_LOCK_MS });
   const saga: SagaDeps = { orders, product, payment, logger: deps.logger, owner: `${config.INSTANCE_ID}:${randomUUID()}`, leaseMs };
 
   registerCartRoutes(app, { carts, product });

@@ -173,3 +173,32 @@ export class CrashingPaymentDouble implements PaymentPort {
     return new Promise<never>(() => undefined);
   }
 }
+
+/** A payment port that succeeds after `delayMs`; `entered` resolves at the first charge. */
+export class SlowPaymentDouble implements PaymentPort {
+  calls = 0;
+  readonly #delayMs: number;
+  readonly #entered: { resolve: () => void; promise: Promise<void> };
+
+  constructor(delayMs: number) {
+    this.#delayMs = delayMs;
+    let resolve!: () => void;
+    const promise = new Promise<void>((r) => (resolve = r));
+    this.#entered = { resolve, promise };
+  }
+
+  get entered(): Promise<void> {
+    return this.#entered.promise;
+  }
+
+  async charge(): Promise<ChargeOutcome> {
+    this.calls += 1;
+    this.#entered.resolve();
+    await new Promise((resolve) => setTimeout(resolve, this.#delayMs));
+    return { kind: 'settled', paymentId: 'pay_slow', status: 'succeeded' };
+  }
+
+  refund(): Promise<RefundOutcome> {
+    return Promise.resolve({ refundId: 're_slow', status: 'succeeded' });
+  }
+}

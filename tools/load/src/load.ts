@@ -6,10 +6,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { ShopClient, type VirtualUser } from './shop.ts';
+import { PROFILES, ShopMix, prepareShoppers } from './mix.ts';
+import { openLoop } from './openLoop.ts';
+import { ShopClient } from './shop.ts';
 import { percentile, Stats } from './stats.ts';
 import { renderReport } from './report.ts';
-import { seeded, zipf } from './zipf.ts';
+import { seeded } from './zipf.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const { values } = parseArgs({
@@ -28,108 +30,29 @@ const { values } = parseArgs({
   },
 });
 
-type Kind = 'browse' | 'search' | 'cart' | 'checkout' | 'login';
-const PROFILES: Record<string, Array<[Kind, number]>> = {
-  'black-friday': [['browse', 58], ['search', 20], ['cart', 12], ['checkout', 8], ['login', 2]],
-  browse: [['browse', 80], ['search', 20]],
-  checkout: [['cart', 50], ['checkout', 50]],
-};
 const profile = PROFILES[values.profile];
 if (!profile) throw new Error(`--profile must be one of ${Object.keys(PROFILES).join(', ')}`);
 const random = seeded(Number(values.seed));
-const SEARCH_TERMS = ['headphones', 'hedphones', 'lamp', 'running shoes', 'coffee', 'laptop', 'garden hose', 'yoga mat', 'novel', 'lego'];
+const maxInflight = Number(values['max-inflight']);
 
 const client = new ShopClient(values.target);
 const run = Date.now().toString(36);
 
 process.stdout.write(`load: preparing ${values.users} shoppers and the catalogue at ${values.target}\n`);
-const users: VirtualUser[] = [];
-for (let i = 0; i < Number(values.users); i++) users.push(await client.signUpAndLogin(run, i));
+const users = await prepareShoppers(client, run, Number(values.users));
 const loggedIn = users.filter((u) => u.token).length;
 const productIds = await client.productIds(1000);
 if (productIds.length === 0) throw new Error('no products found: is the platform running (npm start)?');
-const popular = zipf(productIds.length, 1.1, random);
+const mix = new ShopMix({ client, users, productIds, random, profile });
 process.stdout.write(`load: ${loggedIn}/${users.length} shoppers logged in, ${productIds.length} products\n`);
 
-function pick(): Kind {
-  const total = profile!.reduce((s, [, w]) => s + w, 0);
-  let r = random() * total;
-  for (const [kind, weight] of profile!) {
-    r -= weight;
-    if (r <= 0) return kind;
-  }
-  return profile![0]![0];
-}
-
-async function operation(kind: Kind, user: VirtualUser): Promise<number | undefined> {
-  const product = productIds[popular()]!;
-  switch (kind) {
-    case 'browse':
-      return (await client.call('GET', `/products/${product}`, { token: user.token })).status;
-    case 'search':
-      return (await client.call('GET', `/products?q=${encodeURIComponent(SEARCH_TERMS[Math.floor(random() * SEARCH_TERMS.length)]!)}&limit=20`, { token: user.token })).status;
-    case 'cart': {
-      const result = await client.call('PUT', `/orders/cart/items/${product}`, { token: user.token, body: { quantity: 1 } });
-      if (result.status !== undefined && result.status < 300) user.cartItems += 1;
-      return result.status;
-    }
-    case 'checkout': {
-      if (user.cartItems === 0) {
-        await client.call('PUT', `/orders/cart/items/${product}`, { token: user.token, body: { quantity: 1 } });
-        user.cartItems = 1;
-      }
-      const result = await client.checkout(user);
-      if (result.status === 201 || result.status === 202) user.cartItems = 0;
-      return result.status;
-    }
-    case 'login':
-      return (await client.login(user)).status;
-  }
-}
-
-/** Offers `rateAt(t)` requests per second for `seconds`, evenly spaced; returns when all have answered. */
-async function openLoop(stats: Stats, seconds: number, rateAt: (elapsedSec: number) => number, kinds: () => Kind, progress: boolean): Promise<void> {
-  const start = performance.now();
-  const end = start + seconds * 1000;
-  const maxInflight = Number(values['max-inflight']);
-  let inflight = 0;
-  let next = start;
-  const pending = new Set<Promise<void>>();
-  let lastPrint = start;
-  while (next < end) {
-    const now = performance.now();
-    while (next <= now && next < end) {
-      const scheduled = next;
-      const rate = Math.max(0.1, rateAt((scheduled - start) / 1000));
-      next += 1000 / rate;
-      stats.offered(scheduled);
-      if (inflight >= maxInflight) {
-        stats.record('dropped by generator', scheduled, scheduled, undefined);
-        continue;
-      }
-      const kind = kinds();
-      const user = users[Math.floor(random() * users.length)]!;
-      inflight += 1;
-      const task = operation(kind, user).then(
-        (status) => stats.record(kind, scheduled, performance.now(), status),
-        () => stats.record(kind, scheduled, performance.now(), undefined),
-      ).finally(() => {
-        inflight -= 1;
-        pending.delete(task);
-      });
-      pending.add(task);
-    }
-    if (progress && now - lastPrint >= 1000) {
-      lastPrint = now;
-      const last = stats.buckets.slice(-5);
-      const done = last.reduce((s, b) => s + b.latencies.length, 0);
-      process.stdout.write(`\r  t=${((now - start) / 1000).toFixed(0)}s offered ${rateAt((now - start) / 1000).toFixed(0)}/s  in flight ${inflight}  errors ${stats.buckets.reduce((s, b) => s + b.errors, 0)}  shed ${stats.buckets.reduce((s, b) => s + b.shed, 0)}  p99(5s) ${percentile(last.flatMap((b) => b.latencies), 99).toFixed(1)} ms (${done} done)   `);
-    }
-    // Wake for the next arrival (timer resolution is ~1 ms; all arrivals due by then are sent, so the mean rate is exact).
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Math.min(next, end) - performance.now())));
-  }
-  await Promise.all(pending);
-  if (progress) process.stdout.write('\n');
+function progressLine(stats: Stats): (p: { elapsedSec: number; inflight: number; rate: number }) => void {
+  return ({ elapsedSec, inflight, rate }) => {
+    const last = stats.buckets.slice(-5);
+    const done = last.reduce((s, b) => s + b.latencies.length, 0);
+    const sum = (f: (b: Stats['buckets'][number]) => number) => stats.buckets.reduce((s, b) => s + f(b), 0);
+    process.stdout.write(`\r  t=${elapsedSec.toFixed(0)}s offered ${rate.toFixed(0)}/s  in flight ${inflight}  errors ${sum((b) => b.errors)}  shed ${sum((b) => b.shed)}  dropped ${sum((b) => b.dropped)}  p99(5s) ${percentile(last.flatMap((b) => b.latencies), 99).toFixed(1)} ms (${done} done)   `);
+  };
 }
 
 const outDir = join(repoRoot, 'bench', 'load');
@@ -141,17 +64,19 @@ if (!values.overload) {
   const rate = Number(values.rate);
   const ramp = Number(values.ramp);
   process.stdout.write(`load: ${values.profile} at ${rate}/s for ${values.duration}s (ramp ${ramp}s)\n`);
-  await openLoop(stats, Number(values.duration), (t) => (ramp > 0 && t < ramp ? rate * Math.max(0.05, t / ramp) : rate), pick, true);
+  await openLoop({ stats, seconds: Number(values.duration), rateAt: (t) => (ramp > 0 && t < ramp ? rate * Math.max(0.05, t / ramp) : rate), next: () => mix.next(), maxInflight, onProgress: progressLine(stats) });
+  process.stdout.write('\n');
   const all = stats.buckets.flatMap((b) => b.latencies);
   const ok = stats.buckets.reduce((s, b) => s + b.ok, 0);
   const shed = stats.buckets.reduce((s, b) => s + b.shed, 0);
   const rejected = stats.buckets.reduce((s, b) => s + b.rejected, 0);
   const errors = stats.buckets.reduce((s, b) => s + b.errors, 0);
+  const dropped = stats.buckets.reduce((s, b) => s + b.dropped, 0);
   const summary: Array<[string, string]> = [
     ['target', values.target],
     ['profile', `${values.profile} (${profile.map(([k, w]) => `${k} ${w}`).join(', ')})`],
     ['offered', `${rate}/s for ${values.duration} s, ramp ${ramp} s, ${users.length} shoppers`],
-    ['requests', `${all.length}: ${ok} ok, ${rejected} rejected (4xx), ${shed} shed (503/429), ${errors} server errors`],
+    ['requests', `${all.length}: ${ok} ok, ${rejected} rejected (4xx), ${shed} shed (503/429), ${errors} server errors; ${dropped} dropped by the generator`],
     ['latency p50 / p90 / p99', `${percentile(all, 50).toFixed(1)} / ${percentile(all, 90).toFixed(1)} / ${percentile(all, 99).toFixed(1)} ms`],
   ];
   const file = values.out ?? join(outDir, `${stamp}-${values.profile}.html`);
@@ -165,7 +90,7 @@ if (!values.overload) {
     Array.from({ length: 64 }, async () => {
       while (performance.now() < probeEnd) {
         const started = performance.now();
-        const status = await operation('browse', users[Math.floor(random() * users.length)]!);
+        const status = await mix.operation('browse', users[Math.floor(random() * users.length)]!);
         probe.record('browse', started, performance.now(), status);
       }
     }),
@@ -180,7 +105,7 @@ if (!values.overload) {
     const stats = new Stats(performance.now());
     const rate = saturation * factor;
     process.stdout.write(`  step ${factor}x: ${rate.toFixed(0)}/s for ${stepSeconds}s\n`);
-    await openLoop(stats, stepSeconds, () => rate, () => 'browse', false);
+    await openLoop({ stats, seconds: stepSeconds, rateAt: () => rate, next: () => mix.next('browse'), maxInflight });
     const measured = stats.buckets.slice(1, stepSeconds);
     const secs = Math.max(1, measured.length);
     const row = {

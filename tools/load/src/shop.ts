@@ -49,8 +49,12 @@ export class ShopClient {
     }
   }
 
+  // Like Stripe's client libraries, every POST carries an Idempotency-Key, so
+  // the balancer, the gateway and the mesh may retry it when an instance dies
+  // with the request in flight.
+
   async login(user: VirtualUser): Promise<Outcome> {
-    const result = await this.call('POST', '/users/sessions', { body: { email: user.email, password: user.password } });
+    const result = await this.call('POST', '/users/sessions', { body: { email: user.email, password: user.password }, headers: { 'idempotency-key': randomUUID() } });
     const token = (result.json as { accessToken?: string } | undefined)?.accessToken;
     if (token) user.token = token;
     return result;
@@ -58,7 +62,7 @@ export class ShopClient {
 
   async signUpAndLogin(run: string, i: number): Promise<VirtualUser> {
     const user: VirtualUser = { email: `load-${run}-${i}@example.com`, password: `load test password ${run}`, token: undefined, cartItems: 0 };
-    await this.call('POST', '/users', { body: { email: user.email, password: user.password, name: `Shopper ${i}` } });
+    await this.call('POST', '/users', { body: { email: user.email, password: user.password, name: `Shopper ${i}` }, headers: { 'idempotency-key': randomUUID() } });
     await this.login(user);
     return user;
   }

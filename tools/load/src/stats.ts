@@ -8,6 +8,8 @@ export interface Bucket {
   rejected: number;
   /** 5xx and transport failures: the shop failed. */
   errors: number;
+  /** Arrivals the generator itself did not send (its in-flight cap): not the shop's failures. */
+  dropped: number;
   latencies: number[];
   /** Latencies of admitted requests only (not shed with 503/429). */
   admitted: number[];
@@ -24,7 +26,7 @@ export class Stats {
 
   #bucket(at: number): Bucket {
     const second = Math.floor((at - this.#start) / 1000);
-    while (this.buckets.length <= second) this.buckets.push({ second: this.buckets.length, offered: 0, ok: 0, shed: 0, rejected: 0, errors: 0, latencies: [], admitted: [] });
+    while (this.buckets.length <= second) this.buckets.push({ second: this.buckets.length, offered: 0, ok: 0, shed: 0, rejected: 0, errors: 0, dropped: 0, latencies: [], admitted: [] });
     return this.buckets[second]!;
   }
 
@@ -32,8 +34,13 @@ export class Stats {
     this.#bucket(at).offered += 1;
   }
 
-  record(kind: string, startedAt: number, endedAt: number, status: number | undefined): void {
+  /** One outcome: an HTTP status, undefined for a transport failure, 'dropped' when the generator never sent it. */
+  record(kind: string, startedAt: number, endedAt: number, status: number | undefined | 'dropped'): void {
     const bucket = this.#bucket(startedAt);
+    if (status === 'dropped') {
+      bucket.dropped += 1;
+      return;
+    }
     const ms = endedAt - startedAt;
     bucket.latencies.push(ms);
     const shed = status === 503 || status === 429;

@@ -13,9 +13,10 @@ interface KeyRow {
 
 /**
  * Checkout idempotency keys in this service's database, per user. A key is
- * claimed `in_flight` with a lock; the finished response is stored with it and
- * replayed for `ttlHours`. A holder that died loses the key when its lock
- * passes, and the next retry carries its work on.
+ * claimed `in_flight` with a short lock that its holder renews while it works;
+ * the finished response is stored with it and replayed for `ttlHours`. A
+ * holder that died stops renewing, loses the key within `lockMs`, and the
+ * next retry carries its work on.
  */
 export class IdempotencyStore {
   readonly #db: Database;
@@ -71,6 +72,22 @@ export class IdempotencyStore {
 
   async complete(userId: string, key: string, status: number, body: unknown): Promise<void> {
     await this.#db.query(`UPDATE idempotency_keys SET state = 'done', response_status = $3, response_body = $4 WHERE user_id = $1 AND key = $2`, [userId, key, status, JSON.stringify(body)]);
+  }
+
+  /**
+   * Renews the key's lock every third of it while the holder works, so
+   * duplicates keep waiting instead of taking over; call the result when done.
+   * A missed renewal (database briefly away) only risks an early take-over,
+   * which the saga's own lease makes harmless.
+   */
+  hold(userId: string, key: string): () => void {
+    const timer = setInterval(() => {
+      this.#db
+        .query(`UPDATE idempotency_keys SET locked_until = ${this.#lockUntil('$3')} WHERE user_id = $1 AND key = $2 AND state = 'in_flight'`, [userId, key, this.#lockMs])
+        .catch(() => undefined);
+    }, Math.max(50, Math.floor(this.#lockMs / 3)));
+    timer.unref();
+    return () => clearInterval(timer);
   }
 
   /** The request failed before it changed anything: the key is free for a corrected retry. */

@@ -6,9 +6,14 @@ const SERVICE = 'payment';
 const CHARGE_STATUSES = new Set(['succeeded', 'declined', 'failed']);
 const REFUND_STATUSES = new Set(['succeeded', 'pending', 'failed']);
 
+/** The mesh client's view of its circuit (absent on plain peer clients). */
+type Circuit = { breakerState?: () => string };
+
 /** The payment service over HTTP. Every call carries an Idempotency-Key, so the mesh may retry it. */
-export function createPaymentClient(peer: PeerClient): PaymentPort {
+export function createPaymentClient(peer: PeerClient & Circuit): PaymentPort {
   return {
+    available: () => peer.breakerState?.() !== 'open',
+
     async charge(request, signal) {
       const response = await peer.request({
         method: 'POST',

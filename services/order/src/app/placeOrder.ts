@@ -2,13 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '@shop/platform';
 import type { Database } from '@shop/data';
-import { requestFingerprint } from '../domain/idempotency.ts';
+import { requestFingerprint, type KeyVerdict } from '../domain/idempotency.ts';
 import { isTerminal, Order } from '../domain/order.ts';
 import type { CartRepository } from '../adapters/cartRepository.ts';
 import type { IdempotencyStore } from '../adapters/idempotencyStore.ts';
 import type { OrderRepository } from '../adapters/orderRepository.ts';
 import { driveSaga, type SagaDeps } from './driveSaga.ts';
 import { orderWithHistory, type OrderView } from './orderView.ts';
+
+/** Retry-After when payments are down: the circuit tries a call again after a while. */
+const PAYMENT_RETRY_AFTER_SEC = 5;
+
+/** How often a duplicate looks again at the key of the request it waits for. */
+const DUPLICATE_POLL_MS = 100;
 
 export interface PlaceOrderDeps {
   db: Database;
@@ -41,7 +47,8 @@ export interface PlaceOrderResult {
 
 /**
  * Checkout. The idempotency key (Stripe's semantics) decides first: replay,
- * refuse a reused key, refuse while in flight, or carry on. Then the cart
+ * refuse a reused key, wait for (then replay or take over) a request with the
+ * same key still in flight, or carry on. Then the cart
  * becomes a `pending` order (in the transaction that ties it to the key) and
  * the saga is driven until `answerBy`: 201 when it ended in time
  * (confirmed, cancelled, failed), 202 when it waits (payment pending) or is
@@ -51,8 +58,12 @@ export interface PlaceOrderResult {
  * makes the gateway give up on a request whose order then exists anyway.
  */
 export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<PlaceOrderResult> {
+  if (deps.saga.payment.available?.() === false) {
+    // Fail fast, before a key or an order exists: a retry with the same key starts afresh.
+    throw new AppError('DEPENDENCY_UNAVAILABLE', { retryAfter: PAYMENT_RETRY_AFTER_SEC, detail: 'Payments are unavailable right now; nothing was ordered or charged. Please try again shortly.' });
+  }
   const body = input.body ?? {};
-  const verdict = await deps.keys.begin(input.userId, input.idempotencyKey, requestFingerprint(input.userId, body));
+  const verdict = await claimKey(deps, input, requestFingerprint(input.userId, body));
   switch (verdict.kind) {
     case 'replay':
       return { status: verdict.status, body: verdict.body, replayed: true };
@@ -65,7 +76,30 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
       break;
   }
 
-  let orderId = verdict.kind === 'take_over' ? verdict.orderId : null;
+  const letGo = deps.keys.hold(input.userId, input.idempotencyKey);
+  try {
+    return await carryOut(deps, input, body, verdict.kind === 'take_over' ? verdict.orderId : null);
+  } finally {
+    letGo();
+  }
+}
+
+/**
+ * Claims the key. A duplicate of a request still in flight (a client's retry,
+ * or the gateway's after the first instance died) waits for the first one's
+ * answer, which it then replays, or for its holder to stop renewing the lock,
+ * and then takes over; only if neither happens by `answerBy` is it 409.
+ */
+async function claimKey(deps: PlaceOrderDeps, input: PlaceOrderInput, fingerprint: string): Promise<KeyVerdict> {
+  for (;;) {
+    const verdict = await deps.keys.begin(input.userId, input.idempotencyKey, fingerprint);
+    if (verdict.kind !== 'in_flight' || Date.now() + DUPLICATE_POLL_MS > input.answerBy) return verdict;
+    await sleep(DUPLICATE_POLL_MS);
+  }
+}
+
+async function carryOut(deps: PlaceOrderDeps, input: PlaceOrderInput, body: { paymentMethod?: string }, existingOrderId: string | null): Promise<PlaceOrderResult> {
+  let orderId = existingOrderId;
   try {
     orderId ??= await createOrder(deps, input, body.paymentMethod ?? deps.defaultPaymentMethod);
   } catch (error) {

@@ -65,6 +65,12 @@ export interface PaymentPort {
   /** The same key and body never charge twice; asking again returns the settled result when known. */
   charge(request: ChargeRequest, signal?: AbortSignal): Promise<ChargeOutcome>;
   refund(request: RefundRequest, signal?: AbortSignal): Promise<RefundOutcome>;
+  /**
+   * False while calls are known to fail without being sent (the circuit to
+   * the payment service is open): checkout then refuses at once instead of
+   * taking an order it cannot charge. Absent means always available.
+   */
+  available?(): boolean;
 }
 
 /** The peer answered and refused in a way retrying cannot change (4xx other than the expected ones). */

@@ -1,0 +1,7 @@
+// The load generator's parts, for the bench and the chaos tests: the same
+// shoppers, mix and open loop as `npm run load`.
+export { PROFILES, ShopMix, prepareShoppers, type Kind } from './mix.ts';
+export { openLoop, type OpenLoopOptions } from './openLoop.ts';
+export { ShopClient, type VirtualUser } from './shop.ts';
+export { percentile, Stats, type Bucket } from './stats.ts';
+export { seeded, zipf } from './zipf.ts';
