@@ -2,20 +2,49 @@
 import assert from 'node:assert/strict';
 import { configSpec, createApp, type UserConfig } from '@shop/user-service';
 import type { LightMyRequestResponse } from 'fastify';
+import type { ReadRouter } from '@shop/data';
 import { createLogger, ServiceMetrics, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import { routerFor } from '../data/support/replica.ts';
 import type { TestCluster } from '../support/postgres.ts';
 import { startServiceForTest, type ServiceUnderTest } from '../support/service.ts';
 
-export type UserService = ServiceUnderTest<UserConfig>;
+export type UserService = ServiceUnderTest<UserConfig> & {
+  /** The instance's read router (over the primary only unless started with `replicaUrl`). */
+  reads: ReadRouter;
+};
 
-export function startUserService(cluster: TestCluster, options: { env?: Record<string, string>; now?: () => number } = {}): Promise<UserService> {
-  return startServiceForTest<UserConfig>({
+export async function startUserService(cluster: Pick<TestCluster, 'adminUrl'>, options: { env?: Record<string, string>; now?: () => number; /** Admin URL of a streaming replica of the cluster. */ replicaUrl?: string } = {}): Promise<UserService> {
+  let reads: ReadRouter | undefined;
+  const service = await startServiceForTest<UserConfig>({
     service: 'user',
     adminUrl: cluster.adminUrl,
     configSpec,
     env: options.env,
-    createApp: (config, deps) => createApp(config, deps, { now: options.now }),
+    createApp: async (config, deps) => {
+      reads = await routerFor(deps.db, config.DATABASE_URL, options.replicaUrl);
+      return createApp(config, { ...deps, reads }, { now: options.now });
+    },
   });
+  const router = reads!;
+  return {
+    ...service,
+    reads: router,
+    close: async () => {
+      await service.close();
+      await router.close();
+    },
+  };
+}
+
+/** Another instance on the same database and, with `replicaUrl`, the same replica; its router is closed with it. */
+export async function anotherInstanceOnReplica(service: UserService, replicaUrl: string, instance = 'user-test-2'): Promise<{ app: ServiceApp; reads: ReadRouter }> {
+  const identity = { service: 'user', instance, region: service.config.REGION };
+  const reads = await routerFor(service.db, service.databaseUrl, replicaUrl);
+  const deps: ServiceDeps = { service: 'user', db: service.db, reads, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), lifecycle: { draining: false } };
+  const app = await createApp(service.config, deps);
+  app.addHook('onClose', () => reads.close());
+  await app.ready();
+  return { app, reads };
 }
 
 /** Another instance of the service on the same database, as a second process would be. */

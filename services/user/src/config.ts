@@ -2,6 +2,8 @@ import { env, type BaseServiceConfig, type ConfigOf } from '@shop/platform';
 
 /** The user service's variables beyond the base set. */
 export const configSpec = {
+  /** Read-your-writes floors shared by all instances (redis://); unset: in process, per instance. */
+  REDIS_URL: env.optionalUrl({ protocols: ['redis:', 'rediss:'] }),
   /** Comma-separated emails that get the admin role when they sign up. */
   ADMIN_EMAILS: env.optionalString(),
   ACCESS_TOKEN_TTL_SEC: env.int({ default: 900, min: 30, max: 86_400 }),

@@ -1,4 +1,5 @@
 import { createTokenVerifier, registerAuthentication } from '@shop/auth';
+import { ConsistencyTracker, ReadRouter, ReadYourWrites, resolveCache } from '@shop/data';
 import { createBaseApp, type ServiceApp, type ServiceDeps } from '@shop/platform';
 import { createKeyStore } from './adapters/keyStore.ts';
 import { createPasswordHasher } from './adapters/passwords.ts';
@@ -24,8 +25,18 @@ export async function createApp(config: UserConfig, deps: ServiceDeps, options: 
   const keys = createKeyStore({ db: deps.db, now, accessTokenTtlMs: config.ACCESS_TOKEN_TTL_SEC * 1000 });
   await keys.ensureSigningKey();
   const window = config.LOGIN_FAILURE_WINDOW_SEC * 1000;
+  const reads = deps.reads ?? new ReadRouter(deps.db, []);
+  const rw = new ReadYourWrites({
+    scope: 'user',
+    positionAfterWrite: () => reads.positionAfterWrite(),
+    // Keyed per database, so stacks sharing one Redis never mix.
+    tracker: new ConsistencyTracker({ store: resolveCache(config.REDIS_URL, { prefix: `rw:${new URL(config.DATABASE_URL).pathname.slice(1)}:` }) }),
+    onError: (error) => deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'read-your-writes store unavailable'),
+  });
   const ctx: UserContext = {
     db: deps.db,
+    reads,
+    rw,
     now,
     keys,
     passwords: createPasswordHasher({ concurrency: config.PASSWORD_HASH_CONCURRENCY, queue: config.PASSWORD_HASH_QUEUE }),
@@ -45,6 +56,10 @@ export async function createApp(config: UserConfig, deps: ServiceDeps, options: 
   registerSessions(app, ctx);
   registerMe(app, ctx);
   registerKeys(app, ctx);
+  app.addHook('onClose', async () => {
+    await rw.close();
+    if (!deps.reads) await reads.close();
+  });
   // Outbox rows written with each state change reach the event log through this relay.
   relayOutboxToLog(app, deps, config.EVENTS_DATABASE_URL);
   return app;

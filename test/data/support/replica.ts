@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { ReadRouter, onReplica, type Database } from '@shop/data';
 import { repoRoot } from '../../support/launcher.ts';
 
 const run = promisify(execFile);
@@ -54,4 +55,16 @@ export async function stopReplica(): Promise<void> {
 /** A fresh replica, so whatever runs next still has one. */
 export async function restartReplica(): Promise<void> {
   await run('bash', [`${repoRoot}/scripts/replica.sh`, 'start'], { timeout: 120_000 });
+}
+
+/**
+ * A service's read router as bootService makes it, polling fast: over the
+ * primary only without `replicaUrl` (an admin URL of the replica), else also
+ * over the service's own database on it, which serves nothing before it has
+ * the schema the primary has now.
+ */
+export async function routerFor(db: Database, databaseUrl: string, replicaUrl: string | undefined): Promise<ReadRouter> {
+  const reads = new ReadRouter(db, replicaUrl ? [onReplica(databaseUrl, replicaUrl)] : [], { pollIntervalMs: 50 });
+  if (replicaUrl) reads.requireAtLeast(await reads.positionAfterWrite());
+  return reads;
 }

@@ -1,8 +1,9 @@
 import { createTestIssuer, createTokenVerifier, type TestIssuer } from '@shop/auth';
-import { Database, ReadRouter, onReplica } from '@shop/data';
+import { Database, type ReadRouter } from '@shop/data';
 import { configSpec, createApp, type ProductConfig } from '@shop/product-service';
 import { createLogger, ServiceMetrics, type ServiceApp, type ServiceDeps } from '@shop/platform';
 import { startServiceForTest, type ServiceUnderTest } from '../../support/service.ts';
+import { routerFor } from '../../data/support/replica.ts';
 
 type Overrides = NonNullable<Parameters<typeof createApp>[2]>;
 
@@ -51,13 +52,6 @@ export async function startProductService(
       await router.close();
     },
   };
-}
-
-/** As bootService makes it: replicas serve nothing before they have this schema. */
-async function routerFor(db: Database, databaseUrl: string, replicaUrl: string | undefined): Promise<ReadRouter> {
-  const reads = new ReadRouter(db, replicaUrl ? [onReplica(databaseUrl, replicaUrl)] : [], { pollIntervalMs: 50 });
-  if (replicaUrl) reads.requireAtLeast(await reads.positionAfterWrite());
-  return reads;
 }
 
 /** The same Database, counting the queries whose text matches. (Methods stay bound: Database has private fields.) */

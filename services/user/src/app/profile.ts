@@ -6,8 +6,14 @@ function gone(): AppError {
   return new AppError('NOT_FOUND', { detail: 'This account no longer exists' });
 }
 
-export async function getProfile(ctx: UserContext, userId: string): Promise<UserRecord> {
-  const user = await findUserById(ctx.db, userId);
+/**
+ * The account as of `floor` or later (the caller's read-your-writes
+ * position). Missing on a replica is checked on the primary: a valid token
+ * says the account exists, and a replica behind its sign-up proves nothing.
+ */
+export async function getProfile(ctx: UserContext, userId: string, floor?: string): Promise<UserRecord> {
+  const read = await ctx.reads.withReader(async (q, source) => ({ user: await findUserById(q, userId), source }), { minLsn: floor });
+  const user = read.user ?? (read.source.target === 'replica' ? await findUserById(ctx.db, userId) : undefined);
   if (!user) throw gone();
   return user;
 }

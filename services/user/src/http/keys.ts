@@ -5,7 +5,9 @@ import { rotateSigningKey } from '../app/rotateSigningKey.ts';
 import { Jwks, RotatedKey } from './schemas.ts';
 
 export function registerKeys(app: ServiceApp, ctx: UserContext): void {
-  // Verifiers refetch on an unknown kid, so a short cache is enough.
+  // Verifiers refetch on an unknown kid, so a short cache is enough. Read on the
+  // primary, never a replica: a verifier refetching for a just-rotated kid must
+  // find it, whichever instance answers (docs/decisions/0003-read-your-writes.md).
   app.get(JWKS_PATH, { schema: { response: { 200: Jwks } } }, async (_request, reply) => {
     const jwks = await ctx.keys.jwks();
     return reply.header('cache-control', 'public, max-age=60').send(jwks);

@@ -3,6 +3,7 @@ import type { ServiceApp, Static } from '@shop/platform';
 import type { UserRecord } from '../adapters/users.ts';
 import type { UserContext } from '../app/context.ts';
 import { getProfile, updateProfile } from '../app/profile.ts';
+import { answerAfterWrite, readFloor } from './consistency.ts';
 import { Profile, UpdateMeBody } from './schemas.ts';
 
 function toProfile(user: UserRecord): Static<typeof Profile> {
@@ -13,11 +14,13 @@ function toProfile(user: UserRecord): Static<typeof Profile> {
 export function registerMe(app: ServiceApp, ctx: UserContext): void {
   app.get('/users/me', { schema: { response: { 200: Profile } } }, async (request) => {
     const principal = requireUser(request);
-    return toProfile(await getProfile(ctx, principal.userId));
+    return toProfile(await getProfile(ctx, principal.userId, await readFloor(ctx.rw, request.headers, principal.userId)));
   });
 
-  app.patch('/users/me', { schema: { body: UpdateMeBody, response: { 200: Profile } } }, async (request) => {
+  app.patch('/users/me', { schema: { body: UpdateMeBody, response: { 200: Profile } } }, async (request, reply) => {
     const principal = requireUser(request);
-    return toProfile(await updateProfile(ctx, principal.userId, request.body));
+    const user = await updateProfile(ctx, principal.userId, request.body);
+    await answerAfterWrite(ctx.rw, principal.userId, reply);
+    return toProfile(user);
   });
 }
