@@ -10,6 +10,8 @@ export interface BalancerOptions {
   policy: BackendPolicy;
   healthIntervalMs: number;
   healthTimeoutMs: number;
+  /** What active checks ask (default /ready: a draining gateway is alive but not ready, and must leave rotation). */
+  healthPath?: string;
   upstreamTimeoutMs: number;
   bodyLimitBytes: number;
   logger: Logger;
@@ -35,7 +37,11 @@ const tracer = trace.getTracer('shop-lb');
  * random picks; a connection that fails before any byte was sent is retried on
  * another gateway and ejects the failed one at once; idempotent requests (or
  * ones with an Idempotency-Key) are also retried when the connection dies
- * mid-flight, so a SIGKILLed gateway costs clients nothing.
+ * mid-flight, so a SIGKILLed gateway costs clients nothing. A gateway that is
+ * shutting down refuses what still reaches it on open connections with a 503
+ * and `Connection: close` (the platform's drain): it is ejected, and the same
+ * safe requests are retried on another, so a SIGTERMed gateway costs nothing
+ * either. Active checks ask /ready, which fails from the first moment of a drain.
  */
 export function createBalancer(options: BalancerOptions): Balancer {
   const now = options.now ?? Date.now;
@@ -91,6 +97,14 @@ export function createBalancer(options: BalancerOptions): Balancer {
       backend.outstanding += 1;
       try {
         const upstream = await pools.get(backend)!.request({ path: req.url ?? '/', method: method, headers, body, signal: abort.signal });
+        if (isDrainRefusal(upstream)) {
+          set.eject(backend, now());
+          options.logger.warn({ backend: backend.url }, 'gateway is shutting down; ejected');
+          if (retryMidFlight && set.pick(now(), tried) !== undefined) {
+            await upstream.body.dump();
+            continue;
+          }
+        }
         const out: Record<string, string | string[]> = {};
         for (const [name, value] of Object.entries(upstream.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
         res.writeHead(upstream.statusCode, out);
@@ -120,7 +134,7 @@ export function createBalancer(options: BalancerOptions): Balancer {
       set.backends.map(async (backend) => {
         let ok: boolean;
         try {
-          const response = await pools.get(backend)!.request({ path: '/health', method: 'GET', signal: AbortSignal.timeout(options.healthTimeoutMs) });
+          const response = await pools.get(backend)!.request({ path: options.healthPath ?? '/ready', method: 'GET', signal: AbortSignal.timeout(options.healthTimeoutMs) });
           await response.body.dump();
           ok = response.statusCode === 200;
         } catch {
@@ -148,6 +162,16 @@ export function createBalancer(options: BalancerOptions): Balancer {
       await Promise.all([...pools.values()].map((p) => p.close()));
     },
   };
+}
+
+/**
+ * A gateway's own "I am going away" answer: 503 with the connection closed.
+ * Services' 503s pass through a gateway without their Connection header, so
+ * an upstream's refusal (which another gateway would only repeat) is not taken
+ * for one, except from a gateway already draining, where going elsewhere is right.
+ */
+function isDrainRefusal(upstream: { statusCode: number; headers: Record<string, string | string[] | undefined> }): boolean {
+  return upstream.statusCode === 503 && /\bclose\b/i.test(String(upstream.headers.connection ?? ''));
 }
 
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {

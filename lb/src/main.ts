@@ -11,6 +11,8 @@ const spec = {
   GATEWAY_URLS: env.string({ description: 'comma-separated base URLs of the gateway instances' }),
   HEALTH_INTERVAL_MS: env.int({ default: 10_000, min: 100, max: 600_000 }),
   HEALTH_TIMEOUT_MS: env.int({ default: 2000, min: 50, max: 60_000 }),
+  /** /ready, not /health: a draining gateway is alive but must leave rotation. */
+  HEALTH_PATH: env.string({ default: '/ready', pattern: /^\/[\w./-]*$/ }),
   UNHEALTHY_THRESHOLD: env.int({ default: 3, min: 1, max: 100 }),
   HEALTHY_THRESHOLD: env.int({ default: 2, min: 1, max: 100 }),
   EJECTION_MS: env.int({ default: 1000, min: 10, max: 600_000 }),
@@ -33,6 +35,7 @@ const balancer = createBalancer({
   policy: { unhealthyThreshold: config.UNHEALTHY_THRESHOLD, healthyThreshold: config.HEALTHY_THRESHOLD, baseEjectionMs: config.EJECTION_MS, maxEjectionMs: 30_000 },
   healthIntervalMs: config.HEALTH_INTERVAL_MS,
   healthTimeoutMs: config.HEALTH_TIMEOUT_MS,
+  healthPath: config.HEALTH_PATH,
   upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
   bodyLimitBytes: config.BODY_LIMIT_BYTES,
   logger,
