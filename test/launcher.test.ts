@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
+import { Agent, request } from 'undici';
 import { isAlive, startLauncher, waitFor, writeTopology, type RunningLauncher } from './support/launcher.ts';
 import { freePort, scratchDir } from './support/postgres.ts';
 
@@ -67,7 +68,15 @@ test('every service instance registers itself in the registry, with its mTLS add
 
 test('services speak only mTLS: plaintext and certificate-less clients are refused', async () => {
   await assert.rejects(fetch(`http://127.0.0.1:${portBase + 1}/health`));
-  await assert.rejects(fetch(`https://127.0.0.1:${portBase + 1}/health`));
+  // The client trusts the server here, so only its missing certificate can get it refused.
+  const ca = await readFile(join(dir, 'pki', 'ca.crt'), 'utf8');
+  const anonymous = new Agent({ connect: { ca, servername: 'localhost' } });
+  try {
+    await assert.rejects(request(`https://127.0.0.1:${portBase + 1}/health`, { dispatcher: anonymous }), /certificate required|CERTIFICATE_REQUIRED|socket|ECONNRESET/i);
+  } finally {
+    await anonymous.close();
+  }
+  assert.equal((await launcher.get(portBase + 1, '/health')).status, 200, 'with a certificate the same request is served');
 });
 
 test('metrics expose request counts, latency histograms, pool usage and event-loop lag', async () => {

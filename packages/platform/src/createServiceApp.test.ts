@@ -188,3 +188,14 @@ test('a body over the limit is answered 413 after it is read, so a client still 
     await app.close();
   }
 });
+
+test('the service describes its own routes at /openapi.json, from the schemas that validate them', async () => {
+  const response = await build().inject({ url: '/openapi.json' });
+  assert.equal(response.statusCode, 200);
+  const doc = response.json();
+  assert.equal(doc.openapi, '3.1.0');
+  const operation = doc.paths['/things/{id}'].post;
+  assert.deepEqual(operation.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`).sort(), ['path:id', 'query:limit']);
+  assert.deepEqual(operation.requestBody.content['application/json'].schema.required, ['name', 'quantity']);
+  assert.equal(doc.paths['/health'], undefined, 'platform probes are not part of the API');
+});

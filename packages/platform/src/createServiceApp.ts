@@ -5,8 +5,9 @@ import type { TLSSocket } from 'node:tls';
 import { DEADLINE_HEADER, identityOf } from '@shop/mesh';
 import { Counter, Gauge } from 'prom-client';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { openApiDocument } from './openapi.ts';
 import { registerFaults } from './faults.ts';
 import { AppError, isAppError, toProblem, type ErrorCode } from './errors.ts';
 import type { Logger } from './logger.ts';
@@ -79,6 +80,8 @@ declare module 'fastify' {
 const tracer = trace.getTracer('shop-platform');
 
 const MAX_DEADLINE_MS = 120_000;
+
+const UNDOCUMENTED = new Set(['/health', '/ready', '/metrics', '/openapi.json']);
 
 /** The mesh identity allowed to inject faults: the launcher, which runs chaos. */
 const CHAOS_CALLER = 'launcher';
@@ -258,6 +261,14 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.setNotFoundHandler((request, reply) => {
     sendProblem(request, reply, new AppError('NOT_FOUND', { detail: `No route for ${request.method} ${request.url.split('?')[0] ?? ''}` }));
   });
+
+  // The service's own OpenAPI document, from the schemas that validate its routes
+  // (the gateway serves them together at /docs).
+  const documented: RouteOptions[] = [];
+  app.addHook('onRoute', (route) => {
+    if (!UNDOCUMENTED.has(route.url) && !route.url.startsWith('/_')) documented.push(route as RouteOptions);
+  });
+  app.get('/openapi.json', () => openApiDocument({ title: `${options.service} service`, version: '1' }, documented));
 
   // Chaos faults need a caller we can name: only under mTLS, only the launcher.
   if (tls) registerFaults(app, { callers: [CHAOS_CALLER] });
