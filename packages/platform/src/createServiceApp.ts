@@ -266,7 +266,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   // (the gateway serves them together at /docs).
   const documented: RouteOptions[] = [];
   app.addHook('onRoute', (route) => {
-    if (!UNDOCUMENTED.has(route.url) && !route.url.startsWith('/_')) documented.push(route as RouteOptions);
+    if (!UNDOCUMENTED.has(route.url) && !route.url.startsWith('/_')) documented.push(route);
   });
   app.get('/openapi.json', () => openApiDocument({ title: `${options.service} service`, version: '1' }, documented));
 
