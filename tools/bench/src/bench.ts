@@ -1,65 +1,215 @@
 // npm run bench: every scenario side by side in one run, each with warm-up, a
 // fixed duration and connection count, and ratios to bare node:http measured
-// in the same run. Results: bench/results/<date>.json and .md, and the README.
-import { cpus, totalmem } from 'node:os';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+// in the same run; then the real platform (product reads direct, through the
+// gateway, through lb + gateway; checkout at a steady rate; event lag; one
+// instance killed under load). Results: bench/results/<date>.json and .md,
+// and the README's Performance block.
+import { cpus, loadavg, totalmem } from 'node:os';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runCheckout } from './checkout.ts';
+import { runEventLag } from './eventRows.ts';
+import { runFailover } from './failover.ts';
 import { measure } from './measure.ts';
-import { renderMarkdown, type BenchResult } from './report.ts';
-import { scenarios } from './scenarios.ts';
+import { repoRoot, startPlatform, type Platform } from './platform.ts';
+import { freePort, serversDir, startProcess, type Started } from './processes.ts';
+import { summariseDir } from './profile.ts';
+import { renderMarkdown, type BenchResult, type ScenarioResult } from './report.ts';
+import { scenarios, type Running } from './scenarios.ts';
+import { shopReads } from './shopReads.ts';
 
-const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const { values } = parseArgs({
   options: {
     duration: { type: 'string', default: '5' },
     warmup: { type: 'string', default: '1' },
     connections: { type: 'string', default: '50' },
     single: { type: 'string', default: '2000' },
+    /** Comma-separated scenario keys and parts (shop, checkout, failover, events); bare always runs. */
     only: { type: 'string' },
+    'checkout-rate': { type: 'string', default: '200' },
+    'checkout-duration': { type: 'string', default: '10' },
+    shoppers: { type: 'string', default: '100' },
+    'failover-rate': { type: 'string', default: '300' },
+    'failover-duration': { type: 'string', default: '12' },
+    'failover-kill-at': { type: 'string', default: '4' },
+    'events-rate': { type: 'string', default: '1000' },
+    'events-duration': { type: 'string', default: '5' },
+    /** Also run `npm run load -- --overload` against the bench platform (about a minute more). */
+    overload: { type: 'boolean', default: false },
+    /** CPU-profile the two-hop fronts (node --cpu-prof); summaries go into the report. Slows them: not for headline numbers. */
+    'cpu-prof': { type: 'boolean', default: false },
     'no-readme': { type: 'boolean', default: false },
   },
 });
 const settings = { durationSec: Number(values.duration), warmupSec: Number(values.warmup), connections: Number(values.connections), singleRequests: Number(values.single) };
 const only = values.only?.split(',');
+const wants = (key: string): boolean => !only || only.includes(key);
+const say = (line: string): void => void process.stdout.write(`bench: ${line}\n`);
 
 const bench: BenchResult = {
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}` },
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}`, loadAverage: Math.round(loadavg()[0]! * 100) / 100 },
   settings,
   scenarios: [],
 };
+const stamp = bench.date.replaceAll(':', '-').slice(0, 19);
+const resultsDir = join(repoRoot, 'bench', 'results');
+const profileRoot = join(resultsDir, 'profiles', stamp);
 
-for (const scenario of scenarios.filter((s) => !only || only.includes(s.key) || s.key === 'bare')) {
-  process.stdout.write(`bench: ${scenario.name} ... `);
-  let running;
+async function measureScenario(key: string, name: string, group: ScenarioResult['group'], start: () => Promise<Running>): Promise<void> {
+  process.stdout.write(`bench: ${name} ... `);
+  let running: Running | undefined;
   try {
-    running = await scenario.start();
-    const result = await measure({ url: running.url, pids: running.pids, ...settings });
-    bench.scenarios.push({ key: scenario.key, name: scenario.name, result });
-    process.stdout.write(`${result.requestsPerSec} req/s, p99 ${result.latencyMs.p99} ms, single p50 ${result.singleMs.p50} ms\n`);
+    running = await start();
+    const startedAt = performance.now();
+    const result = await measure({ target: running.target, processes: running.processes, elu: running.elu, ...settings });
+    bench.scenarios.push({ key, name, group, result });
+    process.stdout.write(`${result.requestsPerSec} req/s, p99 ${result.latencyMs.p99} ms, single p50 ${result.singleMs.p50} ms, ${result.cpuMicrosPerRequest} us CPU/req ${JSON.stringify(result.cpuMicrosByRole)}${result.elu ? ` elu ${JSON.stringify(result.elu)}` : ''}\n`);
+    await running.stop();
+    running = undefined;
+    if (values['cpu-prof'] && key.startsWith('chain')) {
+      const skipMs = performance.now() - startedAt - (settings.durationSec * 1000 + 500);
+      const summaries = await summariseDir(join(profileRoot, key), { skipMs: Math.max(0, skipMs), windowMs: settings.durationSec * 1000, inclusive: PROFILE_FOCUS });
+      (bench.profiles ??= {})[key] = summaries;
+    }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    bench.scenarios.push({ key: scenario.key, name: scenario.name, result: { error: message } });
+    bench.scenarios.push({ key, name, group, result: { error: message } });
     process.stdout.write(`failed: ${message.split('\n')[0]}\n`);
   } finally {
     await running?.stop();
   }
 }
 
+/** Inclusive shares worth reading in a front's profile. */
+const PROFILE_FOCUS: Record<string, RegExp> = {
+  'mesh client call (meshClient.ts)': /^(call|attempt) .*mesh\/src\/meshClient\.ts/,
+  'cockatiel policies': /cockatiel/,
+  'undici (client side)': /node_modules\/undici\//,
+  'OpenTelemetry (spans, context)': /@opentelemetry/,
+  'platform kit hooks (createServiceApp.ts)': /platform\/src\/createServiceApp\.ts/,
+  'prom-client (metrics)': /prom-client/,
+  'TLS (node:tls, _tls_wrap)': /node:(_tls|tls)/,
+};
+
+// 1. Baselines, the two-hop chains and the one-change-at-a-time diagnostics.
+for (const scenario of scenarios.filter((s) => s.key === 'bare' || wants(s.key))) {
+  await measureScenario(scenario.key, scenario.name, scenario.diagnostic ? 'diagnostic' : 'baseline', () => scenario.start({ profileDir: values['cpu-prof'] ? (key) => join(profileRoot, key) : undefined }));
+}
+
+// 2. The real platform: reads, checkout, event lag on its PostgreSQL; then another with two product instances for the failover.
+const dataRoot = join(repoRoot, '.data', 'bench');
+const platformParts = ['shop', 'product-direct', 'product-gateway', 'product-lb', 'checkout', 'events', 'failover'];
+if (platformParts.some(wants)) {
+  await rm(dataRoot, { recursive: true, force: true });
+  const sinkPort = await freePort();
+  let sink: Started | undefined;
+  try {
+    sink = await startProcess(join(serversDir, 'otlpSink.ts'), [String(sinkPort)]);
+    const platformEnv = {
+      // The built-in collector does not run: spans are made and exported by every process as usual, to a sink that discards them.
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`,
+      // Limits far above the offered load: the bench measures the path, not the limiter.
+      RATE_LIMIT_USER_PER_SEC: '1000000',
+      RATE_LIMIT_ANON_PER_SEC: '1000000',
+      RATE_LIMIT_INVALID_TOKEN_PER_SEC: '1000000',
+    };
+    bench.platform = { topology: '1 user, 1 product, 1 order, 1 payment, 1 notification, 1 gateway behind the lb; embedded PostgreSQL; mTLS', collector: 'not run: OTEL_EXPORTER_OTLP_ENDPOINT points at a sink that discards spans, so every process still makes and exports its spans but the collector does not compete for the cores; rate limits set to 1,000,000/s' };
+    if (['shop', 'product-direct', 'product-gateway', 'product-lb', 'checkout', 'events'].some(wants)) {
+      say('starting the platform (1 product instance) ...');
+      const platform = await startPlatform({ dataDir: join(dataRoot, 'reads'), products: 1, env: platformEnv });
+      try {
+        await onPlatform(platform);
+      } finally {
+        await platform.stop();
+      }
+    }
+    if (wants('failover')) {
+      say('starting the platform (2 product instances) for the failover ...');
+      try {
+        const platform = await startPlatform({ dataDir: join(dataRoot, 'failover'), products: 2, env: platformEnv });
+        try {
+          bench.failover = await runFailover({ platform, rate: Number(values['failover-rate']), durationSec: Number(values['failover-duration']), killAtSec: Number(values['failover-kill-at']), log: say });
+          say(`failover: ${bench.failover.failed} failed of ${bench.failover.requests}; last attempt on the dead instance at +${bench.failover.lastAttemptOnDeadMs ?? '-'} ms; replacement up at +${bench.failover.replacementUpMs ?? '-'} ms`);
+        } finally {
+          await platform.stop();
+        }
+      } catch (error) {
+        bench.failover = { error: errorMessage(error) };
+        say(`failover failed: ${errorMessage(error).split('\n')[0]}`);
+      }
+    }
+  } catch (error) {
+    bench.platformError = errorMessage(error);
+    say(`platform failed: ${errorMessage(error).split('\n')[0]}`);
+  } finally {
+    await sink?.stop();
+  }
+}
+
+async function onPlatform(platform: Platform): Promise<void> {
+  for (const read of await shopReads(platform)) {
+    if (wants('shop') || wants(read.key)) await measureScenario(read.key, read.name, 'shop', () => Promise.resolve(read.running));
+  }
+  if (wants('shop') || wants('checkout')) {
+    say(`checkout at ${values['checkout-rate']}/s for ${values['checkout-duration']} s (preparing ${values.shoppers} shoppers first) ...`);
+    try {
+      bench.checkout = await runCheckout({ baseUrl: platform.lbUrl, processes: platform.processes, rate: Number(values['checkout-rate']), warmupSec: 2, durationSec: Number(values['checkout-duration']), shoppers: Number(values.shoppers), log: say });
+      say(`checkout: p50 ${bench.checkout.checkoutMs.p50} ms, p99 ${bench.checkout.checkoutMs.p99} ms; ${JSON.stringify(bench.checkout.outcomes)}`);
+    } catch (error) {
+      bench.checkout = { error: errorMessage(error) };
+      say(`checkout failed: ${errorMessage(error).split('\n')[0]}`);
+    }
+  }
+  if (values.overload && (wants('shop') || wants('overload'))) bench.overload = await runOverload(platform);
+  if (wants('shop') || wants('events')) {
+    bench.events = await runEventLag({ adminUrl: platform.adminUrl, natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', rate: Number(values['events-rate']), durationSec: Number(values['events-duration']), log: say });
+  }
+}
+
+/** `npm run load -- --overload` against the bench platform, as its own process; its verdict line is kept. */
+async function runOverload(platform: Platform): Promise<BenchResult['overload']> {
+  const { spawn } = await import('node:child_process');
+  const file = join(resultsDir, `${stamp}-overload.html`);
+  say('overload: npm run load -- --overload against the bench platform ...');
+  const child = spawn(process.execPath, [join(repoRoot, 'tools/load/src/load.ts'), '--overload', '--target', platform.lbUrl, '--users', '20', '--out', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const verdict = /overload: (.*)/.exec(output)?.[1];
+  return { command: 'npm run load -- --overload', report: `bench/results/${stamp}-overload.html`, verdict: verdict ?? `did not finish (exit ${code}): ${output.split('\n').slice(-3).join(' ')}` };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+if (!bench.overload) bench.overload = await latestOverload();
+
+/** The most recent `npm run load -- --overload` report under bench/load, if any: its verdict and date. */
+async function latestOverload(): Promise<BenchResult['overload']> {
+  const { readdir } = await import('node:fs/promises');
+  const dir = join(repoRoot, 'bench', 'load');
+  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('-overload.html')).sort();
+  const last = files.at(-1);
+  if (!last) return undefined;
+  const html = await readFile(join(dir, last), 'utf8');
+  const verdict = /Target: at 3x saturation, goodput at least 90% of peak\. ([^<]*)\./.exec(html)?.[1];
+  return verdict ? { command: 'npm run load -- --overload (an earlier run, not this one)', report: `bench/load/${last}`, verdict } : undefined;
+}
+
 const markdown = renderMarkdown(bench);
-const dir = join(repoRoot, 'bench', 'results');
-await mkdir(dir, { recursive: true });
-const stamp = bench.date.replaceAll(':', '-').slice(0, 19);
-await writeFile(join(dir, `${stamp}.json`), `${JSON.stringify(bench, null, 2)}\n`);
-await writeFile(join(dir, `${stamp}.md`), `# Bench ${bench.date}\n\n${markdown}\n`);
+await mkdir(resultsDir, { recursive: true });
+await writeFile(join(resultsDir, `${stamp}.json`), `${JSON.stringify(bench, null, 2)}\n`);
+await writeFile(join(resultsDir, `${stamp}.md`), `# Bench ${bench.date}\n\n${markdown}\n`);
 if (!values['no-readme']) {
   const readmePath = join(repoRoot, 'README.md');
   const readme = await readFile(readmePath, 'utf8');
   const block = `<!-- bench:start -->\n${markdown}\n<!-- bench:end -->`;
-  const updated = /<!-- bench:start -->[\s\S]*<!-- bench:end -->/.test(readme) ? readme.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, block) : `${readme}\n## Performance\n\n${block}\n`;
-  await writeFile(readmePath, updated);
+  const pattern = /<!-- bench:start -->[\s\S]*<!-- bench:end -->/;
+  await writeFile(readmePath, pattern.test(readme) ? readme.replace(pattern, () => block) : `${readme}\n## Performance\n\n${block}\n`);
 }
 process.stdout.write(`\n${markdown}\n\nwritten to bench/results/${stamp}.{json,md}\n`);
 process.exit(0);

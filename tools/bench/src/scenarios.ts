@@ -1,31 +1,45 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Agent, request } from 'undici';
 import { loadOrCreatePki } from '@shop/mesh/pki';
-import { freePort, serversDir, startProcess, type Started } from './processes.ts';
+import type { Target } from './measure.ts';
+import { fixedProcesses, freePort, serversDir, startProcess, type ProcessSet, type Started } from './processes.ts';
 
 export interface Running {
-  url: string;
-  pids: number[];
+  target: Target;
+  processes: ProcessSet;
+  /** Event-loop utilisation of each fixture since the last call, by role (fixtures that answer /_bench/elu). */
+  elu?: () => Promise<Record<string, number>>;
   stop(): Promise<void>;
+}
+
+export interface ScenarioContext {
+  /** Where a scenario that is profiled writes its .cpuprofile files (set with --cpu-prof). */
+  profileDir?: (key: string) => string;
 }
 
 export interface Scenario {
   key: string;
   name: string;
-  start(): Promise<Running>;
+  /** A diagnostic: one change from a neighbour, run to explain a gap (shown in its own table). */
+  diagnostic?: boolean;
+  start(context: ScenarioContext): Promise<Running>;
 }
 
 const script = (name: string): string => join(serversDir, name);
 
-async function run(parts: Array<Promise<Started>>, url: string): Promise<Running> {
-  const started = await Promise.all(parts);
-  return { url, pids: started.map((s) => s.child.pid!), stop: async () => void (await Promise.all(started.map((s) => s.stop()))) };
+function running(parts: Array<[string, Started]>, target: Target): Running {
+  return {
+    target,
+    processes: fixedProcesses(parts.map(([role, started]) => [role, started.child.pid!])),
+    stop: async () => void (await Promise.all(parts.map(([, started]) => started.stop()))),
+  };
 }
 
-async function single(file: string, path: string, extra: string[] = []): Promise<Running> {
+async function single(file: string, path: string): Promise<Running> {
   const port = await freePort();
-  return run([startProcess(script(file), [String(port), ...extra])], `http://127.0.0.1:${port}${path}`);
+  return running([['server', await startProcess(script(file), [String(port)])]], { url: `http://127.0.0.1:${port}${path}` });
 }
 
 let pkiDir: Promise<string> | undefined;
@@ -44,29 +58,69 @@ function pki(): Promise<string> {
   return pkiDir;
 }
 
-async function chain(mode: 'raw' | 'mesh'): Promise<Running> {
-  const [backPort, frontPort] = [await freePort(), await freePort()];
-  const dir = mode === 'mesh' ? await pki() : undefined;
-  const back = await startProcess(script('platformHello.ts'), dir ? [String(backPort), dir, 'product'] : [String(backPort)]);
-  const backUrl = `${dir ? 'https' : 'http'}://127.0.0.1:${backPort}`;
-  const front = await startProcess(script('chainFront.ts'), [String(frontPort), mode, backUrl, ...(dir ? [dir] : [])]);
-  return { url: `http://127.0.0.1:${frontPort}/hello`, pids: [back.child.pid!, front.child.pid!], stop: async () => void (await Promise.all([back.stop(), front.stop()])) };
+interface ChainShape {
+  front: 'raw' | 'kit';
+  client: 'pool' | 'mesh';
+  tls: boolean;
+  meshSpan?: boolean;
+}
+
+/** Two hops: a front (bare Fastify or the platform kit) calls a platform-kit back through a plain undici Pool or the mesh client, with or without mTLS. */
+function chain(shape: ChainShape): (context: ScenarioContext, key: string) => Promise<Running> {
+  return async (context, key) => {
+    const [backPort, frontPort] = [await freePort(), await freePort()];
+    const dir = shape.tls ? await pki() : undefined;
+    const back = await startProcess(script('platformHello.ts'), dir ? [String(backPort), dir, 'product'] : [String(backPort)]);
+    const args = ['--port', String(frontPort), '--back', `${dir ? 'https' : 'http'}://127.0.0.1:${backPort}`, '--front', shape.front, '--client', shape.client, ...(dir ? ['--pki', dir] : []), ...(shape.meshSpan === false ? ['--mesh-span', 'off'] : [])];
+    const profile = context.profileDir?.(key);
+    const front = await startProcess(script('chainFront.ts'), args, { nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [] }).catch(async (error: unknown) => {
+      await back.stop();
+      throw error;
+    });
+    const run = running([['front', front], ['back', back]], { url: `http://127.0.0.1:${frontPort}/hello` });
+    const agent = dir ? new Agent({ connect: { cert: await readFile(join(dir, 'gateway.crt'), 'utf8'), key: await readFile(join(dir, 'gateway.key'), 'utf8'), ca: await readFile(join(dir, 'ca.crt'), 'utf8'), rejectUnauthorized: false } }) : undefined;
+    const elu = async (url: string): Promise<number> => ((await (await request(url, { dispatcher: url.startsWith('https') ? agent : undefined })).body.json()) as { elu: number }).elu;
+    return {
+      ...run,
+      elu: async () => ({ front: await elu(`http://127.0.0.1:${frontPort}/_bench/elu`), back: await elu(`${dir ? 'https' : 'http'}://127.0.0.1:${backPort}/_bench/elu`) }),
+      stop: async () => {
+        await agent?.close();
+        await run.stop();
+      },
+    };
+  };
 }
 
 async function moleculer(transport: 'NATS' | 'TCP'): Promise<Running> {
   const port = await freePort();
   const env = { BENCH_RUN_ID: `${process.pid}-${Date.now()}` };
-  const back = await startProcess(script('moleculerPeer.ts'), ['back', transport], env);
-  const front = await startProcess(script('moleculerPeer.ts'), ['front', transport, String(port)], env);
-  return { url: `http://127.0.0.1:${port}/hello`, pids: [back.child.pid!, front.child.pid!], stop: async () => void (await Promise.all([back.stop(), front.stop()])) };
+  const back = await startProcess(script('moleculerPeer.ts'), ['back', transport], { env });
+  const front = await startProcess(script('moleculerPeer.ts'), ['front', transport, String(port)], { env }).catch(async (error: unknown) => {
+    await back.stop();
+    throw error;
+  });
+  return running([['front', front], ['back', back]], { url: `http://127.0.0.1:${port}/hello` });
 }
 
+const PRODUCT_PATH = '/products/0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f';
+
+function chainScenario(key: string, name: string, shape: ChainShape, diagnostic = false): Scenario {
+  const start = chain(shape);
+  return { key, name, diagnostic, start: (context) => start(context, key) };
+}
+
+/** The baselines and the two-hop chains, each its own processes. */
 export const scenarios: Scenario[] = [
   { key: 'bare', name: 'bare node:http hello', start: () => single('bareHttp.ts', '/hello') },
   { key: 'fastify', name: 'bare Fastify hello', start: () => single('fastifyHello.ts', '/hello') },
-  { key: 'platform', name: 'one service on the platform kit (product read shape)', start: () => single('platformHello.ts', '/products/0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f') },
-  { key: 'chain-raw', name: 'two hops, raw: Fastify -> keep-alive undici -> service', start: () => chain('raw') },
-  { key: 'chain-mesh', name: 'two hops, mesh: service -> mesh client (mTLS, P2C, breaker, retry budget, deadline, span) -> service', start: () => chain('mesh') },
+  { key: 'platform', name: 'one service on the platform kit (product read shape)', start: () => single('platformHello.ts', PRODUCT_PATH) },
+  chainScenario('chain-raw', 'two hops, raw: Fastify -> keep-alive undici -> service', { front: 'raw', client: 'pool', tls: false }),
+  chainScenario('chain-mesh', 'two hops, mesh: service -> mesh client (mTLS, P2C, breaker, retry budget, deadline, span) -> service', { front: 'kit', client: 'mesh', tls: true }),
   { key: 'moleculer-nats', name: 'Moleculer: Fastify -> broker -> broker over NATS', start: () => moleculer('NATS') },
   { key: 'moleculer-tcp', name: 'Moleculer: Fastify -> broker -> broker over TCP', start: () => moleculer('TCP') },
+  // One change at a time between chain-raw and chain-mesh.
+  chainScenario('chain-raw-tls', 'raw chain + mTLS: Fastify -> undici Pool over mTLS -> service', { front: 'raw', client: 'pool', tls: true }, true),
+  chainScenario('chain-kit-pool', 'raw chain + kit front: platform kit -> plain undici Pool -> service', { front: 'kit', client: 'pool', tls: false }, true),
+  chainScenario('chain-mesh-plain', 'mesh without TLS: platform kit -> mesh client over plain HTTP -> service', { front: 'kit', client: 'mesh', tls: false }, true),
+  chainScenario('chain-mesh-nospan', 'mesh without its span: platform kit -> mesh client (mTLS, no client span) -> service', { front: 'kit', client: 'mesh', tls: true, meshSpan: false }, true),
 ];

@@ -1,35 +1,83 @@
 // The front of a two-hop chain: GET /hello calls the back and returns its answer.
-// Mode "raw": a keep-alive undici Pool over plain HTTP, no policies, on bare Fastify.
-// Mode "mesh": the platform kit and the mesh client (mTLS, P2C, breaker, retries, deadline, a span per call).
-// Run: node chainFront.ts <port> <raw|mesh> <backUrl> [pkiDir]
+// Each part can be changed on its own, so a gap between two chains can be
+// pinned on one thing:
+//   --front raw   bare Fastify, no hooks, no tracing
+//   --front kit   the platform kit (createServiceApp: hooks, metrics, a server span per request)
+//   --client pool a keep-alive undici Pool, no policies
+//   --client mesh the mesh client (P2C, breaker, retry budget, bulkhead, deadline, a client span per call)
+//   --pki <dir>   mTLS to the back with the gateway's certificate (either client)
+//   --mesh-span off  the mesh client's span (and its traceparent) left out; the kit's server span stays
+// Run: node chainFront.ts --port <port> --back <url> [--front raw|kit] [--client pool|mesh] [--pki dir] [--mesh-span off]
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Fastify from 'fastify';
+import type { PeerCertificate } from 'node:tls';
+import { parseArgs } from 'node:util';
+import Fastify, { type FastifyInstance } from 'fastify';
 import { Pool } from 'undici';
+import { ProxyTracerProvider, trace, type TracerProvider } from '@opentelemetry/api';
 import { createMeshClient } from '@shop/mesh';
 import { createLogger, createServiceApp, ServiceMetrics } from '@shop/platform';
 import { startTelemetry } from '@shop/telemetry';
+import { eluRoute } from './elu.ts';
 
-const [port, mode, backUrl, pki] = process.argv.slice(2) as [string, 'raw' | 'mesh', string, string | undefined];
-if (mode === 'raw') {
-  const pool = new Pool(backUrl, { connections: 128, keepAliveTimeout: 10_000 });
-  const app = Fastify();
-  app.get('/hello', async (_request, reply) => {
-    const response = await pool.request({ path: '/products/0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f', method: 'GET' });
-    return reply.type('application/json').send(await response.body.text());
-  });
-  await app.listen({ host: '127.0.0.1', port: Number(port) });
-} else {
-  const tls = pki ? { cert: await readFile(join(pki, 'gateway.crt'), 'utf8'), key: await readFile(join(pki, 'gateway.key'), 'utf8'), ca: await readFile(join(pki, 'ca.crt'), 'utf8') } : undefined;
-  const ids = { service: 'gateway', instance: 'front-bench', region: 'us-east' };
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' },
+    back: { type: 'string' },
+    front: { type: 'string', default: 'raw' },
+    client: { type: 'string', default: 'pool' },
+    pki: { type: 'string' },
+    'mesh-span': { type: 'string', default: 'on' },
+  },
+});
+const PATH = '/products/0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f';
+const backUrl = values.back ?? '';
+const tls = values.pki
+  ? { cert: await readFile(join(values.pki, 'gateway.crt'), 'utf8'), key: await readFile(join(values.pki, 'gateway.key'), 'utf8'), ca: await readFile(join(values.pki, 'ca.crt'), 'utf8') }
+  : undefined;
+const ids = { service: 'gateway', instance: 'front-bench', region: 'us-east' };
+
+if (values.front === 'kit') {
   startTelemetry({ ...ids, endpoint: undefined });
-  const client = createMeshClient({ service: 'product', caller: 'gateway', instances: [backUrl], tls });
-  const app = createServiceApp({ ...ids, logger: createLogger({ ...ids, level: 'warn' }), metrics: new ServiceMetrics(ids), readiness: [], maxConcurrentRequests: 100_000 });
-  app.get('/hello', async (_request, reply) => {
-    const response = await client.requestRaw({ method: 'GET', path: '/products/0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f' });
-    return reply.type('application/json').send(await response.body.text());
-  });
-  await app.listen({ host: '127.0.0.1', port: Number(port) });
+  if (values['mesh-span'] === 'off') muteTracer('shop-mesh');
 }
+
+type Call = () => Promise<string>;
+let call: Call;
+if (values.client === 'mesh') {
+  const client = createMeshClient({ service: 'product', caller: 'gateway', instances: [backUrl], tls });
+  call = async () => (await client.requestRaw({ method: 'GET', path: PATH })).body.text();
+} else {
+  // The same certificate check the mesh makes: the server must be the product service.
+  const expected = 'URI:spiffe://shop.local/product';
+  const pool = new Pool(backUrl, {
+    connections: 128,
+    keepAliveTimeout: 10_000,
+    ...(tls ? { connect: { ...tls, rejectUnauthorized: true, checkServerIdentity: (_host: string, cert: PeerCertificate) => (cert.subjectaltname?.split(', ').includes(expected) ? undefined : new Error('not product')) } } : {}),
+  });
+  call = async () => (await pool.request({ path: PATH, method: 'GET' })).body.text();
+}
+
+const app: FastifyInstance =
+  values.front === 'kit'
+    ? (createServiceApp({ ...ids, logger: createLogger({ ...ids, level: 'warn' }), metrics: new ServiceMetrics(ids), readiness: [], maxConcurrentRequests: 100_000 }) as unknown as FastifyInstance)
+    : Fastify();
+app.get('/hello', async (_request, reply) => reply.type('application/json').send(await call()));
+eluRoute(app);
+await app.listen({ host: '127.0.0.1', port: Number(values.port) });
 process.stdout.write('ready\n');
 process.once('SIGINT', () => process.exit(0));
+
+/**
+ * Makes one named tracer a no-op (its spans are non-recording, so nothing is
+ * injected as traceparent either) and leaves every other tracer as it was.
+ * Modules get their tracer at import, as a proxy that resolves the real one at
+ * its first span, so patching the registered provider before any request is enough.
+ */
+function muteTracer(name: string): void {
+  const registered = trace.getTracerProvider();
+  const real: TracerProvider = registered instanceof ProxyTracerProvider ? registered.getDelegate() : registered;
+  const noop = new ProxyTracerProvider().getTracer(name);
+  const getTracer = real.getTracer.bind(real);
+  real.getTracer = (tracerName, version, options) => (tracerName === name ? noop : getTracer(tracerName, version, options));
+}

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLogger, createServiceApp, ServiceMetrics } from '@shop/platform';
 import { startTelemetry } from '@shop/telemetry';
+import { eluRoute } from './elu.ts';
 
 const [port, pki, identity = 'product'] = process.argv.slice(2);
 const tls = pki
@@ -16,6 +17,7 @@ const app = createServiceApp({ ...ids, logger: createLogger({ ...ids, level: 'wa
 const product = { id: '0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f', sku: 'SKU-1', name: 'Bench Headphones', priceMinor: 4999, currency: 'EUR' };
 app.get('/products/:id', () => product);
 app.get('/hello', () => ({ hello: 'world' }));
+eluRoute(app);
 await app.listen({ host: '127.0.0.1', port: Number(port) });
 process.stdout.write('ready\n');
 process.once('SIGINT', () => process.exit(0));
