@@ -14,6 +14,9 @@ const BATCH = 1000;
 export async function seedCatalog(db: Database, options: { count: number; seed: number }): Promise<number> {
   if (options.count <= 0) return 0;
   return db.transaction(async (tx) => {
+    // Start-up work, not a request: an instance waiting for another's seed (seconds on
+    // a loaded machine) must not hit the request statement timeout and exit.
+    await tx.query("SET LOCAL statement_timeout = '120s'");
     await tx.query('SELECT pg_advisory_xact_lock(hashtext($1))', ['product:catalog-seed']);
     const { rows } = await tx.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM products) AS any');
     if (rows[0]?.any) return 0;
