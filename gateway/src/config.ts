@@ -11,6 +11,8 @@ export const gatewaySpec = {
   PEER_ORDER_URLS: env.string({ description: 'comma-separated base URLs of the order service' }),
   PEER_PAYMENT_URLS: env.string({ description: 'comma-separated base URLs of the payment service' }),
   PEER_NOTIFICATION_URLS: env.string({ description: 'comma-separated base URLs of the notification service' }),
+  /** Optional (routes.ts OPTIONAL_SERVICES): unset, /analytics answers 503. */
+  PEER_ANALYTICS_URLS: env.optionalString(),
   RATE_LIMIT_USER_PER_SEC: env.int({ default: 1000, min: 1, max: 1_000_000 }),
   RATE_LIMIT_ANON_PER_SEC: env.int({ default: 200, min: 1, max: 1_000_000 }),
   /** Refused tokens per address: past it, that address's tokens are refused before they cost a verification. */

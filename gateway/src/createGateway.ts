@@ -3,7 +3,7 @@ import { AppError, createServiceApp, type Lifecycle, type Logger, type PeerClien
 import type { TokenVerifier } from '@shop/auth';
 import type { GatewayConfig } from './config.ts';
 import type { RateLimitStore } from './rateLimit.ts';
-import { isInternal, serviceFor, SERVICE_PREFIXES, type RoutedService } from './routes.ts';
+import { isInternal, serviceFor, SERVICE_PREFIXES, type GatewayPeers } from './routes.ts';
 import { createAccess } from './access.ts';
 import { parseTrustedProxies } from './clientAddress.ts';
 import { registerDocs } from './docs.ts';
@@ -12,7 +12,7 @@ export interface GatewayDeps {
   logger: Logger;
   metrics: ServiceMetrics;
   verifier: TokenVerifier;
-  peers: Record<RoutedService, PeerClient>;
+  peers: GatewayPeers<PeerClient>;
   rateLimits: RateLimitStore;
   lifecycle?: Lifecycle;
   now?: () => number;
@@ -90,7 +90,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
-    const upstream = await deps.peers[service].requestRaw({
+    const peer = deps.peers[service];
+    if (!peer) throw new AppError('DEPENDENCY_UNAVAILABLE', { detail: `The ${service} service is not deployed in this region` });
+    const upstream = await peer.requestRaw({
       method: request.method,
       path,
       headers: forwardHeaders(request),

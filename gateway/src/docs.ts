@@ -1,12 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, type PeerClient, type ServiceApp } from '@shop/platform';
-import { isInternal, SERVICE_PREFIXES, type RoutedService } from './routes.ts';
+import { isInternal, SERVICE_PREFIXES, type GatewayPeers, type RoutedService } from './routes.ts';
 
 /** Where every service serves the OpenAPI document made from its own route schemas (platform). */
 export const SERVICE_OPENAPI_PATH = '/openapi.json';
 
 export interface DocsOptions {
-  peers: Record<RoutedService, PeerClient>;
+  peers: GatewayPeers<PeerClient>;
   /** Runs first on each docs request (the anonymous rate limit). */
   admit: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
   now: () => number;
@@ -55,8 +55,10 @@ export function registerDocs(app: ServiceApp, options: DocsOptions): void {
   }
 
   async function fetchFresh(service: RoutedService): Promise<Fetched> {
+    const peer = options.peers[service];
+    if (!peer) return { ok: false, reason: 'not deployed in this region' };
     try {
-      const response = await options.peers[service].request<unknown>({ method: 'GET', path: SERVICE_OPENAPI_PATH, timeoutMs: 2000 });
+      const response = await peer.request<unknown>({ method: 'GET', path: SERVICE_OPENAPI_PATH, timeoutMs: 2000 });
       if (response.status !== 200 || !isOpenApi(response.body)) return { ok: false, reason: `answered ${response.status} without an OpenAPI document` };
       const doc = publicOnly(response.body);
       cache.set(service, { doc, at: options.now() });

@@ -32,6 +32,7 @@ const peers = {
   order: peer('order', config.PEER_ORDER_URLS),
   payment: peer('payment', config.PEER_PAYMENT_URLS),
   notification: peer('notification', config.PEER_NOTIFICATION_URLS),
+  ...(config.PEER_ANALYTICS_URLS ? { analytics: peer('analytics', config.PEER_ANALYTICS_URLS) } : {}),
 };
 const verifier = createTokenVerifier({
   loadKeys: async () => {

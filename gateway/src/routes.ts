@@ -10,9 +10,21 @@ export const SERVICE_PREFIXES = {
   '/orders': 'order',
   '/payments': 'payment',
   '/notifications': 'notification',
+  '/analytics': 'analytics',
 } as const;
 
 export type RoutedService = (typeof SERVICE_PREFIXES)[keyof typeof SERVICE_PREFIXES];
+
+/**
+ * Services a region may run without (a topology need not deploy analytics):
+ * the gateway starts without their instances and answers their routes 503
+ * DEPENDENCY_UNAVAILABLE. Every other routed service is required.
+ */
+export const OPTIONAL_SERVICES = ['analytics'] as const satisfies readonly RoutedService[];
+export type OptionalService = (typeof OPTIONAL_SERVICES)[number];
+
+/** One client per routed service; optional services' may be missing. */
+export type GatewayPeers<T> = { [S in Exclude<RoutedService, OptionalService>]: T } & { [S in OptionalService]?: T };
 
 const INTERNAL: RegExp[] = [/^\/payments(\/|$)/, /^\/users\/keys(\/|$)/];
 

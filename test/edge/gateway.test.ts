@@ -5,11 +5,14 @@ import assert from 'node:assert/strict';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createAttackTokens, createTestIssuer, createTokenVerifier, type AttackTokens, type TestIssuer, type TokenVerifier } from '@shop/auth';
 import { createLogger, createPeerClient, loadConfig, ServiceMetrics, type ServiceApp } from '@shop/platform';
-import { createGateway, gatewaySpec, MemoryRateLimitStore } from '@shop/gateway';
+import { createGateway, gatewaySpec, MemoryRateLimitStore, type GatewayDeps } from '@shop/gateway';
 import { startTelemetry } from '@shop/telemetry';
 
 let upstream: FastifyInstance;
+/** The analytics service's stand-in: says who it is, so routing to it is visible. */
+let analytics: FastifyInstance;
 let gateway: ServiceApp;
+let makeGateway: (peers: GatewayDeps['peers']) => ServiceApp;
 let issuer: TestIssuer;
 let upstreamUrl: string;
 let attacks: AttackTokens;
@@ -27,22 +30,28 @@ before(async () => {
   const env = { PORT: '0', INSTANCE_ID: 'gateway-t', RATE_LIMIT_USER_PER_SEC: '5', RATE_LIMIT_ANON_PER_SEC: '3', RATE_LIMIT_INVALID_TOKEN_PER_SEC: '3', LOG_LEVEL: 'silent' } as Record<string, string>;
   for (const s of ['USER', 'PRODUCT', 'ORDER', 'PAYMENT', 'NOTIFICATION']) env[`PEER_${s}_URLS`] = upstreamUrl;
   const config = loadConfig(gatewaySpec, env);
-  const peer = (service: string) => createPeerClient({ service, urls: [upstreamUrl], caller: 'gateway' });
-  gateway = createGateway(config, {
-    logger: createLogger({ service: 'gateway', instance: 'gateway-t', region: 'us-east', level: 'silent' }),
-    metrics: new ServiceMetrics({ service: 'gateway', instance: 'gateway-t', region: 'us-east' }),
-    verifier: countVerifications(createTokenVerifier({ loadKeys: () => Promise.resolve(attacks.jwks) })),
-    peers: { user: peer('user'), product: peer('product'), order: peer('order'), payment: peer('payment'), notification: peer('notification') },
-    rateLimits: new MemoryRateLimitStore(),
-    // Limits do not refill during the suite: every burst below is exact, however slow the machine.
-    now: () => frozenAt,
-  });
+  analytics = Fastify();
+  analytics.all('/*', (request) => ({ service: 'analytics', url: request.url }));
+  const analyticsUrl = await analytics.listen({ host: '127.0.0.1', port: 0 });
+  const peer = (service: string, url = upstreamUrl) => createPeerClient({ service, urls: [url], caller: 'gateway' });
+  makeGateway = (peers) =>
+    createGateway(config, {
+      logger: createLogger({ service: 'gateway', instance: 'gateway-t', region: 'us-east', level: 'silent' }),
+      metrics: new ServiceMetrics({ service: 'gateway', instance: 'gateway-t', region: 'us-east' }),
+      verifier: countVerifications(createTokenVerifier({ loadKeys: () => Promise.resolve(attacks.jwks) })),
+      peers,
+      rateLimits: new MemoryRateLimitStore(),
+      // Limits do not refill during the suite: every burst below is exact, however slow the machine.
+      now: () => frozenAt,
+    });
+  gateway = makeGateway({ user: peer('user'), product: peer('product'), order: peer('order'), payment: peer('payment'), notification: peer('notification'), analytics: peer('analytics', analyticsUrl) });
   await gateway.ready();
 });
 
 after(async () => {
   await gateway.close();
   await upstream.close();
+  await analytics.close();
 });
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
@@ -85,6 +94,23 @@ test('token attacks (RFC 8725) are refused with 401, each by its own check, befo
   assert.equal(garbage.statusCode, 401);
   const good = await gateway.inject({ url: '/orders', headers: bearer(await issuer.token({})), remoteAddress: '192.0.2.201' });
   assert.equal(good.statusCode, 200, 'control: a good token passes with the same key set');
+});
+
+test('/analytics/* goes to the analytics service; a region without one answers 503 problem+json', async () => {
+  const admin = bearer(await issuer.token({ role: 'admin' }));
+  const routed = await gateway.inject({ url: '/analytics/summary?from=2026-01-01T00:00:00Z', headers: admin, remoteAddress: '192.0.2.210' });
+  assert.equal(routed.statusCode, 200);
+  assert.deepEqual(routed.json(), { service: 'analytics', url: '/analytics/summary?from=2026-01-01T00:00:00Z' });
+  const peer = (service: string) => createPeerClient({ service, urls: [upstreamUrl], caller: 'gateway' });
+  const without = makeGateway({ user: peer('user'), product: peer('product'), order: peer('order'), payment: peer('payment'), notification: peer('notification') });
+  try {
+    const missing = await without.inject({ url: '/analytics/top-products', headers: admin, remoteAddress: '192.0.2.211' });
+    assert.equal(missing.statusCode, 503);
+    assert.equal(missing.headers['content-type'], 'application/problem+json; charset=utf-8');
+    assert.equal(missing.json().code, 'DEPENDENCY_UNAVAILABLE');
+  } finally {
+    await without.close();
+  }
 });
 
 test('internal routes are not reachable from outside', async () => {

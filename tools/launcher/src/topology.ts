@@ -4,12 +4,13 @@ import { isAbsolute, resolve } from 'node:path';
 /**
  * The topology is data (DESIGN.md): one readable JSON file says how many
  * instances of what run where. Ports are derived, not listed: within a region,
- * service number s (in the file's order) and instance i get portBase + 10*s + i + 1,
- * so user-1 of the laptop topology is on 7101 and product-1 on 7111. A region
+ * service number s (its index in SERVICES, from 0) and instance i (from 1) get
+ * portBase + 10*s + i, so user-1 of the laptop topology is on 7101, product-1 on
+ * 7111 and analytics-1 on 7151; 60..79 are free, gateways sit at 80+. A region
  * may also run `gateways` API gateway instances (portBase + 80 + i) behind a
  * load balancer on `lbPort`, the region's public entry point.
  */
-export const SERVICES = ['user', 'product', 'order', 'payment', 'notification'] as const;
+export const SERVICES = ['user', 'product', 'order', 'payment', 'notification', 'analytics'] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
 export interface InstanceSpec {
