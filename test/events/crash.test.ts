@@ -90,7 +90,7 @@ async function killMidBatch(backend: BackendUnderTest): Promise<void> {
     const { rows } = await w.producer.query<{ envelope: Envelope }>('SELECT envelope FROM outbox WHERE published_at IS NOT NULL ORDER BY random() LIMIT 500');
     const again = await w.bus.publish('order', rows.map((r) => r.envelope));
     assert.ok(again.every((r) => r.duplicate), `${backend.name}: re-published events are reported duplicate`);
-    await eventually(`${backend.name}: 40% of effects`, async () => (await effects(w)) >= 4000, 90_000);
+    await eventually(`${backend.name}: 40% of effects`, async () => (await effects(w)) >= 4000, 120_000);
     mark(`${backend.name}: consumer killed at ${await effects(w)} effects`);
     await consumers[0]!.kill9();
     consumers[0] = spawn.consumer();

@@ -9,7 +9,8 @@ export function fromEnv(name: string): { logger: Logger; bus: EventBus; db: Data
   const bus = createEventBus({ NATS_URL: env.NATS_URL, EVENTS_DATABASE_URL: env.EVENTS_DATABASE_URL }, { logger, namespace: env.EVENTS_NAMESPACE, poolMax: 3, name });
   if (!bus) throw new Error('set NATS_URL or EVENTS_DATABASE_URL');
   if (!env.DATABASE_URL) throw new Error('set DATABASE_URL');
-  const db = new Database({ connectionString: env.DATABASE_URL, max: 3, acquireTimeoutMs: 5000 });
+  // One connection per partition (8), so partitions really go side by side.
+  const db = new Database({ connectionString: env.DATABASE_URL, max: 8, acquireTimeoutMs: 5000 });
   return { logger, bus, db };
 }
 
