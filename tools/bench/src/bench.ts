@@ -30,7 +30,7 @@ const { values } = parseArgs({
     'checkout-rate': { type: 'string', default: '200' },
     'checkout-duration': { type: 'string', default: '10' },
     shoppers: { type: 'string', default: '100' },
-    'failover-rate': { type: 'string', default: '300' },
+    'failover-rate': { type: 'string', default: '200' },
     'failover-duration': { type: 'string', default: '12' },
     'failover-kill-at': { type: 'string', default: '4' },
     'events-rate': { type: 'string', default: '1000' },
@@ -62,15 +62,15 @@ async function measureScenario(key: string, name: string, group: ScenarioResult[
   let running: Running | undefined;
   try {
     running = await start();
-    const startedAt = performance.now();
-    const result = await measure({ target: running.target, processes: running.processes, elu: running.elu, ...settings });
+    let window = { from: 0, to: 0 };
+    const result = await measure({ target: running.target, processes: running.processes, elu: running.elu, onWindow: (from, to) => (window = { from, to }), ...settings });
     bench.scenarios.push({ key, name, group, result });
     process.stdout.write(`${result.requestsPerSec} req/s, p99 ${result.latencyMs.p99} ms, single p50 ${result.singleMs.p50} ms, ${result.cpuMicrosPerRequest} us CPU/req ${JSON.stringify(result.cpuMicrosByRole)}${result.elu ? ` elu ${JSON.stringify(result.elu)}` : ''}\n`);
     await running.stop();
     running = undefined;
     if (values['cpu-prof'] && key.startsWith('chain')) {
-      const skipMs = performance.now() - startedAt - (settings.durationSec * 1000 + 500);
-      const summaries = await summariseDir(join(profileRoot, key), { skipMs: Math.max(0, skipMs), windowMs: settings.durationSec * 1000, inclusive: PROFILE_FOCUS });
+      // The saturated run only: not start-up, warm-up or the one-in-flight phase.
+      const summaries = await summariseDir(join(profileRoot, key), { fromUs: window.from, toUs: window.to, inclusive: PROFILE_FOCUS });
       (bench.profiles ??= {})[key] = summaries;
     }
   } catch (error) {

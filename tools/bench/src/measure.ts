@@ -36,6 +36,8 @@ export interface MeasureOptions {
   warmupSec: number;
   singleRequests: number;
   elu?: () => Promise<Record<string, number>>;
+  /** Told when the saturated run began and ended, in µs of the system's monotonic clock (a V8 profile's timestamps are on it too). */
+  onWindow?: (from: number, to: number) => void;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -79,7 +81,10 @@ export async function measure(options: MeasureOptions): Promise<Measurement> {
   const before = await cpuSnapshot(options.processes);
   await options.elu?.();
   const generatorBefore = process.cpuUsage();
+  const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+  const from = monotonicUs();
   const result = await cannon(options.target, options.connections, options.durationSec);
+  options.onWindow?.(from, monotonicUs());
   const generator = process.cpuUsage(generatorBefore);
   const elu = await options.elu?.();
   const after = await cpuSnapshot(options.processes);

@@ -90,9 +90,9 @@ export function renderMarkdown(bench: BenchResult): string {
     lines.push('', '**CPU profiles of the two-hop fronts** (node --cpu-prof, saturated window only; shares of busy time; a profiled process runs slower, so these runs are not the table\'s):', '');
     for (const [key, summaries] of Object.entries(bench.profiles)) {
       for (const p of summaries) {
-        const areas = Object.entries(p.busyByArea).slice(0, 6).map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`).join(', ');
+        const areas = Object.entries(p.busyByOwner).slice(0, 8).map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`).join(', ');
         const focus = Object.entries(p.inclusive).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`).join(', ');
-        lines.push(`- ${key}: idle ${(p.idleShare * 100).toFixed(0)}% of ${p.sampledMs} ms sampled; busy time by area: ${areas}; inclusive: ${focus}; top functions: ${p.topSelf.slice(0, 4).map((f) => `${f.fn} ${(f.share * 100).toFixed(1)}%`).join(', ')}.`);
+        lines.push(`- ${key}: idle ${(p.idleShare * 100).toFixed(0)}% of ${p.sampledMs} ms sampled; busy time by owner (the package or file whose call it was) ${areas}; inclusive: ${focus}; top functions: ${p.topSelf.slice(0, 4).map((f) => `${f.fn} ${(f.share * 100).toFixed(1)}%`).join(', ')}.`);
       }
     }
   }

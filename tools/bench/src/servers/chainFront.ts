@@ -42,10 +42,12 @@ if (values.front === 'kit') {
   if (values['mesh-span'] === 'off') muteTracer('shop-mesh');
 }
 
+/** The mesh client's events (retries, ejections, breaker, budget) since start: a wait hidden behind a retry shows here. */
+const meshEvents: Record<string, number> = {};
 type Call = () => Promise<string>;
 let call: Call;
 if (values.client === 'mesh') {
-  const client = createMeshClient({ service: 'product', caller: 'gateway', instances: [backUrl], tls });
+  const client = createMeshClient({ service: 'product', caller: 'gateway', instances: [backUrl], tls, onEvent: (event) => void (meshEvents[event.type] = (meshEvents[event.type] ?? 0) + 1) });
   call = async () => (await client.requestRaw({ method: 'GET', path: PATH })).body.text();
 } else {
   // The same certificate check the mesh makes: the server must be the product service.
@@ -63,7 +65,7 @@ const app: FastifyInstance =
     ? (createServiceApp({ ...ids, logger: createLogger({ ...ids, level: 'warn' }), metrics: new ServiceMetrics(ids), readiness: [], maxConcurrentRequests: 100_000 }) as unknown as FastifyInstance)
     : Fastify();
 app.get('/hello', async (_request, reply) => reply.type('application/json').send(await call()));
-eluRoute(app);
+eluRoute(app, () => ({ ...meshEvents }));
 await app.listen({ host: '127.0.0.1', port: Number(values.port) });
 process.stdout.write('ready\n');
 process.once('SIGINT', () => process.exit(0));

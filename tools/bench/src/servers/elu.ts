@@ -7,11 +7,11 @@ interface Routes {
   get(path: string, handler: () => unknown): unknown;
 }
 
-export function eluRoute(app: Routes): void {
+export function eluRoute(app: Routes, extra: () => Record<string, number> = () => ({})): void {
   let last: EventLoopUtilization = performance.eventLoopUtilization();
   app.get('/_bench/elu', () => {
     const delta = performance.eventLoopUtilization(last);
     last = performance.eventLoopUtilization();
-    return { elu: Math.round(delta.utilization * 1000) / 1000 };
+    return { elu: Math.round(delta.utilization * 1000) / 1000, ...extra() };
   });
 }

@@ -17,7 +17,10 @@ const app = createServiceApp({ ...ids, logger: createLogger({ ...ids, level: 'wa
 const product = { id: '0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f', sku: 'SKU-1', name: 'Bench Headphones', priceMinor: 4999, currency: 'EUR' };
 app.get('/products/:id', () => product);
 app.get('/hello', () => ({ hello: 'world' }));
-eluRoute(app);
+// Connections accepted: a client that does not keep its connections alive shows here.
+let connections = 0;
+app.server.on('connection', () => void (connections += 1));
+eluRoute(app, () => ({ connections }));
 await app.listen({ host: '127.0.0.1', port: Number(port) });
 process.stdout.write('ready\n');
 process.once('SIGINT', () => process.exit(0));
