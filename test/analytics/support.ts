@@ -47,7 +47,7 @@ export async function createAnalyticsService(): Promise<AnalyticsUnderTest> {
     },
     get: async (url) => {
       const response = await app.inject({ method: 'GET', url, headers: admin });
-      return { status: response.statusCode, contentType: response.headers['content-type'] as string | undefined, body: response.json() };
+      return { status: response.statusCode, contentType: response.headers['content-type'], body: response.json() };
     },
     restart: async (meanwhile) => {
       await app.close();

@@ -11,6 +11,8 @@ export const configSpec = {
   CHECKOUT_SYNC_BUDGET_MS: env.int({ default: 1500, min: 0, max: 60_000 }),
   SAGA_RECOVERY_INTERVAL_MS: env.int({ default: 2000, min: 50, max: 600_000 }),
   IDEMPOTENCY_KEY_TTL_HOURS: env.int({ default: 24, min: 24, max: 24 * 365 }),
+  /** The event bus the outbox is relayed to: NATS JetStream when set, else the PostgreSQL log at EVENTS_DATABASE_URL (base set). */
+  NATS_URL: env.optionalString(),
 };
 
 export type OrderConfig = BaseServiceConfig & ConfigOf<typeof configSpec>;

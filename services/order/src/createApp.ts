@@ -18,6 +18,10 @@ import { relayOutboxToLog } from '@shop/events';
 
 export { configSpec, type OrderConfig } from './config.ts';
 export type { PaymentPort, ProductPort, ChargeOutcome, ChargeRequest, RefundOutcome, RefundRequest, ReserveOutcome, ProductInfo } from './domain/ports.ts';
+export type { OrderHistory } from './domain/orderHistory.ts';
+export { rebuildOrderHistory } from './app/rebuildOrderHistory.ts';
+export { readOrderHistories } from './adapters/orderHistoryReader.ts';
+export { ORDER_TOPIC } from './app/outbox.ts';
 
 export interface OrderOverrides {
   verifier?: TokenVerifier;
@@ -99,8 +103,8 @@ export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: Ord
   app.addHook('onClose', async () => {
     await Promise.all(ownedPeers.map((p) => p.close()));
   });
-  // Outbox rows written with each state change reach the event log through this relay.
-  relayOutboxToLog(app, deps, config.EVENTS_DATABASE_URL);
+  // Outbox rows written with each state change reach the bus (JetStream at NATS_URL, else the PostgreSQL log) through this relay.
+  relayOutboxToLog(app, deps, { NATS_URL: config.NATS_URL, EVENTS_DATABASE_URL: config.EVENTS_DATABASE_URL });
   return app;
 }
 

@@ -1,6 +1,6 @@
 import type { Database, Queryable } from '@shop/data';
 import { IN_PROGRESS_STATUSES, type Order, type OrderChange, type OrderLine, type OrderState, type OrderStatus } from '../domain/order.ts';
-import { writeOutbox } from '../app/outbox.ts';
+import { ORDER_TOPIC, writeOutbox } from '../app/outbox.ts';
 
 /** Another driver moved the order first (the status was not the one we loaded). */
 export class ConcurrentChangeError extends Error {
@@ -147,7 +147,7 @@ export class OrderRepository {
     for (const change of changes) {
       await client.query('INSERT INTO order_events (order_id, from_status, to_status, reason) VALUES ($1, $2, $3, $4)', [s.id, change.from, change.to, change.reason]);
       for (const event of change.events) {
-        await writeOutbox(client, { topic: 'order', type: event.type, key: s.id, aggregateId: s.id, correlationId: s.correlationId, payload: event.payload });
+        await writeOutbox(client, { topic: ORDER_TOPIC, type: event.type, key: s.id, aggregateId: s.id, correlationId: s.correlationId, payload: event.payload });
       }
     }
   }

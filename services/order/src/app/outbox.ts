@@ -3,6 +3,9 @@ import type { Queryable } from '@shop/data';
 
 export const PRODUCER = 'order-service';
 
+/** The topic every order event is published on, keyed by order id. */
+export const ORDER_TOPIC = 'order';
+
 export interface OutboxEvent {
   topic: string;
   type: string;

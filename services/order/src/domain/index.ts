@@ -2,3 +2,4 @@ export * from './order.ts';
 export * from './cart.ts';
 export * from './idempotency.ts';
 export * from './ports.ts';
+export * from './orderHistory.ts';
