@@ -140,5 +140,9 @@ export const baseServiceSpec = {
   MAX_CONCURRENT_REQUESTS: env.int({ default: 256, min: 1, max: 100_000 }),
   /** The event log (embedded PostgreSQL backend); producers relay their outbox to it when set. */
   EVENTS_DATABASE_URL: env.optionalUrl({ protocols: ['postgres:', 'postgresql:'] }),
+  /** The event bus on NATS JetStream (e.g. nats://127.0.0.1:4222); when set it wins over EVENTS_DATABASE_URL. */
+  NATS_URL: env.optionalString(),
+  /** Keeps deployments sharing one NATS apart (the launcher passes its DB_PREFIX). */
+  EVENTS_NAMESPACE: env.string({ default: 'shop', pattern: /^[a-z][a-z0-9_]{0,20}$/, description: 'lowercase letters, digits and _' }),
 };
 export type BaseServiceConfig = ConfigOf<typeof baseServiceSpec>;
