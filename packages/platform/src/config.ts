@@ -143,6 +143,6 @@ export const baseServiceSpec = {
   /** The event bus on NATS JetStream (e.g. nats://127.0.0.1:4222); when set it wins over EVENTS_DATABASE_URL. */
   NATS_URL: env.optionalString(),
   /** Keeps deployments sharing one NATS apart (the launcher passes its DB_PREFIX). */
-  EVENTS_NAMESPACE: env.string({ default: 'shop', pattern: /^[a-z][a-z0-9_]{0,20}$/, description: 'lowercase letters, digits and _' }),
+  EVENTS_NAMESPACE: env.string({ default: 'shop', pattern: /^[a-z][a-z0-9]{0,31}$/, description: 'lowercase letters and digits' }),
 };
 export type BaseServiceConfig = ConfigOf<typeof baseServiceSpec>;
