@@ -39,6 +39,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
     readiness: [],
     lifecycle: deps.lifecycle,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    maxConcurrentRequests: config.MAX_CONCURRENT_REQUESTS,
   });
   const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim());
   const access = createAccess({
