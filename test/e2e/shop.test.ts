@@ -180,7 +180,8 @@ async function customerJourney(): Promise<void> {
   // One trace of the checkout, every hop from the load balancer to the provider sandbox.
   const traceId = order.headers.get('x-trace-id');
   assert.match(traceId ?? '', /^[0-9a-f]{32}$/);
-  const wanted = ['lb', 'gateway', 'order', 'product', 'payment', 'payment-sandbox'];
+  // ...and on through the bus: the notification service's handling of the confirmation joins the same trace.
+  const wanted = ['lb', 'gateway', 'order', 'product', 'payment', 'payment-sandbox', 'notification'];
   const trace = await waitFor(
     'the checkout trace in the collector',
     async () => {
