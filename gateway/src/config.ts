@@ -23,6 +23,8 @@ export const gatewaySpec = {
   UPSTREAM_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
   CORS_ORIGINS: env.string({ default: '*', description: 'comma-separated allowed origins, or *' }),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
+  /** Admission control at the door: past this many requests in flight, new ones get 503 + Retry-After at once. */
+  MAX_CONCURRENT_REQUESTS: env.int({ default: 512, min: 1, max: 100_000 }),
   /** Shares rate limits across gateway instances; per-instance memory when unset. */
   REDIS_URL: env.optionalUrl({ protocols: ['redis:', 'rediss:'] }),
 };

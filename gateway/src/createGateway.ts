@@ -39,6 +39,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
     readiness: [],
     lifecycle: deps.lifecycle,
     bodyLimit: config.BODY_LIMIT_BYTES,
+    maxConcurrentRequests: config.MAX_CONCURRENT_REQUESTS,
   });
   const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim());
   const access = createAccess({
@@ -56,10 +57,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
     const origin = request.headers.origin;
     if (origin && (origins.includes('*') || origins.includes(origin))) {
       void reply.header('access-control-allow-origin', origins.includes('*') ? '*' : origin);
-      void reply.header('access-control-expose-headers', 'x-request-id, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset, idempotent-replayed');
+      void reply.header('access-control-expose-headers', 'x-request-id, x-trace-id, x-consistency-token, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset, idempotent-replayed');
       if (request.method === 'OPTIONS') {
         void reply.header('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
-        void reply.header('access-control-allow-headers', 'authorization, content-type, idempotency-key, x-request-id');
+        void reply.header('access-control-allow-headers', 'authorization, content-type, idempotency-key, x-request-id, x-consistency-token');
         void reply.header('access-control-max-age', '600');
         return reply.status(204).send();
       }

@@ -1,3 +1,4 @@
+import { context, propagation } from '@opentelemetry/api';
 import type { Queryable } from '@shop/data';
 import { v7 as uuidv7 } from 'uuid';
 import { assertEnvelope, type Envelope } from './envelope.ts';
@@ -45,6 +46,7 @@ let defaultClock: HybridLogicalClock | undefined;
  */
 export async function appendToOutbox(tx: Queryable, producer: string, event: OutboxEvent, clock?: HybridLogicalClock): Promise<Envelope> {
   const hlc = (clock ?? (defaultClock ??= new HybridLogicalClock({ node: producer }))).now();
+  const traceparent = event.traceparent ?? activeTraceparent();
   const envelope: Envelope = {
     id: uuidv7(),
     type: event.type,
@@ -55,11 +57,27 @@ export async function appendToOutbox(tx: Queryable, producer: string, event: Out
     occurredAt: new Date(hlc.wall).toISOString(),
     ...(event.correlationId !== undefined ? { correlationId: event.correlationId } : {}),
     ...(event.causationId !== undefined ? { causationId: event.causationId } : {}),
-    ...(event.traceparent !== undefined ? { traceparent: event.traceparent } : {}),
+    ...(traceparent !== undefined ? { traceparent } : {}),
     hlc: encodeHlc(hlc),
     payload: event.payload,
   };
   assertEnvelope(envelope);
-  await tx.query('INSERT INTO outbox (id, topic, type, version, key, envelope) VALUES ($1, $2, $3, $4, $5, $6)', [envelope.id, event.topic, envelope.type, envelope.version, envelope.key, JSON.stringify(envelope)]);
+  // The relay reads in (created_at, id) order, so created_at must follow the
+  // order in which one key's changes commit. now() is the transaction's start:
+  // of two transactions on one aggregate, the later writer may have started
+  // first. clock_timestamp() is taken after the aggregate's row lock, and the
+  // key's latest row + 1 µs keeps several events of one transaction in order.
+  await tx.query(
+    `INSERT INTO outbox (id, topic, type, version, key, envelope, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, GREATEST(clock_timestamp(), (SELECT max(created_at) + interval '1 microsecond' FROM outbox WHERE key = $5)))`,
+    [envelope.id, event.topic, envelope.type, envelope.version, envelope.key, JSON.stringify(envelope)],
+  );
   return envelope;
+}
+
+/** The active span's W3C traceparent, so a consumer's work joins the producer's trace. */
+function activeTraceparent(): string | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent;
 }

@@ -28,6 +28,8 @@ export interface MeshPolicy {
   attemptTimeoutMs: number;
   /** Connecting (TCP and TLS handshake) to one instance. */
   connectTimeoutMs: number;
+  /** Keep-alive connections to each instance (HTTP/1.1: also the requests in flight to it). */
+  connectionsPerInstance: number;
   /** Total budget of a call when the caller gives none. */
   callTimeoutMs: number;
   maxAttempts: number;
@@ -43,7 +45,8 @@ export interface MeshPolicy {
 /** The seed's defaults: 3 attempts, breaker at 50% over 10 s, open for 30 s. */
 export const defaultMeshPolicy: MeshPolicy = {
   attemptTimeoutMs: 2000,
-  connectTimeoutMs: 1000,
+  connectTimeoutMs: 2000,
+  connectionsPerInstance: 64,
   callTimeoutMs: 5000,
   maxAttempts: 3,
   backoff: { initialMs: 10, maxMs: 250 },
@@ -114,7 +117,10 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
   const expected = spiffeId(options.service);
   const agent = new Agent({
     keepAliveTimeout: 10_000,
-    connections: 256,
+    // Few, long-lived connections per instance: past them requests queue here
+    // instead of opening more, because under overload a storm of new TLS
+    // handshakes takes the CPU the requests needed (a metastable collapse).
+    connections: policy.connectionsPerInstance,
     // A frozen or unreachable instance must not hold an attempt for undici's default 10 s.
     connect: { timeout: policy.connectTimeoutMs },
     ...(options.tls

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PemBundle } from '@shop/mesh';
 import { startTelemetry } from '@shop/telemetry';
 import { Database, DatabaseUnavailableError, PgRegistry, PoolExhaustedError, ReadRouter, migrate, readMigrations } from '@shop/data';
-import { startRegistration, watchInstances, type Registration } from '@shop/mesh';
+import { defaultMeshPolicy, startRegistration, watchInstances, type Registration } from '@shop/mesh';
 import { ConfigError, baseServiceSpec, loadConfig, type BaseServiceConfig, type ConfigOf } from './config.ts';
 import { createServiceApp, type Lifecycle, type ServiceApp } from './createServiceApp.ts';
 import { AppError } from './errors.ts';
@@ -115,6 +115,7 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
         urls: parsePeerUrls(env[`PEER_${service.toUpperCase()}_URLS`]),
         caller: definition.name,
         tls,
+        policy: { breaker: { ...defaultMeshPolicy.breaker, halfOpenAfterMs: config.MESH_BREAKER_OPEN_MS } },
         onEvent: (event) => logger.warn({ mesh: event }, `mesh ${event.type}`),
       });
       discovery?.watch(service, config.REGION, mesh);

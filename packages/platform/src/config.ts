@@ -140,5 +140,11 @@ export const baseServiceSpec = {
   MAX_CONCURRENT_REQUESTS: env.int({ default: 256, min: 1, max: 100_000 }),
   /** The event log (embedded PostgreSQL backend); producers relay their outbox to it when set. */
   EVENTS_DATABASE_URL: env.optionalUrl({ protocols: ['postgres:', 'postgresql:'] }),
+  /** The event bus on NATS JetStream (e.g. nats://127.0.0.1:4222); when set it wins over EVENTS_DATABASE_URL. */
+  NATS_URL: env.optionalString(),
+  /** How long a destination's circuit stays open before a trial call (the seed's 30 s). */
+  MESH_BREAKER_OPEN_MS: env.int({ default: 30_000, min: 100, max: 600_000 }),
+  /** Keeps deployments sharing one NATS apart (the launcher passes its DB_PREFIX). */
+  EVENTS_NAMESPACE: env.string({ default: 'shop', pattern: /^[a-z][a-z0-9]{0,31}$/, description: 'lowercase letters and digits' }),
 };
 export type BaseServiceConfig = ConfigOf<typeof baseServiceSpec>;

@@ -104,7 +104,7 @@ export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: Ord
     await Promise.all(ownedPeers.map((p) => p.close()));
   });
   // Outbox rows written with each state change reach the bus (JetStream at NATS_URL, else the PostgreSQL log) through this relay.
-  relayOutboxToLog(app, deps, { NATS_URL: config.NATS_URL, EVENTS_DATABASE_URL: config.EVENTS_DATABASE_URL });
+  relayOutboxToLog(app, deps, config);
   return app;
 }
 

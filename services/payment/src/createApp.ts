@@ -42,6 +42,6 @@ export function createApp(config: PaymentConfig, deps: ServiceDeps, overrides: P
   }
   app.addHook('onClose', () => provider.close());
   // Outbox rows written with each state change reach the event log through this relay.
-  relayOutboxToLog(app, deps, config.EVENTS_DATABASE_URL);
+  relayOutboxToLog(app, deps, config);
   return app;
 }

@@ -77,7 +77,7 @@ export function createApp(config: ProductConfig, deps: ServiceDeps, overrides: P
     if (!deps.reads) await reads.close();
   });
   // Outbox rows written with each state change reach the event log through this relay.
-  relayOutboxToLog(app, deps, config.EVENTS_DATABASE_URL);
+  relayOutboxToLog(app, deps, config);
   return app;
 }
 

@@ -61,6 +61,6 @@ export async function createApp(config: UserConfig, deps: ServiceDeps, options: 
     if (!deps.reads) await reads.close();
   });
   // Outbox rows written with each state change reach the event log through this relay.
-  relayOutboxToLog(app, deps, config.EVENTS_DATABASE_URL);
+  relayOutboxToLog(app, deps, config);
   return app;
 }

@@ -127,7 +127,7 @@ async function main(): Promise<void> {
           adminEmails: config.ADMIN_EMAILS,
           mesh,
           otlpEndpoint,
-          engines: { REDIS_URL: config.REDIS_URL, NATS_URL: config.NATS_URL },
+          engines: { REDIS_URL: config.REDIS_URL, NATS_URL: config.NATS_URL, EVENTS_NAMESPACE: config.DB_PREFIX.replaceAll('_', '') },
         }),
     });
     supervisor.start(instances);

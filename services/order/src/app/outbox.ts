@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { appendToOutbox } from '@shop/events';
 import type { Queryable } from '@shop/data';
 
 export const PRODUCER = 'order-service';
@@ -19,27 +19,9 @@ export interface OutboxEvent {
 /**
  * Writes one event to the transactional outbox, on the caller's transaction,
  * so the event exists if and only if the state change it describes committed.
- * The events package relays unpublished rows to the bus.
+ * The envelope (UUIDv7, hybrid logical clock, trace context, per-key order)
+ * is the events package's; its relay moves unpublished rows to the bus.
  */
 export async function writeOutbox(client: Queryable, event: OutboxEvent): Promise<string> {
-  const id = randomUUID();
-  const envelope = {
-    id,
-    type: event.type,
-    version: 1,
-    key: event.key,
-    aggregateId: event.aggregateId,
-    producer: PRODUCER,
-    occurredAt: new Date().toISOString(),
-    correlationId: event.correlationId,
-    payload: event.payload,
-  };
-  // created_at strictly increases per key, even within one transaction (where now() is constant),
-  // so a relay reading in (created_at, id) order publishes one order's events in the order they happened.
-  await client.query(
-    `INSERT INTO outbox (id, topic, type, version, key, envelope, created_at)
-     VALUES ($1, $2, $3, 1, $4, $5, GREATEST(clock_timestamp(), (SELECT max(created_at) + interval '1 microsecond' FROM outbox WHERE key = $4)))`,
-    [id, event.topic, event.type, event.key, JSON.stringify(envelope)],
-  );
-  return id;
+  return (await appendToOutbox(client, PRODUCER, event)).id;
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { appendToOutbox } from '@shop/events';
 import type { Queryable } from '@shop/data';
 
 export const PRODUCER = 'payment-service';
@@ -15,11 +15,9 @@ export interface OutboxEvent {
 /**
  * Writes one event to the transactional outbox on the caller's transaction, so
  * the event exists if and only if the state change it describes committed.
- * The events package relays unpublished rows to the bus.
+ * The envelope is the events package's (UUIDv7, hybrid logical clock, trace
+ * context, per-key order); its relay moves unpublished rows to the bus.
  */
 export async function writeOutbox(db: Queryable, event: OutboxEvent): Promise<string> {
-  const id = randomUUID();
-  const envelope = { id, type: event.type, version: 1, key: event.key, aggregateId: event.aggregateId, producer: PRODUCER, occurredAt: new Date().toISOString(), correlationId: event.correlationId, payload: event.payload };
-  await db.query('INSERT INTO outbox (id, topic, type, version, key, envelope) VALUES ($1, $2, $3, 1, $4, $5)', [id, 'payment', event.type, event.key, JSON.stringify(envelope)]);
-  return id;
+  return (await appendToOutbox(db, PRODUCER, { topic: 'payment', ...event })).id;
 }

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { appendToOutbox } from '@shop/events';
 import type { Queryable } from '@shop/data';
 
 export const PRODUCER = 'product-service';
@@ -13,21 +13,9 @@ export type OutboxEvent =
 /**
  * Writes one event to the transactional outbox on the caller's transaction,
  * so the event exists if and only if the change it describes committed. The
- * events package relays unpublished rows to the bus.
+ * envelope is the events package's (UUIDv7, hybrid logical clock, trace
+ * context, per-key order); its relay moves unpublished rows to the bus.
  */
-export async function writeOutbox(client: Queryable, event: OutboxEvent, now: Date = new Date()): Promise<string> {
-  const id = randomUUID();
-  const envelope = {
-    id,
-    type: event.type,
-    version: 1,
-    key: event.key,
-    aggregateId: event.aggregateId,
-    producer: PRODUCER,
-    occurredAt: now.toISOString(),
-    correlationId: event.correlationId,
-    payload: event.payload,
-  };
-  await client.query('INSERT INTO outbox (id, topic, type, version, key, envelope) VALUES ($1, $2, $3, 1, $4, $5)', [id, event.topic, event.type, event.key, JSON.stringify(envelope)]);
-  return id;
+export async function writeOutbox(client: Queryable, event: OutboxEvent): Promise<string> {
+  return (await appendToOutbox(client, PRODUCER, event)).id;
 }

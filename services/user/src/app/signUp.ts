@@ -28,7 +28,6 @@ export async function signUp(ctx: UserContext, input: { email: string; password:
       key: user.id,
       aggregateId: user.id,
       correlationId: input.correlationId,
-      occurredAt: new Date(ctx.now()),
       payload: { userId: user.id, email: user.email, name: user.name },
     });
     return user;
