@@ -7,6 +7,7 @@
 //   --client mesh the mesh client (P2C, breaker, retry budget, bulkhead, deadline, a client span per call)
 //   --pki <dir>   mTLS to the back with the gateway's certificate (either client)
 //   --mesh-span off  the mesh client's span (and its traceparent) left out; the kit's server span stays
+//   --tracing off    no tracing in the front at all (the kit without its OpenTelemetry provider)
 // Run: node chainFront.ts --port <port> --back <url> [--front raw|kit] [--client pool|mesh] [--pki dir] [--mesh-span off]
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -28,6 +29,7 @@ const { values } = parseArgs({
     client: { type: 'string', default: 'pool' },
     pki: { type: 'string' },
     'mesh-span': { type: 'string', default: 'on' },
+    tracing: { type: 'string', default: 'on' },
   },
 });
 const PATH = '/products/0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f';
@@ -37,7 +39,7 @@ const tls = values.pki
   : undefined;
 const ids = { service: 'gateway', instance: 'front-bench', region: 'us-east' };
 
-if (values.front === 'kit') {
+if (values.front === 'kit' && values.tracing === 'on') {
   startTelemetry({ ...ids, endpoint: undefined });
   if (values['mesh-span'] === 'off') muteTracer('shop-mesh');
 }
