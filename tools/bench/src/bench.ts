@@ -12,6 +12,7 @@ import { runCheckout } from './checkout.ts';
 import { runEventLag } from './eventRows.ts';
 import { runFailover } from './failover.ts';
 import { measure } from './measure.ts';
+import { runMicro } from './micro.ts';
 import { repoRoot, startPlatform, type Platform } from './platform.ts';
 import { freePort, serversDir, startProcess, type Started } from './processes.ts';
 import { summariseDir } from './profile.ts';
@@ -65,7 +66,7 @@ async function measureScenario(key: string, name: string, group: ScenarioResult[
     let window = { from: 0, to: 0 };
     const result = await measure({ target: running.target, processes: running.processes, elu: running.elu, onWindow: (from, to) => (window = { from, to }), ...settings });
     bench.scenarios.push({ key, name, group, result });
-    process.stdout.write(`${result.requestsPerSec} req/s, p99 ${result.latencyMs.p99} ms, single p50 ${result.singleMs.p50} ms, ${result.cpuMicrosPerRequest} us CPU/req ${JSON.stringify(result.cpuMicrosByRole)}${result.elu ? ` elu ${JSON.stringify(result.elu)}` : ''}\n`);
+    process.stdout.write(`${result.requestsPerSec} req/s, p99 ${result.latencyMs.p99} ms, single p50 ${result.singleMs.p50} ms, ${result.cpuMicrosPerRequest} us CPU/req ${JSON.stringify(result.cpuMicrosByRole)}${result.elu ? ` elu ${JSON.stringify(result.elu)} starved ${JSON.stringify(result.starvedByRole)}` : ''}\n`);
     await running.stop();
     running = undefined;
     if (values['cpu-prof'] && key.startsWith('chain')) {
@@ -96,6 +97,13 @@ const PROFILE_FOCUS: Record<string, RegExp> = {
 // 1. Baselines, the two-hop chains and the one-change-at-a-time diagnostics.
 for (const scenario of scenarios.filter((s) => s.key === 'bare' || wants(s.key))) {
   await measureScenario(scenario.key, scenario.name, scenario.diagnostic ? 'diagnostic' : 'baseline', () => scenario.start({ profileDir: values['cpu-prof'] ? (key) => join(profileRoot, key) : undefined }));
+}
+
+// The mesh client's own code per call, without sockets (robust where the socket rows are noisy).
+if (wants('micro')) {
+  say('mesh client code per call, no sockets ...');
+  bench.micro = await runMicro({ seconds: 2, repeats: 2 });
+  say(bench.micro.map((m) => `${m.case} ${m.cpuMicrosPerCall} us`).join(', '));
 }
 
 // 2. The real platform: reads, checkout, event lag on its PostgreSQL; then another with two product instances for the failover.

@@ -18,6 +18,12 @@ export interface Measurement {
   generatorCores: number;
   /** Peak of the processes' summed proportional set size, MiB (PostgreSQL's shared buffers counted once). */
   peakMemoryMiB: number;
+  /**
+   * Share of the run each process's main thread was runnable but waiting for a
+   * CPU (the largest per role): starved by the machine, as opposed to idle and
+   * waiting for I/O (ELU below 1).
+   */
+  starvedByRole: Record<string, number>;
   /** Event-loop utilisation of each fixture over the saturated run, when the fixtures report it. */
   elu?: Record<string, number>;
 }
@@ -101,6 +107,7 @@ export async function measure(options: MeasureOptions): Promise<Measurement> {
     errors: result.errors + result.timeouts + result.non2xx + single.errors,
     cpuCores: cpu.cores,
     cpuByRole: cpu.byRole,
+    starvedByRole: cpu.starvedByRole,
     cpuMicrosPerRequest: perRequest(cpu.cores),
     cpuMicrosByRole: Object.fromEntries(Object.entries(cpu.byRole).map(([role, cores]) => [role, perRequest(cores)])),
     generatorCores: round3((generator.user + generator.system) / 1e6 / elapsedSec),

@@ -1,8 +1,7 @@
-// What each layer of a hop costs in CPU, without sockets: the client side
-// (a raw undici request against the mesh client) with the transport replaced
-// by an in-process answer, and the server side (bare Fastify against the
-// platform kit) through inject(). No syscalls and no other process in the
-// number, so it holds on a busy machine where the socket scenarios do not.
+// What the mesh client's own code costs per call, without sockets: a raw
+// undici request against the mesh client's requestRaw, with the transport
+// replaced by an in-process answer. No syscalls and no other process in the
+// number, so it holds better on a busy machine than the socket scenarios.
 // Each case runs in its own process (tracing is process-wide).
 //   node tools/bench/src/micro.ts                 all cases, a table
 //   node tools/bench/src/micro.ts --case <name>   one case, one JSON line
@@ -21,9 +20,6 @@ const CASES: Record<string, string> = {
   undici: 'client: undici request() through an Agent (the transport answers in-process)',
   mesh: 'client: mesh client requestRaw (P2C, breaker, retry budget, bulkhead, deadline), tracing off',
   'mesh-span': 'client: the same with tracing on (a recording client span per call, traceparent injected; no exporter)',
-  fastify: 'server: bare Fastify, GET via inject()',
-  kit: 'server: the platform kit (createServiceApp), GET via inject(), tracing off',
-  'kit-span': 'server: the platform kit with tracing on (a recording server span per request; no exporter)',
 };
 
 const PATH = '/products/0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f';
@@ -59,7 +55,7 @@ async function startTracing(): Promise<void> {
 }
 
 async function callOf(name: string): Promise<() => Promise<unknown>> {
-  if (name === 'mesh-span' || name === 'kit-span') await startTracing();
+  if (name === 'mesh-span') await startTracing();
   switch (name) {
     case 'undici': {
       await mockTransport();
@@ -73,22 +69,6 @@ async function callOf(name: string): Promise<() => Promise<unknown>> {
       const { createMeshClient } = await import('@shop/mesh');
       const client = createMeshClient({ service: 'product', caller: 'gateway', instances: ['http://127.0.0.1:1'] });
       return async () => (await client.requestRaw({ method: 'GET', path: PATH })).body.text();
-    }
-    case 'fastify': {
-      const { default: Fastify } = await import('fastify');
-      const app = Fastify();
-      app.get('/products/:id', () => JSON.parse(BODY.toString()) as unknown);
-      await app.ready();
-      return () => app.inject({ method: 'GET', url: PATH });
-    }
-    case 'kit':
-    case 'kit-span': {
-      const { createLogger, createServiceApp, ServiceMetrics } = await import('@shop/platform');
-      const ids = { service: 'product', instance: 'micro', region: 'us-east' };
-      const app = createServiceApp({ ...ids, logger: createLogger({ ...ids, level: 'warn' }), metrics: new ServiceMetrics(ids), readiness: [], maxConcurrentRequests: 100_000 });
-      app.get('/products/:id', () => JSON.parse(BODY.toString()) as unknown);
-      await app.ready();
-      return () => app.inject({ method: 'GET', url: PATH });
     }
     default:
       throw new Error(`no case ${name}; one of ${Object.keys(CASES).join(', ')}`);

@@ -82,16 +82,26 @@ export async function portsFree(ports: number[]): Promise<boolean> {
 
 interface ProcStat {
   ppid: number;
+  /** The main thread's time runnable but waiting for a CPU, seconds (/proc/<pid>/schedstat): starved, not blocked. */
+  runDelay: number;
   /** utime + stime, seconds. */
   cpu: number;
   /** cutime + cstime: children that exited and were waited for (PostgreSQL backends). */
   childCpu: number;
 }
 
-async function procStat(pid: number): Promise<ProcStat | undefined> {
+async function runDelaySeconds(pid: number): Promise<number> {
+  try {
+    return Number((await readFile(`/proc/${pid}/schedstat`, 'utf8')).split(' ')[1]) / 1e9 || 0;
+  } catch {
+    return 0;
+  }
+}
+
+async function procStat(pid: number, withDelay = false): Promise<ProcStat | undefined> {
   try {
     const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-    return { ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / 100, childCpu: (Number(fields[13]) + Number(fields[14])) / 100 };
+    return { ppid: Number(fields[1]), runDelay: withDelay ? await runDelaySeconds(pid) : 0, cpu: (Number(fields[11]) + Number(fields[12])) / 100, childCpu: (Number(fields[13]) + Number(fields[14])) / 100 };
   } catch {
     return undefined;
   }
@@ -145,7 +155,7 @@ export interface CpuSnapshot {
 export async function cpuSnapshot(set: ProcessSet): Promise<CpuSnapshot> {
   const stats = new Map<number, ProcStat>();
   for (const pid of await set.pids()) {
-    const stat = await procStat(pid);
+    const stat = await procStat(pid, true);
     if (stat) stats.set(pid, stat);
   }
   return { at: performance.now(), stats };
@@ -156,19 +166,24 @@ export async function cpuSnapshot(set: ProcessSet): Promise<CpuSnapshot> {
  * both counts its own CPU and that of children it reaped meanwhile; one that
  * appeared counts all it used.
  */
-export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot, set: ProcessSet): { cores: number; byRole: Record<string, number> } {
+export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot, set: ProcessSet): { cores: number; byRole: Record<string, number>; starvedByRole: Record<string, number> } {
   const seconds = (after.at - before.at) / 1000;
   const byRole: Record<string, number> = {};
+  const starvedByRole: Record<string, number> = {};
   let total = 0;
   for (const [pid, now] of after.stats) {
     const then = before.stats.get(pid);
     const used = then ? now.cpu - then.cpu + Math.max(0, now.childCpu - then.childCpu) : now.cpu;
     const role = set.roleOf(pid);
     byRole[role] = (byRole[role] ?? 0) + used / seconds;
+    starvedByRole[role] = Math.max(starvedByRole[role] ?? 0, (now.runDelay - (then?.runDelay ?? 0)) / seconds);
     total += used;
   }
-  for (const role of Object.keys(byRole)) byRole[role] = round3(byRole[role]!);
-  return { cores: round3(total / seconds), byRole };
+  for (const role of Object.keys(byRole)) {
+    byRole[role] = round3(byRole[role]!);
+    starvedByRole[role] = round3(starvedByRole[role]!);
+  }
+  return { cores: round3(total / seconds), byRole, starvedByRole };
 }
 
 /** Proportional set size (shared pages split among their users), MiB: sums honestly across PostgreSQL's processes. */

@@ -63,6 +63,8 @@ interface ChainShape {
   client: 'pool' | 'mesh';
   tls: boolean;
   meshSpan?: boolean;
+  /** Tracing in the front at all (the kit's server span and the mesh's client span); default on for the kit. */
+  tracing?: boolean;
 }
 
 /** Two hops: a front (bare Fastify or the platform kit) calls a platform-kit back through a plain undici Pool or the mesh client, with or without mTLS. */
@@ -71,7 +73,7 @@ function chain(shape: ChainShape): (context: ScenarioContext, key: string) => Pr
     const [backPort, frontPort] = [await freePort(), await freePort()];
     const dir = shape.tls ? await pki() : undefined;
     const back = await startProcess(script('platformHello.ts'), dir ? [String(backPort), dir, 'product'] : [String(backPort)]);
-    const args = ['--port', String(frontPort), '--back', `${dir ? 'https' : 'http'}://127.0.0.1:${backPort}`, '--front', shape.front, '--client', shape.client, ...(dir ? ['--pki', dir] : []), ...(shape.meshSpan === false ? ['--mesh-span', 'off'] : [])];
+    const args = ['--port', String(frontPort), '--back', `${dir ? 'https' : 'http'}://127.0.0.1:${backPort}`, '--front', shape.front, '--client', shape.client, ...(dir ? ['--pki', dir] : []), ...(shape.meshSpan === false ? ['--mesh-span', 'off'] : []), ...(shape.tracing === false ? ['--tracing', 'off'] : [])];
     const profile = context.profileDir?.(key);
     const front = await startProcess(script('chainFront.ts'), args, { nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [] }).catch(async (error: unknown) => {
       await back.stop();
@@ -123,4 +125,5 @@ export const scenarios: Scenario[] = [
   chainScenario('chain-kit-pool', 'raw chain + kit front: platform kit -> plain undici Pool -> service', { front: 'kit', client: 'pool', tls: false }, true),
   chainScenario('chain-mesh-plain', 'mesh without TLS: platform kit -> mesh client over plain HTTP -> service', { front: 'kit', client: 'mesh', tls: false }, true),
   chainScenario('chain-mesh-nospan', 'mesh without its span: platform kit -> mesh client (mTLS, no client span) -> service', { front: 'kit', client: 'mesh', tls: true, meshSpan: false }, true),
+  chainScenario('chain-mesh-notrace', 'mesh, front untraced: platform kit without tracing -> mesh client (mTLS, no spans) -> service', { front: 'kit', client: 'mesh', tls: true, tracing: false }, true),
 ];
