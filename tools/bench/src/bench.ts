@@ -5,7 +5,7 @@
 // instance killed under load). Results: bench/results/<date>.json and .md,
 // and the README's Performance block.
 import { cpus, loadavg, totalmem } from 'node:os';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { runCheckout } from './checkout.ts';
@@ -16,7 +16,8 @@ import { runMicro } from './micro.ts';
 import { repoRoot, startPlatform, type Platform } from './platform.ts';
 import { freePort, serversDir, startProcess, type Started } from './processes.ts';
 import { summariseDir } from './profile.ts';
-import { renderMarkdown, type BenchResult, type ScenarioResult } from './report.ts';
+import type { BenchResult, ScenarioResult } from './report.ts';
+import { resultsDir, stampOf, writeResults } from './results.ts';
 import { scenarios, type Running } from './scenarios.ts';
 import { shopReads } from './shopReads.ts';
 
@@ -54,8 +55,7 @@ const bench: BenchResult = {
   settings,
   scenarios: [],
 };
-const stamp = bench.date.replaceAll(':', '-').slice(0, 19);
-const resultsDir = join(repoRoot, 'bench', 'results');
+const stamp = stampOf(bench);
 const profileRoot = join(resultsDir, 'profiles', stamp);
 
 async function measureScenario(key: string, name: string, group: ScenarioResult['group'], start: () => Promise<Running>): Promise<void> {
@@ -208,16 +208,6 @@ async function latestOverload(): Promise<BenchResult['overload']> {
   return verdict ? { command: 'npm run load -- --overload (an earlier run, not this one)', report: `bench/load/${last}`, verdict } : undefined;
 }
 
-const markdown = renderMarkdown(bench);
-await mkdir(resultsDir, { recursive: true });
-await writeFile(join(resultsDir, `${stamp}.json`), `${JSON.stringify(bench, null, 2)}\n`);
-await writeFile(join(resultsDir, `${stamp}.md`), `# Bench ${bench.date}\n\n${markdown}\n`);
-if (!values['no-readme']) {
-  const readmePath = join(repoRoot, 'README.md');
-  const readme = await readFile(readmePath, 'utf8');
-  const block = `<!-- bench:start -->\n${markdown}\n<!-- bench:end -->`;
-  const pattern = /<!-- bench:start -->[\s\S]*<!-- bench:end -->/;
-  await writeFile(readmePath, pattern.test(readme) ? readme.replace(pattern, () => block) : `${readme}\n## Performance\n\n${block}\n`);
-}
+const markdown = await writeResults(bench, { readme: !values['no-readme'] });
 process.stdout.write(`\n${markdown}\n\nwritten to bench/results/${stamp}.{json,md}\n`);
 process.exit(0);

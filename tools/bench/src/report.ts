@@ -85,7 +85,10 @@ export function renderMarkdown(bench: BenchResult): string {
       const [a, b] = [get(from), get(to)];
       if (!a || !b) return [];
       const sign = (n: number): string => (n >= 0 ? `+${n}` : String(n));
-      return [`${what}: ${sign(b.cpuMicrosPerRequest - a.cpuMicrosPerRequest)} µs CPU per request, throughput x${(b.requestsPerSec / a.requestsPerSec).toFixed(2)}, one in flight ${sign(Math.round((b.singleMs.p50 - a.singleMs.p50) * 1000) / 1000)} ms p50`];
+      // Two servers and the generator on two cores wait some anyway (~0.2); past a third of the run waiting for a core, a row measured the machine, not the change.
+      const starved = Math.max(...[a, b].flatMap((m) => Object.values(m.starvedByRole)));
+      const caveat = starved > 0.35 ? ` (not meaningful: a process waited ${Math.round(starved * 100)}% of the run for a CPU)` : '';
+      return [`${what}: ${sign(b.cpuMicrosPerRequest - a.cpuMicrosPerRequest)} µs CPU per request, throughput x${(b.requestsPerSec / a.requestsPerSec).toFixed(2)}, one in flight ${sign(Math.round((b.singleMs.p50 - a.singleMs.p50) * 1000) / 1000)} ms p50${caveat}`];
     });
     if (deltas.length > 0) lines.push('', `Each change on its own: ${deltas.join('; ')}.`);
   }
