@@ -40,6 +40,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
     lifecycle: deps.lifecycle,
     bodyLimit: config.BODY_LIMIT_BYTES,
     maxConcurrentRequests: config.MAX_CONCURRENT_REQUESTS,
+    acceptDeadlineHeader: false,
   });
   const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim());
   const access = createAccess({

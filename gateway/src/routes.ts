@@ -28,8 +28,18 @@ export type GatewayPeers<T> = { [S in Exclude<RoutedService, OptionalService>]: 
 
 const INTERNAL: RegExp[] = [/^\/payments(\/|$)/, /^\/users\/keys(\/|$)/];
 
+/**
+ * Tested on the path as sent and as decoded: `/users/%6beys/rotate` is the
+ * same route to the service behind. A path that does not decode is refused too.
+ */
 export function isInternal(path: string): boolean {
-  return INTERNAL.some((pattern) => pattern.test(path));
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    return true;
+  }
+  return INTERNAL.some((pattern) => pattern.test(path) || pattern.test(decoded));
 }
 
 export function serviceFor(path: string): RoutedService | undefined {

@@ -55,6 +55,12 @@ export interface ServiceAppOptions {
    * Health, readiness and metrics are always admitted.
    */
   maxConcurrentRequests?: number;
+  /**
+   * Honour the mesh's deadline header (default). An edge facing the public sets
+   * false: from outside the header is a client's say-so, and a client must not be
+   * able to make the edge answer 504.
+   */
+  acceptDeadlineHeader?: boolean;
 }
 
 declare module 'fastify' {
@@ -200,7 +206,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
         return;
       }
     }
-    const budget = request.headers[DEADLINE_HEADER];
+    const budget = options.acceptDeadlineHeader === false ? undefined : request.headers[DEADLINE_HEADER];
     if (typeof budget === 'string' && /^\d+$/.test(budget)) {
       const ms = Number(budget);
       if (ms <= 0) {

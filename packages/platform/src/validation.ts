@@ -14,13 +14,23 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
  */
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const common = { allErrors: false, useDefaults: true, removeAdditional: false, strict: false } as const;
-  const bodyAjv = addFormats(new Ajv({ ...common, coerceTypes: false }));
-  const textAjv = addFormats(new Ajv({ ...common, coerceTypes: 'array' }));
+  const bodyAjv = withPlainUuid(addFormats(new Ajv({ ...common, coerceTypes: false })));
+  const textAjv = withPlainUuid(addFormats(new Ajv({ ...common, coerceTypes: 'array' })));
   return ({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? bodyAjv : textAjv;
     const validate: ValidateFunction = ajv.compile(schema as object);
     return (data: unknown) => (validate(data) ? { value: data } : { error: validate.errors as unknown as Error });
   };
+}
+
+/**
+ * ajv-formats' `uuid` also accepts `urn:uuid:…`, which PostgreSQL's uuid type
+ * refuses: a schema-valid id would reach the database and fail there. Our ids are
+ * the bare 36-character form only.
+ */
+const PLAIN_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+function withPlainUuid(ajv: Ajv): Ajv {
+  return ajv.addFormat('uuid', PLAIN_UUID);
 }
 
 const partNames: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
