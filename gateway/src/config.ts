@@ -5,6 +5,7 @@ export const gatewaySpec = {
   PORT: env.port(),
   INSTANCE_ID: env.string({ pattern: /^[a-z0-9][a-z0-9-]{0,62}$/, description: 'a lowercase id like "gateway-1"' }),
   REGION: env.string({ default: 'us-east' }),
+  OTEL_TRACES_SAMPLER_ARG: env.ratio({ default: 1 }),
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   PEER_USER_URLS: env.string({ description: 'comma-separated base URLs of the user service' }),
   PEER_PRODUCT_URLS: env.string({ description: 'comma-separated base URLs of the product service' }),

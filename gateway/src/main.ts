@@ -18,7 +18,7 @@ try {
 }
 const identity = { service: 'gateway', instance: config.INSTANCE_ID, region: config.REGION };
 const logger = createLogger({ ...identity, level: config.LOG_LEVEL });
-const telemetry = startTelemetry({ ...identity, endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT });
+const telemetry = startTelemetry({ ...identity, endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: config.OTEL_TRACES_SAMPLER_ARG });
 const tls = await loadMeshTls(process.env);
 const discovery = createDiscovery(process.env, logger);
 const peer = (service: string, urls: string) => {

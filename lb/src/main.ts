@@ -6,6 +6,7 @@ const spec = {
   HOST: env.string({ default: '127.0.0.1' }),
   PORT: env.port({ default: 8080 }),
   INSTANCE_ID: env.string({ default: 'lb-1' }),
+  OTEL_TRACES_SAMPLER_ARG: env.ratio({ default: 1 }),
   REGION: env.string({ default: 'us-east' }),
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   GATEWAY_URLS: env.string({ description: 'comma-separated base URLs of the gateway instances' }),
@@ -29,7 +30,7 @@ try {
   process.exit(78);
 }
 const logger = createLogger({ service: 'lb', instance: config.INSTANCE_ID, region: config.REGION, level: config.LOG_LEVEL });
-const telemetry = startTelemetry({ service: 'lb', instance: config.INSTANCE_ID, region: config.REGION, endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT });
+const telemetry = startTelemetry({ service: 'lb', instance: config.INSTANCE_ID, region: config.REGION, endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: config.OTEL_TRACES_SAMPLER_ARG });
 const balancer = createBalancer({
   backends: parsePeerUrls(config.GATEWAY_URLS),
   policy: { unhealthyThreshold: config.UNHEALTHY_THRESHOLD, healthyThreshold: config.HEALTHY_THRESHOLD, baseEjectionMs: config.EJECTION_MS, maxEjectionMs: 30_000 },

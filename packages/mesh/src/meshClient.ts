@@ -172,6 +172,14 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
     backend.outstanding += 1;
     const timeout = hedgeable ? Math.min(policy.attemptTimeoutMs, remaining) : remaining;
     const sentAt = now();
+    // The attempt's timeout runs from now, not from when a connection frees up:
+    // undici's headersTimeout starts only once the request is on a socket, so a
+    // request queued behind a slow instance's busy connections would wait for
+    // them with no bound at all. (A streamed answer's body is bounded by bodyTimeout.)
+    const queueTimer = new AbortController();
+    const timer = setTimeout(() => queueTimer.abort(), timeout);
+    let answered = false;
+    const signal = req.signal ? AbortSignal.any([req.signal, queueTimer.signal]) : queueTimer.signal;
     try {
       const response = await undiciRequest(backend.url + req.path, {
         dispatcher: agent,
@@ -179,10 +187,12 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
         // This attempt's own deadline: the callee should not work past the moment we stop waiting for it.
         headers: { ...req.headers, 'x-caller': options.caller, [DEADLINE_HEADER]: String(Math.max(1, streaming && req.bodyTimeoutMs === 0 ? remaining : timeout)) },
         body: req.body,
-        signal: req.signal,
+        signal,
         headersTimeout: timeout,
         bodyTimeout: streaming ? (req.bodyTimeoutMs ?? timeout) : timeout,
       });
+      answered = true;
+      clearTimeout(timer);
       // Time to headers: what the balancer weighs instances by (a streamed body may last minutes).
       if (!streaming || req.bodyTimeoutMs !== 0) backends.observe(backend, now() - sentAt, now());
       if (response.statusCode >= 500 && response.statusCode !== 501) {
@@ -203,14 +213,17 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
       if (error instanceof AttemptError || error instanceof MeshError) throw error;
       if (req.signal?.aborted) throw new MeshError('DEADLINE_EXCEEDED', 'The caller gave up', { cause: error });
       const code = (error as { code?: string }).code;
+      // Queued for a connection or waiting for headers when its time ran out.
+      const queuedOut = !answered && queueTimer.signal.aborted;
       const neverSent = code === 'ECONNREFUSED' || error instanceof undiciErrors.ConnectTimeoutError;
-      const timedOut = error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
+      const timedOut = queuedOut || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
       // A timeout is the slowest answer there is: weigh it, so the instance is avoided even after its ejection ends.
       if (timedOut) backends.observe(backend, now() - sentAt, now());
       backends.eject(backend, now());
       emit({ type: 'eject', service: options.service, instance: backend.url, reason: code ?? (error as Error).name });
       throw new AttemptError(`${options.service} at ${backend.url}: ${timedOut ? 'timed out' : (code ?? (error as Error).message)}`, { retryable: neverSent || idempotent, cause: error });
     } finally {
+      clearTimeout(timer);
       backend.outstanding -= 1;
     }
   }

@@ -87,7 +87,7 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
     throw error;
   }
   const logger = createLogger({ service: definition.name, instance: config.INSTANCE_ID, region: config.REGION, level: config.LOG_LEVEL });
-  const telemetry = startTelemetry({ service: definition.name, instance: config.INSTANCE_ID, region: config.REGION, endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT });
+  const telemetry = startTelemetry({ service: definition.name, instance: config.INSTANCE_ID, region: config.REGION, endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: config.OTEL_TRACES_SAMPLER_ARG });
   const metrics = new ServiceMetrics({ service: definition.name, instance: config.INSTANCE_ID, region: config.REGION });
   const db = new Database({
     connectionString: config.DATABASE_URL,

@@ -30,3 +30,11 @@ test('each bad variable is named with what was expected', () => {
 test('a blank value counts as missing', () => {
   assert.throws(() => loadConfig(spec, { PORT: '  ', URL: 'postgres://h/db' }), /PORT is required/);
 });
+
+test('a ratio is a number from 0 to 1, as OpenTelemetry writes its sampler argument', () => {
+  const ratio = { RATIO: env.ratio({ default: 1 }) };
+  assert.deepEqual(['0', '1', '0.25', '.5', '1.0'].map((v) => loadConfig(ratio, { RATIO: v }).RATIO), [0, 1, 0.25, 0.5, 1]);
+  assert.equal(loadConfig(ratio, {}).RATIO, 1);
+  for (const bad of ['1.5', '-0.1', 'half', '1e-2', '0.'])
+    assert.throws(() => loadConfig(ratio, { RATIO: bad }), new RegExp(`RATIO is malformed: expected a number from 0 to 1, got "${bad.replace('.', '\\.')}"`));
+});

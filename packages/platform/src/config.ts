@@ -60,6 +60,16 @@ export const env = {
         }),
     };
   },
+  /** A fraction from 0 to 1, like OpenTelemetry's OTEL_TRACES_SAMPLER_ARG. */
+  ratio(options: { default?: number } = {}): Field<number> {
+    return {
+      read: (e, n) =>
+        required(e, n, options.default, 'a number from 0 to 1', (v) => {
+          if (!/^(0|1|0?\.\d+|1\.0*)$/.test(v)) return undefined;
+          return Number(v);
+        }),
+    };
+  },
   port(options: { default?: number } = {}): Field<number> {
     return env.int({ ...options, min: 0, max: 65535 });
   },
@@ -145,6 +155,8 @@ export const baseServiceSpec = {
   /** How long a destination's circuit stays open before a trial call (the seed's 30 s). */
   MESH_BREAKER_OPEN_MS: env.int({ default: 30_000, min: 100, max: 600_000 }),
   /** Keeps deployments sharing one NATS apart (the launcher passes its DB_PREFIX). */
+  /** Head sampling: the share of new traces recorded and exported (children follow their parent's decision). */
+  OTEL_TRACES_SAMPLER_ARG: env.ratio({ default: 1 }),
   EVENTS_NAMESPACE: env.string({ default: 'shop', pattern: /^[a-z][a-z0-9]{0,31}$/, description: 'lowercase letters and digits' }),
 };
 export type BaseServiceConfig = ConfigOf<typeof baseServiceSpec>;

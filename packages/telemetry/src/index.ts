@@ -3,7 +3,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { AlwaysOffSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 
 export interface TelemetryOptions {
   service: string;
@@ -11,6 +11,13 @@ export interface TelemetryOptions {
   region: string;
   /** OTLP/HTTP base URL (the built-in collector or any OpenTelemetry collector). */
   endpoint: string | undefined;
+  /**
+   * Head sampling (OTEL_TRACES_SAMPLER_ARG): the share of traces started here
+   * that are recorded and exported, decided once by trace id; a request that
+   * arrives with a parent follows the parent's decision, so a trace is whole or
+   * absent. Default 1 (every trace, what a laptop wants); busy deployments lower it.
+   */
+  sampleRatio?: number;
 }
 
 export interface Telemetry {
@@ -31,7 +38,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   // Without an endpoint spans are still made (so one trace id follows a request
   // through every process and its log lines) but nothing is exported.
+  // Unsampled spans still carry the trace id through every process and log line;
+  // they just are not recorded. With nowhere to export, nothing is recorded.
   const provider = new TracerProvider({
+    sampler: options.endpoint ? new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio ?? 1) }) : new AlwaysOffSampler(),
     resource: resourceFromAttributes({
       'service.name': options.service,
       'service.instance.id': options.instance,

@@ -28,7 +28,7 @@ export interface EnvContext {
  * are (e.g. CATALOG_SEED_COUNT=2000 npm start). Everything else an instance
  * gets is computed here.
  */
-export const PASS_THROUGH = /^(CATALOG_|PRODUCT_|RESERVATION_|SANDBOX_|LOGIN_|PASSWORD_|ANALYTICS_|ACCESS_TOKEN_|REFRESH_TOKEN_|SAGA_|IDEMPOTENCY_|CHECKOUT_|RECONCILE_|PROVIDER_|NOTIFICATION_|MAIL_|RATE_LIMIT_|MAX_CONCURRENT_|MESH_|DB_ACQUIRE_|DB_STATEMENT_|HEALTH_|UNHEALTHY_|HEALTHY_|EJECTION_)/;
+export const PASS_THROUGH = /^(CATALOG_|PRODUCT_|RESERVATION_|SANDBOX_|LOGIN_|PASSWORD_|ANALYTICS_|ACCESS_TOKEN_|REFRESH_TOKEN_|SAGA_|IDEMPOTENCY_|CHECKOUT_|RECONCILE_|PROVIDER_|NOTIFICATION_|MAIL_|RATE_LIMIT_|MAX_CONCURRENT_|MESH_|OTEL_TRACES_|DB_ACQUIRE_|DB_STATEMENT_|HEALTH_|UNHEALTHY_|HEALTHY_|EJECTION_)/;
 
 export function passThrough(source: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(source).filter((e): e is [string, string] => PASS_THROUGH.test(e[0]) && e[1] !== undefined));

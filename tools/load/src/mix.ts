@@ -9,6 +9,8 @@ export const PROFILES: Record<string, Array<[Kind, number]>> = {
   browse: [['browse', 80], ['search', 20]],
   checkout: [['cart', 50], ['checkout', 50]],
   /** Every service on the request path: what a chaos run needs to notice any instance dying. */
+  /** An ordinary busy day at every service: reads dominate, a few percent of visits check out. */
+  day: [['browse', 56], ['search', 18], ['cart', 8], ['checkout', 3], ['login', 2], ['orders', 8], ['notifications', 5]],
   everything: [['browse', 48], ['search', 16], ['cart', 12], ['checkout', 8], ['login', 4], ['orders', 6], ['notifications', 6]],
 };
 

@@ -20,6 +20,8 @@ export interface VirtualUser {
 export class ShopClient {
   readonly #base: string;
   readonly #agent: Agent;
+  /** Failed answers by status and problem code (`503 CIRCUIT_OPEN`): what a report needs to say why. */
+  readonly problems = new Map<string, number>();
 
   constructor(base: string, connections = 512) {
     this.#base = base.replace(/\/$/, '');
@@ -43,10 +45,16 @@ export class ShopClient {
       } catch {
         json = undefined;
       }
+      if (response.statusCode >= 500 || response.statusCode === 429 || response.statusCode === 409) this.#count(`${response.statusCode} ${String((json as { code?: unknown } | undefined)?.code ?? '-')}`);
       return { status: response.statusCode, json };
-    } catch {
+    } catch (error) {
+      this.#count(`transport ${(error as { code?: string }).code ?? (error as Error).name}`);
       return { status: undefined, json: undefined };
     }
+  }
+
+  #count(label: string): void {
+    this.problems.set(label, (this.problems.get(label) ?? 0) + 1);
   }
 
   // Like Stripe's client libraries, every POST carries an Idempotency-Key, so
