@@ -46,6 +46,13 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** What a failure message needs: problems by code, and each second's failures and p99 beside the kills. */
+function explain(stats: Stats, killed: Array<{ id: string; at: number }>): string {
+  const problems = [...client.problems].map(([k, n]) => `${k} x${n}`).join(', ');
+  const seconds = stats.buckets.map((b) => `${b.second}s:${b.errors + b.shed}/${percentile(b.latencies, 99).toFixed(0)}ms`).join(' ');
+  return `by problem: ${problems}; per second (failed/p99): ${seconds}; kills at ${killed.map((k) => `${k.id} ${k.at.toFixed(1)}s`).join(', ')}`;
+}
+
 /** A ramp to the full rate, unmeasured: JIT, pools and caches warm before anything is judged. */
 async function warmUp(mix: ShopMix): Promise<void> {
   const seconds = 12;
@@ -62,14 +69,15 @@ test(`SIGKILL of one instance of each service and of a gateway under ${RATE} req
   await warmUp(mix);
 
   const stats = new Stats(performance.now());
-  const killed: Array<{ id: string; pid: number }> = [];
+  const killed: Array<{ id: string; pid: number; at: number }> = [];
+  const startedAt = performance.now();
   const chaos = (async () => {
     for (const id of VICTIMS) {
       await sleep(GAP_MS);
       const instance = (await launcher.state()).instances.find((i) => i.id === id);
       assert.ok(instance?.pid, `${id} is running`);
       process.kill(instance.pid, 'SIGKILL');
-      killed.push({ id, pid: instance.pid });
+      killed.push({ id, pid: instance.pid, at: (performance.now() - startedAt) / 1000 });
     }
     await sleep(GAP_MS);
   })();
@@ -83,7 +91,7 @@ test(`SIGKILL of one instance of each service and of a gateway under ${RATE} req
   for (const { pid } of killed) assert.equal(isAlive(pid), false, 'the victim really died');
   assert.equal(sum((b) => b.dropped), 0, 'the generator kept up with the schedule');
   assert.ok(sent >= RATE * (VICTIMS.length + 1) * (GAP_MS / 1000) * 0.95, `${sent} requests sent`);
-  assert.deepEqual(failures, [], `failed requests out of ${sent}: ${failures.join(', ')}; by problem: ${[...client.problems].map(([k, n]) => `${k} x${n}`).join(', ')}`);
+  assert.deepEqual(failures, [], `failed requests out of ${sent}: ${failures.join(', ')}; ${explain(stats, killed)}`);
 
   // Every victim came back.
   await waitFor('the killed instances to be restarted', async () => {
@@ -108,7 +116,7 @@ test(`one product instance 2 s slow under ${RATE} req/s: its calls time out and 
   }
   const latencies = stats.buckets.flatMap((b) => b.latencies);
   const failures = [...stats.byKind].flatMap(([kind, e]) => [...e.statuses].filter(([status]) => status === 'transport' || Number(status) >= 500 || status === '409' || status === '429').map(([status, n]) => `${kind} ${status} x${n}`));
-  assert.deepEqual(failures, [], `failed requests out of ${latencies.length}; by problem: ${[...client.problems].map(([k, n]) => `${k} x${n}`).join(', ')}`);
+  assert.deepEqual(failures, [], `failed requests out of ${latencies.length}; ${explain(stats, [])}`);
   const p99 = percentile(latencies, 99);
   assert.ok(p99 < 100, `p99 ${p99.toFixed(1)} ms over ${latencies.length} requests (p50 ${percentile(latencies, 50).toFixed(1)} ms)`);
 });

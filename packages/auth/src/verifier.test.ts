@@ -51,3 +51,23 @@ test('a new kid (key rotation) triggers one refetch of the key set', async () =>
   await verifier.verify(await old.token({}));
   assert.equal(fetches, 2);
 });
+
+test('a token verified once is not trusted past its expiry, nor once its key has left the set', async () => {
+  const issuer = await createTestIssuer('k1');
+  let clock = Date.now();
+  let jwks = issuer.jwks;
+  const verifier = createTokenVerifier({ loadKeys: () => Promise.resolve(jwks), minRefreshIntervalMs: 0, now: () => clock });
+  const token = await issuer.token({ expiresInSec: 20 });
+  assert.equal((await verifier.verify(token)).role, 'customer');
+  assert.equal((await verifier.verify(token)).role, 'customer', 'a second look answers the same');
+  clock += 26_000; // past exp and the 5 s tolerance, well inside the cache's own minute
+  await assert.rejects(verifier.verify(token), /expired/);
+
+  clock = Date.now();
+  const fresh = await issuer.token({});
+  assert.equal((await verifier.verify(fresh)).role, 'customer');
+  const rotated = await createTestIssuer('k2');
+  jwks = rotated.jwks; // the user service dropped k1; a token under a new kid makes the verifier refetch
+  await verifier.verify(await rotated.token({}));
+  await assert.rejects(verifier.verify(fresh), /unknown key/);
+});

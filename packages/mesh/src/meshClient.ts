@@ -159,7 +159,7 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
   const bulkheadPolicy = bulkhead(policy.bulkhead.limit, policy.bulkhead.queue);
   const pipeline = wrap(bulkheadPolicy, breakerPolicy, retryPolicy);
 
-  async function attempt(req: RawPeerRequest, deadline: number, tried: Set<Backend>, idempotent: boolean, streaming: boolean, hedgeable: boolean): Promise<RawPeerResponse> {
+  async function attempt(req: RawPeerRequest, deadline: number, tried: Set<Backend>, idempotent: boolean, streaming: boolean, hedgeable: boolean, lastAttempt: boolean): Promise<RawPeerResponse> {
     const remaining = deadline - now();
     if (remaining <= 0) {
       // Spent on failed attempts at this destination: its failure, which the breaker must count.
@@ -170,7 +170,10 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
     if (!backend) throw new AttemptError(`no ${options.service} instance available`, { retryable: false });
     tried.add(backend);
     backend.outstanding += 1;
-    const timeout = hedgeable ? Math.min(policy.attemptTimeoutMs, remaining) : remaining;
+    // While a retry is still possible, an attempt takes at most half of what is
+    // left, so a retry elsewhere still fits in the caller's deadline: nested
+    // calls otherwise spend the whole budget they were handed on one slow instance.
+    const timeout = hedgeable ? Math.min(policy.attemptTimeoutMs, lastAttempt ? remaining : Math.ceil(remaining / 2)) : remaining;
     const sentAt = now();
     // The attempt's timeout runs from now, not from when a connection frees up:
     // undici's headersTimeout starts only once the request is on a socket, so a
@@ -250,7 +253,7 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
         if (tried.size >= backends.backends.length) tried.clear();
         attempts += 1;
         if (attempts > 1) span.addEvent('retry', { attempt: attempts });
-        return attempt(traced, deadline, tried, idempotent, streaming, hedgeable);
+        return attempt(traced, deadline, tried, idempotent, streaming, hedgeable, attempts >= policy.maxAttempts);
       });
       span.setAttributes({ 'http.response.status_code': response.status, 'server.address': response.upstream, 'mesh.attempts': attempts });
       return response;

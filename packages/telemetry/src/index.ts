@@ -3,7 +3,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AlwaysOffSampler, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
 
 export interface TelemetryOptions {
   service: string;
@@ -38,10 +38,11 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   // Without an endpoint spans are still made (so one trace id follows a request
   // through every process and its log lines) but nothing is exported.
-  // Unsampled spans still carry the trace id through every process and log line;
-  // they just are not recorded. With nowhere to export, nothing is recorded.
+  // Unsampled spans still carry the trace id through every process and log
+  // line; they are just not recorded. The decision is made the same way with
+  // or without an endpoint here: it travels on to processes that do export.
   const provider = new TracerProvider({
-    sampler: options.endpoint ? new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio ?? 1) }) : new AlwaysOffSampler(),
+    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(options.sampleRatio ?? 1) }),
     resource: resourceFromAttributes({
       'service.name': options.service,
       'service.instance.id': options.instance,

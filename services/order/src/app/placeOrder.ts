@@ -35,8 +35,10 @@ export interface PlaceOrderInput {
   idempotencyKey: string;
   body: { paymentMethod?: string } | undefined;
   correlationId: string;
-  /** Epoch ms by which the caller needs an answer: past it, 202 and the saga goes on without it. */
-  answerBy: number;
+  /** How long the saga may run before the answer: past it, 202 and the saga goes on without the caller. */
+  syncBudgetMs: number;
+  /** Epoch ms by which the caller must have its answer (its deadline, less a margin). */
+  deadline: number;
 }
 
 export interface PlaceOrderResult {
@@ -50,7 +52,7 @@ export interface PlaceOrderResult {
  * refuse a reused key, wait for (then replay or take over) a request with the
  * same key still in flight, or carry on. Then the cart
  * becomes a `pending` order (in the transaction that ties it to the key) and
- * the saga is driven until `answerBy`: 201 when it ended in time
+ * the saga is driven for the sync budget (within the deadline): 201 when it ended in time
  * (confirmed, cancelled, failed), 202 when it waits (payment pending) or is
  * still going, in which case this instance keeps driving it in the
  * background (and, if it dies, recovery on any instance resumes it). The
@@ -75,10 +77,11 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
     case 'take_over':
       break;
   }
+  const answerBy = Math.min(Date.now() + input.syncBudgetMs, input.deadline);
 
   const letGo = deps.keys.hold(input.userId, input.idempotencyKey);
   try {
-    return await carryOut(deps, input, body, verdict.kind === 'take_over' ? verdict.orderId : null);
+    return await carryOut(deps, input, answerBy, body, verdict.kind === 'take_over' ? verdict.orderId : null);
   } finally {
     letGo();
   }
@@ -88,17 +91,19 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
  * Claims the key. A duplicate of a request still in flight (a client's retry,
  * or the gateway's after the first instance died) waits for the first one's
  * answer, which it then replays, or for its holder to stop renewing the lock,
- * and then takes over; only if neither happens by `answerBy` is it 409.
+ * and then takes over; only if neither happens by the caller's deadline is it
+ * 409. The wait may outlast the sync budget: a holder that was SIGKILLed keeps
+ * its lock until the lock expires, and the duplicate is what finishes its work.
  */
 async function claimKey(deps: PlaceOrderDeps, input: PlaceOrderInput, fingerprint: string): Promise<KeyVerdict> {
   for (;;) {
     const verdict = await deps.keys.begin(input.userId, input.idempotencyKey, fingerprint);
-    if (verdict.kind !== 'in_flight' || Date.now() + DUPLICATE_POLL_MS > input.answerBy) return verdict;
+    if (verdict.kind !== 'in_flight' || Date.now() + DUPLICATE_POLL_MS > input.deadline) return verdict;
     await sleep(DUPLICATE_POLL_MS);
   }
 }
 
-async function carryOut(deps: PlaceOrderDeps, input: PlaceOrderInput, body: { paymentMethod?: string }, existingOrderId: string | null): Promise<PlaceOrderResult> {
+async function carryOut(deps: PlaceOrderDeps, input: PlaceOrderInput, answerBy: number, body: { paymentMethod?: string }, existingOrderId: string | null): Promise<PlaceOrderResult> {
   let orderId = existingOrderId;
   try {
     orderId ??= await createOrder(deps, input, body.paymentMethod ?? deps.defaultPaymentMethod);
@@ -109,7 +114,7 @@ async function carryOut(deps: PlaceOrderDeps, input: PlaceOrderInput, body: { pa
 
   try {
     const drive = driveInBackground(deps, orderId);
-    await Promise.race([drive, sleep(Math.max(0, input.answerBy - Date.now()), undefined, { ref: false })]);
+    await Promise.race([drive, sleep(Math.max(0, answerBy - Date.now()), undefined, { ref: false })]);
     const stored = await deps.orders.load(orderId);
     if (!stored) throw new Error(`Order ${orderId} vanished`);
     const view: OrderView = await orderWithHistory(deps.orders, stored);

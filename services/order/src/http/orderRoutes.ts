@@ -18,6 +18,8 @@ export function decodeCursor(cursor: string): number {
 
 /** Time kept back from the caller's deadline to store and send the answer. */
 const ANSWER_MARGIN_MS = 300;
+/** A caller that states no deadline (not the gateway, which always does) gets this long. */
+const DEFAULT_DEADLINE_MS = 10_000;
 
 export function registerOrderRoutes(app: ServiceApp, deps: PlaceOrderDeps & { orders: OrderRepository; syncBudgetMs: number }): void {
   app.post(
@@ -39,7 +41,8 @@ export function registerOrderRoutes(app: ServiceApp, deps: PlaceOrderDeps & { or
       idempotencyKey: request.headers['idempotency-key'],
       body: request.body ?? undefined,
       correlationId: request.id,
-      answerBy: Math.min(started + deps.syncBudgetMs, (request.deadline ?? Infinity) - ANSWER_MARGIN_MS),
+      syncBudgetMs: deps.syncBudgetMs,
+      deadline: (request.deadline ?? started + DEFAULT_DEADLINE_MS) - ANSWER_MARGIN_MS,
     });
     if (result.replayed) void reply.header('idempotent-replayed', 'true');
     return reply.status(result.status).send(result.body);
