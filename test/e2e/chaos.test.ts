@@ -19,7 +19,7 @@ import { freePort, scratchDir } from '../support/postgres.ts';
 
 const portBase = 25_000;
 const api = `http://127.0.0.1:${portBase + 99}`;
-const RATE = 200;
+const RATE = Number(process.env.CHAOS_RATE ?? 200);
 const VICTIMS = ['user-1', 'product-1', 'order-1', 'payment-1', 'notification-1', 'gateway-1'];
 const GAP_MS = 3000;
 

@@ -3,7 +3,9 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
-import { createMeshClient, DEADLINE_HEADER, type MeshEvent } from '@shop/mesh';
+import { context } from '@opentelemetry/api';
+import { createMeshClient, DEADLINE_HEADER, detachedFromDeadline, withDeadline, type MeshEvent } from '@shop/mesh';
+import { startTelemetry } from '@shop/telemetry';
 import { freePort } from '../support/postgres.ts';
 
 interface Stub {
@@ -15,6 +17,9 @@ interface Stub {
   lastHeaders: Record<string, string | string[] | undefined>;
   server: Server;
 }
+
+// The request context (trace and deadline) follows async work only with a context manager, as in every service.
+startTelemetry({ service: 'test', instance: 'mesh-test', region: 'us-east', endpoint: undefined });
 
 const servers: Server[] = [];
 after(() => servers.forEach((s) => s.close()));
@@ -148,5 +153,35 @@ test('three consecutive 5xx eject an instance: traffic moves to the healthy one'
   assert.equal(failing.hits, 3, 'the failing instance got nothing after its third 5xx');
   assert.deepEqual(new Set(statuses), new Set([200]));
   assert.ok(events.some((e) => e.type === 'eject' && e.instance === failing.url && /3 consecutive 503/.test(e.reason)));
+  await client.close();
+});
+
+test('a call made while serving a request is bounded by that request\'s deadline, and detached work is not', async () => {
+  const target = await stub();
+  const client = createMeshClient({ service: 'product', caller: 'order', instances: [target.url], policy: { maxAttempts: 1 } });
+  await context.with(withDeadline(context.active(), Date.now() + 400), async () => {
+    await client.request({ method: 'GET', path: '/p' });
+    const inside = Number(target.lastHeaders[DEADLINE_HEADER]);
+    assert.ok(inside > 0 && inside <= 400, `inside the request: ${inside} ms, not the default 5000`);
+    await detachedFromDeadline(() => client.request({ method: 'GET', path: '/p' }));
+    assert.ok(Number(target.lastHeaders[DEADLINE_HEADER]) > 400, 'detached: the mesh\'s own budget');
+  });
+  await client.close();
+});
+
+test('a request queued behind an instance\'s busy connections times out within its budget instead of waiting for them', async () => {
+  const busy = await stub('hold');
+  const client = createMeshClient({ service: 'product', caller: 'gateway', instances: [busy.url], policy: { ...fastPolicy, connectionsPerInstance: 1, maxAttempts: 1, attemptTimeoutMs: 10_000 } });
+  const first = client.request({ method: 'GET', path: '/held', timeoutMs: 10_000 });
+  await until(() => busy.hits === 1);
+  let guard: NodeJS.Timeout | undefined;
+  const second = await Promise.race([
+    client.request({ method: 'GET', path: '/queued', timeoutMs: 200 }).then(() => 'answered', (error: { code?: string }) => error.code ?? 'error'),
+    new Promise<string>((resolve) => (guard = setTimeout(() => resolve('still waiting for the connection'), 3000))),
+  ]);
+  clearTimeout(guard);
+  assert.equal(second, 'DEADLINE_EXCEEDED');
+  busy.release();
+  assert.equal((await first).status, 200);
   await client.close();
 });

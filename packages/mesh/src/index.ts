@@ -6,3 +6,4 @@ export { StaticRegistry, startRegistration, watchInstances, type InstanceRecord,
 export { MeshError, type MeshErrorCode, type PeerClient, type PeerRequest, type PeerResponse, type RawPeerRequest, type RawPeerResponse } from './types.ts';
 export { spiffeId, identityOf, TRUST_DOMAIN } from './identity.ts';
 export type { PemBundle } from './pki.ts';
+export { activeDeadline, detachedFromDeadline, withDeadline } from './deadline.ts';

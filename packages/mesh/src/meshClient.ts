@@ -19,6 +19,7 @@ import { MeshError, type PeerClient, type PeerRequest, type PeerResponse, type R
 import { BackendSet, type Backend, type BackendPolicy } from './backends.ts';
 import { RetryBudget, type RetryBudgetOptions } from './retryBudget.ts';
 import { spiffeId } from './identity.ts';
+import { activeDeadline } from './deadline.ts';
 import type { PemBundle } from './pki.ts';
 
 export const DEADLINE_HEADER = 'x-request-timeout-ms';
@@ -176,24 +177,32 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
     const timeout = hedgeable ? Math.min(policy.attemptTimeoutMs, lastAttempt ? remaining : Math.ceil(remaining / 2)) : remaining;
     const sentAt = now();
     // The attempt's timeout runs from now, not from when a connection frees up:
-    // undici's headersTimeout starts only once the request is on a socket, so a
-    // request queued behind a slow instance's busy connections would wait for
-    // them with no bound at all. (A streamed answer's body is bounded by bodyTimeout.)
-    const queueTimer = new AbortController();
-    const timer = setTimeout(() => queueTimer.abort(), timeout);
+    // undici's headersTimeout starts only once the request is on a socket, and
+    // an aborted request still waits in the pool's queue until it gets one, so
+    // a request queued behind a slow instance's busy connections would wait for
+    // them with no bound at all. We stop waiting ourselves; undici drops the
+    // request when it reaches a socket. (A streamed body is bounded by bodyTimeout.)
+    const gaveUp = new AbortController();
+    const timer = setTimeout(() => gaveUp.abort(), timeout);
+    if (req.signal?.aborted) gaveUp.abort();
+    else req.signal?.addEventListener('abort', () => gaveUp.abort(), { once: true });
+    const stopped = new Promise<never>((_, reject) => gaveUp.signal.addEventListener('abort', () => reject(new Error('attempt abandoned')), { once: true }));
+    stopped.catch(() => undefined);
     let answered = false;
-    const signal = req.signal ? AbortSignal.any([req.signal, queueTimer.signal]) : queueTimer.signal;
     try {
-      const response = await undiciRequest(backend.url + req.path, {
+      const pending = undiciRequest(backend.url + req.path, {
         dispatcher: agent,
         method: req.method,
         // This attempt's own deadline: the callee should not work past the moment we stop waiting for it.
         headers: { ...req.headers, 'x-caller': options.caller, [DEADLINE_HEADER]: String(Math.max(1, streaming && req.bodyTimeoutMs === 0 ? remaining : timeout)) },
         body: req.body,
-        signal,
+        signal: gaveUp.signal,
         headersTimeout: timeout,
         bodyTimeout: streaming ? (req.bodyTimeoutMs ?? timeout) : timeout,
       });
+      // Should it answer after we stopped waiting, nobody reads it.
+      pending.then((late) => (gaveUp.signal.aborted && !answered ? late.body.dump() : undefined)).catch(() => undefined);
+      const response = await Promise.race([pending, stopped]);
       answered = true;
       clearTimeout(timer);
       // Time to headers: what the balancer weighs instances by (a streamed body may last minutes).
@@ -217,7 +226,7 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
       if (req.signal?.aborted) throw new MeshError('DEADLINE_EXCEEDED', 'The caller gave up', { cause: error });
       const code = (error as { code?: string }).code;
       // Queued for a connection or waiting for headers when its time ran out.
-      const queuedOut = !answered && queueTimer.signal.aborted;
+      const queuedOut = !answered && gaveUp.signal.aborted;
       const neverSent = code === 'ECONNREFUSED' || error instanceof undiciErrors.ConnectTimeoutError;
       const timedOut = queuedOut || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
       // A timeout is the slowest answer there is: weigh it, so the instance is avoided even after its ejection ends.
@@ -238,7 +247,12 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
     // only meets the key's in-flight lock (409). It is retried when it never
     // arrived or failed, within the whole call's budget.
     const hedgeable = req.idempotent ?? IDEMPOTENT.has(req.method);
-    const deadline = now() + (req.timeoutMs ?? policy.callTimeoutMs);
+    // Never past the deadline of the request being served (when there is one):
+    // an inner call given the default 5 s would spend its caller's 2 s on one
+    // slow instance and leave no time to retry elsewhere.
+    const inherited = activeDeadline();
+    const own = now() + (req.timeoutMs ?? policy.callTimeoutMs);
+    const deadline = inherited === undefined ? own : Math.min(own, now() + (inherited - Date.now()));
     const tried = new Set<Backend>();
     budget.recordRequest();
     // One client span per call (retries are events on it); its context travels as traceparent.

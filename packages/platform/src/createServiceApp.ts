@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
-import { DEADLINE_HEADER, identityOf } from '@shop/mesh';
+import { DEADLINE_HEADER, identityOf, withDeadline } from '@shop/mesh';
 import { Counter, Gauge } from 'prom-client';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
@@ -219,7 +219,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     const route = request.routeOptions.url ?? 'unmatched';
     const span = tracer.startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route, 'service.name': options.service, 'service.instance.id': options.instance, ...(request.caller ? { 'mesh.caller': request.caller } : {}) } }, parent);
     request.span = span;
-    request.otelContext = trace.setSpan(parent, span);
+    request.otelContext = withDeadline(trace.setSpan(parent, span), request.deadline);
     const spanContext = span.spanContext();
     if (trace.isSpanContextValid(spanContext)) {
       request.trace = { traceId: spanContext.traceId, parentSpanId: trace.getSpanContext(parent)?.spanId, sampled: true };

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError } from '@shop/platform';
+import { AppError, detachedFromDeadline } from '@shop/platform';
 import type { Database } from '@shop/data';
 import { requestFingerprint, type KeyVerdict } from '../domain/idempotency.ts';
 import { isTerminal, Order } from '../domain/order.ts';
@@ -133,17 +133,19 @@ async function carryOut(deps: PlaceOrderDeps, input: PlaceOrderInput, answerBy: 
  * is persisted step by step and recovery resumes it.
  */
 function driveInBackground(deps: PlaceOrderDeps, orderId: string): Promise<void> {
-  const drive = (async () => {
+  // The saga outlives the request that started it: its calls are not bound by that caller's deadline.
+  const drive = detachedFromDeadline(async () => {
     try {
       await driveSaga(deps.saga, orderId, deps.stopping);
     } finally {
       await deps.orders.releaseLease(orderId, deps.saga.owner).catch(() => undefined);
     }
-  })().catch((error: unknown) => deps.saga.logger.warn({ orderId, err: error instanceof Error ? error.message : String(error) }, 'checkout saga stopped early; recovery resumes it'));
+  }).catch((error: unknown) => deps.saga.logger.warn({ orderId, err: error instanceof Error ? error.message : String(error) }, 'checkout saga stopped early; recovery resumes it'));
   deps.background.add(drive);
   void drive.finally(() => deps.background.delete(drive));
   return drive;
 }
+
 async function createOrder(deps: PlaceOrderDeps, input: PlaceOrderInput, paymentMethod: string): Promise<string> {
   const id = randomUUID();
   await deps.db.transaction(async (client) => {
