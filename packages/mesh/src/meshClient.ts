@@ -1,4 +1,4 @@
-import type { PeerCertificate } from 'node:tls';
+import { createSecureContext, type PeerCertificate } from 'node:tls';
 import { Readable } from 'node:stream';
 import { Agent, errors as undiciErrors, request as undiciRequest } from 'undici';
 import {
@@ -128,9 +128,9 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
       ? {
           connect: {
             timeout: policy.connectTimeoutMs,
-            ca: options.tls.ca,
-            cert: options.tls.cert,
-            key: options.tls.key,
+            // One context for every connection: given PEMs instead, Node parses
+            // them again for each new connection (a storm of them when an instance restarts).
+            secureContext: createSecureContext({ ca: options.tls.ca, cert: options.tls.cert, key: options.tls.key }),
             rejectUnauthorized: true,
             // The server must be the service we meant to call, not just anyone our CA signed.
             checkServerIdentity: (_host: string, cert: PeerCertificate) => (cert.subjectaltname?.split(', ').includes(`URI:${expected}`) ? undefined : new Error(`server is not ${expected}`)),
