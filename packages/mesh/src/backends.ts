@@ -28,8 +28,6 @@ export interface Backend {
   ejectedUntil: number;
   ejections: number;
   outstanding: number;
-  /** Start times of the requests now outstanding (see begin()). */
-  started: number[];
   /** Peak-EWMA round-trip estimate, ms, as of `latencyAt` (see observe()). */
   latencyMs: number;
   latencyAt: number;
@@ -78,30 +76,8 @@ export class BackendSet {
     return this.cost(a, now) <= this.cost(b, now) ? a : b;
   }
 
-  /**
-   * An outstanding request that has waited longer than the estimate is
-   * evidence already: a request stuck on an instance that just turned slow
-   * raises its cost while it waits, not only once it times out, so the
-   * others' requests stop joining it after milliseconds instead of seconds.
-   */
   cost(backend: Backend, now: number): number {
-    let oldest = now;
-    for (const at of backend.started) if (at < oldest) oldest = at;
-    return Math.max(this.#latency(backend, now), now - oldest) * (backend.outstanding + 1);
-  }
-
-  /** A request to `backend` starts; call the returned function when it ends. */
-  begin(backend: Backend, now: number): () => void {
-    backend.outstanding += 1;
-    backend.started.push(now);
-    let ended = false;
-    return () => {
-      if (ended) return;
-      ended = true;
-      backend.outstanding -= 1;
-      const i = backend.started.indexOf(now);
-      if (i >= 0) backend.started.splice(i, 1);
-    };
+    return this.#latency(backend, now) * (backend.outstanding + 1);
   }
 
   /**
@@ -164,5 +140,5 @@ export class BackendSet {
 }
 
 function fresh(url: string): Backend {
-  return { url, healthy: true, consecutiveFailures: 0, consecutiveSuccesses: 0, ejectedUntil: 0, ejections: 0, outstanding: 0, started: [], latencyMs: UNMEASURED_MS, latencyAt: 0 };
+  return { url, healthy: true, consecutiveFailures: 0, consecutiveSuccesses: 0, ejectedUntil: 0, ejections: 0, outstanding: 0, latencyMs: UNMEASURED_MS, latencyAt: 0 };
 }

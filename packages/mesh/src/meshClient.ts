@@ -170,7 +170,7 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
     const backend = backends.pick(now(), tried);
     if (!backend) throw new AttemptError(`no ${options.service} instance available`, { retryable: false });
     tried.add(backend);
-    const end = backends.begin(backend, now());
+    backend.outstanding += 1;
     // While a retry is still possible, an attempt takes at most half of what is
     // left, so a retry elsewhere still fits in the caller's deadline: nested
     // calls otherwise spend the whole budget they were handed on one slow instance.
@@ -236,7 +236,7 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
       throw new AttemptError(`${options.service} at ${backend.url}: ${timedOut ? 'timed out' : (code ?? (error as Error).message)}`, { retryable: neverSent || idempotent, cause: error });
     } finally {
       clearTimeout(timer);
-      end();
+      backend.outstanding -= 1;
     }
   }
 
