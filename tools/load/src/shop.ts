@@ -45,7 +45,10 @@ export class ShopClient {
       } catch {
         json = undefined;
       }
-      if (response.statusCode >= 500 || response.statusCode === 429 || response.statusCode === 409) this.#count(`${response.statusCode} ${String((json as { code?: unknown } | undefined)?.code ?? '-')} ${process.env.PROBLEM_DETAIL ? String((json as { detail?: unknown } | undefined)?.detail) + ' ' + method + ' ' + path.slice(0, 30) : ''}`.trim());
+      if (response.statusCode >= 500 || response.statusCode === 429 || response.statusCode === 409) {
+        const code = (json as { code?: unknown } | undefined)?.code;
+        this.#count(`${response.statusCode} ${typeof code === 'string' ? code : '-'}`);
+      }
       return { status: response.statusCode, json };
     } catch (error) {
       this.#count(`transport ${(error as { code?: string }).code ?? (error as Error).name}`);
