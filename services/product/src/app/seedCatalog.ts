@@ -10,9 +10,26 @@ const BATCH = 1000;
  * in one transaction under an advisory lock: instances starting together
  * seed it exactly once, and a crash halfway leaves it empty, not partial.
  * Returns how many were inserted (0 when the catalog already had products).
+ *
+ * Then it vacuums and analyzes the tables it filled. Until then the search
+ * indexes' new entries wait in GIN's pending list, which every search scans
+ * linearly, and the planner has no statistics: a search over 10,000 fresh
+ * products took 60 ms of database time (a sequential scan computing word
+ * similarity on every name) instead of 3 ms, about 150 ms end to end instead
+ * of 20, until autovacuum came round.
  */
 export async function seedCatalog(db: Database, options: { count: number; seed: number }): Promise<number> {
   if (options.count <= 0) return 0;
+  const inserted = await fill(db, options);
+  if (inserted > 0) {
+    // VACUUM cannot run in a transaction block: each is its own statement.
+    await db.query('VACUUM (ANALYZE) products');
+    await db.query('VACUUM (ANALYZE) inventory');
+  }
+  return inserted;
+}
+
+async function fill(db: Database, options: { count: number; seed: number }): Promise<number> {
   return db.transaction(async (tx) => {
     // Start-up work, not a request: an instance waiting for another's seed (seconds on
     // a loaded machine) must not hit the request statement timeout and exit.
