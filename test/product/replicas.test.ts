@@ -49,9 +49,19 @@ for (const variant of variants) {
       a = await startProductService(EXTERNAL_URL, { replicaUrl: REPLICA_URL, env: variant.env.REDIS_URL ? { REDIS_URL: variant.env.REDIS_URL } : {} });
       b = await startSecondInstance(a, {}, { replicaUrl: REPLICA_URL });
       replica = await replicaAdmin();
-      onReplicaAsService = new pg.Client({ connectionString: onReplica(a.databaseUrl, REPLICA_URL) });
-      onReplicaAsService.on('error', () => undefined);
-      await onReplicaAsService.connect();
+      // The service's database was just created on the primary: the replica (restarted by the
+      // previous variant, perhaps still catching up) has it once it has replayed that far.
+      onReplicaAsService = await waitFor('the replica to have the service database', async () => {
+        const client = new pg.Client({ connectionString: onReplica(a.databaseUrl, REPLICA_URL) });
+        client.on('error', () => undefined);
+        try {
+          await client.connect();
+          return client;
+        } catch (error) {
+          await client.end().catch(() => undefined);
+          throw error;
+        }
+      }, 15_000, 100);
       admin = { authorization: `Bearer ${await a.issuer.token({ userId: adminId, role: 'admin' })}` };
       id = await createProduct(a, { sku: `RP-${randomUUID().slice(0, 8).toUpperCase()}`, name: 'Original Name', brand: 'Acme', category, priceMinor: 1000, stock: 5 });
       await waitFor('the replica to have the product', async () => ((await nameOnReplica()) ? true : undefined), 10_000);

@@ -78,3 +78,35 @@ test('the user row and its event commit together: when the outbox write fails, n
   const retry = await user.app.inject({ method: 'POST', url: '/users', payload: { email: 'atomic@example.com', password: 'all or nothing please', name: 'A' } });
   assert.equal(retry.statusCode, 201);
 });
+
+test('a sign-up retried with its Idempotency-Key replays the account; the key with another request is 422; another key is still 409', async () => {
+  const body = { email: 'Retry@Example.com', password: 'a long enough secret', name: 'Ret Ry' };
+  const key = { 'idempotency-key': 'signup-3c6f1c2e' };
+  const events = await count('outbox');
+  const first = await user.app.inject({ method: 'POST', url: '/users', headers: key, payload: body });
+  assert.equal(first.statusCode, 201);
+  const again = await user.app.inject({ method: 'POST', url: '/users', headers: key, payload: { ...body, email: ' retry@example.com' } });
+  assert.equal(again.statusCode, 201, again.body);
+  assert.equal(again.headers['idempotent-replayed'], 'true');
+  assert.equal(again.json().id, first.json().id);
+  assert.equal(await count('outbox'), events + 1, 'one user.registered, not two');
+
+  const otherName = await user.app.inject({ method: 'POST', url: '/users', headers: key, payload: { ...body, name: 'Someone Else' } });
+  assert.equal(otherName.statusCode, 422);
+  assert.equal(otherName.json().code, 'IDEMPOTENCY_KEY_REUSED');
+  const otherPassword = await user.app.inject({ method: 'POST', url: '/users', headers: key, payload: { ...body, password: 'not the same secret at all' } });
+  assert.equal(otherPassword.statusCode, 422);
+  const otherKey = await user.app.inject({ method: 'POST', url: '/users', headers: { 'idempotency-key': 'signup-another' }, payload: body });
+  assert.equal(otherKey.statusCode, 409);
+  const noKey = await user.app.inject({ method: 'POST', url: '/users', payload: body });
+  assert.equal(noKey.statusCode, 409);
+  const { rows } = await user.db.query<{ n: number }>("SELECT count(*)::int AS n FROM users WHERE email = 'retry@example.com'");
+  assert.equal(rows[0]!.n, 1);
+});
+
+test('the same keyed sign-up sent five times at once: one account, five answers with it', async () => {
+  const body = { email: 'burst@example.com', password: 'a long enough secret', name: 'Burst' };
+  const answers = await Promise.all(Array.from({ length: 5 }, () => user.app.inject({ method: 'POST', url: '/users', headers: { 'idempotency-key': 'signup-burst' }, payload: body })));
+  assert.deepEqual(answers.map((a) => a.statusCode), [201, 201, 201, 201, 201], answers.map((a) => a.body).join('\n'));
+  assert.equal(new Set(answers.map((a) => a.json().id)).size, 1);
+});

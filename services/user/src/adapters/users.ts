@@ -35,14 +35,21 @@ function toRecord(row: UserRow): UserRecord {
 }
 
 /** Inserts a user; undefined when the email is taken. */
-export async function insertUser(q: Queryable, user: { id: string; email: string; name: string; role: Role; passwordHash: string }): Promise<UserRecord | undefined> {
+export async function insertUser(q: Queryable, user: { id: string; email: string; name: string; role: Role; passwordHash: string; signUpKey?: string }): Promise<UserRecord | undefined> {
   const { rows } = await q.query<UserRow>(
-    `INSERT INTO users (id, email, name, role, password_hash) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO users (id, email, name, role, password_hash, signup_key) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (email) DO NOTHING
      RETURNING ${COLUMNS}`,
-    [user.id, user.email, user.name, user.role, user.passwordHash],
+    [user.id, user.email, user.name, user.role, user.passwordHash, user.signUpKey ?? null],
   );
   return rows[0] && toRecord(rows[0]);
+}
+
+/** The account an email signed up with, with the Idempotency-Key of that sign-up (if it carried one). */
+export async function findSignUp(q: Queryable, email: string): Promise<(UserRecord & { passwordHash: string; signUpKey: string | null }) | undefined> {
+  const { rows } = await q.query<UserRow & { signup_key: string | null }>(`SELECT ${COLUMNS}, password_hash, signup_key FROM users WHERE email = $1`, [email]);
+  const row = rows[0];
+  return row && { ...toRecord(row), passwordHash: row.password_hash, signUpKey: row.signup_key };
 }
 
 export async function findUserByEmail(q: Queryable, email: string): Promise<(UserRecord & { passwordHash: string }) | undefined> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@shop/platform';
-import { insertUser, type UserRecord } from '../adapters/users.ts';
+import { findSignUp, insertUser, type UserRecord } from '../adapters/users.ts';
 import { checkPassword, isPlausibleEmail, normaliseEmail } from '../domain/credentials.ts';
 import { roleFor } from '../domain/roles.ts';
 import type { UserContext } from './context.ts';
@@ -10,8 +10,14 @@ function invalid(field: string, message: string): AppError {
   return new AppError('VALIDATION_FAILED', { detail: `${field} ${message}`, errors: [{ field, message }] });
 }
 
-/** Creates an account and its user.registered event in one transaction. */
-export async function signUp(ctx: UserContext, input: { email: string; password: string; name: string; correlationId: string }): Promise<UserRecord> {
+/**
+ * Creates an account and its user.registered event in one transaction. With
+ * an Idempotency-Key, a repeat of a sign-up that already succeeded (same key,
+ * same email, name and password) answers with that account again, and no
+ * second event; the same key with a different request is refused (422), and
+ * an email taken by any other sign-up stays a 409.
+ */
+export async function signUp(ctx: UserContext, input: { email: string; password: string; name: string; correlationId: string; idempotencyKey?: string | undefined }): Promise<{ user: UserRecord; replayed: boolean }> {
   const email = normaliseEmail(input.email);
   if (!isPlausibleEmail(email)) throw invalid('body/email', 'is not an email address');
   const name = input.name.trim();
@@ -20,8 +26,16 @@ export async function signUp(ctx: UserContext, input: { email: string; password:
   if (!verdict.ok) throw invalid('body/password', verdict.reason);
   const passwordHash = await ctx.passwords.hash(input.password);
   return ctx.db.transaction(async (q) => {
-    const user = await insertUser(q, { id: randomUUID(), email, name, role: roleFor(email, ctx.settings.adminEmails), passwordHash });
-    if (!user) throw new AppError('CONFLICT', { detail: 'An account with this email already exists' });
+    const user = await insertUser(q, { id: randomUUID(), email, name, role: roleFor(email, ctx.settings.adminEmails), passwordHash, ...(input.idempotencyKey ? { signUpKey: input.idempotencyKey } : {}) });
+    if (!user) {
+      const earlier = input.idempotencyKey ? await findSignUp(q, email) : undefined;
+      if (!earlier || earlier.signUpKey !== input.idempotencyKey) throw new AppError('CONFLICT', { detail: 'An account with this email already exists' });
+      // The same key: a retry of the sign-up that made this account, if it says the same.
+      const same = earlier.name === name && (await ctx.passwords.verify(earlier.passwordHash, input.password));
+      if (!same) throw new AppError('IDEMPOTENCY_KEY_REUSED', { detail: 'This Idempotency-Key was used with a different request' });
+      const { passwordHash: _hash, signUpKey: _key, ...account } = earlier;
+      return { user: account, replayed: true };
+    }
     await appendToOutbox(q, {
       topic: 'user',
       type: 'user.registered',
@@ -30,6 +44,6 @@ export async function signUp(ctx: UserContext, input: { email: string; password:
       correlationId: input.correlationId,
       payload: { userId: user.id, email: user.email, name: user.name },
     });
-    return user;
+    return { user, replayed: false };
   });
 }

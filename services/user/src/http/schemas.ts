@@ -8,6 +8,9 @@ const printable = '^[^\\u0000-\\u001F\\u007F]*$';
 const Email = Type.String({ minLength: 1, maxLength: 254, pattern: printable });
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: printable });
 
+/** Optional on sign-up: with it, a retried sign-up replays its account (Stripe's semantics). */
+export const SignUpHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' })) });
+
 export const SignUpBody = Type.Object(
   {
     email: Email,
