@@ -14,6 +14,15 @@ export interface BalancerOptions {
   healthPath?: string;
   upstreamTimeoutMs: number;
   bodyLimitBytes: number;
+  /**
+   * Admission control at the edge: past this many requests in flight through
+   * the balancer, new ones are shed at once with 503 + Retry-After. Without
+   * it, overload queues here (the pools to the gateways hold 256 connections
+   * each) where no gateway's own limit can see it, and every admitted
+   * request waits seconds. Default: what the connections to the gateways
+   * carry (256 each), so admitted requests queue nowhere but at a gateway.
+   */
+  maxInFlight?: number;
   logger: Logger;
   now?: () => number;
 }
@@ -28,6 +37,7 @@ export interface Balancer {
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
+const CONNECTIONS_PER_GATEWAY = 256;
 const tracer = trace.getTracer('shop-lb');
 
 /**
@@ -46,8 +56,10 @@ const tracer = trace.getTracer('shop-lb');
 export function createBalancer(options: BalancerOptions): Balancer {
   const now = options.now ?? Date.now;
   const set = new BackendSet(options.backends, options.policy);
-  const pools = new Map<Backend, Pool>(set.backends.map((b) => [b, new Pool(b.url, { connections: 256, keepAliveTimeout: 10_000, headersTimeout: options.upstreamTimeoutMs, bodyTimeout: 0 })]));
+  const pools = new Map<Backend, Pool>(set.backends.map((b) => [b, new Pool(b.url, { connections: CONNECTIONS_PER_GATEWAY, keepAliveTimeout: 10_000, headersTimeout: options.upstreamTimeoutMs, bodyTimeout: 0 })]));
 
+  const maxInFlight = options.maxInFlight ?? CONNECTIONS_PER_GATEWAY * options.backends.length;
+  let inFlight = 0;
   const server = createServer((req, res) => {
     void handle(req, res);
   });
@@ -58,6 +70,14 @@ export function createBalancer(options: BalancerOptions): Balancer {
     if (req.url === '/health') return sendJson(res, 200, { status: 'ok', service: 'lb' });
     if (req.url === '/ready') return set.available(now()).length > 0 ? sendJson(res, 200, { status: 'ready' }) : sendProblem(res, 503, 'NOT_READY', 'No gateway instance is in rotation', 1);
     if (req.url === '/lb/status') return sendJson(res, 200, { backends: set.backends.map(({ url, healthy, ejectedUntil, outstanding, ejections }) => ({ url, healthy, ejected: ejectedUntil > now(), outstanding, ejections })) });
+    if (inFlight >= maxInFlight) {
+      req.resume();
+      return sendProblem(res, 503, 'OVERLOADED', 'The shop is busy right now; please try again shortly', 1);
+    }
+    inFlight += 1;
+    res.once('close', () => {
+      inFlight -= 1;
+    });
     let body: Buffer | undefined;
     try {
       body = await readBody(req, options.bodyLimitBytes);

@@ -19,6 +19,8 @@ const spec = {
   EJECTION_MS: env.int({ default: 1000, min: 10, max: 600_000 }),
   UPSTREAM_TIMEOUT_MS: env.int({ default: 15_000, min: 100, max: 600_000 }),
   BODY_LIMIT_BYTES: env.int({ default: 1_048_576, min: 1024, max: 50 * 1_048_576 }),
+  /** 0 (default): 256 per gateway, what the balancer's connections to them carry. */
+  MAX_CONCURRENT_REQUESTS: env.int({ default: 0, min: 0, max: 100_000 }),
 };
 
 let config;
@@ -39,6 +41,7 @@ const balancer = createBalancer({
   healthPath: config.HEALTH_PATH,
   upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
   bodyLimitBytes: config.BODY_LIMIT_BYTES,
+  ...(config.MAX_CONCURRENT_REQUESTS > 0 ? { maxInFlight: config.MAX_CONCURRENT_REQUESTS } : {}),
   logger,
 });
 balancer.server.listen(config.PORT, config.HOST, () => logger.info({ port: config.PORT }, 'load balancer listening'));

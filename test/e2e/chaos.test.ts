@@ -31,6 +31,10 @@ const RATE = Number(process.env.CHAOS_RATE ?? 150);
 // the healthy platform's p99 is well under it, so the test measures the slow
 // instance and not the machine.
 const SLOW_RATE = Number(process.env.CHAOS_SLOW_RATE ?? 100);
+// Its traffic is the product service's own (browse 80%, search 20%): every
+// request can meet the slow instance. A mix with checkouts would measure the
+// saga instead (a healthy checkout here is p50 80 ms, p99 about 300 ms), and
+// its p99 over 100 ms would say nothing about the slow instance.
 const VICTIMS = ['user-1', 'product-1', 'order-1', 'payment-1', 'notification-1', 'gateway-1'];
 const GAP_MS = 3000;
 
@@ -74,7 +78,7 @@ async function warmUp(mix: ShopMix, rate = RATE): Promise<void> {
 test(`one product instance 2 s slow under ${SLOW_RATE} req/s: its calls time out and go to others, p99 stays under 100 ms`, async () => {
   const users = await prepareShoppers(client, 'slow', 16);
   const productIds = await client.productIds(300);
-  const mix = new ShopMix({ client, users, productIds, random: seeded(11), profile: PROFILES.day! });
+  const mix = new ShopMix({ client, users, productIds, random: seeded(11), profile: PROFILES.browse! });
   await warmUp(mix, SLOW_RATE);
   const slow = (await launcher.state()).instances.find((i) => i.id === 'product-1')!;
   const faults = (method: string, body?: unknown) => launcher.send(slow.port, '/_chaos/faults', { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });

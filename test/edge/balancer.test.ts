@@ -58,6 +58,38 @@ test('requests are spread over both backends and bodies pass through', async () 
   assert.deepEqual([...names].sort(), ['a', 'b']);
 });
 
+test('past its in-flight limit the balancer sheds at once with 503 OVERLOADED, and admits again when requests finish', async () => {
+  const port = await freePort();
+  await startBackend(port, 'slow');
+  const small = createBalancer({
+    backends: [`http://127.0.0.1:${port}`],
+    policy: { unhealthyThreshold: 3, healthyThreshold: 2, baseEjectionMs: 60_000, maxEjectionMs: 60_000 },
+    healthIntervalMs: 3_600_000,
+    healthTimeoutMs: 500,
+    upstreamTimeoutMs: 5000,
+    bodyLimitBytes: 1024,
+    maxInFlight: 2,
+    logger: createLogger({ service: 'lb', instance: 'lb-small', region: 'us-east', level: 'silent' }),
+  });
+  small.server.listen(0, '127.0.0.1');
+  await once(small.server, 'listening');
+  const address = small.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  try {
+    const held = [fetch(`${url}/echo?delayMs=1500`), fetch(`${url}/echo?delayMs=1500`)];
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const shed = await fetch(`${url}/echo`);
+    assert.equal(shed.status, 503);
+    assert.equal(shed.headers.get('retry-after'), '1');
+    assert.equal(((await shed.json()) as { code: string }).code, 'OVERLOADED');
+    assert.equal((await fetch(`${url}/health`)).status, 200, 'its own probes are always answered');
+    for (const response of await Promise.all(held)) assert.equal(response.status, 200);
+    assert.equal((await fetch(`${url}/echo`)).status, 200, 'admitted again once the held requests finished');
+  } finally {
+    await small.close();
+  }
+});
+
 test('an oversized body is refused at the balancer with 413', async () => {
   const response = await fetch(`${base}/echo`, { method: 'POST', body: 'x'.repeat(5000) });
   assert.equal(response.status, 413);

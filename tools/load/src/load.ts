@@ -35,7 +35,9 @@ if (!profile) throw new Error(`--profile must be one of ${Object.keys(PROFILES).
 const random = seeded(Number(values.seed));
 const maxInflight = Number(values['max-inflight']);
 
-const client = new ShopClient(values.target);
+// One connection per request in flight, as that many shoppers would have: a smaller pool would queue
+// requests in the generator, where the platform's admission control cannot see them.
+const client = new ShopClient(values.target, maxInflight);
 const run = Date.now().toString(36);
 
 process.stdout.write(`load: preparing ${values.users} shoppers and the catalogue at ${values.target}\n`);
