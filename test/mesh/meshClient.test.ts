@@ -112,6 +112,19 @@ test('a slow instance times out within the attempt budget and the call goes to a
   await client.close();
 });
 
+test('while a retry is still possible an attempt takes at most half the remaining budget; the last one takes all of it', async () => {
+  const target = await stub();
+  const retrying = createMeshClient({ service: 'product', caller: 'order', instances: [target.url] });
+  await retrying.request({ method: 'GET', path: '/p', timeoutMs: 1000 });
+  const first = Number(target.lastHeaders[DEADLINE_HEADER]);
+  assert.ok(first > 0 && first <= 500, `first of three attempts: ${first} ms of 1000`);
+  const single = createMeshClient({ service: 'product', caller: 'order', instances: [target.url], policy: { maxAttempts: 1 } });
+  await single.request({ method: 'GET', path: '/p', timeoutMs: 1000 });
+  assert.ok(Number(target.lastHeaders[DEADLINE_HEADER]) > 900, `the only attempt: ${String(target.lastHeaders[DEADLINE_HEADER])} ms of 1000`);
+  await retrying.close();
+  await single.close();
+});
+
 test('the remaining deadline travels with the request, and an exhausted one is not sent', async () => {
   const target = await stub();
   const client = createMeshClient({ service: 'product', caller: 'order', instances: [target.url] });

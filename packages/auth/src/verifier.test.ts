@@ -71,3 +71,18 @@ test('a token verified once is not trusted past its expiry, nor once its key has
   await verifier.verify(await rotated.token({}));
   await assert.rejects(verifier.verify(fresh), /unknown key/);
 });
+
+test('a token verified once is not checked again: its signature is not re-verified at every hop', async () => {
+  const issuer = await createTestIssuer('k1');
+  const impostor = await createTestIssuer('k1'); // another key under the same kid
+  const other = await createTestIssuer('k2');
+  let jwks = issuer.jwks;
+  const verifier = createTokenVerifier({ loadKeys: () => Promise.resolve(jwks), minRefreshIntervalMs: 0 });
+  const token = await issuer.token({});
+  assert.equal((await verifier.verify(token)).role, 'customer');
+  // The set now holds a different key under k1: only a verifier that checks again would notice.
+  jwks = { keys: [...impostor.jwks.keys, ...other.jwks.keys] };
+  await verifier.verify(await other.token({})); // an unknown kid: the set is refetched
+  assert.equal((await verifier.verify(token)).role, 'customer', 'answered from what was verified');
+  await assert.rejects(verifier.verify(await issuer.token({})), /signature/, 'a token not seen before is checked against the new set');
+});

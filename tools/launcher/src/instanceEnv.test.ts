@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { onReplica, type ServiceDatabase } from '@shop/data';
-import { instanceEnv, type EnvContext } from './instanceEnv.ts';
+import { instanceEnv, passThrough, type EnvContext } from './instanceEnv.ts';
 import type { InstanceSpec } from './topology.ts';
 
 const product: InstanceSpec = { service: 'product', region: 'us-east', id: 'product-1', port: 7111, entry: 'main.ts' };
@@ -37,4 +37,9 @@ test("a service's replica URLs: its own role, password and database on each repl
 test('without replicas the variable is not set; gateways never get it', () => {
   assert.equal(instanceEnv(product, context([])).DATABASE_REPLICA_URLS, undefined);
   assert.equal(instanceEnv(gateway, context(replicaAdmins)).DATABASE_REPLICA_URLS, undefined);
+});
+
+test('instances get the shared compile cache and the trace sampling of the launcher\'s environment, not the rest of it', () => {
+  const passed = passThrough({ NODE_COMPILE_CACHE: '/repo/node_modules/.cache/node-compile', OTEL_TRACES_SAMPLER_ARG: '0.1', HOME: '/root', DATABASE_URL: 'postgres://x/y' });
+  assert.deepEqual(passed, { NODE_COMPILE_CACHE: '/repo/node_modules/.cache/node-compile', OTEL_TRACES_SAMPLER_ARG: '0.1' });
 });
