@@ -27,19 +27,7 @@ before(async () => {
   const ports = [await freePort(), await freePort()];
   await startBackend(ports[0]!, 'a');
   await startBackend(ports[1]!, 'b');
-  balancer = createBalancer({
-    backends: ports.map((p) => `http://127.0.0.1:${p}`),
-    policy: { unhealthyThreshold: 3, healthyThreshold: 2, baseEjectionMs: 60_000, maxEjectionMs: 60_000 },
-    healthIntervalMs: 3_600_000,
-    healthTimeoutMs: 500,
-    upstreamTimeoutMs: 5000,
-    bodyLimitBytes: 1024,
-    logger: createLogger({ service: 'lb', instance: 'lb-t', region: 'us-east', level: 'silent' }),
-  });
-  balancer.server.listen(0, '127.0.0.1');
-  await once(balancer.server, 'listening');
-  const address = balancer.server.address();
-  base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  ({ balancer, base } = await startBalancer(ports.map((p) => `http://127.0.0.1:${p}`)));
 });
 
 after(async () => {
@@ -61,20 +49,7 @@ test('requests are spread over both backends and bodies pass through', async () 
 test('past its in-flight limit the balancer sheds at once with 503 OVERLOADED, and admits again when requests finish', async () => {
   const port = await freePort();
   await startBackend(port, 'slow');
-  const small = createBalancer({
-    backends: [`http://127.0.0.1:${port}`],
-    policy: { unhealthyThreshold: 3, healthyThreshold: 2, baseEjectionMs: 60_000, maxEjectionMs: 60_000 },
-    healthIntervalMs: 3_600_000,
-    healthTimeoutMs: 500,
-    upstreamTimeoutMs: 5000,
-    bodyLimitBytes: 1024,
-    maxInFlight: 2,
-    logger: createLogger({ service: 'lb', instance: 'lb-small', region: 'us-east', level: 'silent' }),
-  });
-  small.server.listen(0, '127.0.0.1');
-  await once(small.server, 'listening');
-  const address = small.server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  const { balancer: small, base: url } = await startBalancer([`http://127.0.0.1:${port}`], { maxInFlight: 2 });
   try {
     const held = [fetch(`${url}/echo?delayMs=1500`), fetch(`${url}/echo?delayMs=1500`)];
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -125,8 +100,10 @@ test('active health checks mark the dead backend unhealthy after three failures'
   assert.equal(ready.status, 200, 'still ready with one gateway in rotation');
 });
 
-function startBalancer(urls: string[]): Promise<{ balancer: Balancer; base: string }> {
+/** A balancer over these backends, listening on a free port; active checks only when asked. */
+function startBalancer(urls: string[], options: { maxInFlight?: number } = {}): Promise<{ balancer: Balancer; base: string }> {
   const lb = createBalancer({
+    ...options,
     backends: urls,
     policy: { unhealthyThreshold: 3, healthyThreshold: 2, baseEjectionMs: 60_000, maxEjectionMs: 60_000 },
     healthIntervalMs: 3_600_000,

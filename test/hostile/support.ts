@@ -218,6 +218,25 @@ export function bodiesNearLimit(limit: number, field = 'name'): string[] {
 }
 
 /**
+ * For each request, a body just under the limit is a 400 (validation names the
+ * field) and one just over is a 413, both well-formed refusals.
+ */
+export async function assertBodyLimits(
+  app: { inject(options: { method: 'POST' | 'PUT' | 'PATCH'; url: string; headers: Record<string, string>; payload: string }): Promise<LightMyRequestResponse> },
+  requests: ReadonlyArray<{ method: 'POST' | 'PUT' | 'PATCH'; url: string; headers: Record<string, string> }>,
+  [under, over]: string[],
+): Promise<void> {
+  for (const { method, url, headers } of requests) {
+    const small = await app.inject({ method, url, headers, payload: under! });
+    assertWellRefused(small, `${method} ${url} just under the limit`);
+    assert.equal(small.statusCode, 400);
+    const large = await app.inject({ method, url, headers, payload: over! });
+    assertWellRefused(large, `${method} ${url} just over the limit`);
+    assert.equal(large.statusCode, 413);
+  }
+}
+
+/**
  * What every answer to a hostile request must be: never a 5xx, and every
  * refusal a problem+json document whose status is the response's.
  */
