@@ -18,6 +18,8 @@ export interface GatewayDeps {
   now?: () => number;
 }
 
+/** Answers up to this size (with a content-length) are read whole and sent in one write. */
+const WHOLE_BODY_LIMIT = 1024 * 1024;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
 
 /**
@@ -105,6 +107,16 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
     });
     for (const [name, value] of Object.entries(upstream.headers)) {
       if (value !== undefined && !HOP_BY_HOP.has(name)) void reply.header(name, value);
+    }
+    // A small answer of known length goes out whole: headers and body in one
+    // write, where piping the stream costs a write (a syscall) per piece.
+    // Anything else (a stream of events, a large body) is piped as it comes.
+    const length = Number(upstream.headers['content-length']);
+    if (length <= WHOLE_BODY_LIMIT) {
+      const body = await upstream.body.arrayBuffer().catch((error: unknown) => {
+        throw new AppError('DEPENDENCY_UNAVAILABLE', { detail: `The ${service} service's answer broke off`, cause: error });
+      });
+      return reply.status(upstream.status).send(Buffer.from(body));
     }
     return reply.status(upstream.status).send(upstream.body);
   }

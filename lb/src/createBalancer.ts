@@ -35,6 +35,8 @@ export interface Balancer {
   close(): Promise<void>;
 }
 
+/** Answers up to this size (with a content-length) are read whole and sent in one write. */
+const WHOLE_BODY_LIMIT = 1024 * 1024;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const CONNECTIONS_PER_GATEWAY = 256;
@@ -127,9 +129,17 @@ export function createBalancer(options: BalancerOptions): Balancer {
         }
         const out: Record<string, string | string[]> = {};
         for (const [name, value] of Object.entries(upstream.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
-        res.writeHead(upstream.statusCode, out);
-        for await (const chunk of upstream.body) res.write(chunk);
-        res.end();
+        // A small answer of known length goes out whole, headers and body in
+        // one write; a stream (events, a large body) is relayed as it comes.
+        if (Number(upstream.headers['content-length']) <= WHOLE_BODY_LIMIT) {
+          const whole = Buffer.from(await upstream.body.arrayBuffer());
+          out['content-length'] = String(whole.length);
+          res.writeHead(upstream.statusCode, out).end(whole);
+        } else {
+          res.writeHead(upstream.statusCode, out);
+          for await (const chunk of upstream.body) res.write(chunk);
+          res.end();
+        }
         set.succeeded(backend, now());
         return;
       } catch (error) {

@@ -56,15 +56,20 @@ test('cart: unknown product 404, unavailable 422, quantity out of range 400, the
   assert.equal(rows[0]!.n, 50);
 });
 
-test('cart: with the product service down, the cart is still shown (degraded, no prices); adding answers 503', async () => {
-  const headers = await svc.auth();
+test('cart: with the product service down, the cart is still shown: lines looked up within CART_PRODUCT_TTL_MS keep their prices, the rest degrade; adding answers 503', async () => {
+  const userId = randomUUID();
+  const headers = await svc.auth({ userId });
   const p = svc.product.add({ priceMinor: 999 });
   await put(headers, p.id, 3);
+  // A line this instance never looked up (another instance added it).
+  const q = svc.product.add({ priceMinor: 500 });
+  await svc.db.query('INSERT INTO cart_items (user_id, product_id, quantity) VALUES ($1, $2, 1)', [userId, q.id]);
   svc.product.down = true;
   try {
     const view = await svc.app.inject({ method: 'GET', url: '/orders/cart', headers });
     assert.equal(view.statusCode, 200);
-    assert.deepEqual(view.json().items, [{ productId: p.id, quantity: 3 }]);
+    const items = view.json().items as Array<{ productId: string; quantity: number; unitPriceMinor?: number }>;
+    assert.deepEqual(items.map((i) => [i.productId, i.quantity, i.unitPriceMinor]).sort(), [[p.id, 3, 999], [q.id, 1, undefined]].sort());
     assert.equal(view.json().degraded, true);
     assert.equal(view.json().totalMinor, undefined);
     const add = await put(headers, svc.product.add().id, 1);

@@ -74,3 +74,63 @@ for (const variant of [
     });
   });
 }
+
+// Search pages: a repeated search is answered from the instance's page cache,
+// any product change (on any instance) clears it, and a caller with a
+// read-your-writes floor never gets a cached page.
+describe('search page cache', () => {
+  const FACETS = /GROUPING SETS/;
+  let a: ProductServiceUnderTest;
+  let b: { app: ServiceApp; close(): Promise<void> };
+  let id: string;
+  const brand = `Brand${randomUUID().slice(0, 6)}`;
+  const names = async (app: ServiceApp, headers: Record<string, string> = {}): Promise<string[]> => {
+    const response = await app.inject({ method: 'GET', url: `/products?brand=${brand}&sort=name`, headers });
+    assert.equal(response.statusCode, 200, response.body);
+    return (response.json().items as Array<{ name: string }>).map((item) => item.name);
+  };
+
+  before(async () => {
+    a = await startProductService(cluster.adminUrl, { countQueries: FACETS, env: { PRODUCT_SEARCH_CACHE_TTL_MS: '60000' } });
+    b = await startSecondInstance(a, { PRODUCT_SEARCH_CACHE_TTL_MS: 60_000 });
+    id = await createProduct(a, { sku: `SC-${randomUUID().slice(0, 8).toUpperCase()}`, name: 'Teapot', brand, category: 'home', priceMinor: 1999, stock: 3 });
+    await sleep(500);
+  });
+  after(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  test('20 identical searches at once run the search once; a repeat runs none; another page size runs again', async () => {
+    a.counted.n = 0;
+    const pages = await Promise.all(Array.from({ length: 20 }, () => names(a.app)));
+    assert.ok(pages.every((p) => p.join() === 'Teapot'), JSON.stringify(pages));
+    assert.equal(a.counted.n, 1);
+    await names(a.app);
+    assert.equal(a.counted.n, 1);
+    const other = await a.app.inject({ method: 'GET', url: `/products?brand=${brand}&sort=name&limit=5` });
+    assert.equal(other.statusCode, 200);
+    assert.equal(a.counted.n, 2);
+  });
+
+  test('a PATCH on the other instance clears this one\'s pages: the new name is searchable at once, not after the TTL', async () => {
+    assert.deepEqual(await names(a.app), ['Teapot']);
+    const patched = await b.app.inject({ method: 'PATCH', url: `/products/${id}`, headers: await a.auth('admin'), payload: { name: 'Glass Teapot' } });
+    assert.equal(patched.statusCode, 200, patched.body);
+    await waitFor('the new name in search', async () => ((await names(a.app)).join() === 'Glass Teapot' ? true : undefined), 2000);
+  });
+
+  test('a caller carrying a consistency token searches past the cache', async () => {
+    const patched = await a.app.inject({ method: 'PATCH', url: `/products/${id}`, headers: await a.auth('admin'), payload: { priceMinor: 2099 } });
+    assert.equal(patched.statusCode, 200, patched.body);
+    const token = patched.headers['x-consistency-token'];
+    assert.equal(typeof token, 'string');
+    await sleep(300);
+    await names(a.app);
+    a.counted.n = 0;
+    await names(a.app);
+    assert.equal(a.counted.n, 0, 'a page is cached');
+    await names(a.app, { 'x-consistency-token': String(token) });
+    assert.equal(a.counted.n, 1, 'the token holder searched the database');
+  });
+});

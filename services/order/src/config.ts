@@ -9,6 +9,8 @@ export const configSpec = {
   CHECKOUT_PAYMENT_METHOD_DEFAULT: env.string({ default: 'pm_card_visa', pattern: /^[A-Za-z0-9_]{1,64}$/, description: 'a payment method id like "pm_card_visa"' }),
   /** Longest a checkout request waits for its saga before answering 202 (also bounded by the caller's deadline). */
   CHECKOUT_SYNC_BUDGET_MS: env.int({ default: 1500, min: 0, max: 60_000 }),
+  /** How long a cart remembers a product's name, price and for-sale flag (0: ask the product service every time). */
+  CART_PRODUCT_TTL_MS: env.int({ default: 5000, min: 0, max: 300_000 }),
   SAGA_RECOVERY_INTERVAL_MS: env.int({ default: 2000, min: 50, max: 600_000 }),
   IDEMPOTENCY_KEY_TTL_HOURS: env.int({ default: 24, min: 24, max: 24 * 365 }),
   /** The event bus the outbox is relayed to: NATS JetStream when set, else the PostgreSQL log at EVENTS_DATABASE_URL (base set). */

@@ -10,6 +10,7 @@ import { IdempotencyStore } from './adapters/idempotencyStore.ts';
 import { OrderRepository } from './adapters/orderRepository.ts';
 import { createPaymentClient } from './adapters/paymentClient.ts';
 import { createProductClient } from './adapters/productClient.ts';
+import { rememberLookups } from './app/productLookups.ts';
 import type { SagaDeps } from './app/driveSaga.ts';
 import { startRecoveryLoop } from './app/recoverSagas.ts';
 import { registerCartRoutes } from './http/cartRoutes.ts';
@@ -70,7 +71,7 @@ export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: Ord
   const keys = new IdempotencyStore(deps.db, { ttlHours: config.IDEMPOTENCY_KEY_TTL_HOURS, lockMs: overrides.keyLockMs ?? KEY_LOCK_MS });
   const saga: SagaDeps = { orders, product, payment, logger: deps.logger, owner: `${config.INSTANCE_ID}:${randomUUID()}`, leaseMs };
 
-  registerCartRoutes(app, { carts, product });
+  registerCartRoutes(app, { carts, product: rememberLookups(product, { ttlMs: config.CART_PRODUCT_TTL_MS }) });
   const background = new Set<Promise<unknown>>();
   const closing = new AbortController();
   registerOrderRoutes(app, { db: deps.db, carts, orders, keys, saga, defaultPaymentMethod: config.CHECKOUT_PAYMENT_METHOD_DEFAULT, background, stopping: closing.signal, syncBudgetMs: config.CHECKOUT_SYNC_BUDGET_MS });

@@ -12,6 +12,8 @@ export const configSpec = {
   REDIS_URL: env.optionalUrl({ protocols: ['redis:', 'rediss:'] }),
   PRODUCT_CACHE_TTL_SEC: env.int({ default: 300, min: 1, max: 86_400 }),
   PRODUCT_CACHE_MAX_ENTRIES: env.int({ default: 10_000, min: 1, max: 1_000_000 }),
+  /** How long a search page is reused on an instance (any product change clears them); 0 turns it off. */
+  PRODUCT_SEARCH_CACHE_TTL_MS: env.int({ default: 5000, min: 0, max: 600_000 }),
   /** How long a reservation holds stock when the caller does not say. */
   RESERVATION_TTL_SEC: env.int({ default: 900, min: 10, max: 3600 }),
   /** How often expired reservations are looked for and released. */

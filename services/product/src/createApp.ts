@@ -4,6 +4,7 @@ import { relayOutboxToLog } from '@shop/events';
 import { createBaseApp, createPeerClient, parsePeerUrls, type PeerClient, type ServiceApp, type ServiceDeps } from '@shop/platform';
 import type { JSONWebKeySet } from 'jose';
 import { createProductReader } from './app/productReader.ts';
+import { createSearchCache } from './app/searchCache.ts';
 import { seedCatalog } from './app/seedCatalog.ts';
 import { startSweeper } from './app/sweepExpired.ts';
 import type { ProductConfig } from './config.ts';
@@ -49,7 +50,8 @@ export function createApp(config: ProductConfig, deps: ServiceDeps, overrides: P
     changes: new ConsistencyTracker({ store: new MemoryCache({ maxEntries: config.PRODUCT_CACHE_MAX_ENTRIES }) }),
     onCacheError,
   });
-  const changes = followProductChanges({ db: deps.db, reader, cache, positionNow: reads.hasReplicas ? () => reads.positionAfterWrite() : undefined, logger: deps.logger });
+  const searchCache = createSearchCache({ ttlMs: config.PRODUCT_SEARCH_CACHE_TTL_MS, maxEntries: 1000 });
+  const changes = followProductChanges({ db: deps.db, reader, cache, searchCache, positionNow: reads.hasReplicas ? () => reads.positionAfterWrite() : undefined, logger: deps.logger });
 
   void app.register((plugin, _options, done) => {
     const scope = plugin as unknown as ServiceApp;
@@ -57,7 +59,7 @@ export function createApp(config: ProductConfig, deps: ServiceDeps, overrides: P
     scope.setErrorHandler((error) => {
       throw pgError(error) ?? error;
     });
-    registerProductRoutes(scope, { db: deps.db, reads, reader, rw });
+    registerProductRoutes(scope, { db: deps.db, reads, reader, rw, searchCache });
     registerInventoryRoutes(scope, { db: deps.db, defaultTtlSeconds: config.RESERVATION_TTL_SEC });
     done();
   });

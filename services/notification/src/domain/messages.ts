@@ -85,11 +85,25 @@ export function messageFor(event: NotifiableEvent): Message {
 
 /** Integer minor units to a display amount ("EUR 12.34"), using the currency's own number of decimals. */
 export function money(minor: number, currency: string): string {
-  try {
-    const format = new Intl.NumberFormat('en-US', { style: 'currency', currency, currencyDisplay: 'code' });
-    const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
-    return format.format(minor / 10 ** digits);
-  } catch {
-    return `${currency} ${(minor / 100).toFixed(2)}`;
+  const format = formatterFor(currency);
+  if (!format) return `${currency} ${(minor / 100).toFixed(2)}`;
+  return format.format(minor / 10 ** format.digits);
+}
+
+// Building an Intl.NumberFormat costs milliseconds (it loads locale data); one per currency is kept.
+const formatters = new Map<string, { format: (n: number) => string; digits: number } | null>();
+const MAX_FORMATTERS = 300;
+
+function formatterFor(currency: string): { format: (n: number) => string; digits: number } | null {
+  let entry = formatters.get(currency);
+  if (entry === undefined) {
+    try {
+      const format = new Intl.NumberFormat('en-US', { style: 'currency', currency, currencyDisplay: 'code' });
+      entry = { format: (n) => format.format(n), digits: format.resolvedOptions().maximumFractionDigits ?? 2 };
+    } catch {
+      entry = null;
+    }
+    if (formatters.size < MAX_FORMATTERS) formatters.set(currency, entry);
   }
+  return entry;
 }

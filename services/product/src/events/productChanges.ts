@@ -2,6 +2,7 @@ import { listenForNotifications, type Listener } from '@shop/events';
 import type { Cache, Database } from '@shop/data';
 import type { Logger } from '@shop/platform';
 import type { ProductReader } from '../app/productReader.ts';
+import type { SearchCache } from '../app/searchCache.ts';
 
 /** Migration 004: the outbox's product.* rows notify here with the product id, at commit. */
 export const PRODUCT_CHANGES_CHANNEL = 'product_changes';
@@ -19,9 +20,10 @@ export const PRODUCT_CHANGES_CHANNEL = 'product_changes';
  * every (re)connect an in-process cache starts empty. (A shared cache was
  * invalidated by the writer itself.)
  */
-export function followProductChanges(options: { db: Database; reader: ProductReader; cache: Cache; positionNow: (() => Promise<string>) | undefined; logger: Logger }): Listener {
+export function followProductChanges(options: { db: Database; reader: ProductReader; cache: Cache; searchCache: SearchCache; positionNow: (() => Promise<string>) | undefined; logger: Logger }): Listener {
   const { reader, logger } = options;
   const onChange = async (id: string): Promise<void> => {
+    options.searchCache.clear();
     await reader.invalidate(id);
     if (options.positionNow) await reader.invalidate(id, await options.positionNow());
   };
@@ -34,6 +36,7 @@ export function followProductChanges(options: { db: Database; reader: ProductRea
     {
       logger,
       onConnected: () => {
+        options.searchCache.clear();
         if (options.cache.kind === 'memory') void options.cache.clear();
       },
     },

@@ -4,7 +4,8 @@ import { AppError, type ServiceApp } from '@shop/platform';
 import { createProduct } from '../app/createProduct.ts';
 import { deleteProduct } from '../app/deleteProduct.ts';
 import type { ProductReader } from '../app/productReader.ts';
-import { searchProducts } from '../app/searchProducts.ts';
+import type { SearchCache } from '../app/searchCache.ts';
+import { searchProducts, type SearchResult } from '../app/searchProducts.ts';
 import { updateProduct } from '../app/updateProduct.ts';
 import { decodeCursor, type CursorPosition } from '../domain/cursor.ts';
 import { attributeProblems } from '../domain/product.ts';
@@ -19,6 +20,8 @@ export interface ProductRouteDeps {
   reads: Reads;
   reader: ProductReader;
   rw: ReadYourWrites;
+  /** Recent search pages; a caller with a read-your-writes floor never gets one. */
+  searchCache: SearchCache;
 }
 
 function invalid(field: string, message: string): AppError {
@@ -46,16 +49,19 @@ export function registerProductRoutes(app: ServiceApp, deps: ProductRouteDeps): 
     }
     const search = parsed.value;
     const minLsn = await readFloor(deps.rw, request);
-    if (search.text === undefined) return deps.reads.withReader((q) => searchProducts(q, search, after), { minLsn });
-    // Typo tolerance is a property of this query, set where it runs: a database
-    // default reaches only sessions opened after it was set.
-    return deps.reads.withReader(
-      async (tx) => {
-        await tx.query(`SET LOCAL pg_trgm.word_similarity_threshold = ${TYPO_THRESHOLD}`);
-        return searchProducts(tx, search, after);
-      },
-      { minLsn, transaction: true },
-    );
+    const load = (): Promise<SearchResult> => {
+      if (search.text === undefined) return deps.reads.withReader((q) => searchProducts(q, search, after), { minLsn });
+      // Typo tolerance is a property of this query, set where it runs: a database
+      // default reaches only sessions opened after it was set.
+      return deps.reads.withReader(
+        async (tx) => {
+          await tx.query(`SET LOCAL pg_trgm.word_similarity_threshold = ${TYPO_THRESHOLD}`);
+          return searchProducts(tx, search, after);
+        },
+        { minLsn, transaction: true },
+      );
+    };
+    return minLsn === undefined ? deps.searchCache.read(search, after, load) : load();
   });
 
   app.get('/products/:id', { schema: { params: IdParams } }, async (request) => {
