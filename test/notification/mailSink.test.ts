@@ -51,3 +51,17 @@ test('a duplicate Message-ID is stored once; DELETE empties the mailbox', async 
   const after = (await (await fetch(`${sink.httpUrl}/mailbox`)).json()) as { messages: unknown[] };
   assert.equal(after.messages.length, 0);
 });
+
+test('the notification service\'s mailer keeps its SMTP connection open: five messages, one connection', async () => {
+  const { createSmtpMailer } = await import('../../services/notification/src/adapters/mailer.ts');
+  const mailer = createSmtpMailer(`smtp://127.0.0.1:${sink.smtpPort}`);
+  const before = sink.connections;
+  try {
+    for (let i = 0; i < 5; i += 1) await mailer.send({ from: 'no-reply@shop.local', to: 'pool@example.com', subject: `Pooled ${i}`, text: 'x', messageId: `<pool-${i}-${Date.now()}@shop.local>` });
+  } finally {
+    mailer.close();
+  }
+  assert.equal(sink.connections - before, 1);
+  const { messages } = (await (await fetch(`${sink.httpUrl}/mailbox?to=pool@example.com`)).json()) as { messages: unknown[] };
+  assert.equal(messages.length, 5);
+});

@@ -5,6 +5,7 @@ import type { ConsumerHandle, Delivery, SubscribeOptions } from './bus.ts';
 import { applyWithRetries, observeClock, type Outcome } from './delivery.ts';
 import { isEnvelope } from './envelope.ts';
 import type { PgEventLog } from './pgEventLog.ts';
+import { parseWakeSignal } from './wake.ts';
 
 interface Owned {
   topic: string;
@@ -39,12 +40,32 @@ export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): Con
   let lastRenewal = Number.NEGATIVE_INFINITY;
   let woken = false;
   let wake: () => void = () => undefined;
+  // What the next round reads: every partition held, or only those a wake named
+  // (an append notifies its partitions; reading all of them on every append
+  // was most of the database's queries). Dead letters are looked at on a
+  // redrive request, on every poll and at start, not on every wake.
+  let due: 'all' | Set<string> = 'all';
+  let redriveDue = true;
+  const slotId = (slot: { topic: string; partition: number }): string => `${slot.topic}/${slot.partition}`;
+  const markDue = (id: string): void => {
+    if (due !== 'all') due.add(id);
+  };
+  const everythingDue = (): void => {
+    due = 'all';
+    redriveDue = true;
+  };
 
-  const unsubscribe = log.onWake((topic) => {
-    if (topic === '*' || topic === '$redrive' || topics.includes(topic)) {
-      woken = true;
-      wake();
+  const unsubscribe = log.onWake((signal) => {
+    if (signal === '*') everythingDue();
+    else if (signal === '$redrive') redriveDue = true;
+    else {
+      const named = parseWakeSignal(signal);
+      if (!named || !topics.includes(named.topic)) return;
+      if (named.partitions === undefined) due = 'all';
+      else for (const partition of named.partitions) markDue(slotId({ topic: named.topic, partition }));
     }
+    woken = true;
+    wake();
   });
 
   const renewLeases = async (force = false): Promise<void> => {
@@ -71,10 +92,13 @@ export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): Con
       // The row is the truth: we commit there after every batch, so it differs from our position only
       // when an operator rewound the group (then we re-read; the inbox absorbs the repeats).
       // A partition we hold keeps its object, which a batch in progress may be using.
-      if (current) current.position = Number(row.offset);
-      else {
+      if (current) {
+        if (current.position !== Number(row.offset)) markDue(id);
+        current.position = Number(row.offset);
+      } else {
         logger.debug({ topic: row.topic, partition: row.partition }, 'partition acquired');
         owned.set(id, { topic: row.topic, partition: row.partition, position: Number(row.offset) });
+        markDue(id);
       }
     }
     for (const id of owned.keys()) if (!held.has(id)) owned.delete(id);
@@ -158,7 +182,11 @@ export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): Con
   const waitForWake = async (): Promise<void> => {
     if (woken || stopping.signal.aborted) return;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, pollIntervalMs);
+      const timer = setTimeout(() => {
+        // A poll: whatever a lost notification would have said.
+        everythingDue();
+        done();
+      }, pollIntervalMs);
       function done(): void {
         clearTimeout(timer);
         stopping.signal.removeEventListener('abort', done);
@@ -175,14 +203,31 @@ export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): Con
     while (!stopping.signal.aborted) {
       try {
         woken = false;
+        const round = due;
+        due = new Set();
+        const redriving = redriveDue;
+        redriveDue = false;
         await renewLeases();
         // Partitions are independent (order is per partition), so they drain side by side.
-        const drained = await Promise.all([...owned.values()].map((slot) => drainPartition(slot)));
+        const slots = [...owned.values()].filter((slot) => round === 'all' || round.has(slotId(slot)) || due === 'all' || due.has(slotId(slot)));
+        const drained = await Promise.all(
+          slots.map(async (slot) => {
+            const handled = await drainPartition(slot);
+            // It may hold more than one batch: read it again next round.
+            if (handled > 0) markDue(slotId(slot));
+            return handled;
+          }),
+        );
         let handled = drained.reduce((a, b) => a + b, 0);
-        handled += await redrive();
+        if (redriving) {
+          const redriven = await redrive();
+          if (redriven > 0) redriveDue = true;
+          handled += redriven;
+        }
         failures = 0;
         if (handled === 0) await waitForWake();
       } catch (error) {
+        everythingDue();
         failures += 1;
         if (failures === 1 || failures % 20 === 0) logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'consumer round failed; retrying');
         await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal: stopping.signal }).catch(() => undefined);

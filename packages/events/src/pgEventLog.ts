@@ -5,6 +5,7 @@ import { assertEnvelope, type Envelope } from './envelope.ts';
 import { listenForNotifications, type Listener } from './listener.ts';
 import { partitionOf } from './partition.ts';
 import { startPgConsumer } from './pgConsumer.ts';
+import { wakeSignal } from './wake.ts';
 import { replayPgTopic, resetPgGroup } from './pgReplay.ts';
 
 export const EVENTS_CHANNEL = 'shop_events';
@@ -130,7 +131,7 @@ export class PgEventLog implements EventBus {
            ON CONFLICT (id) DO NOTHING`,
           [topic, at.map((p) => p.partition), at.map((p) => p.offset), fresh.map((e) => e.id), fresh.map((e) => e.key), fresh.map((e) => e.type), fresh.map((e) => JSON.stringify(e))],
         );
-        await tx.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, topic]);
+        await tx.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, wakeSignal(topic, [...byPartition.keys()])]);
       }
       return unique.map((e): PublishResult => {
         const old = known.get(e.id);

@@ -20,6 +20,8 @@ export interface MailSink {
   httpUrl: string;
   mailbox: Mailbox;
   app: ServiceApp;
+  /** SMTP connections accepted so far (a pooled sender makes few). */
+  readonly connections: number;
   close(): Promise<void>;
 }
 
@@ -31,8 +33,13 @@ export interface MailSink {
 export async function createMailSink(options: MailSinkOptions): Promise<MailSink> {
   const mailbox = new Mailbox(options.capacity ?? 1000);
   const logger = options.logger;
+  let connections = 0;
   const smtp = new SMTPServer({
     authOptional: true,
+    onConnect(_session, callback) {
+      connections += 1;
+      callback();
+    },
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     size: options.maxMessageBytes ?? 10 * 1024 * 1024,
@@ -73,6 +80,9 @@ export async function createMailSink(options: MailSinkOptions): Promise<MailSink
     httpUrl: `http://${options.host}:${httpPort}`,
     mailbox,
     app,
+    get connections() {
+      return connections;
+    },
     close: async () => {
       await app.close();
       await new Promise<void>((resolve) => smtp.close(() => resolve()));
