@@ -3,6 +3,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Agent, request } from 'undici';
@@ -146,9 +147,19 @@ test('kill -9 of an instance: the launcher restarts it and it becomes ready agai
     10_000,
   );
   assert.equal(restarted.restarts, before.restarts + 1);
+  // As root, the launcher starts it in the background (nice 10), not at the cost of the instances serving.
+  const root = process.getuid?.() === 0;
+  if (root) assert.ok(nicenessOf(restarted.pid!).every((n) => n === 10), `starting at nice 10: ${nicenessOf(restarted.pid!).join(',')}`);
   await waitFor('order-1 ready', async () => ((await launcher.get(restarted.port, '/ready')).status === 200 ? true : undefined), 10_000);
+  // Ready: back to normal priority, every thread of it.
+  await waitFor('order-1 at nice 0', async () => (nicenessOf(restarted.pid!).every((n) => n === 0) ? true : undefined), 5000);
   assert.match(launcher.output(), /order-1 \(pid \d+\) stopped by signal SIGKILL; restart #1/);
 });
+
+/** The niceness of each thread of a process (Linux /proc). */
+function nicenessOf(pid: number): number[] {
+  return readdirSync(`/proc/${pid}/task`).map((tid) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
+}
 
 test('Ctrl-C stops every instance and the database, leaving no process behind', async () => {
   const state = await launcher.state();

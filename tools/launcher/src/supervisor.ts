@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, readdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { InstanceSpec } from './topology.ts';
@@ -14,6 +15,14 @@ export interface SupervisorOptions {
   probe: (instance: InstanceSpec) => Promise<boolean>;
   /** Restart backoff: base doubles per consecutive crash, capped; reset after a stable period. */
   backoff?: { baseMs: number; maxMs: number; stableMs: number };
+  /**
+   * The niceness a restarted instance starts at, until it is ready (default 10
+   * when the launcher runs as root, which alone may set it back to 0; else 0).
+   * Every instance of a laptop topology shares the same cores: a restart's
+   * start-up (about a core-second here) would otherwise be taken from the
+   * instances serving the traffic it left behind.
+   */
+  restartNice?: number;
 }
 
 interface Supervised {
@@ -151,6 +160,38 @@ export class Supervisor {
       entry.restarts += 1;
       this.#spawn(entry);
       this.#options.log(`${entry.spec.id} restarted as pid ${entry.child?.pid}`);
+      const nice = this.#options.restartNice ?? (process.getuid?.() === 0 ? 10 : 0);
+      if (nice > 0 && entry.child) void this.#startInBackground(entry, entry.child, nice);
     }, delay);
+  }
+
+  /** Runs a restarted instance at `nice` until it is ready, then at normal priority. */
+  async #startInBackground(entry: Supervised, child: ChildProcess, nice: number): Promise<void> {
+    const alive = (): boolean => entry.child === child && child.exitCode === null && child.signalCode === null;
+    const renice = (value: number): boolean => {
+      try {
+        // Linux keeps a niceness per thread: every thread of the process, not only its main one.
+        if (child.pid !== undefined && alive()) for (const thread of threadsOf(child.pid)) setPriority(thread, value);
+        return true;
+      } catch (error) {
+        this.#options.log(`${entry.spec.id}: could not set its priority to ${value} (${(error as Error).message})`);
+        return false;
+      }
+    };
+    if (!renice(nice)) return;
+    const deadline = Date.now() + 60_000;
+    while (alive() && !this.#stopping && Date.now() < deadline) {
+      if (await this.#options.probe(entry.spec).catch(() => false)) break;
+      await sleep(100);
+    }
+    renice(0);
+  }
+}
+
+function threadsOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch {
+    return [pid];
   }
 }
