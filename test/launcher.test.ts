@@ -152,7 +152,7 @@ test('kill -9 of an instance: the launcher restarts it and it becomes ready agai
   if (root) assert.ok(nicenessOf(restarted.pid!).every((n) => n === 10), `starting at nice 10: ${nicenessOf(restarted.pid!).join(',')}`);
   await waitFor('order-1 ready', async () => ((await launcher.get(restarted.port, '/ready')).status === 200 ? true : undefined), 10_000);
   // Ready: back to normal priority, every thread of it.
-  await waitFor('order-1 at nice 0', async () => (nicenessOf(restarted.pid!).every((n) => n === 0) ? true : undefined), 5000);
+  await waitFor('order-1 at nice 0', () => Promise.resolve(nicenessOf(restarted.pid!).every((n) => n === 0) ? true : undefined), 5000);
   assert.match(launcher.output(), /order-1 \(pid \d+\) stopped by signal SIGKILL; restart #1/);
 });
 
