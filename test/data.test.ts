@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { Database, DatabaseUnavailableError, PoolExhaustedError, dropServiceDatabases, migrate, provisionServiceDatabases, readMigrations, type ServiceDatabase } from '@shop/data';
+import { Database, DatabaseTimeoutError, DatabaseUnavailableError, PoolExhaustedError, dropServiceDatabases, migrate, provisionServiceDatabases, readMigrations, type ServiceDatabase } from '@shop/data';
 import { createBaseApp, createLogger, ServiceMetrics, type BaseServiceConfig } from '@shop/platform';
 import { externalServer, startEmbeddedCluster, uniquePrefix } from './support/postgres.ts';
 
@@ -126,6 +126,25 @@ for (const target of targets) {
         assert.ok(elapsed < 1500, `answered before the holder let go (${Math.round(elapsed)} ms)`);
         await holding;
         await assert.rejects(Promise.all([db.withClient(() => sleep(400)), db.query('SELECT 1')]), PoolExhaustedError);
+      } finally {
+        await app.close();
+        await db.close();
+      }
+    });
+
+    test('a statement past the statement timeout answers 503 + Retry-After, not 500, alone or in a transaction', async () => {
+      const db = new Database({ connectionString: dbs.get('user')!.url, max: 2, acquireTimeoutMs: 1000, statementTimeoutMs: 100 });
+      const config = { INSTANCE_ID: 'user-t', REGION: 'us-east', BODY_LIMIT_BYTES: 1_048_576 } as BaseServiceConfig;
+      const app = createBaseApp(config, { service: 'user', db, logger: createLogger({ service: 'user', instance: 'user-t', region: 'us-east', level: 'silent' }), metrics: new ServiceMetrics({ service: 'user', instance: 'user-t', region: 'us-east' }), lifecycle: { draining: false } });
+      app.get('/slow', async () => (await db.query('SELECT pg_sleep(1)')).rows[0]);
+      try {
+        await assert.rejects(db.query('SELECT pg_sleep(1)'), DatabaseTimeoutError);
+        await assert.rejects(db.transaction((tx) => tx.query('SELECT pg_sleep(1)')), DatabaseTimeoutError);
+        const response = await app.inject({ url: '/slow' });
+        assert.equal(response.statusCode, 503);
+        assert.equal(response.headers['retry-after'], '1');
+        assert.equal(response.json().code, 'DEPENDENCY_UNAVAILABLE');
+        assert.equal((await db.query('SELECT 1 AS one')).rows[0]!.one, 1, 'the pool still works');
       } finally {
         await app.close();
         await db.close();

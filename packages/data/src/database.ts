@@ -43,6 +43,14 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
+/** A statement ran past the statement timeout: the database is too busy (or the query too slow) right now. */
+export class DatabaseTimeoutError extends Error {
+  constructor(options: { cause?: unknown } = {}) {
+    super('The database did not answer in time', options);
+    this.name = 'DatabaseTimeoutError';
+  }
+}
+
 /** What both the pool and a transaction's client offer: code that only queries takes either. */
 export interface Queryable {
   query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
@@ -163,13 +171,15 @@ export class Database {
   }
 
   #classify(error: unknown): unknown {
-    if (error instanceof PoolExhaustedError || error instanceof DatabaseUnavailableError) return error;
+    if (error instanceof PoolExhaustedError || error instanceof DatabaseUnavailableError || error instanceof DatabaseTimeoutError) return error;
     const message = error instanceof Error ? error.message : '';
     if (message.includes('timeout exceeded when trying to connect')) {
       return this.#pool.totalCount >= this.#max ? new PoolExhaustedError({ cause: error }) : new DatabaseUnavailableError({ cause: error });
     }
     const code = (error as { code?: unknown } | null)?.code;
     if (typeof code === 'string' && unavailableCodes.has(code)) return new DatabaseUnavailableError({ cause: error });
+    // 57014 is also a replica's recovery conflict, which the replica router tells by its message and retries elsewhere.
+    if (code === '57014' && /statement timeout/i.test(message)) return new DatabaseTimeoutError({ cause: error });
     if (/connection terminated|connection error and is not queryable|query read timeout/i.test(message)) return new DatabaseUnavailableError({ cause: error });
     return error;
   }

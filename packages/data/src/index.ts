@@ -1,4 +1,4 @@
-export { Database, DatabaseUnavailableError, PoolExhaustedError, type DatabaseOptions, type PoolStats, type Queryable, type QueryResultRow } from './database.ts';
+export { Database, DatabaseTimeoutError, DatabaseUnavailableError, PoolExhaustedError, type DatabaseOptions, type PoolStats, type Queryable, type QueryResultRow } from './database.ts';
 export { migrate, readMigrations, MigrationError, type Migration } from './migrate.ts';
 export { provisionServiceDatabases, dropServiceDatabases, serviceDatabaseName, withCredentials, onReplica, type ServiceDatabase, type ProvisionOptions } from './provision.ts';
 export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embeddedPostgres.ts';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PemBundle } from '@shop/mesh';
 import { startTelemetry } from '@shop/telemetry';
-import { Database, DatabaseUnavailableError, PgRegistry, PoolExhaustedError, ReadRouter, migrate, readMigrations } from '@shop/data';
+import { Database, DatabaseTimeoutError, DatabaseUnavailableError, PgRegistry, PoolExhaustedError, ReadRouter, migrate, readMigrations } from '@shop/data';
 import { defaultMeshPolicy, startRegistration, watchInstances, type Registration } from '@shop/mesh';
 import { ConfigError, baseServiceSpec, loadConfig, type BaseServiceConfig, type ConfigOf } from './config.ts';
 import { createServiceApp, type Lifecycle, type ServiceApp } from './createServiceApp.ts';
@@ -67,6 +67,8 @@ export function createBaseApp(config: BaseServiceConfig, deps: ServiceDeps): Ser
 export function dataError(error: unknown): AppError | undefined {
   if (error instanceof PoolExhaustedError) return new AppError('POOL_EXHAUSTED', { retryAfter: 1, cause: error });
   if (error instanceof DatabaseUnavailableError) return new AppError('DEPENDENCY_UNAVAILABLE', { retryAfter: 1, detail: 'The database is unreachable', cause: error });
+  // Past the statement timeout under load: as retryable as an exhausted pool, never a 500.
+  if (error instanceof DatabaseTimeoutError) return new AppError('DEPENDENCY_UNAVAILABLE', { retryAfter: 1, detail: error.message, cause: error });
   return undefined;
 }
 
