@@ -9,7 +9,7 @@
 // a warm-up ramp: a cold platform spends its first seconds compiling. No
 // failover survives saturation, so the mix is a day's, not Black Friday's
 // (`everything`: 8% checkout, 12% cart, 4% argon2 logins).
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,10 +52,18 @@ before(async () => {
   client = new ShopClient(api);
 });
 
+// A failed run keeps its instances' logs (an unhandled error, a breaker opening) for whoever reads the failure.
+let keepLogs = false;
+afterEach((t) => {
+  // `passed` is there at run time (Node 24), not yet in @types/node.
+  if ((t as { passed?: boolean }).passed === false) keepLogs = true;
+});
+
 after(async () => {
   await client?.close();
   await launcher?.interrupt();
-  await rm(dir, { recursive: true, force: true });
+  if (keepLogs) process.stderr.write(`chaos: a test failed; instance logs kept in ${dir}/logs\n`);
+  else await rm(dir, { recursive: true, force: true });
 });
 
 /** What a failure message needs: problems by code, and each second's failures and p99 beside the kills. */
