@@ -113,15 +113,22 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
     // Anything else (a stream of events, a large body) is piped as it comes.
     const length = Number(upstream.headers['content-length']);
     if (length <= WHOLE_BODY_LIMIT) {
-      const body = await upstream.body.arrayBuffer().catch((error: unknown) => {
+      const body = await readWhole(upstream.body).catch((error: unknown) => {
         throw new AppError('DEPENDENCY_UNAVAILABLE', { detail: `The ${service} service's answer broke off`, cause: error });
       });
-      return reply.status(upstream.status).send(Buffer.from(body));
+      return reply.status(upstream.status).send(body);
     }
     return reply.status(upstream.status).send(upstream.body);
   }
 
   return app;
+}
+
+/** The whole body of any readable stream (the mesh may answer with a plain Readable, not undici's body). */
+async function readWhole(body: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 function forwardHeaders(request: FastifyRequest): Record<string, string | string[] | undefined> {
