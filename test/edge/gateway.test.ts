@@ -187,3 +187,21 @@ test('CORS preflight is answered at the edge', async () => {
   assert.equal(response.headers['access-control-allow-origin'], '*');
   assert.match(String(response.headers['access-control-allow-headers']), /idempotency-key/);
 });
+
+test('an upstream answering 503 to every attempt: the gateway passes its last answer on, not a 500', async () => {
+  const failing = Fastify();
+  failing.all('/*', (_request, reply) => reply.status(503).header('retry-after', '1').type('application/problem+json').send({ status: 503, code: 'SHUTTING_DOWN', title: 'Shutting down' }));
+  const failingUrl = await failing.listen({ host: '127.0.0.1', port: 0 });
+  const peer = (service: string, url = upstreamUrl) => createPeerClient({ service, urls: [url], caller: 'gateway' });
+  const edge = makeGateway({ user: peer('user'), product: peer('product', failingUrl), order: peer('order'), payment: peer('payment'), notification: peer('notification'), analytics: peer('analytics') });
+  try {
+    await edge.ready();
+    // A GET is retried on a 5xx; when the attempts run out the mesh hands over the last answer it kept.
+    const response = await edge.inject({ method: 'GET', url: '/products/abc' });
+    assert.equal(response.statusCode, 503, response.body);
+    assert.equal(response.json().code, 'SHUTTING_DOWN');
+  } finally {
+    await edge.close();
+    await failing.close();
+  }
+});
