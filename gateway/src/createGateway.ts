@@ -1,3 +1,4 @@
+import { buffer as wholeBody } from 'node:stream/consumers';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, createServiceApp, type Lifecycle, type Logger, type PeerClient, type ServiceApp, type ServiceMetrics } from '@shop/platform';
 import type { TokenVerifier } from '@shop/auth';
@@ -113,7 +114,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
     // Anything else (a stream of events, a large body) is piped as it comes.
     const length = Number(upstream.headers['content-length']);
     if (length <= WHOLE_BODY_LIMIT) {
-      const body = await readWhole(upstream.body).catch((error: unknown) => {
+      // Any stream: the mesh hands over a kept answer as a plain Readable, not undici's body.
+      const body = await wholeBody(upstream.body).catch((error: unknown) => {
         throw new AppError('DEPENDENCY_UNAVAILABLE', { detail: `The ${service} service's answer broke off`, cause: error });
       });
       return reply.status(upstream.status).send(body);
@@ -122,13 +124,6 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
   }
 
   return app;
-}
-
-/** The whole body of any readable stream (the mesh may answer with a plain Readable, not undici's body). */
-async function readWhole(body: AsyncIterable<Uint8Array | string>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-  return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
 }
 
 function forwardHeaders(request: FastifyRequest): Record<string, string | string[] | undefined> {

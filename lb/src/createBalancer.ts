@@ -1,3 +1,4 @@
+import { buffer as wholeBody } from 'node:stream/consumers';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Pool, errors as undiciErrors } from 'undici';
@@ -132,7 +133,7 @@ export function createBalancer(options: BalancerOptions): Balancer {
         // A small answer of known length goes out whole, headers and body in
         // one write; a stream (events, a large body) is relayed as it comes.
         if (Number(upstream.headers['content-length']) <= WHOLE_BODY_LIMIT) {
-          const whole = Buffer.from(await upstream.body.arrayBuffer());
+          const whole = await wholeBody(upstream.body);
           out['content-length'] = String(whole.length);
           res.writeHead(upstream.statusCode, out).end(whole);
         } else {

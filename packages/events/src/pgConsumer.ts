@@ -203,13 +203,14 @@ export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): Con
     while (!stopping.signal.aborted) {
       try {
         woken = false;
+        await renewLeases();
+        // Taken after the renewal, so partitions it just acquired are in this round.
         const round = due;
         due = new Set();
         const redriving = redriveDue;
         redriveDue = false;
-        await renewLeases();
         // Partitions are independent (order is per partition), so they drain side by side.
-        const slots = [...owned.values()].filter((slot) => round === 'all' || round.has(slotId(slot)) || due === 'all' || due.has(slotId(slot)));
+        const slots = [...owned.values()].filter((slot) => round === 'all' || round.has(slotId(slot)));
         const drained = await Promise.all(
           slots.map(async (slot) => {
             const handled = await drainPartition(slot);

@@ -43,3 +43,7 @@ test('instances get the shared compile cache and the trace sampling of the launc
   const passed = passThrough({ NODE_COMPILE_CACHE: '/repo/node_modules/.cache/node-compile', OTEL_TRACES_SAMPLER_ARG: '0.1', HOME: '/root', DATABASE_URL: 'postgres://x/y' });
   assert.deepEqual(passed, { NODE_COMPILE_CACHE: '/repo/node_modules/.cache/node-compile', OTEL_TRACES_SAMPLER_ARG: '0.1' });
 });
+
+test('service settings reach instances by prefix: the cart\'s product TTL and the search page TTL', () => {
+  assert.deepEqual(passThrough({ CART_PRODUCT_TTL_MS: '0', PRODUCT_SEARCH_CACHE_TTL_MS: '0' }), { CART_PRODUCT_TTL_MS: '0', PRODUCT_SEARCH_CACHE_TTL_MS: '0' });
+});

@@ -1,3 +1,4 @@
+import { cacheAside, MemoryCache } from '@shop/data';
 import type { ProductInfo, ProductPort } from '../domain/ports.ts';
 
 /**
@@ -10,29 +11,10 @@ import type { ProductInfo, ProductPort } from '../domain/ports.ts';
  */
 export function rememberLookups(port: ProductPort, options: { ttlMs: number; maxEntries?: number; now?: () => number }): ProductPort {
   if (options.ttlMs <= 0) return port;
-  const now = options.now ?? Date.now;
-  const maxEntries = options.maxEntries ?? 10_000;
-  const known = new Map<string, { info: ProductInfo; until: number }>();
-  const inflight = new Map<string, Promise<ProductInfo | undefined>>();
+  // cacheAside stores only what a load found, and only when the load succeeded.
+  const known = cacheAside(new MemoryCache({ maxEntries: options.maxEntries ?? 10_000, now: options.now }));
   return {
     ...port,
-    getProduct(productId, signal) {
-      const entry = known.get(productId);
-      if (entry && entry.until > now()) return Promise.resolve(entry.info);
-      const running = inflight.get(productId);
-      if (running) return running;
-      const lookup = port.getProduct(productId, signal).then((info) => {
-        if (info) {
-          known.delete(productId);
-          known.set(productId, { info, until: now() + options.ttlMs });
-          if (known.size > maxEntries) known.delete(known.keys().next().value!);
-        }
-        return info;
-      });
-      inflight.set(productId, lookup);
-      const forget = (): void => void inflight.delete(productId);
-      lookup.then(forget, forget);
-      return lookup;
-    },
+    getProduct: (productId, signal) => known.read<ProductInfo>(productId, options.ttlMs, () => port.getProduct(productId, signal)),
   };
 }

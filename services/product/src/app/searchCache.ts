@@ -28,7 +28,8 @@ export function createSearchCache(options: { ttlMs: number; maxEntries: number }
   return {
     async read(query, after, load) {
       const key = JSON.stringify([generation, searchFingerprint(query), query.limit, after?.key ?? null, after?.id ?? null]);
-      return (await aside.read<SearchResult>(key, options.ttlMs, load)) ?? load();
+      // A load always yields a page, so the read does too.
+      return (await aside.read<SearchResult>(key, options.ttlMs, load))!;
     },
     clear() {
       // A load in flight under the old generation may still store its page, under a key no one reads again.
