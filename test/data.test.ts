@@ -150,5 +150,31 @@ for (const target of targets) {
         await db.close();
       }
     });
+
+    test('a parameterised statement is prepared once per connection, and outlives a change of its table', async () => {
+      const db = new Database({ connectionString: dbs.get('user')!.url, max: 1, acquireTimeoutMs: 2000 });
+      try {
+        await db.query('CREATE TABLE prepared_probe (id int PRIMARY KEY, a text)');
+        await db.query("INSERT INTO prepared_probe VALUES (1, 'one')");
+        const select = 'SELECT * FROM prepared_probe WHERE id = $1';
+        for (let i = 0; i < 3; i++) assert.deepEqual((await db.query(select, [1])).rows, [{ id: 1, a: 'one' }]);
+        // The pool's one connection, as a transaction hands it out: the statement prepared there, run four times.
+        const prepared = await db.transaction(async (tx) => {
+          await tx.query(select, [1]);
+          return (await tx.query<{ statement: string; runs: number }>('SELECT statement, generic_plans + custom_plans AS runs FROM pg_prepared_statements')).rows;
+        });
+        assert.deepEqual(prepared.map((r) => [r.statement, Number(r.runs)]), [[select, 4]]);
+
+        // SELECT * prepared before a column was added fails with 0A000 on that connection: outside a transaction it is run again, renamed.
+        await db.query('ALTER TABLE prepared_probe ADD COLUMN b int');
+        assert.deepEqual((await db.query(select, [1])).rows, [{ id: 1, a: 'one', b: null }]);
+        // Inside one the error has aborted the transaction; the next attempt prepares afresh.
+        await db.query('ALTER TABLE prepared_probe DROP COLUMN b');
+        await assert.rejects(db.transaction((tx) => tx.query(select, [1])), { code: '0A000' });
+        assert.deepEqual((await db.transaction((tx) => tx.query(select, [1]))).rows, [{ id: 1, a: 'one' }]);
+      } finally {
+        await db.close();
+      }
+    });
   });
 }

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { PreparingClient } from './preparedStatements.ts';
 
 const tracer = trace.getTracer('shop-data');
 
@@ -66,6 +67,8 @@ export class Database {
   constructor(options: DatabaseOptions) {
     this.#max = options.max;
     this.#pool = new pg.Pool({
+      // Parameterised statements are prepared once per connection (preparedStatements.ts).
+      Client: PreparingClient,
       connectionString: options.connectionString,
       max: options.max,
       connectionTimeoutMillis: options.acquireTimeoutMs,
