@@ -2,7 +2,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { once } from 'node:events';
+import { getEventListeners, once } from 'node:events';
 import { context } from '@opentelemetry/api';
 import { createMeshClient, DEADLINE_HEADER, detachedFromDeadline, withDeadline, type MeshEvent } from '@shop/mesh';
 import { startTelemetry } from '@shop/telemetry';
@@ -197,4 +197,23 @@ test('a request queued behind an instance\'s busy connections times out within i
   busy.release();
   assert.equal((await first).status, 200);
   await client.close();
+});
+
+test("a caller's long-lived signal keeps no listener once each call's answer is done with, and still stops a body being read", async () => {
+  const ok = await stub();
+  const client = createMeshClient({ service: 'product', caller: 'order', instances: [ok.url], policy: fastPolicy });
+  const stopping = new AbortController();
+  for (let i = 0; i < 50; i++) assert.equal((await client.request({ method: 'GET', path: '/x', signal: stopping.signal })).status, 200);
+  const failing = await stub('fail');
+  const failingClient = createMeshClient({ service: 'payment', caller: 'order', instances: [failing.url], policy: { ...fastPolicy, breaker: { ...fastPolicy.breaker, minimumRps: 1000 } } });
+  assert.equal((await failingClient.request({ method: 'POST', path: '/x', body: {}, signal: stopping.signal })).status, 503);
+  assert.equal(getEventListeners(stopping.signal, 'abort').length, 0, 'answered calls left no listener');
+
+  // A body not yet read still belongs to the caller's signal.
+  const raw = await client.requestRaw({ method: 'GET', path: '/x', signal: stopping.signal });
+  assert.equal(getEventListeners(stopping.signal, 'abort').length, 1);
+  stopping.abort();
+  await assert.rejects(raw.body.text());
+  await client.close();
+  await failingClient.close();
 });

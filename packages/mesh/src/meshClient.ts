@@ -184,8 +184,13 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
     // request when it reaches a socket. (A streamed body is bounded by bodyTimeout.)
     const gaveUp = new AbortController();
     const timer = setTimeout(() => gaveUp.abort(), timeout);
+    // The caller's signal may live as long as the process (a saga's "stopping"):
+    // its listener goes when this attempt's answer is done with, or it would
+    // keep every attempt ever made, and each new listener scans all the old ones.
+    const callerGaveUp = (): void => gaveUp.abort();
     if (req.signal?.aborted) gaveUp.abort();
-    else req.signal?.addEventListener('abort', () => gaveUp.abort(), { once: true });
+    else req.signal?.addEventListener('abort', callerGaveUp, { once: true });
+    let handedOver = false;
     const stopped = new Promise<never>((_, reject) => gaveUp.signal.addEventListener('abort', () => reject(new Error('attempt abandoned')), { once: true }));
     stopped.catch(() => undefined);
     let answered = false;
@@ -220,6 +225,9 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
       }
       fiveHundreds.set(backend, 0);
       backends.succeeded(backend, now());
+      // Until the body is read or dropped, the caller giving up still stops it (a stream of events, say).
+      handedOver = true;
+      response.body.once('close', () => req.signal?.removeEventListener('abort', callerGaveUp));
       return { status: response.statusCode, headers: response.headers, body: response.body, upstream: backend.url };
     } catch (error) {
       if (error instanceof AttemptError || error instanceof MeshError) throw error;
@@ -236,6 +244,7 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
       throw new AttemptError(`${options.service} at ${backend.url}: ${timedOut ? 'timed out' : (code ?? (error as Error).message)}`, { retryable: neverSent || idempotent, cause: error });
     } finally {
       clearTimeout(timer);
+      if (!handedOver) req.signal?.removeEventListener('abort', callerGaveUp);
       backend.outstanding -= 1;
     }
   }
