@@ -1,6 +1,5 @@
-import { buffer as wholeBody } from 'node:stream/consumers';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, createServiceApp, type Lifecycle, type Logger, type PeerClient, type ServiceApp, type ServiceMetrics } from '@shop/platform';
+import { AppError, createServiceApp, readWhole, type Lifecycle, type Logger, type PeerClient, type ServiceApp, type ServiceMetrics } from '@shop/platform';
 import type { TokenVerifier } from '@shop/auth';
 import type { GatewayConfig } from './config.ts';
 import type { RateLimitStore } from './rateLimit.ts';
@@ -115,7 +114,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
     const length = Number(upstream.headers['content-length']);
     if (length <= WHOLE_BODY_LIMIT) {
       // Any stream: the mesh hands over a kept answer as a plain Readable, not undici's body.
-      const body = await wholeBody(upstream.body).catch((error: unknown) => {
+      const body = await readWhole(upstream.body).catch((error: unknown) => {
         throw new AppError('DEPENDENCY_UNAVAILABLE', { detail: `The ${service} service's answer broke off`, cause: error });
       });
       return reply.status(upstream.status).send(body);

@@ -1,10 +1,9 @@
-import { buffer as wholeBody } from 'node:stream/consumers';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { Pool, errors as undiciErrors } from 'undici';
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Logger } from '@shop/platform';
-import { BackendSet, type Backend, type BackendPolicy } from '@shop/mesh';
+import { BackendSet, readWhole, type Backend, type BackendPolicy } from '@shop/mesh';
 
 export interface BalancerOptions {
   backends: string[];
@@ -133,7 +132,7 @@ export function createBalancer(options: BalancerOptions): Balancer {
         // A small answer of known length goes out whole, headers and body in
         // one write; a stream (events, a large body) is relayed as it comes.
         if (Number(upstream.headers['content-length']) <= WHOLE_BODY_LIMIT) {
-          const whole = await wholeBody(upstream.body);
+          const whole = await readWhole(upstream.body);
           out['content-length'] = String(whole.length);
           res.writeHead(upstream.statusCode, out).end(whole);
         } else {

@@ -7,5 +7,5 @@ export { createServiceApp, sendProblem, requestSignal, type ServiceApp, type Ser
 export { serve, type ServeOptions } from './serve.ts';
 export { bootService, createBaseApp, createDiscovery, dataError, loadMeshTls, type ServiceDeps, type ServiceDefinition } from './bootService.ts';
 export { Type, type Static, type TSchema } from 'typebox';
-export { detachedFromDeadline } from '@shop/mesh';
+export { detachedFromDeadline, readWhole } from '@shop/mesh';
 export { createPeerClient, parsePeerUrls, meshError, type PeerClient, type PeerRequest, type PeerResponse, type PeerClientOptions, type RawPeerRequest, type RawPeerResponse } from './peers.ts';
