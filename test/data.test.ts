@@ -8,9 +8,18 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { Database, DatabaseTimeoutError, DatabaseUnavailableError, PoolExhaustedError, dropServiceDatabases, migrate, provisionServiceDatabases, readMigrations, type ServiceDatabase } from '@shop/data';
 import { createBaseApp, createLogger, ServiceMetrics, type BaseServiceConfig } from '@shop/platform';
 import { externalServer, startEmbeddedCluster, uniquePrefix } from './support/postgres.ts';
+
+// Spans kept in memory, with the context tracking every service has.
+const spans = new InMemorySpanExporter();
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+const tracing = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: spans })] });
+trace.setGlobalTracerProvider(tracing);
 
 const embedded = await startEmbeddedCluster('data');
 const external = await externalServer();
@@ -178,3 +187,24 @@ for (const target of targets) {
     });
   });
 }
+
+test('statements are traced within the work they serve; a poller with no trace of its own makes no spans', async () => {
+  const db = new Database({ connectionString: embedded.adminUrl, max: 1, acquireTimeoutMs: 2000 });
+  const work = (): Promise<unknown> => Promise.all([db.query('SELECT $1::int AS n', [1]), db.transaction((tx) => tx.query('SELECT 1'))]);
+  try {
+    spans.reset();
+    await work();
+    await tracing.forceFlush();
+    assert.deepEqual(spans.getFinishedSpans().map((s) => s.name), [], 'no trace, no spans');
+
+    const request = trace.getTracer('test').startSpan('GET /work');
+    await context.with(trace.setSpan(context.active(), request), work);
+    request.end();
+    await tracing.forceFlush();
+    const finished = spans.getFinishedSpans();
+    assert.deepEqual(finished.map((s) => s.name).sort(), ['GET /work', 'db.query', 'db.transaction']);
+    assert.ok(finished.filter((s) => s.name.startsWith('db.')).every((s) => s.parentSpanContext?.spanId === request.spanContext().spanId), "the request's children");
+  } finally {
+    await db.close();
+  }
+});

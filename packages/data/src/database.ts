@@ -1,8 +1,19 @@
 import pg from 'pg';
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { PreparingClient } from './preparedStatements.ts';
 
 const tracer = trace.getTracer('shop-data');
+
+/**
+ * A statement is traced as part of the work it serves (a request, an event
+ * being handled). Pollers, relays, heartbeats and sweepers run outside any
+ * trace: each of their statements would otherwise be a trace of its own,
+ * several a second per process, exported for nobody and burying the traces
+ * that matter in the store.
+ */
+function dbSpan(name: string, attributes: Attributes): Span | undefined {
+  return trace.getSpan(context.active()) === undefined ? undefined : tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes });
+}
 
 /**
  * A bounded pool with an acquire timeout. When every connection is busy and the
@@ -84,23 +95,23 @@ export class Database {
   }
 
   async query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    const span = tracer.startSpan('db.query', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql', 'db.query.text': text.length > 300 ? `${text.slice(0, 300)}…` : text } });
+    const span = dbSpan('db.query', { 'db.system.name': 'postgresql', 'db.query.text': text.length > 300 ? `${text.slice(0, 300)}…` : text });
     try {
       return await this.#pool.query<R>(text, values);
     } catch (error) {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
       throw this.#classify(error);
     } finally {
-      span.end();
+      span?.end();
     }
   }
 
   /** Runs `work` in one transaction; rolls back on any error. */
   async transaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
-    const span = tracer.startSpan('db.transaction', { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'postgresql' } });
+    const span = dbSpan('db.transaction', { 'db.system.name': 'postgresql' });
     const client = await this.#acquire().catch((error: unknown) => {
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      span.end();
+      span?.setStatus({ code: SpanStatusCode.ERROR });
+      span?.end();
       throw error;
     });
     try {
@@ -110,11 +121,11 @@ export class Database {
       return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      span?.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
       throw this.#classify(error);
     } finally {
       client.release();
-      span.end();
+      span?.end();
     }
   }
 
