@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Database, PgRegistry, dropServiceDatabases, provisionServiceDatabases } from '@shop/data';
-import { DnsRegistry, StaticRegistry, watchInstances, type Registry } from '@shop/mesh';
+import { DnsRegistry, StaticRegistry, watchInstances, watchServices, type Registry } from '@shop/mesh';
 import { startEmbeddedCluster, uniquePrefix, type TestCluster } from '../support/postgres.ts';
 import { waitFor } from '../support/launcher.ts';
 
@@ -23,6 +23,8 @@ interface Subject {
 
 interface Adapter {
   name: string;
+  /** Answers several services in one lookup (listMany). */
+  batches: boolean;
   open(live: Live): Promise<Subject>;
 }
 
@@ -45,6 +47,7 @@ after(async () => {
 const adapters: Adapter[] = [
   {
     name: 'PostgreSQL (heartbeats)',
+    batches: true,
     async open(live) {
       const registry = new PgRegistry(db);
       let registered = new Set<string>();
@@ -68,6 +71,7 @@ const adapters: Adapter[] = [
   },
   {
     name: 'DNS (headless Service)',
+    batches: false,
     open(live) {
       let answers = live;
       const registry = new DnsRegistry({
@@ -84,6 +88,7 @@ const adapters: Adapter[] = [
   },
   {
     name: 'static lists',
+    batches: false,
     open(live) {
       // One region's lists (a static registry is per deployment): the test's region.
       const lists = Object.fromEntries(Object.entries(live).map(([service, regions]) => [service, (regions['us-east'] ?? []).map(urlOf)]));
@@ -131,6 +136,27 @@ for (const adapter of adapters) {
         await subject.change({ [product]: { 'us-east': ['10.0.0.2', '10.0.0.3'] } });
         await waitFor('the changed set', () => Promise.resolve(seen.includes(urlOf('10.0.0.3')) && !seen.includes(urlOf('10.0.0.1')) ? true : undefined), 2000, 10);
         assert.deepEqual(seen, [urlOf('10.0.0.2'), urlOf('10.0.0.3')]);
+      } finally {
+        watcher.stop();
+      }
+    });
+
+    test("one watcher follows every peer of a process, in one lookup a round where the registry can", async () => {
+      const { product, order } = names();
+      const { registry } = await adapter.open({ [product]: { 'us-east': ['10.0.0.1', '10.0.0.2'] }, [order]: { 'us-east': ['10.0.1.1'] } });
+      let singleLookups = 0;
+      const list = registry.list.bind(registry);
+      registry.list = (service, region) => {
+        singleLookups += 1;
+        return list(service, region);
+      };
+      const seen = new Map<string, string[]>();
+      const follow = (service: string) => ({ update: (urls: string[]) => void seen.set(service, [...urls].sort()) });
+      const watcher = watchServices(registry, 'us-east', new Map([[product, follow(product)], [order, follow(order)]]), { intervalMs: 20 });
+      try {
+        await waitFor('both sets', () => Promise.resolve(seen.size === 2 ? true : undefined), 2000, 10);
+        assert.deepEqual(Object.fromEntries(seen), { [product]: [urlOf('10.0.0.1'), urlOf('10.0.0.2')], [order]: [urlOf('10.0.1.1')] });
+        assert.equal(singleLookups === 0, adapter.batches, `${singleLookups} single-service lookups`);
       } finally {
         watcher.stop();
       }

@@ -1,6 +1,8 @@
 import type { InstanceRecord, Registry } from '@shop/mesh';
 import type { Database } from './database.ts';
 
+const SWEEP_EVERY_MS = 30_000;
+
 /**
  * The registry on the shared data store: one row per live instance, its
  * lease renewed by heartbeats. A row whose lease has expired is not listed
@@ -9,6 +11,7 @@ import type { Database } from './database.ts';
 export class PgRegistry implements Registry {
   readonly #db: Database;
   #ready: Promise<void> | undefined;
+  #sweptAt = 0;
 
   constructor(db: Database) {
     this.#db = db;
@@ -22,7 +25,11 @@ export class PgRegistry implements Registry {
        ON CONFLICT (instance_id) DO UPDATE SET service = EXCLUDED.service, region = EXCLUDED.region, url = EXCLUDED.url, expires_at = EXCLUDED.expires_at`,
       [record.instanceId, record.service, record.region, record.url, ttlMs],
     );
-    await this.#db.query(`DELETE FROM instances WHERE expires_at < now() - interval '1 minute'`);
+    // Rows of instances dead for a minute: any beat may sweep them, but none needs to every second.
+    if (Date.now() - this.#sweptAt >= SWEEP_EVERY_MS) {
+      this.#sweptAt = Date.now();
+      await this.#db.query(`DELETE FROM instances WHERE expires_at < now() - interval '1 minute'`);
+    }
   }
 
   async deregister(instanceId: string): Promise<void> {
@@ -30,11 +37,15 @@ export class PgRegistry implements Registry {
     await this.#db.query('DELETE FROM instances WHERE instance_id = $1', [instanceId]);
   }
 
-  async list(service: string, region: string): Promise<InstanceRecord[]> {
+  list(service: string, region: string): Promise<InstanceRecord[]> {
+    return this.listMany([service], region);
+  }
+
+  async listMany(services: string[], region: string): Promise<InstanceRecord[]> {
     await this.#schema();
     const { rows } = await this.#db.query<{ instance_id: string; service: string; region: string; url: string }>(
-      'SELECT instance_id, service, region, url FROM instances WHERE service = $1 AND region = $2 AND expires_at > now() ORDER BY instance_id',
-      [service, region],
+      'SELECT instance_id, service, region, url FROM instances WHERE service = ANY($1::text[]) AND region = $2 AND expires_at > now() ORDER BY service, instance_id',
+      [services, region],
     );
     return rows.map((r) => ({ instanceId: r.instance_id, service: r.service, region: r.region, url: r.url }));
   }

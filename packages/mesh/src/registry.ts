@@ -17,6 +17,8 @@ export interface Registry {
   heartbeat(record: InstanceRecord, ttlMs: number): Promise<void>;
   deregister(instanceId: string): Promise<void>;
   list(service: string, region: string): Promise<InstanceRecord[]>;
+  /** Several services' live instances in one lookup, where the store can answer that at once. */
+  listMany?(services: string[], region: string): Promise<InstanceRecord[]>;
 }
 
 /** Fixed instance lists: nothing registers, nothing is evicted (behind a Kubernetes Service, the cluster does that). */
@@ -61,16 +63,50 @@ export function startRegistration(registry: Registry, record: InstanceRecord, op
  * losing every peer.
  */
 export function watchInstances(registry: Registry, service: string, region: string, target: { update(urls: string[]): void }, options: { intervalMs: number; onError?: (error: unknown) => void }): { stop(): void } {
-  const poll = async (): Promise<void> => {
-    try {
-      const records = await registry.list(service, region);
-      if (records.length > 0) target.update(records.map((r) => r.url));
-    } catch (error) {
-      options.onError?.(error);
-    }
+  return watchServices(registry, region, new Map([[service, target]]), options);
+}
+
+/**
+ * watchInstances for every peer of a process at once: one lookup a round for
+ * all of them where the registry offers listMany (a service with five peers
+ * asked its store five times a second before), one per service where not.
+ * `targets` may grow after the start: each round watches what it holds then.
+ */
+export function watchServices(registry: Registry, region: string, targets: ReadonlyMap<string, { update(urls: string[]): void }>, options: { intervalMs: number; onError?: (error: unknown) => void }): { stop(): void } {
+  const apply = (service: string, records: InstanceRecord[]): void => {
+    const urls = records.filter((r) => r.service === service).map((r) => r.url);
+    if (urls.length > 0) targets.get(service)?.update(urls);
   };
-  void poll();
+  const poll = async (): Promise<void> => {
+    const services = [...targets.keys()];
+    if (services.length === 0) return;
+    if (registry.listMany) {
+      try {
+        const records = await registry.listMany(services, region);
+        for (const service of services) apply(service, records);
+      } catch (error) {
+        options.onError?.(error);
+      }
+      return;
+    }
+    await Promise.all(
+      services.map(async (service) => {
+        try {
+          apply(service, await registry.list(service, region));
+        } catch (error) {
+          options.onError?.(error);
+        }
+      }),
+    );
+  };
+  // The first round waits for this tick's other watches, so it covers them too.
+  const first = setImmediate(() => void poll());
   const timer = setInterval(() => void poll(), options.intervalMs);
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: () => {
+      clearImmediate(first);
+      clearInterval(timer);
+    },
+  };
 }

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PemBundle } from '@shop/mesh';
 import { startTelemetry } from '@shop/telemetry';
 import { Database, DatabaseTimeoutError, DatabaseUnavailableError, PgRegistry, PoolExhaustedError, ReadRouter, migrate, readMigrations } from '@shop/data';
-import { defaultMeshPolicy, startRegistration, watchInstances, type Registration } from '@shop/mesh';
+import { defaultMeshPolicy, startRegistration, watchServices, type Registration } from '@shop/mesh';
 import { ConfigError, baseServiceSpec, loadConfig, type BaseServiceConfig, type ConfigOf } from './config.ts';
 import { createServiceApp, type Lifecycle, type ServiceApp } from './createServiceApp.ts';
 import { AppError } from './errors.ts';
@@ -177,7 +177,9 @@ export function createDiscovery(env: Record<string, string | undefined>, logger:
   if (!url) return undefined;
   const db = new Database({ connectionString: url, max: 2, acquireTimeoutMs: 1000, statementTimeoutMs: 2000, applicationName: 'registry' });
   const registry = new PgRegistry(db);
-  const watchers: Array<{ stop(): void }> = [];
+  // Every peer of this process, followed by one poller: one registry query a second, not one per peer.
+  const targets = new Map<string, { update(urls: string[]): void }>();
+  let watcher: { stop(): void } | undefined;
   let failures = 0;
   const onError = (error: unknown): void => {
     if (failures++ % 30 === 0) logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'registry unreachable; keeping the last known instances');
@@ -186,10 +188,12 @@ export function createDiscovery(env: Record<string, string | undefined>, logger:
     register: (record) => startRegistration(registry, record, { intervalMs: 1000, ttlMs: 3000, onError }),
     watch: (service, region, client) => {
       const target = client as PeerClient & { update?: (urls: string[]) => void };
-      if (target.update) watchers.push(watchInstances(registry, service, region, { update: (urls) => target.update?.(urls) }, { intervalMs: 1000, onError }));
+      if (!target.update) return;
+      targets.set(service, { update: (urls) => target.update?.(urls) });
+      watcher ??= watchServices(registry, region, targets, { intervalMs: 1000, onError });
     },
     close: async () => {
-      watchers.forEach((w) => w.stop());
+      watcher?.stop();
       await db.close();
     },
   };
