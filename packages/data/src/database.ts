@@ -80,6 +80,11 @@ export class Database {
     this.#pool = new pg.Pool({
       // Parameterised statements are prepared once per connection (preparedStatements.ts).
       Client: PreparingClient,
+      // A query goes out without waiting for the answer to the one before it
+      // on the same connection (answers still come in order). What uses it:
+      // a transaction's BEGIN travels with its first statement, one round
+      // trip fewer per transaction (a checkout runs about 17).
+      pipeline: true,
       connectionString: options.connectionString,
       max: options.max,
       connectionTimeoutMillis: options.acquireTimeoutMs,
@@ -115,8 +120,11 @@ export class Database {
       throw error;
     });
     try {
-      await client.query('BEGIN');
+      // Not awaited: pipelined with the work's first statement. Should it fail, so does that statement.
+      const begun = client.query('BEGIN');
+      begun.catch(() => undefined);
       const result = await work(client);
+      await begun;
       await client.query('COMMIT');
       return result;
     } catch (error) {
