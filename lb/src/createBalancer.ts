@@ -150,8 +150,12 @@ export function createBalancer(options: BalancerOptions): Balancer {
         }
         const code = (error as { code?: string }).code;
         const neverSent = code === 'ECONNREFUSED' || error instanceof undiciErrors.ConnectTimeoutError;
-        set.eject(backend, now());
-        options.logger.warn({ backend: backend.url, code, err: (error as Error).message }, 'gateway failed; ejected');
+        // A gateway that answers too slowly may only be as slow as everything
+        // else now: it goes out only while the others can take its share.
+        let ejected = true;
+        if (error instanceof undiciErrors.HeadersTimeoutError) ejected = set.ejectSoft(backend, now());
+        else set.eject(backend, now());
+        options.logger.warn({ backend: backend.url, code, err: (error as Error).message }, ejected ? 'gateway failed; ejected' : 'gateway failed; kept, the others are out');
         if (!(neverSent || retryMidFlight)) return sendProblem(res, 502, 'DEPENDENCY_UNAVAILABLE', 'The gateway failed while handling the request; it was not retried because it is not idempotent', 1);
       } finally {
         backend.outstanding -= 1;

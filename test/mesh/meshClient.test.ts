@@ -85,7 +85,7 @@ test('a non-idempotent request that reached a failing instance is not retried; a
 test('the breaker opens on a failing service, answers at once without calling it, and closes when it recovers', async () => {
   const flaky = await stub('fail');
   const events: MeshEvent[] = [];
-  const client = createMeshClient({ service: 'payment', caller: 'order', instances: [flaky.url], policy: { ...fastPolicy, maxAttempts: 1, consecutive5xxToEject: 1000 }, onEvent: (e) => events.push(e) });
+  const client = createMeshClient({ service: 'payment', caller: 'order', instances: [flaky.url], policy: { ...fastPolicy, maxAttempts: 1, consecutiveFailuresToEject: 1000 }, onEvent: (e) => events.push(e) });
   for (let i = 0; i < 10; i++) await client.request({ method: 'GET', path: '/x' }).catch(() => undefined);
   assert.equal(client.breakerState(), 'open');
   const hitsWhenOpen = flaky.hits;
@@ -108,7 +108,45 @@ test('a slow instance times out within the attempt budget and the call goes to a
     const response = await client.request({ method: 'GET', path: '/p' });
     assert.equal(response.status, 200);
   }
-  assert.ok(slow.hits <= 1, `the slow instance was ejected after its first timeout (hits ${slow.hits})`);
+  assert.ok(slow.hits <= 1, `the slow instance was avoided after its first timeout (hits ${slow.hits})`);
+  await client.close();
+});
+
+test('timeouts eject an instance only when they repeat: three in a row', async () => {
+  const slow = await stub('slow');
+  const events: MeshEvent[] = [];
+  const policy = { ...fastPolicy, maxAttempts: 1, attemptTimeoutMs: 50, breaker: { ...fastPolicy.breaker, minimumRps: 1_000_000 } };
+  const client = createMeshClient({ service: 'product', caller: 'gateway', instances: [slow.url], policy, onEvent: (e) => events.push(e) });
+  const ejections = () => events.filter((e) => e.type === 'eject').map((e) => (e as { reason: string }).reason);
+  for (let i = 0; i < 2; i++) await assert.rejects(client.request({ method: 'GET', path: '/p' }), { code: 'DEADLINE_EXCEEDED' });
+  assert.deepEqual(ejections(), [], 'two timeouts: still in rotation');
+  await assert.rejects(client.request({ method: 'GET', path: '/p' }), { code: 'DEADLINE_EXCEEDED' });
+  assert.deepEqual(ejections(), ['3 consecutive timeouts']);
+  await client.close();
+});
+
+test('a slow survivor is not ejected while its peer is down: its timeouts would only move its load onto a dead instance', async () => {
+  // The collapse this prevents: one instance killed, the machine saturated
+  // while it restarts, the survivor answers late, each timeout ejected it, and
+  // every call then went to the dead one or failed on an exhausted retry budget.
+  const survivor = await stub('slow');
+  const dead = `http://127.0.0.1:${await freePort()}`;
+  const events: MeshEvent[] = [];
+  const policy = {
+    ...fastPolicy,
+    attemptTimeoutMs: 50,
+    breaker: { ...fastPolicy.breaker, minimumRps: 1_000_000 },
+    ejection: { unhealthyThreshold: 3, healthyThreshold: 2, baseEjectionMs: 60_000, maxEjectionMs: 60_000 },
+  };
+  const client = createMeshClient({ service: 'product', caller: 'gateway', instances: [dead, survivor.url], policy, onEvent: (e) => events.push(e) });
+  for (let i = 0; i < 4; i++) await assert.rejects(client.request({ method: 'GET', path: '/p', timeoutMs: 400 }));
+  assert.ok(survivor.hits >= 4, `every call reached the survivor (hits ${survivor.hits})`);
+  assert.ok(events.some((e) => e.type === 'eject' && e.instance === dead), 'the dead instance went out at once');
+  assert.deepEqual(events.filter((e) => e.type === 'eject' && e.instance === survivor.url), [], 'the survivor stayed in rotation');
+  survivor.behaviour = 'ok';
+  const hits = survivor.hits;
+  assert.equal((await client.request({ method: 'GET', path: '/p', idempotent: false })).status, 200, 'a call that cannot be retried goes straight to the survivor');
+  assert.equal(survivor.hits, hits + 1);
   await client.close();
 });
 

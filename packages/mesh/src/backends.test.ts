@@ -83,3 +83,34 @@ test('a dip is averaged in over time, a peak is taken at once', () => {
   set.observe(a, 500, 60_001);
   assert.equal(a.latencyMs, 500);
 });
+
+test('soft failures take at most half the set out of rotation (one may always go); a hard failure is not held back', () => {
+  const pair = new BackendSet(['a', 'b'], policy);
+  const [a, b] = pair.backends as [NonNullable<(typeof pair.backends)[0]>, NonNullable<(typeof pair.backends)[0]>];
+  assert.equal(pair.ejectSoft(a, 0), true);
+  assert.equal(pair.ejectSoft(b, 0), false, 'b is all that is left in rotation');
+  assert.deepEqual(pair.available(0).map((x) => x.url), ['b']);
+  pair.eject(b, 0); // refused: it is gone whatever the rest is doing
+  assert.deepEqual(pair.available(0), []);
+  assert.equal(pair.ejectSoft(b, 5000), true, 'once a is back in rotation, b may go');
+
+  const four = new BackendSet(['a', 'b', 'c', 'd'], policy);
+  assert.deepEqual(four.backends.map((x) => four.ejectSoft(x, 0)), [true, true, false, false]);
+  const probed = new BackendSet(['a', 'b', 'c', 'd'], policy);
+  for (let i = 0; i < 3; i++) probed.probeResult(probed.backends[0]!, false); // out by its health checks
+  assert.deepEqual(probed.backends.slice(1).map((x) => probed.ejectSoft(x, 0)), [true, false, false], 'an instance out by probes counts as out');
+
+  const lone = new BackendSet(['a'], policy);
+  assert.equal(lone.ejectSoft(lone.backends[0]!, 0), true, 'a lone instance may go (the pick then falls back to it)');
+});
+
+test('with every backend out, the pick falls back to the one due back first, not the one that fails fastest', () => {
+  const set = new BackendSet(['dead', 'slow'], policy);
+  const [dead, slow] = set.backends as [NonNullable<(typeof set.backends)[0]>, NonNullable<(typeof set.backends)[0]>];
+  set.observe(slow, 900, 0); // answers, but late
+  for (const at of [0, 1000, 3000]) set.eject(dead, at); // refused again and again: out until 7000
+  set.eject(slow, 3500); // one connect timeout: out until 4500
+  const picks = Array.from({ length: 20 }, (_, i) => set.pick(4000, new Set(), () => (i % 2) * 0.99)?.url);
+  assert.deepEqual(new Set(picks), new Set(['slow']));
+  assert.equal(set.pick(4000, new Set([slow]))?.url, 'dead', 'tried already: the other is still better than nothing');
+});

@@ -2,7 +2,8 @@
  * The balancer's view of its backends: which are in rotation, and why not.
  * Two signals take a backend out: active health checks (N consecutive failed
  * /health probes; back after M successes) and passive ejection on live errors
- * (a refused connection ejects at once, for a period that doubles on repeat),
+ * (a refused connection ejects at once, for a period that doubles on repeat;
+ * timeouts and 5xx only while enough of the set stays in rotation),
  * so a dead instance stops getting traffic on the first failed request, not
  * after a health-check period. The doubling decays as in Envoy: every
  * `ejectionDecayMs` spent back in rotation takes one step off it, so an
@@ -16,9 +17,12 @@ export interface BackendPolicy {
   maxEjectionMs: number;
   /** Time in rotation that removes one doubling step (default 10 s, Envoy's interval). */
   ejectionDecayMs?: number;
+  /** The share of the set soft failures may take out of rotation at once (default 0.5; one instance always may go). */
+  maxSoftEjectedShare?: number;
 }
 
 const DEFAULT_DECAY_MS = 10_000;
+const DEFAULT_SOFT_SHARE = 0.5;
 
 export interface Backend {
   url: string;
@@ -66,8 +70,14 @@ export class BackendSet {
    */
   pick(now: number, exclude: ReadonlySet<Backend>, random: () => number = Math.random): Backend | undefined {
     let candidates = this.available(now).filter((b) => !exclude.has(b));
-    // Everything out: try the least recently ejected rather than fail outright (panic mode).
-    if (candidates.length === 0) candidates = this.backends.filter((b) => !exclude.has(b) && b.healthy);
+    if (candidates.length === 0) {
+      // Everything out: rather than fail outright, try the one due back first
+      // (panic mode). Not by cost: an instance that refuses connections fails
+      // fast, and would look the cheapest; its ejections double, so it is due back last.
+      const out = this.backends.filter((b) => !exclude.has(b) && b.healthy);
+      const first = Math.min(...out.map((b) => b.ejectedUntil));
+      candidates = out.filter((b) => b.ejectedUntil === first);
+    }
     if (candidates.length === 0) return undefined;
     if (candidates.length === 1) return candidates[0];
     const a = candidates[Math.floor(random() * candidates.length)]!;
@@ -111,12 +121,32 @@ export class BackendSet {
     }
   }
 
-  /** A live request failed to connect or the backend answered it with a 5xx. */
+  /**
+   * A hard failure: the instance refused or dropped the connection, or said it
+   * is shutting down. It is gone, whatever the others are doing: out at once.
+   */
   eject(backend: Backend, now: number): void {
     this.#decay(backend, now);
     const period = Math.min(this.#policy.maxEjectionMs, this.#policy.baseEjectionMs * 2 ** backend.ejections);
     backend.ejections += 1;
     backend.ejectedUntil = now + period;
+  }
+
+  /**
+   * A soft failure: timeouts or repeated 5xx. The instance may be slow only
+   * because everything is (a saturated machine, a peer restarting and taking
+   * the CPU). Ejecting it then piles its share on the rest, which time out in
+   * turn and are ejected too: a collapse that feeds itself, and that outlives
+   * its cause. So, like Envoy's max_ejection_percent, soft failures take at
+   * most `maxSoftEjectedShare` of the set out of rotation (one may always go);
+   * past that the instance stays, and its observed latency steers traffic away
+   * from it as far as the others can take it. Returns whether it went out.
+   */
+  ejectSoft(backend: Backend, now: number): boolean {
+    const out = this.backends.filter((b) => b !== backend && (!b.healthy || b.ejectedUntil > now)).length;
+    if (out > 0 && out + 1 > this.backends.length * (this.#policy.maxSoftEjectedShare ?? DEFAULT_SOFT_SHARE)) return false;
+    this.eject(backend, now);
+    return true;
   }
 
   /** A live request succeeded: brings the multiplier up to date (it decays with time in rotation, not per request). */

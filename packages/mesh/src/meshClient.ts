@@ -39,8 +39,11 @@ export interface MeshPolicy {
   breaker: { threshold: number; windowMs: number; minimumRps: number; halfOpenAfterMs: number };
   bulkhead: { limit: number; queue: number };
   ejection: BackendPolicy;
-  /** Consecutive 5xx answers that eject an instance. */
-  consecutive5xxToEject: number;
+  /**
+   * Consecutive 5xx answers or timeouts that eject an instance (softly: see
+   * BackendSet.ejectSoft). A refused or dropped connection ejects at once.
+   */
+  consecutiveFailuresToEject: number;
 }
 
 /** The seed's defaults: 3 attempts, breaker at 50% over 10 s, open for 30 s. */
@@ -55,7 +58,7 @@ export const defaultMeshPolicy: MeshPolicy = {
   breaker: { threshold: 0.5, windowMs: 10_000, minimumRps: 2, halfOpenAfterMs: 30_000 },
   bulkhead: { limit: 512, queue: 1024 },
   ejection: { unhealthyThreshold: 3, healthyThreshold: 2, baseEjectionMs: 1000, maxEjectionMs: 30_000 },
-  consecutive5xxToEject: 3,
+  consecutiveFailuresToEject: 3,
 };
 
 export interface MeshClientOptions {
@@ -96,7 +99,8 @@ const tracer = trace.getTracer('shop-mesh');
  * idempotency-keyed requests (or ones that never left), under a retry budget;
  * per attempt: power-of-two-choices over instances not ejected, a timeout
  * bounded by the caller's deadline (sent along as x-request-timeout-ms), and
- * passive ejection of an instance on a connection failure or repeated 5xx.
+ * passive ejection of an instance on a connection failure (at once) or on
+ * repeated 5xx or timeouts (while enough instances stay in rotation).
  * With `tls`, connections are mTLS and the server must prove the destination's
  * identity. It implements the platform's PeerClient, so callers do not change.
  */
@@ -113,7 +117,16 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
   const now = options.now ?? Date.now;
   const emit = options.onEvent ?? (() => undefined);
   const backends = new BackendSet(options.instances, policy.ejection);
-  const fiveHundreds = new Map<Backend, number>();
+  /** Consecutive soft failures (5xx, timeouts) per instance. */
+  const strikes = new Map<Backend, number>();
+  function strike(backend: Backend, reason: string): void {
+    const count = (strikes.get(backend) ?? 0) + 1;
+    strikes.set(backend, count);
+    if (count < policy.consecutiveFailuresToEject) return;
+    if (!backends.ejectSoft(backend, now())) return;
+    strikes.set(backend, 0);
+    emit({ type: 'eject', service: options.service, instance: backend.url, reason: `${count} consecutive ${reason}` });
+  }
   const budget = new RetryBudget({ ...policy.budget, now });
   const expected = spiffeId(options.service);
   const agent = new Agent({
@@ -214,16 +227,10 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
       if (!streaming || req.bodyTimeoutMs !== 0) backends.observe(backend, now() - sentAt, now());
       if (response.statusCode >= 500 && response.statusCode !== 501) {
         const body = Buffer.from(await response.body.arrayBuffer());
-        const count = (fiveHundreds.get(backend) ?? 0) + 1;
-        fiveHundreds.set(backend, count);
-        if (count >= policy.consecutive5xxToEject) {
-          backends.eject(backend, now());
-          fiveHundreds.set(backend, 0);
-          emit({ type: 'eject', service: options.service, instance: backend.url, reason: `${count} consecutive ${response.statusCode}` });
-        }
+        strike(backend, String(response.statusCode));
         throw new AttemptError(`${options.service} answered ${response.statusCode}`, { retryable: idempotent, response: { status: response.statusCode, headers: response.headers, body, upstream: backend.url } });
       }
-      fiveHundreds.set(backend, 0);
+      strikes.set(backend, 0);
       backends.succeeded(backend, now());
       // Until the body is read or dropped, the caller giving up still stops it (a stream of events, say).
       handedOver = true;
@@ -237,10 +244,17 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
       const queuedOut = !answered && gaveUp.signal.aborted;
       const neverSent = code === 'ECONNREFUSED' || error instanceof undiciErrors.ConnectTimeoutError;
       const timedOut = queuedOut || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
-      // A timeout is the slowest answer there is: weigh it, so the instance is avoided even after its ejection ends.
-      if (timedOut) backends.observe(backend, now() - sentAt, now());
-      backends.eject(backend, now());
-      emit({ type: 'eject', service: options.service, instance: backend.url, reason: code ?? (error as Error).name });
+      if (timedOut) {
+        // The slowest answer there is: weighed at once, so the instance is
+        // avoided as far as the others can take its share; out of rotation
+        // only after repeated timeouts, and only while the rest can cope.
+        backends.observe(backend, now() - sentAt, now());
+        strike(backend, 'timeouts');
+      } else {
+        // Refused, reset or unreachable: the instance is gone.
+        backends.eject(backend, now());
+        emit({ type: 'eject', service: options.service, instance: backend.url, reason: code ?? (error as Error).name });
+      }
       throw new AttemptError(`${options.service} at ${backend.url}: ${timedOut ? 'timed out' : (code ?? (error as Error).message)}`, { retryable: neverSent || idempotent, cause: error });
     } finally {
       clearTimeout(timer);
