@@ -39,6 +39,16 @@ interface ItemRow {
   currency: string | null;
 }
 
+/** An order joined with one of its lines (none: the line columns are null). */
+interface OrderWithLineRow extends OrderRow {
+  item_product_id: string | null;
+  item_quantity: number;
+  item_sku: string | null;
+  item_name: string | null;
+  item_unit_price_minor: string | null;
+  item_currency: string | null;
+}
+
 export interface StoredOrder {
   state: OrderState;
   seq: number;
@@ -55,6 +65,7 @@ export interface StatusChange {
 }
 
 const ORDER_COLUMNS = 'id, seq, user_id, email, status, total_minor, currency, payment_method, payment_id, payment_captured, refund_id, reason, correlation_id, attempts, created_at, updated_at';
+const ORDER_COLUMNS_OF_O = ORDER_COLUMNS.split(', ').map((c) => `o.${c}`).join(', ');
 
 function toLine(row: ItemRow): OrderLine {
   return {
@@ -152,12 +163,22 @@ export class OrderRepository {
     }
   }
 
+  /** An order with its lines, in one round trip: a row per line, the order's columns on each. */
   async load(orderId: string): Promise<StoredOrder | undefined> {
-    const { rows } = await this.#db.query<OrderRow>(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1`, [orderId]);
+    const { rows } = await this.#db.query<OrderWithLineRow>(
+      `SELECT ${ORDER_COLUMNS_OF_O}, i.product_id AS item_product_id, i.quantity AS item_quantity, i.sku AS item_sku, i.name AS item_name,
+              i.unit_price_minor AS item_unit_price_minor, i.currency AS item_currency
+       FROM orders o LEFT JOIN order_items i ON i.order_id = o.id
+       WHERE o.id = $1 ORDER BY i.product_id`,
+      [orderId],
+    );
     const row = rows[0];
     if (!row) return undefined;
-    const items = await this.#db.query<ItemRow>('SELECT * FROM order_items WHERE order_id = $1 ORDER BY product_id', [orderId]);
-    return toStored(row, items.rows);
+    const items: ItemRow[] = [];
+    for (const r of rows) {
+      if (r.item_product_id !== null) items.push({ order_id: r.id, product_id: r.item_product_id, quantity: r.item_quantity, sku: r.item_sku, name: r.item_name, unit_price_minor: r.item_unit_price_minor, currency: r.item_currency });
+    }
+    return toStored(row, items);
   }
 
   async history(orderId: string): Promise<StatusChange[]> {

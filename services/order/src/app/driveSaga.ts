@@ -29,24 +29,36 @@ const MAX_STEPS = 12;
  * Peer calls never happen inside a database transaction.
  */
 export async function driveSaga(deps: SagaDeps, orderId: string, signal?: AbortSignal): Promise<OrderState | undefined> {
+  let stored = await deps.orders.load(orderId);
+  if (!stored) return undefined;
+  // A saved step leaves the order exactly as stored (the save is conditional
+  // on the status it was loaded in), so the next step goes on from memory; it
+  // is read again only when the save lost a race or failed.
+  let order = Order.rehydrate(stored.state);
+  let attempts = stored.attempts;
   for (let i = 0; i < MAX_STEPS; i++) {
-    const stored = await deps.orders.load(orderId);
-    if (!stored) return undefined;
-    if (isTerminal(stored.state.status) || signal?.aborted) return stored.state;
-    const order = Order.rehydrate(stored.state);
+    if (isTerminal(order.status) || signal?.aborted) return order.state;
     let step: Step;
     try {
-      step = await advance(deps, order, stored.attempts, signal);
+      step = await advance(deps, order, attempts, signal);
     } catch (error) {
-      if (error instanceof ConcurrentChangeError) continue; // someone else moved it: look again
       if (isPermanentBug(error)) throw error;
-      deps.logger.warn({ orderId, status: order.status, err: error instanceof Error ? error.message : String(error) }, 'saga step failed; will retry');
-      await deps.orders.recordFailedAttempt(orderId);
-      return (await deps.orders.load(orderId))?.state;
+      if (!(error instanceof ConcurrentChangeError)) {
+        deps.logger.warn({ orderId, status: order.status, err: error instanceof Error ? error.message : String(error) }, 'saga step failed; will retry');
+        await deps.orders.recordFailedAttempt(orderId);
+        return (await deps.orders.load(orderId))?.state;
+      }
+      // Someone else moved it: look again.
+      stored = await deps.orders.load(orderId);
+      if (!stored) return undefined;
+      order = Order.rehydrate(stored.state);
+      attempts = stored.attempts;
+      continue;
     }
-    if (step === 'waiting') return (await deps.orders.load(orderId))?.state;
+    if (step === 'waiting') return order.state;
+    attempts = 0; // a saved step starts the count afresh
   }
-  return (await deps.orders.load(orderId))?.state;
+  return order.state;
 }
 
 function isPermanentBug(error: unknown): boolean {
