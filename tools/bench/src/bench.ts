@@ -7,7 +7,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { flagsOrExit } from '@shop/load';
 import { runCheckout } from './checkout.ts';
 import { runEventLag } from './eventRows.ts';
 import { runFailover } from './failover.ts';
@@ -21,28 +21,23 @@ import { resultsDir, stampOf, writeResults } from './results.ts';
 import { scenarios, type Running } from './scenarios.ts';
 import { shopReads } from './shopReads.ts';
 
-const { values } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '1' },
-    connections: { type: 'string', default: '50' },
-    single: { type: 'string', default: '2000' },
-    /** Comma-separated scenario keys and parts (shop, checkout, failover, events); bare always runs. */
-    only: { type: 'string' },
-    'checkout-rate': { type: 'string', default: '200' },
-    'checkout-duration': { type: 'string', default: '10' },
-    shoppers: { type: 'string', default: '150' },
-    'failover-rate': { type: 'string', default: '100' },
-    'failover-duration': { type: 'string', default: '12' },
-    'failover-kill-at': { type: 'string', default: '4' },
-    'events-rate': { type: 'string', default: '1000' },
-    'events-duration': { type: 'string', default: '5' },
-    /** Also run `npm run load -- --overload` against the bench platform (about a minute more). */
-    overload: { type: 'boolean', default: false },
-    /** CPU-profile the two-hop fronts (node --cpu-prof); summaries go into the report. Slows them: not for headline numbers. */
-    'cpu-prof': { type: 'boolean', default: false },
-    'no-readme': { type: 'boolean', default: false },
-  },
+const values = flagsOrExit('npm run bench --', 'Every scenario side by side in one run, as ratios to bare node:http measured in the same run; results in bench/results/ and the README.', {
+  duration: { type: 'string', default: '5', numeric: true, help: 'seconds each saturated scenario is measured' },
+  warmup: { type: 'string', default: '1', numeric: true, help: 'seconds of warm-up before each' },
+  connections: { type: 'string', default: '50', numeric: true, help: 'connections of the saturating client' },
+  single: { type: 'string', default: '2000', numeric: true, help: 'sequential requests for the one-in-flight latency' },
+  only: { type: 'string', help: 'comma-separated scenario keys and parts (shop, checkout, failover, events, micro); bare always runs' },
+  'checkout-rate': { type: 'string', default: '200', numeric: true, help: 'checkouts per second' },
+  'checkout-duration': { type: 'string', default: '10', numeric: true, help: 'seconds of checkouts' },
+  shoppers: { type: 'string', default: '150', numeric: true, help: 'shoppers prepared for the checkout' },
+  'failover-rate': { type: 'string', default: '100', numeric: true, help: 'requests per second during the failover' },
+  'failover-duration': { type: 'string', default: '12', numeric: true, help: 'seconds of the failover run' },
+  'failover-kill-at': { type: 'string', default: '4', numeric: true, help: 'second at which an instance is killed' },
+  'events-rate': { type: 'string', default: '1000', numeric: true, help: 'events per second for the event lag' },
+  'events-duration': { type: 'string', default: '5', numeric: true, help: 'seconds of events' },
+  overload: { type: 'boolean', default: false, help: 'also run the overload steps against the bench platform (about a minute more)' },
+  'cpu-prof': { type: 'boolean', default: false, help: 'CPU-profile the two-hop fronts into the report (slows them: not for headline numbers)' },
+  'no-readme': { type: 'boolean', default: false, help: 'leave the README\'s Performance block alone' },
 });
 const settings = { durationSec: Number(values.duration), warmupSec: Number(values.warmup), connections: Number(values.connections), singleRequests: Number(values.single) };
 const only = values.only?.split(',');

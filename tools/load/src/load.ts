@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { flagsOrExit } from './cli.ts';
 import { PROFILES, ShopMix, prepareShoppers } from './mix.ts';
 import { openLoop } from './openLoop.ts';
 import { ShopClient } from './shop.ts';
@@ -14,24 +14,21 @@ import { renderReport } from './report.ts';
 import { seeded } from './zipf.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const { values } = parseArgs({
-  options: {
-    target: { type: 'string', default: 'http://127.0.0.1:8080' },
-    rate: { type: 'string', default: '200' },
-    duration: { type: 'string', default: '30' },
-    ramp: { type: 'string', default: '5' },
-    users: { type: 'string', default: '50' },
-    profile: { type: 'string', default: 'black-friday' },
-    seed: { type: 'string', default: '1' },
-    'max-inflight': { type: 'string', default: '4000' },
-    overload: { type: 'boolean', default: false },
-    'step-duration': { type: 'string', default: '8' },
-    out: { type: 'string' },
-  },
+const values = flagsOrExit('npm run load --', 'Open-loop load against the running platform (start it with npm start), with an HTML report in bench/load/.', {
+  target: { type: 'string', default: 'http://127.0.0.1:8080', help: 'the shop\'s public URL (the load balancer)' },
+  rate: { type: 'string', default: '200', numeric: true, help: 'offered requests per second, evenly spaced' },
+  duration: { type: 'string', default: '30', numeric: true, help: 'seconds of load after the ramp starts' },
+  ramp: { type: 'string', default: '5', numeric: true, help: 'seconds to ramp up to the rate' },
+  users: { type: 'string', default: '50', numeric: true, help: 'shoppers to sign up and log in first' },
+  profile: { type: 'string', default: 'black-friday', oneOf: Object.keys(PROFILES), help: 'the traffic mix' },
+  seed: { type: 'string', default: '1', numeric: true, help: 'random seed (the same seed, the same requests)' },
+  'max-inflight': { type: 'string', default: '4000', numeric: true, help: 'past this many in flight, arrivals are dropped and counted' },
+  overload: { type: 'boolean', default: false, help: 'find saturation, then step offered load up to 3x it and report goodput' },
+  'step-duration': { type: 'string', default: '8', numeric: true, help: 'seconds per overload step' },
+  out: { type: 'string', help: 'where to write the HTML report' },
 });
 
-const profile = PROFILES[values.profile];
-if (!profile) throw new Error(`--profile must be one of ${Object.keys(PROFILES).join(', ')}`);
+const profile = PROFILES[values.profile]!;
 const random = seeded(Number(values.seed));
 const maxInflight = Number(values['max-inflight']);
 
@@ -44,7 +41,10 @@ process.stdout.write(`load: preparing ${values.users} shoppers and the catalogue
 const users = await prepareShoppers(client, run, Number(values.users));
 const loggedIn = users.filter((u) => u.token).length;
 const productIds = await client.productIds(1000);
-if (productIds.length === 0) throw new Error('no products found: is the platform running (npm start)?');
+if (productIds.length === 0) {
+  process.stderr.write(`load: no products at ${values.target}: is the platform running (npm start), and is --target its load balancer?\n`);
+  process.exit(1);
+}
 const mix = new ShopMix({ client, users, productIds, random, profile });
 process.stdout.write(`load: ${loggedIn}/${users.length} shoppers logged in, ${productIds.length} products\n`);
 
