@@ -6,18 +6,21 @@ import { createServer } from 'node:http';
 import { once } from 'node:events';
 import { Database, PgRegistry, dropServiceDatabases, provisionServiceDatabases } from '@shop/data';
 import { createMeshClient, startRegistration, watchInstances } from '@shop/mesh';
+import { createDiscovery, createLogger, type PeerClient } from '@shop/platform';
 import { startEmbeddedCluster, uniquePrefix, type TestCluster } from '../support/postgres.ts';
 import { waitFor } from '../support/launcher.ts';
 
 let cluster: TestCluster;
 let db: Database;
 let registry: PgRegistry;
+let registryUrl: string;
 const prefix = uniquePrefix('reg');
 
 before(async () => {
   cluster = await startEmbeddedCluster('registry');
   const [provisioned] = await provisionServiceDatabases({ adminUrl: cluster.adminUrl, services: ['registry'], prefix, password: () => 'pw' });
-  db = new Database({ connectionString: provisioned!.url, max: 4, acquireTimeoutMs: 2000 });
+  registryUrl = provisioned!.url;
+  db = new Database({ connectionString: registryUrl, max: 4, acquireTimeoutMs: 2000 });
   registry = new PgRegistry(db);
 });
 
@@ -77,5 +80,24 @@ test('a mesh client follows the registry: a newly registered instance starts rec
     watcher.stop();
     await client.close();
     servers.forEach((s) => s.server.close());
+  }
+});
+
+test("a process's discovery follows each region it watches in that region", async () => {
+  // The roadmap's gateways watch a peer in their own region and in a failover region: neither list may leak into the other.
+  await registry.heartbeat({ service: 'search', region: 'us-east', instanceId: 'search-east', url: 'https://10.1.0.1:7443' }, 10_000);
+  await registry.heartbeat({ service: 'search', region: 'eu-west', instanceId: 'search-west', url: 'https://10.2.0.1:7443' }, 10_000);
+  const discovery = createDiscovery({ REGISTRY_DATABASE_URL: registryUrl }, createLogger({ service: 'test', instance: 't', region: 'us-east', level: 'silent' }));
+  assert.ok(discovery);
+  const seen = { east: [] as string[][], west: [] as string[][] };
+  const client = (into: string[][]) => ({ service: 'search', update: (urls: string[]) => void into.push(urls) }) as unknown as PeerClient;
+  discovery.watch('search', 'us-east', client(seen.east));
+  discovery.watch('search', 'eu-west', client(seen.west));
+  try {
+    await waitFor('both regions to be looked up', () => Promise.resolve(seen.east.length > 0 && seen.west.length > 0 ? true : undefined), 5000);
+    assert.deepEqual(seen.east.at(-1), ['https://10.1.0.1:7443']);
+    assert.deepEqual(seen.west.at(-1), ['https://10.2.0.1:7443']);
+  } finally {
+    await discovery.close();
   }
 });

@@ -34,6 +34,10 @@ export function listenForNotifications(
           broken.catch(() => undefined);
           const onError = (error: Error): void => fail(error);
           const onEnd = (): void => fail(new Error('listener connection ended'));
+          let onClose: () => void = () => undefined;
+          const closed = new Promise<void>((resolve) => {
+            onClose = resolve;
+          });
           client.on('notification', onNotification);
           client.on('error', onError);
           client.on('end', onEnd);
@@ -41,10 +45,13 @@ export function listenForNotifications(
             await client.query(`LISTEN ${channel}`);
             failures = 0;
             options.onConnected?.();
-            const closed = new Promise<void>((resolve) => closing.signal.addEventListener('abort', () => resolve(), { once: true }));
+            // Taken off again when this connection ends: a listener per reconnect would stay on the signal for good.
+            closing.signal.addEventListener('abort', onClose, { once: true });
+            if (closing.signal.aborted) onClose();
             await Promise.race([broken, closed]);
             await client.query(`UNLISTEN ${channel}`);
           } finally {
+            closing.signal.removeEventListener('abort', onClose);
             client.off('notification', onNotification);
             client.off('error', onError);
             client.off('end', onEnd);

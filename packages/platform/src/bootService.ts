@@ -177,9 +177,9 @@ export function createDiscovery(env: Record<string, string | undefined>, logger:
   if (!url) return undefined;
   const db = new Database({ connectionString: url, max: 2, acquireTimeoutMs: 1000, statementTimeoutMs: 2000, applicationName: 'registry' });
   const registry = new PgRegistry(db);
-  // Every peer of this process, followed by one poller: one registry query a second, not one per peer.
-  const targets = new Map<string, { update(urls: string[]): void }>();
-  let watcher: { stop(): void } | undefined;
+  // Every peer of this process in a region, followed by one poller: one
+  // registry query a second per region watched, not one per peer.
+  const regions = new Map<string, { targets: Map<string, { update(urls: string[]): void }>; watcher: { stop(): void } }>();
   let failures = 0;
   const onError = (error: unknown): void => {
     if (failures++ % 30 === 0) logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'registry unreachable; keeping the last known instances');
@@ -189,11 +189,16 @@ export function createDiscovery(env: Record<string, string | undefined>, logger:
     watch: (service, region, client) => {
       const target = client as PeerClient & { update?: (urls: string[]) => void };
       if (!target.update) return;
-      targets.set(service, { update: (urls) => target.update?.(urls) });
-      watcher ??= watchServices(registry, region, targets, { intervalMs: 1000, onError });
+      let followed = regions.get(region);
+      if (!followed) {
+        const targets = new Map<string, { update(urls: string[]): void }>();
+        followed = { targets, watcher: watchServices(registry, region, targets, { intervalMs: 1000, onError }) };
+        regions.set(region, followed);
+      }
+      followed.targets.set(service, { update: (urls) => target.update?.(urls) });
     },
     close: async () => {
-      watcher?.stop();
+      for (const { watcher } of regions.values()) watcher.stop();
       await db.close();
     },
   };
