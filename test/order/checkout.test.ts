@@ -329,3 +329,32 @@ test('the product service down at checkout: 202 pending, and recovery finishes t
   await eventually(async () => ((await svc.app.inject({ method: 'GET', url: `/orders/${order.id}`, headers })).json().status === 'confirmed' ? true : undefined), 'recovery to confirm');
   assert.equal(svc.payment.chargeCalls.get(`order:${order.id}:charge`), 1);
 });
+
+test('a driver whose step lost the race to another instance reads the order again and stops, instead of repeating the step', async () => {
+  // The first instance's charge takes 2.5 s; meanwhile its lease runs out and
+  // the second instance's recovery finishes the order. The first's save then
+  // finds the order moved on: it must look again (confirmed: done), not charge again from what it had.
+  const slow = new SlowPaymentDouble(2500);
+  const first = await startOrderService(cluster.adminUrl, { payment: slow, saga: { ...fastSaga, recovery: false } });
+  const payment = new PaymentServiceDouble();
+  let second: Awaited<ReturnType<typeof startSecondInstance>> | undefined;
+  try {
+    const { headers } = await shopper(first);
+    void checkout(headers, randomUUID(), undefined, first).catch(() => undefined);
+    await Promise.race([slow.entered, sleep(10_000).then(() => Promise.reject(new Error('the saga never reached the charge step')))]);
+    const chargedAt = Date.now();
+    const orderId = (await first.db.query<{ id: string }>('SELECT id FROM orders')).rows[0]!.id;
+    second = await startSecondInstance(first, { product: first.product, payment, saga: fastSaga });
+    await eventually(async () => ((await first.db.query<{ status: string }>('SELECT status FROM orders WHERE id = $1', [orderId])).rows[0]!.status === 'confirmed' ? true : undefined), 'the second instance to finish the order');
+    // The first driver's charge answers at 2.5 s and its save fails; going on from its own copy would call a peer again at once.
+    await sleep(Math.max(0, chargedAt + 2500 + 700 - Date.now()));
+    assert.equal(slow.calls, 1, 'the losing driver did not repeat its step');
+    assert.deepEqual(first.product.calls.filter((c) => c.startsWith('commit:')), [`commit:${reservationIdFor(orderId)}`], 'nor go on from its stale copy (paid: commit the stock)');
+    assert.equal(payment.chargeCalls.get(`order:${orderId}:charge`), 1);
+    const history = (await first.db.query<{ to_status: string }>('SELECT to_status FROM order_events WHERE order_id = $1 ORDER BY id', [orderId])).rows.map((r) => r.to_status);
+    assert.deepEqual(history, ['pending', 'stock_reserved', 'paid', 'confirmed']);
+  } finally {
+    await second?.close();
+    await first.close();
+  }
+});
