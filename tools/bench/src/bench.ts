@@ -5,8 +5,8 @@
 // instance killed under load). Results: bench/results/<date>.json and .md,
 // and the README's Performance block.
 import { cpus, loadavg, totalmem } from 'node:os';
-import { readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { flagsOrExit } from '@shop/load';
 import { runCheckout } from './checkout.ts';
 import { runEventLag } from './eventRows.ts';
@@ -15,7 +15,8 @@ import { measure } from './measure.ts';
 import { runMicro } from './micro.ts';
 import { repoRoot, startPlatform, type Platform } from './platform.ts';
 import { freePort, serversDir, startProcess, type Started } from './processes.ts';
-import { summariseDir } from './profile.ts';
+import { startInspectorProfile } from './inspect.ts';
+import { summarise, summariseDir } from './profile.ts';
 import type { BenchResult, ScenarioResult } from './report.ts';
 import { resultsDir, stampOf, writeResults } from './results.ts';
 import { scenarios, type Running } from './scenarios.ts';
@@ -38,6 +39,7 @@ const values = flagsOrExit('npm run bench --', 'Every scenario side by side in o
   overload: { type: 'boolean', default: false, help: 'also run the overload steps against the bench platform (about a minute more)' },
   'cpu-prof': { type: 'boolean', default: false, help: 'CPU-profile the two-hop fronts into the report (slows them: not for headline numbers)' },
   'no-readme': { type: 'boolean', default: false, help: 'leave the README\'s Performance block alone' },
+  'profile-instance': { type: 'string', help: 'CPU-profile this platform instance (e.g. gateway-1, product-1, lb) through its inspector during the product read rows, summaries into the report (slows it: not for headline numbers)' },
 });
 const settings = { durationSec: Number(values.duration), warmupSec: Number(values.warmup), connections: Number(values.connections), singleRequests: Number(values.single) };
 const only = values.only?.split(',');
@@ -53,13 +55,22 @@ const bench: BenchResult = {
 const stamp = stampOf(bench);
 const profileRoot = join(resultsDir, 'profiles', stamp);
 
-async function measureScenario(key: string, name: string, group: ScenarioResult['group'], start: () => Promise<Running>): Promise<void> {
+/** `profiled`: a platform instance to CPU-profile through its inspector while this row runs. */
+async function measureScenario(key: string, name: string, group: ScenarioResult['group'], start: () => Promise<Running>, profiled?: { instance: string; pid: number }): Promise<void> {
   process.stdout.write(`bench: ${name} ... `);
   let running: Running | undefined;
   try {
     running = await start();
     let window = { from: 0, to: 0 };
+    const profiler = profiled ? await startInspectorProfile(profiled.pid) : undefined;
     const result = await measure({ target: running.target, processes: running.processes, elu: running.elu, onWindow: (from, to) => (window = { from, to }), ...settings });
+    if (profiler && profiled) {
+      const profile = await profiler.stop();
+      const file = join(profileRoot, key, `${profiled.instance}.cpuprofile`);
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, JSON.stringify(profile));
+      (bench.profiles ??= {})[key] = [summarise(file, profile, { fromUs: window.from, toUs: window.to, inclusive: PROFILE_FOCUS })];
+    }
     bench.scenarios.push({ key, name, group, result });
     process.stdout.write(`${result.requestsPerSec} req/s, p99 ${result.latencyMs.p99} ms, single p50 ${result.singleMs.p50} ms, ${result.cpuMicrosPerRequest} us CPU/req ${JSON.stringify(result.cpuMicrosByRole)}${result.elu ? ` elu ${JSON.stringify(result.elu)} starved ${JSON.stringify(result.starvedByRole)}` : ''}\n`);
     await running.stop();
@@ -86,6 +97,8 @@ const PROFILE_FOCUS: Record<string, RegExp> = {
   'OpenTelemetry (spans, context)': /@opentelemetry/,
   'platform kit hooks (createServiceApp.ts)': /platform\/src\/createServiceApp\.ts/,
   'prom-client (metrics)': /prom-client/,
+  'pg (client)': /node_modules\/pg/,
+  'Fastify': /node_modules\/fastify\//,
   'TLS (node:tls, _tls_wrap)': /node:(_tls|tls)/,
 };
 
@@ -153,7 +166,11 @@ if (platformParts.some(wants)) {
 
 async function onPlatform(platform: Platform): Promise<void> {
   for (const read of await shopReads(platform)) {
-    if (wants('shop') || wants(read.key)) await measureScenario(read.key, read.name, 'shop', () => Promise.resolve(read.running));
+    if (!(wants('shop') || wants(read.key))) continue;
+    const instance = values['profile-instance'];
+    const pid = instance ? (await platform.state()).instances.find((i) => i.id === instance)?.pid : undefined;
+    if (instance && pid === undefined) say(`no running instance ${instance} to profile; the bench platform has ${(await platform.state()).instances.map((i) => i.id).join(', ')}`);
+    await measureScenario(read.key, read.name, 'shop', () => Promise.resolve(read.running), instance && pid !== undefined ? { instance, pid } : undefined);
   }
   if (wants('shop') || wants('checkout')) {
     say(`checkout at ${values['checkout-rate']}/s for ${values['checkout-duration']} s (preparing ${values.shoppers} shoppers first) ...`);

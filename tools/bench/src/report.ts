@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { CheckoutResult } from './checkout.ts';
 import type { EventRow } from './eventRows.ts';
 import type { FailoverResult } from './failover.ts';
@@ -104,12 +105,12 @@ export function renderMarkdown(bench: BenchResult): string {
   }
 
   if (bench.profiles) {
-    lines.push('', '**CPU profiles of the two-hop fronts** (node --cpu-prof, saturated window only; shares of busy time; a profiled process runs slower, so these runs are not the table\'s):', '');
+    lines.push('', '**CPU profiles** (the two-hop fronts by node --cpu-prof; a platform instance by its inspector, --profile-instance; saturated window only; shares of busy time; a profiled process runs slower, so these runs are not the table\'s):', '');
     for (const [key, summaries] of Object.entries(bench.profiles)) {
       for (const p of summaries) {
         const areas = Object.entries(p.busyByOwner).slice(0, 8).map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`).join(', ');
         const focus = Object.entries(p.inclusive).filter(([, v]) => v > 0).map(([k, v]) => `${k} ${(v * 100).toFixed(0)}%`).join(', ');
-        lines.push(`- ${key}: idle ${(p.idleShare * 100).toFixed(0)}% of ${p.sampledMs} ms sampled; busy time by owner (the package or file whose call it was) ${areas}; inclusive: ${focus}; top functions: ${p.topSelf.slice(0, 4).map((f) => `${f.fn} ${(f.share * 100).toFixed(1)}%`).join(', ')}.`);
+        lines.push(`- ${key}${key.startsWith('product') ? ` (${basename(p.file, '.cpuprofile')})` : ''}: idle ${(p.idleShare * 100).toFixed(0)}% of ${p.sampledMs} ms sampled; busy time by owner (the package or file whose call it was) ${areas}; inclusive: ${focus}; top functions: ${p.topSelf.slice(0, 4).map((f) => `${f.fn} ${(f.share * 100).toFixed(1)}%`).join(', ')}.`);
       }
     }
   }
