@@ -25,18 +25,18 @@ const record: EventHandler = async (event, tx) => {
   await tx.query('INSERT INTO effects (event_id, key, seq) VALUES ($1, $2, $3)', [event.id, event.key, event.payload.seq]);
 };
 
-async function produce(world: EventsWorld, events: Array<{ key: string; seq: number }>, topic = 'order'): Promise<Envelope[]> {
+async function produce(world: EventsWorld, events: Array<{ key: string; seq: number; type?: string }>, topic = 'order'): Promise<Envelope[]> {
   const out: Envelope[] = [];
   for (let i = 0; i < events.length; i += 20) {
     await world.producer.transaction(async (tx) => {
-      for (const e of events.slice(i, i + 20)) out.push(await appendToOutbox(tx, 'test-producer', { topic, type: 'order.tested', key: e.key, payload: { seq: e.seq } }));
+      for (const e of events.slice(i, i + 20)) out.push(await appendToOutbox(tx, 'test-producer', { topic, type: e.type ?? 'order.tested', key: e.key, payload: { seq: e.seq } }));
     });
   }
   return out;
 }
 
-function consume(world: EventsWorld, handle: EventHandler = record, extra: { maxAttempts?: number } = {}): ConsumerHandle {
-  return startConsumer({ log: world.bus, group: 'effects', topics: ['order'], db: world.consumer, handle, logger, maxAttempts: extra.maxAttempts, backoff: () => 10, pollIntervalMs: 200, leaseMs: 3000 });
+function consume(world: EventsWorld, handle: EventHandler = record, extra: { maxAttempts?: number; accepts?: (type: string) => boolean } = {}): ConsumerHandle {
+  return startConsumer({ log: world.bus, group: 'effects', topics: ['order'], db: world.consumer, handle, accepts: extra.accepts, logger, maxAttempts: extra.maxAttempts, backoff: () => 10, pollIntervalMs: 200, leaseMs: 3000 });
 }
 
 const effects = (world: EventsWorld): Promise<number> => count(world.consumer, 'SELECT count(*) AS n FROM effects');
@@ -175,6 +175,29 @@ for (const backend of backends) {
           assert.equal(await effects(w), 40);
           await w.bus.publish('order', await produce(w, [{ key: 'k1', seq: 100 }]));
           await eventually('lag back to 0 after one more', async () => (await member.lag()) === 0 && (await effects(w)) === 41);
+        } finally {
+          await member.stop();
+        }
+      } finally {
+        await w.close();
+      }
+    });
+
+    test('a type the group does not accept is passed over: no handler call, no inbox row, and the group still gets to the end', async () => {
+      const w = await world('acc');
+      try {
+        const types = ['order.placed', 'order.paid', 'order.confirmed'];
+        await w.bus.publish('order', await produce(w, Array.from({ length: 30 }, (_, i) => ({ key: `k${i % 3}`, seq: i, type: types[i % 3] }))));
+        const handled: string[] = [];
+        const member = consume(w, async (event, tx, delivery) => {
+          handled.push(event.type);
+          await record(event, tx, delivery);
+        }, { accepts: (type) => type === 'order.confirmed' });
+        try {
+          await eventually('lag 0', async () => (await member.lag()) === 0);
+          assert.deepEqual(new Set(handled), new Set(['order.confirmed']));
+          assert.equal(await effects(w), 10);
+          assert.equal(await count(w.consumer, 'SELECT count(*) AS n FROM processed_events'), 10, 'only accepted events take an inbox row');
         } finally {
           await member.stop();
         }

@@ -34,6 +34,8 @@ test('cart: add, change, view with prices and total, remove', async () => {
   assert.deepEqual(cart.items.map((i: any) => [i.productId, i.quantity, i.name, i.unitPriceMinor]), [[a.id, 5, 'Apple', 300], [b.id, 1, 'Basket', 1000]]);
   assert.equal(cart.totalMinor, 2500);
   assert.equal(cart.currency, 'USD');
+  const stored = await svc.app.inject({ method: 'GET', url: '/orders/cart', headers });
+  assert.deepEqual(stored.json(), cart, 'the cart a change answers with is the cart as stored');
   const removed = await svc.app.inject({ method: 'DELETE', url: `/orders/cart/items/${a.id}`, headers });
   assert.equal(removed.statusCode, 204);
   const view = await svc.app.inject({ method: 'GET', url: '/orders/cart', headers });

@@ -96,6 +96,13 @@ export interface SubscribeOptions {
   /** The consumer's own database, holding its processed_events inbox. */
   db: Database;
   handle: EventHandler;
+  /**
+   * The event types the handler acts on (default: all). Any other is passed
+   * over, acknowledged without a transaction or an inbox row: an event a
+   * handler ignores has no effect to apply once, and a subscriber interested
+   * in one type of a busy topic should not pay a transaction for each of the rest.
+   */
+  accepts?: (type: string) => boolean;
   logger: Logger;
   /** Attempts before an event is dead-lettered (default 5). Database outages do not count. */
   maxAttempts?: number;

@@ -36,7 +36,7 @@ export type Outcome = { outcome: 'done'; attempts: number } | { outcome: 'dead';
  * each retry (keep a lease alive there).
  */
 export async function applyWithRetries(
-  options: Pick<SubscribeOptions, 'db' | 'handle' | 'logger' | 'maxAttempts' | 'backoff'>,
+  options: Pick<SubscribeOptions, 'db' | 'handle' | 'accepts' | 'logger' | 'maxAttempts' | 'backoff'>,
   event: Envelope,
   where: Omit<Delivery, 'attempt'>,
   signal: AbortSignal,
@@ -48,7 +48,7 @@ export async function applyWithRetries(
   for (;;) {
     if (signal.aborted) return { outcome: 'stopped', attempts: attempt - 1 };
     try {
-      await applyOnce(options.db, event, { ...where, attempt }, options.handle);
+      await applyOnce(options.db, event, { ...where, attempt }, options.handle, options.accepts);
       return { outcome: 'done', attempts: attempt };
     } catch (error) {
       const outage = isOutage(error);

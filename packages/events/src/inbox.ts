@@ -12,8 +12,10 @@ const tracer = trace.getTracer('shop-events');
  * that throws rolls the inbox row back with everything else, so the retry runs.
  * The work is a consumer span in the producer's trace (the envelope's
  * traceparent), so a checkout's trace goes on into the email it caused.
+ * A type the consumer does not `accept` is passed over: nothing to apply.
  */
-export async function applyOnce(db: Database, event: Envelope, delivery: Delivery, handle: EventHandler): Promise<'applied' | 'duplicate'> {
+export async function applyOnce(db: Database, event: Envelope, delivery: Delivery, handle: EventHandler, accepts?: (type: string) => boolean): Promise<'applied' | 'duplicate' | 'ignored'> {
+  if (accepts && !accepts(event.type)) return 'ignored';
   const parent = event.traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent: event.traceparent }) : ROOT_CONTEXT;
   const span = tracer.startSpan(`process ${event.type}`, {
     kind: SpanKind.CONSUMER,

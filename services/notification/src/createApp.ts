@@ -8,6 +8,7 @@ import { NOTIFY_CHANNEL, NotificationRepository } from './adapters/notificationR
 import { startEmailDispatcher } from './app/dispatchEmails.ts';
 import { LiveFeed } from './app/liveFeed.ts';
 import { handleEvent, SUBSCRIBED_TOPICS } from './events/handleEvent.ts';
+import { isNotifiable } from './events/schemas.ts';
 import { observeConsumerLag } from './events/lagGauge.ts';
 import { registerNotificationRoutes } from './http/routes.ts';
 
@@ -65,6 +66,7 @@ export function createApp(config: NotificationConfig, deps: ServiceDeps, overrid
       topics: SUBSCRIBED_TOPICS,
       db: deps.db,
       handle: handleEvent,
+      accepts: isNotifiable,
       logger: deps.logger,
       instanceId: config.INSTANCE_ID,
       pollIntervalMs: config.NOTIFICATION_POLL_INTERVAL_MS,

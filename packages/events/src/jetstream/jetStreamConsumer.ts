@@ -93,7 +93,7 @@ export function startJetStreamConsumer(bus: JetStreamBus, options: SubscribeOpti
     const attempt = m.info.deliveryCount;
     for (let outages = 1; ; outages++) {
       try {
-        await applyOnce(options.db, envelope, { topic: slot.topic, partition: slot.partition, offset: m.seq, attempt }, options.handle);
+        await applyOnce(options.db, envelope, { topic: slot.topic, partition: slot.partition, offset: m.seq, attempt }, options.handle, options.accepts);
         m.ack();
         return;
       } catch (error) {

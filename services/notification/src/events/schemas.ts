@@ -26,6 +26,11 @@ const schemas: Record<NotifiableEvent['type'], TSchema> = {
 type Validator = ReturnType<typeof Compile<TSchema>>;
 const validators = new Map<string, Validator>(Object.entries(schemas).map(([type, schema]) => [type, Compile(schema)]));
 
+/** Whether this service notifies about events of `type` (a checkout's order.placed, stock_reserved and paid: no). */
+export function isNotifiable(type: string): boolean {
+  return validators.has(type);
+}
+
 export class InvalidPayloadError extends Error {
   override name = 'InvalidPayloadError';
 }

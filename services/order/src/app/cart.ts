@@ -1,5 +1,5 @@
 import { AppError } from '@shop/platform';
-import { cartTotal, checkCartChange, type PricedCartLine } from '../domain/cart.ts';
+import { cartTotal, checkCartChange, type CartLine, type PricedCartLine } from '../domain/cart.ts';
 import type { ProductPort } from '../domain/ports.ts';
 import type { CartRepository } from '../adapters/cartRepository.ts';
 
@@ -20,7 +20,10 @@ const ENRICH_TIMEOUT_MS = 2000;
 
 /** The cart with current prices; if the product service is down, the lines alone (degraded, never an error). */
 export async function viewCart(deps: CartDeps, userId: string): Promise<CartView> {
-  const lines = await deps.carts.lines(userId);
+  return priceLines(deps, await deps.carts.lines(userId));
+}
+
+async function priceLines(deps: CartDeps, lines: readonly CartLine[]): Promise<CartView> {
   if (lines.length === 0) return { items: [] };
   const signal = AbortSignal.timeout(ENRICH_TIMEOUT_MS);
   const products = await Promise.allSettled(lines.map(async (l) => deps.product.getProduct(l.productId, signal)));
@@ -43,12 +46,15 @@ export async function setCartItem(deps: CartDeps, userId: string, productId: str
   const product = await deps.product.getProduct(productId, signal);
   if (!product) throw new AppError('NOT_FOUND', { detail: `No product ${productId}` });
   if (!product.available) throw new AppError('UNPROCESSABLE', { detail: `Product ${productId} is not for sale` });
-  await deps.carts.withLockedCart(userId, async (client, lines) => {
+  // The cart as this change left it, from the lines read under the lock: a
+  // changed line keeps its place, a new one goes last (the lines' order is the order added).
+  const after = await deps.carts.withLockedCart(userId, async (client, lines) => {
     const verdict = checkCartChange(lines, productId, quantity);
     if (!verdict.ok) throw new AppError('UNPROCESSABLE', { detail: `The cart cannot take this: ${verdict.reason}` });
     await deps.carts.upsert(client, userId, { productId, quantity });
+    return lines.some((l) => l.productId === productId) ? lines.map((l) => (l.productId === productId ? { productId, quantity } : l)) : [...lines, { productId, quantity }];
   });
-  return viewCart(deps, userId);
+  return priceLines(deps, after);
 }
 
 export async function removeCartItem(deps: CartDeps, userId: string, productId: string): Promise<void> {
