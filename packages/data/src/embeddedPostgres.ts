@@ -14,6 +14,8 @@ export interface EmbeddedPostgresOptions {
   /** Password of the `postgres` superuser; host connections use scram-sha-256. */
   password: string;
   maxConnections?: number;
+  /** More server settings, each passed as -c name=value (e.g. shared_preload_libraries for a diagnostic run). */
+  settings?: Readonly<Record<string, string>>;
   log?: (line: string) => void;
 }
 
@@ -64,6 +66,7 @@ export class EmbeddedPostgres {
         '-c', `max_connections=${this.#options.maxConnections ?? 300}`,
         '-c', 'wal_level=logical',
         '-c', 'shared_buffers=128MB',
+        ...Object.entries(this.#options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
       ],
       // Own process group, so a terminal's Ctrl-C does not stop the database under running services.
       { ...(owner ?? {}), stdio: ['ignore', logFile.fd, logFile.fd], detached: true },

@@ -9,6 +9,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { flagsOrExit } from '@shop/load';
 import { runCheckout } from './checkout.ts';
+import { countStatements } from './statements.ts';
 import { runEventLag } from './eventRows.ts';
 import { runFailover } from './failover.ts';
 import { measure } from './measure.ts';
@@ -39,6 +40,7 @@ const values = flagsOrExit('npm run bench --', 'Every scenario side by side in o
   overload: { type: 'boolean', default: false, help: 'also run the overload steps against the bench platform (about a minute more)' },
   'cpu-prof': { type: 'boolean', default: false, help: 'CPU-profile the two-hop fronts into the report (slows them: not for headline numbers)' },
   'no-readme': { type: 'boolean', default: false, help: 'leave the README\'s Performance block alone' },
+  statements: { type: 'boolean', default: false, help: 'count the statements each service runs per checkout (pg_stat_statements in the bench platform\'s PostgreSQL)' },
   'profile-instance': { type: 'string', help: 'CPU-profile this platform instance (e.g. gateway-1, product-1, lb) through its inspector during the product read rows, summaries into the report (slows it: not for headline numbers)' },
 });
 const settings = { durationSec: Number(values.duration), warmupSec: Number(values.warmup), connections: Number(values.connections), singleRequests: Number(values.single) };
@@ -130,6 +132,7 @@ if (platformParts.some(wants)) {
       RATE_LIMIT_USER_PER_SEC: '1000000',
       RATE_LIMIT_ANON_PER_SEC: '1000000',
       RATE_LIMIT_INVALID_TOKEN_PER_SEC: '1000000',
+      ...(values.statements ? { EMBEDDED_PG_STAT_STATEMENTS: 'true' } : {}),
     };
     bench.platform = { topology: '1 user, 1 product, 1 order, 1 payment, 1 notification, 1 gateway behind the lb; embedded PostgreSQL; mTLS', collector: 'not run: OTEL_EXPORTER_OTLP_ENDPOINT points at a sink that discards spans, so every process still makes and exports its spans but the collector does not compete for the cores; rate limits set to 1,000,000/s' };
     if (['shop', 'product-direct', 'product-gateway', 'product-lb', 'checkout', 'events'].some(wants)) {
@@ -174,12 +177,19 @@ async function onPlatform(platform: Platform): Promise<void> {
   }
   if (wants('shop') || wants('checkout')) {
     say(`checkout at ${values['checkout-rate']}/s for ${values['checkout-duration']} s (preparing ${values.shoppers} shoppers first) ...`);
+    const counter = values.statements ? await countStatements(platform.adminUrl) : undefined;
     try {
-      bench.checkout = await runCheckout({ baseUrl: platform.lbUrl, processes: platform.processes, rate: Number(values['checkout-rate']), warmupSec: 2, durationSec: Number(values['checkout-duration']), shoppers: Number(values.shoppers), log: say });
+      bench.checkout = await runCheckout({ baseUrl: platform.lbUrl, processes: platform.processes, rate: Number(values['checkout-rate']), warmupSec: 2, durationSec: Number(values['checkout-duration']), shoppers: Number(values.shoppers), log: say, beforeLoad: () => counter?.reset() ?? Promise.resolve() });
+      if (counter) {
+        bench.statements = await counter.read(bench.checkout.sent);
+        say(`statements per checkout: ${bench.statements.total} (${Object.entries(bench.statements.perCheckout).map(([s, n]) => `${s} ${n}`).join(', ')})`);
+      }
       say(`checkout: p50 ${bench.checkout.checkoutMs.p50} ms, p99 ${bench.checkout.checkoutMs.p99} ms; ${JSON.stringify(bench.checkout.outcomes)}`);
     } catch (error) {
       bench.checkout = { error: errorMessage(error) };
       say(`checkout failed: ${errorMessage(error).split('\n')[0]}`);
+    } finally {
+      await counter?.close();
     }
   }
   if (values.overload && (wants('shop') || wants('overload'))) bench.overload = await runOverload(platform);

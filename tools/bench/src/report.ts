@@ -5,6 +5,7 @@ import type { FailoverResult } from './failover.ts';
 import type { Measurement } from './measure.ts';
 import type { MicroResult } from './micro.ts';
 import type { ProfileSummary } from './profile.ts';
+import type { StatementCounts } from './statements.ts';
 
 export interface ScenarioResult {
   key: string;
@@ -29,6 +30,7 @@ export interface BenchResult {
   overload?: { command: string; report: string; verdict: string };
   profiles?: Record<string, ProfileSummary[]>;
   micro?: MicroResult[];
+  statements?: StatementCounts;
 }
 
 const ok = <T extends object>(r: T | Failed | undefined): r is T => r !== undefined && !('error' in r);
@@ -120,6 +122,12 @@ export function renderMarkdown(bench: BenchResult): string {
     if (ok(checkout)) {
       lines.push('', `**Checkout** through load balancer + gateway, open loop at ${checkout.rate}/s for ${checkout.durationSec} s after 2 s warm-up (each arrival: one shopper adds a product to the cart, then checks out; ${checkout.shoppers} shoppers signed up and logged in ${checkout.prepareSec} s before timing): POST /orders p50 / p90 / p99 / max ${checkout.checkoutMs.p50} / ${checkout.checkoutMs.p90} / ${checkout.checkoutMs.p99} / ${checkout.checkoutMs.max} ms (orders placed only: p50 ${checkout.placedMs.p50}, p99 ${checkout.placedMs.p99} ms); arrival to done (cart + checkout, from the schedule) p50 ${checkout.arrivalToDoneMs.p50}, p99 ${checkout.arrivalToDoneMs.p99} ms. ${checkout.offered} offered; checkout answers: ${outcomes(checkout.outcomes)}; cart answers: ${outcomes(checkout.cartOutcomes)}. Platform CPU ${checkout.cpuCores} cores, peak memory ${checkout.peakMemoryMiB} MiB.`);
     } else lines.push('', `**Checkout** failed: ${checkout.error.split('\n')[0]}`);
+  }
+  const statements = bench.statements;
+  if (statements) {
+    const services = Object.entries(statements.perCheckout).map(([service, n]) => `${service} ${n}`).join(', ');
+    const top = statements.top.slice(0, 8).map((t) => `${t.perCheckout} ${t.service}: \`${t.query}\``).join('; ');
+    lines.push('', `**Statements per checkout** (pg_stat_statements over the open loop's ${statements.checkouts} checkouts, each with its cart change; background pollers included): ${statements.total} in all: ${services}. Most frequent: ${top}.`);
   }
 
   const failover = bench.failover;

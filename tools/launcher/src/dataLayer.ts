@@ -22,6 +22,8 @@ export interface DataLayerOptions {
   /** Admin URLs of streaming replicas of externalUrl's server. */
   replicaUrls: readonly string[];
   embeddedPort: number;
+  /** Extra settings of the embedded server (ignored for an external one). */
+  embeddedSettings?: Readonly<Record<string, string>>;
   prefix: string;
   services: readonly string[];
   log: (line: string) => void;
@@ -39,7 +41,7 @@ export async function startDataLayer(options: DataLayerOptions): Promise<DataLay
   if (options.externalUrl) {
     adminUrl = options.externalUrl;
   } else {
-    server = new EmbeddedPostgres({ dataDir: join(options.dataDir, 'postgres'), port: options.embeddedPort, password: secrets.postgres, log: options.log });
+    server = new EmbeddedPostgres({ dataDir: join(options.dataDir, 'postgres'), port: options.embeddedPort, password: secrets.postgres, settings: options.embeddedSettings, log: options.log });
     adminUrl = await server.start();
   }
   try {

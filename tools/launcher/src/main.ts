@@ -23,6 +23,8 @@ const spec = {
   DATABASE_REPLICA_URLS: env.urlList({ protocols: ['postgres:', 'postgresql:'] }),
   SHOP_DATA_DIR: env.string({ default: join(repoRoot, '.data') }),
   EMBEDDED_PG_PORT: env.port({ default: 5433 }),
+  /** Load pg_stat_statements into the embedded server (the bench's --statements counts each service's statements with it). */
+  EMBEDDED_PG_STAT_STATEMENTS: env.bool({ default: false }),
   DB_PREFIX: env.string({ default: 'shop', pattern: /^[a-z][a-z0-9_]{0,20}$/, description: 'lowercase letters, digits and _' }),
   INSTANCE_DB_POOL_MAX: env.int({ default: 10, min: 1, max: 100 }),
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
       externalUrl: config.DATABASE_URL,
       replicaUrls: config.DATABASE_REPLICA_URLS,
       embeddedPort: config.EMBEDDED_PG_PORT,
+      ...(config.EMBEDDED_PG_STAT_STATEMENTS ? { embeddedSettings: { shared_preload_libraries: 'pg_stat_statements' } } : {}),
       prefix: config.DB_PREFIX,
       // The embedded event log lives in its own database, as a broker would on its own servers.
       services: [...SERVICES, 'events', 'registry'],
