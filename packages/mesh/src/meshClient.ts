@@ -117,8 +117,8 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
   const now = options.now ?? Date.now;
   const emit = options.onEvent ?? (() => undefined);
   const backends = new BackendSet(options.instances, policy.ejection);
-  /** Consecutive soft failures (5xx, timeouts) per instance. */
-  const strikes = new Map<Backend, number>();
+  /** Consecutive soft failures (5xx, timeouts) per instance (weak: discovery replaces instances). */
+  const strikes = new WeakMap<Backend, number>();
   function strike(backend: Backend, reason: string): void {
     const count = (strikes.get(backend) ?? 0) + 1;
     strikes.set(backend, count);
