@@ -188,14 +188,14 @@ export function createDiscovery(env: Record<string, string | undefined>, logger:
     register: (record) => startRegistration(registry, record, { intervalMs: 1000, ttlMs: 3000, onError }),
     watch: (service, region, client) => {
       const target = client as PeerClient & { update?: (urls: string[]) => void };
-      if (!target.update) return;
+      if (!target.update) return; // a fixed list, nothing to follow
       let followed = regions.get(region);
       if (!followed) {
         const targets = new Map<string, { update(urls: string[]): void }>();
         followed = { targets, watcher: watchServices(registry, region, targets, { intervalMs: 1000, onError }) };
         regions.set(region, followed);
       }
-      followed.targets.set(service, { update: (urls) => target.update?.(urls) });
+      followed.targets.set(service, target as { update(urls: string[]): void });
     },
     close: async () => {
       for (const { watcher } of regions.values()) watcher.stop();

@@ -31,7 +31,7 @@ export class UsageError extends Error {
   }
 }
 
-export function usageOf(command: string, summary: string, specs: Record<string, FlagSpec>): string {
+function usageOf(command: string, summary: string, specs: Record<string, FlagSpec>): string {
   const rows = Object.entries(specs).map(([name, spec]) => {
     const flag = spec.type === 'boolean' ? `--${name}` : `--${name} <${spec.oneOf ? 'name' : spec.numeric ? 'n' : 'value'}>`;
     const choices = spec.oneOf ? `: ${spec.oneOf.join(', ')}` : '';

@@ -5,4 +5,4 @@ export { openLoop, type OpenLoopOptions } from './openLoop.ts';
 export { ShopClient, type VirtualUser } from './shop.ts';
 export { percentile, Stats, type Bucket } from './stats.ts';
 export { seeded, zipf } from './zipf.ts';
-export { flagsOrExit, parseFlags, UsageError, type FlagSpec } from './cli.ts';
+export { flagsOrExit } from './cli.ts';
