@@ -95,7 +95,14 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       if ((role !== 'customer' && role !== 'admin') || typeof payload.email !== 'string' || typeof payload.sub !== 'string' || typeof payload.jti !== 'string') {
         throw unauthenticated('The token lacks required claims');
       }
-      const principal: Principal = { userId: payload.sub, role, email: payload.email, tokenId: payload.jti };
+      const principal: Principal = {
+        userId: payload.sub,
+        role,
+        email: payload.email,
+        tokenId: payload.jti,
+        sessionId: typeof payload.sid === 'string' ? payload.sid : undefined,
+        expiresAt: (payload.exp ?? 0) * 1000,
+      };
       if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
       verified.set(token, { principal, kid, until: Math.min((payload.exp ?? 0) * 1000 + tolerance, now() + VERIFIED_CACHE_MS) });
       return principal;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { IncomingMessage, RequestListener, Server, ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
@@ -75,6 +76,12 @@ declare module 'fastify' {
     trace: TraceContext;
     /** The calling service's mesh identity, from its client certificate (mTLS only). */
     caller: string | undefined;
+    /**
+     * The end client's address: what the gateway vouches for in
+     * x-client-address when the caller is the gateway's mesh identity (only a
+     * mesh identity may set it), else the socket's peer. Per-client limits use it.
+     */
+    clientAddress: string;
     /** Epoch ms by which the caller needs an answer (from x-request-timeout-ms), if it said. */
     deadline: number | undefined;
     /** This request's server span and the context handlers run in (so calls they make are its children). */
@@ -105,6 +112,11 @@ export function requestSignal(request: FastifyRequest, reply: FastifyReply): Abo
   });
   return controller.signal;
 }
+
+/** Where the gateway puts the end client's address for the services behind it. */
+export const CLIENT_ADDRESS_HEADER = 'x-client-address';
+/** Mesh identities whose x-client-address is believed: the edge of the mesh. */
+const ADDRESS_VOUCHERS = new Set(['gateway']);
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -158,6 +170,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorateRequest('trace', undefined as unknown as TraceContext);
   app.decorateRequest('caller', undefined);
+  app.decorateRequest('clientAddress', '');
   app.decorateRequest('deadline', undefined);
   app.decorateRequest('span', undefined);
   app.decorateRequest('otelContext', undefined);
@@ -200,11 +213,15 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
       const socket = request.raw.socket as TLSSocket;
       if (!identities.has(socket)) identities.set(socket, identityOf(socket.getPeerCertificate?.(false)?.raw));
       request.caller = identities.get(socket);
+      const vouched = request.headers[CLIENT_ADDRESS_HEADER];
+      request.clientAddress = request.caller !== undefined && ADDRESS_VOUCHERS.has(request.caller) && typeof vouched === 'string' && isIP(vouched) !== 0 ? vouched : request.ip;
       const allowed = request.routeOptions.config.callers;
       if (allowed && !(request.caller && allowed.includes(request.caller))) {
         sendProblem(request, reply, new AppError('FORBIDDEN', { detail: `Caller ${request.caller ?? '(unknown)'} may not call this route` }));
         return;
       }
+    } else {
+      request.clientAddress = request.ip;
     }
     const budget = options.acceptDeadlineHeader === false ? undefined : request.headers[DEADLINE_HEADER];
     if (typeof budget === 'string' && /^\d+$/.test(budget)) {

@@ -3,7 +3,7 @@ export { env, loadConfig, ConfigError, baseServiceSpec, type BaseServiceConfig, 
 export { createLogger, type Logger } from './logger.ts';
 export { ServiceMetrics, type PoolStats } from './metrics.ts';
 export { parseTraceparent, newTraceContext, type TraceContext } from './traceContext.ts';
-export { createServiceApp, sendProblem, requestSignal, type ServiceApp, type ServiceAppOptions, type ReadinessCheck, type Lifecycle } from './createServiceApp.ts';
+export { createServiceApp, CLIENT_ADDRESS_HEADER, sendProblem, requestSignal, type ServiceApp, type ServiceAppOptions, type ReadinessCheck, type Lifecycle } from './createServiceApp.ts';
 export { serve, type ServeOptions } from './serve.ts';
 export { bootService, createBaseApp, createDiscovery, dataError, loadMeshTls, type ServiceDeps, type ServiceDefinition } from './bootService.ts';
 export { Type, type Static, type TSchema } from 'typebox';
