@@ -11,7 +11,7 @@ import { freePort } from '../support/postgres.ts';
 interface Stub {
   url: string;
   hits: number;
-  behaviour: 'ok' | 'fail' | 'slow' | 'hold';
+  behaviour: 'ok' | 'fail' | 'shed' | 'slow' | 'hold';
   /** Answers every request held by 'hold'. */
   release(): void;
   lastHeaders: Record<string, string | string[] | undefined>;
@@ -33,7 +33,9 @@ async function stub(behaviour: Stub['behaviour'] = 'ok'): Promise<Stub> {
     state.lastHeaders = req.headers;
     req.resume();
     if (state.behaviour === 'fail') {
-      res.writeHead(503, { 'content-type': 'application/problem+json' }).end('{"code":"OVERLOADED"}');
+      res.writeHead(503, { 'content-type': 'application/problem+json' }).end('{"code":"DEPENDENCY_UNAVAILABLE"}');
+    } else if (state.behaviour === 'shed') {
+      res.writeHead(503, { 'content-type': 'application/problem+json', 'retry-after': '1' }).end('{"code":"OVERLOADED"}');
     } else if (state.behaviour === 'hold') {
       held.push(() => res.writeHead(200).end('released'));
     } else if (state.behaviour === 'slow') {
@@ -97,6 +99,19 @@ test('the breaker opens on a failing service, answers at once without calling it
   assert.equal(recovered.status, 200);
   assert.equal(client.breakerState(), 'closed');
   assert.deepEqual(events.filter((e) => e.type === 'breaker').map((e) => (e as { state: string }).state), ['open', 'half-open', 'closed']);
+  await client.close();
+});
+
+test('an instance shedding load (503 OVERLOADED) does not open the breaker: its answer is passed on, and calls flow again at once', async () => {
+  const busy = await stub('shed');
+  const events: MeshEvent[] = [];
+  const client = createMeshClient({ service: 'user', caller: 'gateway', instances: [busy.url], policy: { ...fastPolicy, maxAttempts: 1, consecutiveFailuresToEject: 1000 }, onEvent: (e) => events.push(e) });
+  for (let i = 0; i < 20; i++) assert.equal((await client.request({ method: 'POST', path: '/users' })).status, 503);
+  assert.equal(client.breakerState(), 'closed');
+  assert.equal(busy.hits, 20, 'every call reached the instance');
+  busy.behaviour = 'ok';
+  assert.equal((await client.request({ method: 'POST', path: '/users' })).status, 200, 'served as soon as the flood is over');
+  assert.deepEqual(events.filter((e) => e.type === 'breaker'), []);
   await client.close();
 });
 

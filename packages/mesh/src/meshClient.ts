@@ -81,11 +81,29 @@ export type MeshEvent =
 /** An attempt that failed in a way the policies must see. */
 class AttemptError extends Error {
   readonly retryable: boolean;
+  /** The instance shed the request to protect itself (503 OVERLOADED): alive, busy, not failing. */
+  readonly shed: boolean;
   readonly response: { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer; upstream: string } | undefined;
-  constructor(message: string, options: { retryable: boolean; cause?: unknown; response?: AttemptError['response'] }) {
+  constructor(message: string, options: { retryable: boolean; shed?: boolean; cause?: unknown; response?: AttemptError['response'] }) {
     super(message, { cause: options.cause });
     this.retryable = options.retryable;
+    this.shed = options.shed ?? false;
     this.response = options.response;
+  }
+}
+
+/**
+ * Whether a 503 is an admission refusal (problem code OVERLOADED). Counting
+ * those as failures opened the breaker on a healthy service that was only
+ * shedding a flood (issue 13, attack 6), and kept every caller out for its
+ * open period after the flood had stopped: the shedding already protects it.
+ */
+function isShed(status: number, body: Buffer): boolean {
+  if (status !== 503 || body.length > 4096) return false;
+  try {
+    return (JSON.parse(body.toString('utf8')) as { code?: unknown }).code === 'OVERLOADED';
+  } catch {
+    return false;
   }
 }
 
@@ -153,7 +171,7 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
   });
 
   const breakerPolicy = circuitBreaker(
-    handleWhen((error) => error instanceof AttemptError),
+    handleWhen((error) => error instanceof AttemptError && !error.shed),
     { breaker: new SamplingBreaker({ threshold: policy.breaker.threshold, duration: policy.breaker.windowMs, minimumRps: policy.breaker.minimumRps }), halfOpenAfter: policy.breaker.halfOpenAfterMs },
   );
   breakerPolicy.onStateChange((state: CircuitState) => {
@@ -227,8 +245,9 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
       if (!streaming || req.bodyTimeoutMs !== 0) backends.observe(backend, now() - sentAt, now());
       if (response.statusCode >= 500 && response.statusCode !== 501) {
         const body = Buffer.from(await response.body.arrayBuffer());
-        strike(backend, String(response.statusCode));
-        throw new AttemptError(`${options.service} answered ${response.statusCode}`, { retryable: idempotent, response: { status: response.statusCode, headers: response.headers, body, upstream: backend.url } });
+        const shed = isShed(response.statusCode, body);
+        if (!shed) strike(backend, String(response.statusCode));
+        throw new AttemptError(`${options.service} answered ${response.statusCode}`, { retryable: idempotent, shed, response: { status: response.statusCode, headers: response.headers, body, upstream: backend.url } });
       }
       strikes.set(backend, 0);
       backends.succeeded(backend, now());
