@@ -17,6 +17,8 @@ export interface AccessOptions {
 export interface Access {
   /** Authenticates and rate-limits one request; throws UNAUTHENTICATED or RATE_LIMITED. Anonymous: undefined. */
   admit(request: FastifyRequest, reply: FastifyReply): Promise<Principal | undefined>;
+  /** The client's address, read through the trusted proxies (what the services are told in x-client-address). */
+  addressOf(request: FastifyRequest): string;
 }
 
 /** Addresses refused for bad tokens, remembered at most this many at once (the oldest are forgotten first). */
@@ -60,9 +62,12 @@ export function createAccess(options: AccessOptions): Access {
     blockedUntil.set(address, now + retryAfterSec * 1000);
   }
 
+  const addressOf = (request: FastifyRequest): string => clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], options.trustedProxies);
+
   return {
+    addressOf,
     async admit(request, reply) {
-      const address = clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], options.trustedProxies);
+      const address = addressOf(request);
       const header = request.headers.authorization;
       if (header === undefined) {
         const decision = await charge(reply, `ip:${address}`, options.anonymousPerSec);

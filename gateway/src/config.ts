@@ -26,6 +26,10 @@ export const gatewaySpec = {
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
   /** Admission control at the door: past this many requests in flight, new ones get 503 + Retry-After at once. */
   MAX_CONCURRENT_REQUESTS: env.int({ default: 512, min: 1, max: 100_000 }),
+  /** Live event streams (GET /notifications/stream) one user may hold through one gateway instance. */
+  STREAMS_PER_USER: env.int({ default: 5, min: 1, max: 1000 }),
+  /** Live event streams one gateway instance holds in all; they have a connection pool of their own. */
+  MAX_STREAMS: env.int({ default: 1000, min: 1, max: 100_000 }),
   /** Shares rate limits across gateway instances; per-instance memory when unset. */
   REDIS_URL: env.optionalUrl({ protocols: ['redis:', 'rediss:'] }),
 };

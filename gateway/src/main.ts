@@ -21,8 +21,8 @@ const logger = createLogger({ ...identity, level: config.LOG_LEVEL });
 const telemetry = startTelemetry({ ...identity, endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: config.OTEL_TRACES_SAMPLER_ARG });
 const tls = await loadMeshTls(process.env);
 const discovery = createDiscovery(process.env, logger);
-const peer = (service: string, urls: string) => {
-  const client = createPeerClient({ service, urls: parsePeerUrls(urls), caller: 'gateway', tls, defaultTimeoutMs: config.UPSTREAM_TIMEOUT_MS, onEvent: (event) => logger.warn({ mesh: event }, `mesh ${event.type}`) });
+const peer = (service: string, urls: string, policy?: Parameters<typeof createPeerClient>[0]['policy']) => {
+  const client = createPeerClient({ service, urls: parsePeerUrls(urls), caller: 'gateway', tls, defaultTimeoutMs: config.UPSTREAM_TIMEOUT_MS, policy, onEvent: (event) => logger.warn({ mesh: event }, `mesh ${event.type}`) });
   discovery?.watch(service, config.REGION, client);
   return client;
 };
@@ -34,6 +34,8 @@ const peers = {
   notification: peer('notification', config.PEER_NOTIFICATION_URLS),
   ...(config.PEER_ANALYTICS_URLS ? { analytics: peer('analytics', config.PEER_ANALYTICS_URLS) } : {}),
 };
+// Event streams on connections of their own: a stream holds one for as long as it lives.
+const streams = peer('notification', config.PEER_NOTIFICATION_URLS, { connectionsPerInstance: config.MAX_STREAMS });
 const verifier = createTokenVerifier({
   loadKeys: async () => {
     const response = await peers.user.request<JSONWebKeySet>({ method: 'GET', path: JWKS_PATH, timeoutMs: 2000 });
@@ -50,7 +52,7 @@ const rateLimits: RateLimitStore = redis
       if (fallbacks++ % 1000 === 0) logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'shared rate limits unavailable; limiting per instance');
     })
   : new MemoryRateLimitStore();
-const app = createGateway(config, { logger, metrics: new ServiceMetrics(identity), verifier, peers, rateLimits, lifecycle });
+const app = createGateway(config, { logger, metrics: new ServiceMetrics(identity), verifier, peers, streams, rateLimits, lifecycle });
 await serve(app, {
   host: config.HOST,
   port: config.PORT,
@@ -58,6 +60,6 @@ await serve(app, {
   lifecycle,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   exitWithParent: process.env.SHOP_SUPERVISED === '1',
-  onClose: [...Object.values(peers).map((p) => () => p.close()), async () => void (redis?.status === 'ready' ? await redis.quit().catch(() => redis.disconnect()) : redis?.disconnect()), () => discovery?.close() ?? Promise.resolve(), () => telemetry.shutdown()],
+  onClose: [...[...Object.values(peers), streams].map((p) => () => p.close()), async () => void (redis?.status === 'ready' ? await redis.quit().catch(() => redis.disconnect()) : redis?.disconnect()), () => discovery?.close() ?? Promise.resolve(), () => telemetry.shutdown()],
 });
 logger.info({ port: config.PORT }, 'gateway listening');

@@ -28,19 +28,13 @@ export type GatewayPeers<T> = { [S in Exclude<RoutedService, OptionalService>]: 
 
 const INTERNAL: RegExp[] = [/^\/payments(\/|$)/, /^\/users\/keys(\/|$)/];
 
-/**
- * Tested on the path as sent and as decoded: `/users/%6beys/rotate` is the
- * same route to the service behind. A path that does not decode is refused too.
- */
+/** Whether a canonical path (see canonicalPath in @shop/platform) names a service-to-service route. */
 export function isInternal(path: string): boolean {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(path);
-  } catch {
-    return true;
-  }
-  return INTERNAL.some((pattern) => pattern.test(path) || pattern.test(decoded));
+  return INTERNAL.some((pattern) => pattern.test(path));
 }
+
+/** The path of the one long-lived route: a stream of server-sent events. */
+export const STREAM_PATH = '/notifications/stream';
 
 export function serviceFor(path: string): RoutedService | undefined {
   for (const [prefix, service] of Object.entries(SERVICE_PREFIXES)) {

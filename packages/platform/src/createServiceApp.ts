@@ -16,6 +16,7 @@ import type { ServiceMetrics } from './metrics.ts';
 import { newTraceContext, parseTraceparent, type TraceContext } from './traceContext.ts';
 import { createValidatorCompiler, fieldErrors } from './validation.ts';
 import { meshError } from './peers.ts';
+import { isCanonicalPath } from './paths.ts';
 import { LazyLogger } from './lazyLogger.ts';
 
 export type ServiceApp = FastifyInstance<Server, IncomingMessage, ServerResponse, Logger, TypeBoxTypeProvider>;
@@ -56,6 +57,11 @@ export interface ServiceAppOptions {
    * Health, readiness and metrics are always admitted.
    */
   maxConcurrentRequests?: number;
+  /**
+   * Requests that do not count against maxConcurrentRequests (by raw URL):
+   * long-lived ones the app caps on its own, such as event streams.
+   */
+  unadmitted?: (url: string) => boolean;
   /**
    * Honour the mesh's deadline header (default). An edge facing the public sets
    * false: from outside the header is a client's say-so, and a client must not be
@@ -117,6 +123,11 @@ export function requestSignal(request: FastifyRequest, reply: FastifyReply): Abo
 export const CLIENT_ADDRESS_HEADER = 'x-client-address';
 /** Mesh identities whose x-client-address is believed: the edge of the mesh. */
 const ADDRESS_VOUCHERS = new Set(['gateway']);
+
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -193,6 +204,16 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.addHook('onRequest', (request, reply, done) => {
     const path = request.url;
     if (path === '/health' || path === '/ready' || path === '/metrics') {
+      done();
+      return;
+    }
+    // A path that would resolve to another route than the one it names (a dot
+    // segment, an escaped letter) reaches no handler: see paths.ts.
+    if (!isCanonicalPath(pathOf(path))) {
+      sendProblem(request, reply, new AppError('VALIDATION_FAILED', { detail: 'The request path is not in canonical form (dot segments, empty segments or escaped letters)' }));
+      return;
+    }
+    if (options.unadmitted?.(path)) {
       done();
       return;
     }

@@ -9,3 +9,4 @@ export { bootService, createBaseApp, createDiscovery, dataError, loadMeshTls, ty
 export { Type, type Static, type TSchema } from 'typebox';
 export { detachedFromDeadline, readWhole } from '@shop/mesh';
 export { createPeerClient, parsePeerUrls, meshError, type PeerClient, type PeerRequest, type PeerResponse, type PeerClientOptions, type RawPeerRequest, type RawPeerResponse } from './peers.ts';
+export { canonicalPath, isCanonicalPath, type CanonicalPath } from './paths.ts';
