@@ -56,6 +56,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
     // Streams are capped on their own (STREAMS_PER_USER, MAX_STREAMS); held
     // for minutes, they would otherwise fill the admission limit meant for calls.
     unadmitted: (url) => url.startsWith(STREAM_PATH),
+    // Clients may spell a path any way; forward() decides on its canonical form.
+    canonicalPathsOnly: false,
   });
   const streams = createStreamSlots({ perUser: config.STREAMS_PER_USER, total: config.MAX_STREAMS });
   const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim());

@@ -63,6 +63,11 @@ export interface ServiceAppOptions {
    */
   unadmitted?: (url: string) => boolean;
   /**
+   * Refuse paths not in canonical form (default): behind the gateway nothing
+   * legitimate sends one. The gateway itself sets false, and canonicalises.
+   */
+  canonicalPathsOnly?: boolean;
+  /**
    * Honour the mesh's deadline header (default). An edge facing the public sets
    * false: from outside the header is a client's say-so, and a client must not be
    * able to make the edge answer 504.
@@ -209,7 +214,7 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     }
     // A path that would resolve to another route than the one it names (a dot
     // segment, an escaped letter) reaches no handler: see paths.ts.
-    if (!isCanonicalPath(pathOf(path))) {
+    if (options.canonicalPathsOnly !== false && !isCanonicalPath(pathOf(path))) {
       sendProblem(request, reply, new AppError('VALIDATION_FAILED', { detail: 'The request path is not in canonical form (dot segments, empty segments or escaped letters)' }));
       return;
     }
