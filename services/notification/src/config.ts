@@ -13,6 +13,14 @@ export const configSpec = {
   PEER_USER_URLS: env.optionalString(),
   /** Poll fallback of the consumer and the email dispatcher, ms. */
   NOTIFICATION_POLL_INTERVAL_MS: env.int({ default: 1000, min: 20, max: 60_000 }),
+  /** Live streams (GET /notifications/stream) one user may hold on one instance; past it, 429. */
+  STREAMS_PER_USER: env.int({ default: 5, min: 1, max: 1000 }),
+  /**
+   * Live streams one instance holds in all; past it, 503. Must stay below
+   * MAX_CONCURRENT_REQUESTS (checked at start): each open stream keeps one of
+   * those request slots, and ordinary requests need the rest.
+   */
+  MAX_STREAMS: env.int({ default: 128, min: 1, max: 100_000 }),
 };
 
 export type NotificationConfig = BaseServiceConfig & ConfigOf<typeof configSpec>;

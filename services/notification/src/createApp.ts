@@ -2,13 +2,16 @@ import { createTokenVerifier, JWKS_PATH, registerAuthentication, type TokenVerif
 import { createEventBus, listenForNotifications, startConsumer, waitForBus, type ConsumerHandle, type EventBus } from '@shop/events';
 import { createBaseApp, createPeerClient, parsePeerUrls, type PeerClient, type ServiceApp, type ServiceDeps } from '@shop/platform';
 import type { JSONWebKeySet } from 'jose';
+import { Gauge } from 'prom-client';
 import type { NotificationConfig } from './config.ts';
 import { createSmtpMailer, type Mailer } from './adapters/mailer.ts';
 import { NOTIFY_CHANNEL, NotificationRepository } from './adapters/notificationRepository.ts';
+import { parseRevocation } from './adapters/sessionRevocations.ts';
 import { startEmailDispatcher } from './app/dispatchEmails.ts';
 import { LiveFeed } from './app/liveFeed.ts';
+import { StreamRegistry, type Clock } from './app/streamRegistry.ts';
 import { handleEvent, SUBSCRIBED_TOPICS } from './events/handleEvent.ts';
-import { isNotifiable } from './events/schemas.ts';
+import { isHandled } from './events/schemas.ts';
 import { observeConsumerLag } from './events/lagGauge.ts';
 import { registerNotificationRoutes } from './http/routes.ts';
 
@@ -24,6 +27,8 @@ export interface NotificationOverrides {
   mailer?: Mailer;
   /** SSE heartbeat period (default 15 s). */
   heartbeatMs?: number;
+  /** The clock that ends streams at their token's expiry (default: the system's). */
+  clock?: Clock;
   consumer?: { maxAttempts?: number; backoff?: (attempt: number) => number; leaseMs?: number };
 }
 
@@ -35,7 +40,8 @@ export function createApp(config: NotificationConfig, deps: ServiceDeps, overrid
 
   const notifications = new NotificationRepository(deps.db);
   const feed = new LiveFeed();
-  const streams = new Set<() => void>();
+  const streams = new StreamRegistry(streamLimits(config), overrides.clock);
+  new Gauge({ name: 'notification_streams_open', help: 'Live notification streams (SSE) held by this instance', registers: [deps.metrics.registry], collect() { this.set(streams.size); } });
   registerNotificationRoutes(app, { notifications, feed, streams, heartbeatMs: overrides.heartbeatMs ?? 15_000 });
 
   const mailer = overrides.mailer ?? createSmtpMailer(config.SMTP_URL);
@@ -44,6 +50,11 @@ export function createApp(config: NotificationConfig, deps: ServiceDeps, overrid
     deps.db,
     NOTIFY_CHANNEL,
     (payload) => {
+      const revoked = parseRevocation(payload);
+      if (revoked) {
+        streams.endSession(revoked.userId, revoked.sessionId);
+        return;
+      }
       feed.publish(payload);
       dispatcher.kick();
     },
@@ -66,7 +77,7 @@ export function createApp(config: NotificationConfig, deps: ServiceDeps, overrid
       topics: SUBSCRIBED_TOPICS,
       db: deps.db,
       handle: handleEvent,
-      accepts: isNotifiable,
+      accepts: isHandled,
       logger: deps.logger,
       instanceId: config.INSTANCE_ID,
       pollIntervalMs: config.NOTIFICATION_POLL_INTERVAL_MS,
@@ -78,7 +89,7 @@ export function createApp(config: NotificationConfig, deps: ServiceDeps, overrid
   const started = start();
 
   app.addHook('preClose', (done) => {
-    streams.forEach((end) => end());
+    streams.endAll('shutting-down');
     done();
   });
   app.addHook('onClose', async () => {
@@ -92,6 +103,18 @@ export function createApp(config: NotificationConfig, deps: ServiceDeps, overrid
     await Promise.all(ownedPeers.map((p) => p.close()));
   });
   return app;
+}
+
+/**
+ * The stream caps, refusing a MAX_STREAMS that leaves no room: every open
+ * stream holds one of the MAX_CONCURRENT_REQUESTS slots of the platform's
+ * admission control until it closes, so streams alone must never fill them.
+ */
+function streamLimits(config: NotificationConfig): { perUser: number; perInstance: number } {
+  if (config.MAX_STREAMS >= config.MAX_CONCURRENT_REQUESTS) {
+    throw new Error(`MAX_STREAMS (${config.MAX_STREAMS}) must be below MAX_CONCURRENT_REQUESTS (${config.MAX_CONCURRENT_REQUESTS}): open streams hold request slots, and ordinary requests need some`);
+  }
+  return { perUser: config.STREAMS_PER_USER, perInstance: config.MAX_STREAMS };
 }
 
 function jwksVerifier(config: NotificationConfig, deps: ServiceDeps, owned: PeerClient[]): TokenVerifier {

@@ -1,15 +1,21 @@
 import type { EventHandler } from '@shop/events';
 import { messageFor } from '../domain/messages.ts';
 import { NotificationRepository } from '../adapters/notificationRepository.ts';
-import { parseNotifiable } from './schemas.ts';
+import { announceRevocation } from '../adapters/sessionRevocations.ts';
+import { parseNotifiable, parseSessionRevoked, SESSION_REVOKED } from './schemas.ts';
 
 /**
  * The notification group's handler for topics 'user' and 'order'. Runs in the
  * consumer's transaction together with the inbox insert: the notification row
  * (and the email it carries, pending) exist once per event, however often the
- * event is delivered. Types this service does not notify about are skipped.
+ * event is delivered. A revoked session is announced to every instance on
+ * commit, to end its live streams. Types this service does not act on are skipped.
  */
 export const handleEvent: EventHandler = async (event, tx) => {
+  if (event.type === SESSION_REVOKED) {
+    await announceRevocation(tx, parseSessionRevoked(event.payload));
+    return;
+  }
   const notifiable = parseNotifiable(event.type, event.payload);
   if (!notifiable) return;
   await NotificationRepository.record(tx, event.id, messageFor(notifiable));

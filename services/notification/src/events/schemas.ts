@@ -31,6 +31,15 @@ export function isNotifiable(type: string): boolean {
   return validators.has(type);
 }
 
+/** A session (refresh-token family) was revoked: its live streams end. Published by the user service on topic 'user'. */
+export const SESSION_REVOKED = 'user.session_revoked';
+const sessionRevoked = Compile(Type.Object({ userId: Uuid, sessionId: Uuid }));
+
+/** The event types the consumer takes: the notifiable ones and session revocations (the rest are passed over). */
+export function isHandled(type: string): boolean {
+  return type === SESSION_REVOKED || isNotifiable(type);
+}
+
 export class InvalidPayloadError extends Error {
   override name = 'InvalidPayloadError';
 }
@@ -39,9 +48,17 @@ export class InvalidPayloadError extends Error {
 export function parseNotifiable(type: string, payload: unknown): NotifiableEvent | undefined {
   const validator = validators.get(type);
   if (!validator) return undefined;
-  if (!validator.Check(payload)) {
-    const problems = [...validator.Errors(payload)].slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}`);
-    throw new InvalidPayloadError(`${type} payload is invalid: ${problems.join('; ')}`);
-  }
+  if (!validator.Check(payload)) throw invalid(type, validator, payload);
   return { type, payload } as NotifiableEvent;
+}
+
+/** A user.session_revoked payload; throws on a malformed one. */
+export function parseSessionRevoked(payload: unknown): { userId: string; sessionId: string } {
+  if (!sessionRevoked.Check(payload)) throw invalid(SESSION_REVOKED, sessionRevoked, payload);
+  return payload;
+}
+
+function invalid(type: string, validator: Pick<Validator, 'Errors'>, payload: unknown): InvalidPayloadError {
+  const problems = [...validator.Errors(payload)].slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}`);
+  return new InvalidPayloadError(`${type} payload is invalid: ${problems.join('; ')}`);
 }
