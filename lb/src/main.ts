@@ -1,6 +1,6 @@
 import { ConfigError, createLogger, env, loadConfig, parsePeerUrls } from '@shop/platform';
 import { startTelemetry } from '@shop/telemetry';
-import { createBalancer } from './createBalancer.ts';
+import { CLIENT_DEFAULTS, createBalancer } from './createBalancer.ts';
 
 const spec = {
   HOST: env.string({ default: '127.0.0.1' }),
@@ -21,11 +21,21 @@ const spec = {
   BODY_LIMIT_BYTES: env.int({ default: 1_048_576, min: 1024, max: 50 * 1_048_576 }),
   /** 0 (default): 256 per gateway, what the balancer's connections to them carry. */
   MAX_CONCURRENT_REQUESTS: env.int({ default: 0, min: 0, max: 100_000 }),
+  // What a client (by its address; the balancer is the public entry) may hold open: see ClientLimits.
+  CLIENT_HEADERS_TIMEOUT_MS: env.int({ default: CLIENT_DEFAULTS.headersTimeoutMs, min: 100, max: 600_000 }),
+  CLIENT_REQUEST_TIMEOUT_MS: env.int({ default: CLIENT_DEFAULTS.requestTimeoutMs, min: 100, max: 600_000 }),
+  CLIENT_BODY_TIMEOUT_MS: env.int({ default: CLIENT_DEFAULTS.bodyTimeoutMs, min: 100, max: 600_000 }),
+  CLIENT_KEEP_ALIVE_TIMEOUT_MS: env.int({ default: CLIENT_DEFAULTS.keepAliveTimeoutMs, min: 100, max: 600_000 }),
+  CLIENT_MAX_CONNECTIONS: env.int({ default: CLIENT_DEFAULTS.maxConnections, min: 1, max: 100_000 }),
+  CLIENT_MAX_CONCURRENT_REQUESTS: env.int({ default: CLIENT_DEFAULTS.maxInFlight, min: 1, max: 100_000 }),
+  /** The operators' listener on loopback (/lb/status, /health, /ready); 0 (default): none. */
+  OPS_PORT: env.port({ default: 0 }),
 };
 
 let config;
 try {
   config = loadConfig(spec, process.env);
+  if (config.CLIENT_HEADERS_TIMEOUT_MS > config.CLIENT_REQUEST_TIMEOUT_MS) throw new ConfigError(['CLIENT_HEADERS_TIMEOUT_MS must not exceed CLIENT_REQUEST_TIMEOUT_MS: the headers are part of the request']);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`lb: ${error.message}\n`);
@@ -42,9 +52,19 @@ const balancer = createBalancer({
   upstreamTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
   bodyLimitBytes: config.BODY_LIMIT_BYTES,
   ...(config.MAX_CONCURRENT_REQUESTS > 0 ? { maxInFlight: config.MAX_CONCURRENT_REQUESTS } : {}),
+  client: {
+    headersTimeoutMs: config.CLIENT_HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: config.CLIENT_REQUEST_TIMEOUT_MS,
+    bodyTimeoutMs: config.CLIENT_BODY_TIMEOUT_MS,
+    keepAliveTimeoutMs: config.CLIENT_KEEP_ALIVE_TIMEOUT_MS,
+    maxConnections: config.CLIENT_MAX_CONNECTIONS,
+    maxInFlight: config.CLIENT_MAX_CONCURRENT_REQUESTS,
+  },
   logger,
 });
 balancer.server.listen(config.PORT, config.HOST, () => logger.info({ port: config.PORT }, 'load balancer listening'));
+// Loopback only, whatever HOST is: what it tells is for the operators on this machine.
+if (config.OPS_PORT > 0) balancer.ops.listen(config.OPS_PORT, '127.0.0.1', () => logger.info({ port: config.OPS_PORT }, 'load balancer ops listening'));
 
 let stopping = false;
 const stop = (): void => {

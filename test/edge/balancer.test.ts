@@ -1,13 +1,15 @@
 // The load balancer over real backend processes: spreading, passive ejection of
 // a SIGKILLed backend with zero failed client requests, active health checks,
-// and a SIGTERMed (draining) gateway costing clients nothing.
-import { after, before, describe, test } from 'node:test';
+// a SIGTERMed (draining) gateway costing clients nothing, and a public side
+// where a hostile client (slow uploads, too many connections) costs only itself.
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import { connect, type Socket } from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { createBalancer, type Balancer } from '@shop/lb';
+import { createBalancer, type Balancer, type BalancerOptions } from '@shop/lb';
 import { createLogger } from '@shop/platform';
 import { repoRoot } from '../support/launcher.ts';
 import { freePort } from '../support/postgres.ts';
@@ -15,6 +17,7 @@ import { freePort } from '../support/postgres.ts';
 const backends: ChildProcess[] = [];
 let balancer: Balancer;
 let base: string;
+let opsBase: string;
 
 async function startBackend(port: number, name: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, [join(repoRoot, 'test/support/echoServer.ts'), String(port), name], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -27,7 +30,7 @@ before(async () => {
   const ports = [await freePort(), await freePort()];
   await startBackend(ports[0]!, 'a');
   await startBackend(ports[1]!, 'b');
-  ({ balancer, base } = await startBalancer(ports.map((p) => `http://127.0.0.1:${p}`)));
+  ({ balancer, base, opsBase } = await startBalancer(ports.map((p) => `http://127.0.0.1:${p}`)));
 });
 
 after(async () => {
@@ -88,7 +91,7 @@ test('SIGKILL of a backend under steady traffic: no failed request, the dead one
   await Promise.all(clients);
   assert.ok(results.length > 20, `traffic flowed (${results.length} requests)`);
   assert.deepEqual(results.filter((s) => s !== 200), [], 'every request succeeded');
-  const status = (await (await fetch(`${base}/lb/status`)).json()) as { backends: Array<{ ejected: boolean }> };
+  const status = (await (await fetch(`${opsBase}/lb/status`)).json()) as { backends: Array<{ ejected: boolean }> };
   assert.equal(status.backends[0]!.ejected, true);
 });
 
@@ -100,8 +103,8 @@ test('active health checks mark the dead backend unhealthy after three failures'
   assert.equal(ready.status, 200, 'still ready with one gateway in rotation');
 });
 
-/** A balancer over these backends, listening on a free port; active checks only when asked. */
-function startBalancer(urls: string[], options: { maxInFlight?: number } = {}): Promise<{ balancer: Balancer; base: string }> {
+/** A balancer over these backends, its public and ops sides each on a free port; active checks only when asked. */
+async function startBalancer(urls: string[], options: Pick<BalancerOptions, 'maxInFlight' | 'client'> = {}): Promise<{ balancer: Balancer; base: string; opsBase: string }> {
   const lb = createBalancer({
     ...options,
     backends: urls,
@@ -112,11 +115,13 @@ function startBalancer(urls: string[], options: { maxInFlight?: number } = {}): 
     bodyLimitBytes: 1024,
     logger: createLogger({ service: 'lb', instance: 'lb-drain', region: 'us-east', level: 'silent' }),
   });
-  lb.server.listen(0, '127.0.0.1');
-  return once(lb.server, 'listening').then(() => {
-    const address = lb.server.address();
-    return { balancer: lb, base: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}` };
-  });
+  const baseOf = async (server: Balancer['server']): Promise<string> => {
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const address = server.address();
+    return `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  };
+  return { balancer: lb, base: await baseOf(lb.server), opsBase: await baseOf(lb.ops) };
 }
 
 test('active checks ask /ready: a gateway alive but not ready (draining) leaves rotation', async (t) => {
@@ -196,5 +201,181 @@ describe('in front of gateways that drain on SIGTERM', () => {
     assert.equal(code, 0, 'the gateway drained and exited cleanly');
     assert.ok((servedBy.get('a') ?? 0) > 0 && (servedBy.get('b') ?? 0) > 0, `both served (${JSON.stringify([...servedBy])})`);
     assert.deepEqual(failures, [], `every one of ${sent} requests succeeded`);
+  });
+});
+
+describe('at the public entry, against hostile clients', () => {
+  // Raw sockets, so a test can send half a request; every one is destroyed at the end.
+  const sockets: Socket[] = [];
+  let backendUrl: string;
+
+  before(async () => {
+    const port = await freePort();
+    await startBackend(port, 'hostile');
+    backendUrl = `http://127.0.0.1:${port}`;
+  });
+
+  after(() => {
+    for (const socket of sockets) socket.destroy();
+  });
+
+  /** A raw connection from `localAddress` to the balancer: what it received, and when (performance.now()) it closed. */
+  async function open(url: string, localAddress = '127.0.0.1'): Promise<{ socket: Socket; received: () => string; closed: Promise<number> }> {
+    const socket = connect({ host: '127.0.0.1', port: Number(new URL(url).port), localAddress });
+    sockets.push(socket);
+    socket.on('error', () => undefined);
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(performance.now())));
+    await once(socket, 'connect');
+    return { socket, received: () => received, closed };
+  }
+
+  /** POST headers announcing a 1000-byte body, then a byte every `everyMs` (until the socket closes). */
+  async function slowUpload(url: string, everyMs = 200): Promise<{ socket: Socket; received: () => string; closed: Promise<number>; sentAt: number }> {
+    const connection = await open(url);
+    connection.socket.write('POST /echo HTTP/1.1\r\nhost: shop\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{');
+    const sentAt = performance.now();
+    const drip = setInterval(() => connection.socket.write(' '), everyMs);
+    void connection.closed.then(() => clearInterval(drip));
+    return { ...connection, sentAt };
+  }
+
+  /** Resolves with the time it closed, or undefined if it is still open after `ms`. */
+  function closedWithin(closed: Promise<number>, ms: number): Promise<number | undefined> {
+    return Promise.race([closed, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms))]);
+  }
+
+  /** A raw HTTP answer: status, lower-cased headers and body. */
+  function parse(raw: string): { status: number; headers: Record<string, string>; body: string } {
+    const [head = '', body = ''] = raw.split('\r\n\r\n', 2);
+    const [statusLine = '', ...lines] = head.split('\r\n');
+    const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+    return { status: Number(statusLine.split(' ')[1]), headers, body };
+  }
+
+  /** GET from a given local address (another client to the balancer). */
+  function get(url: string, localAddress: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(url, { localAddress, agent: false, signal: AbortSignal.timeout(5000) }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 300));
+
+  /** A balancer for one test: closed after it, its raw sockets destroyed first (so a failure leaves nothing open to wait for). */
+  async function startFor(t: TestContext, options: Pick<BalancerOptions, 'maxInFlight' | 'client'>): Promise<string> {
+    const { balancer: lb, base: url } = await startBalancer([backendUrl], options);
+    t.after(async () => {
+      for (const socket of sockets) socket.destroy();
+      await lb.close();
+    });
+    return url;
+  }
+
+  test('uploads still arriving do not count against everyone\'s admission: past maxInFlight of them, another client is served', async (t) => {
+    const url = await startFor(t, { maxInFlight: 2 });
+    for (let i = 0; i < 4; i++) await slowUpload(url);
+    await settle();
+    const response = await get(`${url}/echo`, '127.0.0.2');
+    assert.equal(response.status, 200, `another client is admitted while 4 uploads dribble in (got ${response.status} ${response.body})`);
+  });
+
+  test('a body not here by the body deadline is answered 408 REQUEST_TIMEOUT and its connection closed', async (t) => {
+    const url = await startFor(t, { client: { bodyTimeoutMs: 500 } });
+    const upload = await slowUpload(url);
+    const closedAt = await closedWithin(upload.closed, 3000);
+    assert.ok(closedAt !== undefined, 'the dribbling upload was cut off');
+    assert.ok(closedAt - upload.sentAt < 1500, `cut off near the 500 ms deadline (after ${Math.round(closedAt - upload.sentAt)} ms)`);
+    const answer = parse(upload.received());
+    assert.equal(answer.status, 408);
+    assert.equal(answer.headers['content-type'], 'application/problem+json; charset=utf-8');
+    assert.equal(answer.headers.connection, 'close');
+    assert.equal((JSON.parse(answer.body) as { code: string }).code, 'REQUEST_TIMEOUT');
+  });
+
+  test('headers not complete by the headers deadline are answered 408 REQUEST_TIMEOUT and the connection closed', async (t) => {
+    const url = await startFor(t, { client: { headersTimeoutMs: 500, requestTimeoutMs: 1000 } });
+    const connection = await open(url);
+    connection.socket.write('GET /echo HTTP/1.1\r\nhost: shop\r\nx-slow: ');
+    const sentAt = performance.now();
+    const drip = setInterval(() => connection.socket.write('a'), 100);
+    t.after(() => clearInterval(drip));
+    const closedAt = await closedWithin(connection.closed, 3000);
+    assert.ok(closedAt !== undefined, 'the dribbling head was cut off');
+    assert.ok(closedAt - sentAt < 1500, `cut off near the 500 ms deadline (after ${Math.round(closedAt - sentAt)} ms)`);
+    const answer = parse(connection.received());
+    assert.equal(answer.status, 408);
+    assert.equal((JSON.parse(answer.body) as { code: string }).code, 'REQUEST_TIMEOUT');
+    assert.equal(answer.headers['x-content-type-options'], 'nosniff');
+  });
+
+  test('past its address\'s in-flight cap a request is answered 429 RATE_LIMITED with Retry-After; another address is served', async (t) => {
+    const url = await startFor(t, { client: { maxInFlight: 2 } });
+    await slowUpload(url);
+    await slowUpload(url);
+    await settle();
+    const refused = await get(`${url}/echo`, '127.0.0.1');
+    assert.equal(refused.status, 429);
+    assert.equal(refused.headers['retry-after'], '1');
+    assert.equal((JSON.parse(refused.body) as { code: string }).code, 'RATE_LIMITED');
+    assert.equal((await get(`${url}/echo`, '127.0.0.2')).status, 200, 'another address has its own budget');
+    for (const socket of sockets) socket.destroy();
+    await settle();
+    assert.equal((await get(`${url}/echo`, '127.0.0.1')).status, 200, 'the address is served again once its uploads are gone');
+  });
+
+  test('past its address\'s connection cap a new connection is closed at once; another address connects', async (t) => {
+    const url = await startFor(t, { client: { maxConnections: 2 } });
+    const first = await open(url);
+    await open(url);
+    await settle();
+    const third = await open(url);
+    assert.ok((await closedWithin(third.closed, 1500)) !== undefined, 'the third connection from one address was closed');
+    assert.equal((await get(`${url}/echo`, '127.0.0.2')).status, 200, 'another address connects');
+    first.socket.destroy();
+    await settle();
+    const again = await open(url);
+    again.socket.write('GET /echo HTTP/1.1\r\nhost: shop\r\nconnection: close\r\n\r\n');
+    await closedWithin(again.closed, 3000);
+    assert.equal(parse(again.received()).status, 200, 'a place freed by a closed connection is taken again');
+  });
+
+  test('closing does not wait for a connection that never finished a request', async (t) => {
+    const { balancer: lb, base: url } = await startBalancer([backendUrl]);
+    t.after(() => {
+      for (const socket of sockets) socket.destroy();
+    });
+    const silent = await open(url);
+    const dribbling = await open(url);
+    dribbling.socket.write('GET /echo HTTP/1.1\r\nhost: shop\r\n');
+    await settle();
+    const closedIn = await Promise.race([lb.close().then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 3000))]);
+    assert.equal(closedIn, 'closed', 'the balancer closed at once');
+    assert.ok((await closedWithin(silent.closed, 1000)) !== undefined && (await closedWithin(dribbling.closed, 1000)) !== undefined, 'both connections were dropped');
+  });
+
+  test('/lb/status is answered on the ops listener only: 404 on the public side', async () => {
+    const publicAnswer = await fetch(`${base}/lb/status`);
+    assert.equal(publicAnswer.status, 404);
+    assert.equal(((await publicAnswer.json()) as { code: string }).code, 'NOT_FOUND');
+    const opsAnswer = await fetch(`${opsBase}/lb/status`);
+    assert.equal(opsAnswer.status, 200);
+    assert.equal(((await opsAnswer.json()) as { backends: unknown[] }).backends.length, 2);
+    assert.equal((await fetch(`${base}/health`)).status, 200, 'the probes stay on the public side');
+  });
+
+  test('every answer the balancer writes itself says nosniff and no-store', async () => {
+    for (const response of [await fetch(`${base}/health`), await fetch(`${base}/ready`), await fetch(`${base}/echo`, { method: 'POST', body: 'x'.repeat(5000) })]) {
+      await response.arrayBuffer();
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff', `${response.url} ${response.status}`);
+      assert.equal(response.headers.get('cache-control'), 'no-store', `${response.url} ${response.status}`);
+    }
   });
 });
