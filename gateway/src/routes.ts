@@ -26,7 +26,7 @@ export type OptionalService = (typeof OPTIONAL_SERVICES)[number];
 /** One client per routed service; optional services' may be missing. */
 export type GatewayPeers<T> = { [S in Exclude<RoutedService, OptionalService>]: T } & { [S in OptionalService]?: T };
 
-const INTERNAL: RegExp[] = [/^\/payments(\/|$)/, /^\/users\/keys(\/|$)/];
+const INTERNAL: RegExp[] = [/^\/payments(\/|$)/, /^\/users\/keys(\/|$)/, /^\/users\/admin(\/|$)/];
 
 /** Whether a canonical path (see canonicalPath in @shop/platform) names a service-to-service route. */
 export function isInternal(path: string): boolean {

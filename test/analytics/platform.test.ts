@@ -10,13 +10,14 @@ import { freePort, scratchDir } from '../support/postgres.ts';
 
 const portBase = 26_000;
 const api = `http://127.0.0.1:${portBase + 99}`;
+const ADMIN_PASSWORD = 'an analytics operator secret';
 let launcher: RunningLauncher;
 let dir: string;
 
 before(async () => {
   dir = await scratchDir('analytics-e2e');
   const topology = await writeTopology(dir, portBase, { user: 1, product: 1, order: 1, payment: 1, notification: 1, analytics: 1 }, { gateways: 1 });
-  launcher = await startLauncher({ dataDir: dir, topology, env: { EMBEDDED_PG_PORT: String(await freePort()), CATALOG_SEED_COUNT: '200', ADMIN_EMAILS: 'admin@shop.test' }, readyTimeoutMs: 90_000 });
+  launcher = await startLauncher({ dataDir: dir, topology, env: { EMBEDDED_PG_PORT: String(await freePort()), CATALOG_SEED_COUNT: '200', ADMIN_EMAIL: 'admin@shop.test', ADMIN_PASSWORD: ADMIN_PASSWORD }, readyTimeoutMs: 90_000 });
 });
 
 after(async () => {
@@ -43,9 +44,16 @@ async function signIn(email: string): Promise<string> {
   return login.body.accessToken as string;
 }
 
+/** The bootstrap administrator the launcher had made (ADMIN_EMAIL, ADMIN_PASSWORD). */
+async function adminToken(): Promise<string> {
+  const login = await call('POST', '/users/sessions', { body: { email: 'admin@shop.test', password: ADMIN_PASSWORD } });
+  assert.equal(login.status, 200, JSON.stringify(login.body));
+  return login.body.accessToken as string;
+}
+
 test('a checkout through the load balancer is counted in the admin figures; a customer gets 403', async () => {
   const customer = await signIn(`buyer.${randomUUID().slice(0, 8)}@example.com`);
-  const admin = await signIn('admin@shop.test');
+  const admin = await adminToken();
   const browse = await call('GET', '/products?limit=20');
   const product = (browse.body.items as any[]).find((p) => p.availability?.available === true);
   assert.ok(product, 'an available product');

@@ -21,7 +21,7 @@ before(async () => {
   launcher = await startLauncher({
     dataDir: dir,
     topology,
-    env: { EMBEDDED_PG_PORT: String(await freePort()), CATALOG_SEED_COUNT: '200', ADMIN_EMAILS: 'admin@shop.test', RATE_LIMIT_ANON_PER_SEC: '5000', RECONCILE_AFTER_MS: '1000', RECONCILE_INTERVAL_MS: '500', PROVIDER_TIMEOUT_MS: '1000', MESH_BREAKER_OPEN_MS: '5000' },
+    env: { EMBEDDED_PG_PORT: String(await freePort()), CATALOG_SEED_COUNT: '200', ADMIN_EMAIL: 'admin@shop.test', ADMIN_PASSWORD: 'a long shopper password', SIGNUP_MAX_PER_ADDRESS: '1000', CLIENT_MAX_CONCURRENT_REQUESTS: '1000', RATE_LIMIT_ANON_PER_SEC: '5000', RECONCILE_AFTER_MS: '1000', RECONCILE_INTERVAL_MS: '500', PROVIDER_TIMEOUT_MS: '1000', MESH_BREAKER_OPEN_MS: '5000' },
     readyTimeoutMs: 90_000,
   });
 });

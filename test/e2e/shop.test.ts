@@ -64,7 +64,7 @@ for (const target of targets) {
       launcher = await startLauncher({
         dataDir: dir,
         topology,
-        env: { EMBEDDED_PG_PORT: String(await freePort()), CATALOG_SEED_COUNT: '2000', ADMIN_EMAILS: 'admin@shop.test', ...target.env },
+        env: { EMBEDDED_PG_PORT: String(await freePort()), CATALOG_SEED_COUNT: '2000', ADMIN_EMAIL: 'admin@shop.test', ADMIN_PASSWORD: 'an e2e operator secret', ...target.env },
         readyTimeoutMs: 90_000,
       });
     });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { JWKS_PATH } from '@shop/auth';
 import { startEmbeddedCluster, type TestCluster } from '../support/postgres.ts';
-import { bearer, logIn, refresh, signUp, startUserService, type Tokens, type UserService } from '../user/harness.ts';
+import { bearer, logIn, PASSWORD, refresh, signUp, startUserService, type Tokens, type UserService } from '../user/harness.ts';
 import { assertNoHarm, assertWellRefused, hostileRequests, snapshotTables, type RouteSpec } from './support.ts';
 
 let cluster: TestCluster;
@@ -18,10 +18,9 @@ let admin: Tokens;
 
 before(async () => {
   cluster = await startEmbeddedCluster('hostile-user');
-  user = await startUserService(cluster, { env: { ADMIN_EMAILS: 'boss@example.com' } });
+  user = await startUserService(cluster, { env: { ADMIN_EMAIL: 'boss@example.com', ADMIN_INITIAL_PASSWORD: PASSWORD } });
   alice = { id: (await signUp(user.app, 'alice@example.com', undefined, 'Alice')).id, tokens: await logIn(user.app, 'alice@example.com') };
   bob = { id: (await signUp(user.app, 'bob@example.com', undefined, 'Bob')).id, tokens: await logIn(user.app, 'bob@example.com') };
-  await signUp(user.app, 'boss@example.com', undefined, 'Boss');
   admin = await logIn(user.app, 'boss@example.com');
 });
 after(async () => {

@@ -1,9 +1,14 @@
 // Starts the user service for a test file, with its own config spec and an optional fake clock.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { configSpec, createApp, type UserConfig } from '@shop/user-service';
 import type { LightMyRequestResponse } from 'fastify';
 import type { ReadRouter } from '@shop/data';
-import { createLogger, ServiceMetrics, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import type { PemBundle } from '@shop/mesh';
+import { createLogger, ServiceMetrics, type Logger, type ServiceApp, type ServiceDeps } from '@shop/platform';
 import { routerFor } from '../data/support/replica.ts';
 import type { TestCluster } from '../support/postgres.ts';
 import { startServiceForTest, type ServiceUnderTest } from '../support/service.ts';
@@ -13,16 +18,42 @@ export type UserService = ServiceUnderTest<UserConfig> & {
   reads: ReadRouter;
 };
 
-export async function startUserService(cluster: Pick<TestCluster, 'adminUrl'>, options: { env?: Record<string, string>; now?: () => number; /** Admin URL of a streaming replica of the cluster. */ replicaUrl?: string } = {}): Promise<UserService> {
+/** A key-encryption key for the signing keys, as the launcher makes one (SIGNING_KEY_KEK_FILE is required). */
+export async function kekFile(): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'user-kek-')), 'signing-kek');
+  await writeFile(file, randomBytes(32).toString('base64'), { mode: 0o600 });
+  return file;
+}
+
+/**
+ * Defaults of these tests: a KEK file, and sign-up limits out of the way (the
+ * tests sign up many accounts from one address; signUpLimits.test.ts tests the
+ * limits with the service's own defaults).
+ */
+async function testEnv(env: Record<string, string> = {}): Promise<{ env: Record<string, string>; cleanUp: () => Promise<void> }> {
+  const own = env.SIGNING_KEY_KEK_FILE ? undefined : await kekFile();
+  return {
+    env: { SIGNUP_MAX_PER_ADDRESS: '100000', SIGNUP_MAX_PER_SEC: '100000', ...(own ? { SIGNING_KEY_KEK_FILE: own } : {}), ...env },
+    cleanUp: async () => {
+      if (own) await rm(dirname(own), { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startUserService(
+  cluster: Pick<TestCluster, 'adminUrl'>,
+  options: { env?: Record<string, string>; now?: () => number; sleep?: (ms: number) => Promise<void>; /** Admin URL of a streaming replica of the cluster. */ replicaUrl?: string } = {},
+): Promise<UserService> {
   let reads: ReadRouter | undefined;
+  const { env, cleanUp } = await testEnv(options.env);
   const service = await startServiceForTest<UserConfig>({
     service: 'user',
     adminUrl: cluster.adminUrl,
     configSpec,
-    env: options.env,
+    env,
     createApp: async (config, deps) => {
       reads = await routerFor(deps.db, config.DATABASE_URL, options.replicaUrl);
-      return createApp(config, { ...deps, reads }, { now: options.now });
+      return createApp(config, { ...deps, reads }, { now: options.now, sleep: options.sleep });
     },
   });
   const router = reads!;
@@ -32,6 +63,7 @@ export async function startUserService(cluster: Pick<TestCluster, 'adminUrl'>, o
     close: async () => {
       await service.close();
       await router.close();
+      await cleanUp();
     },
   };
 }
@@ -48,10 +80,13 @@ export async function anotherInstanceOnReplica(service: UserService, replicaUrl:
 }
 
 /** Another instance of the service on the same database, as a second process would be. */
-export async function anotherInstance(service: UserService, options: { now?: () => number; instance?: string } = {}): Promise<ServiceApp> {
+export async function anotherInstance(
+  service: UserService,
+  options: { now?: () => number; sleep?: (ms: number) => Promise<void>; instance?: string; config?: Partial<UserConfig>; logger?: Logger; tls?: PemBundle } = {},
+): Promise<ServiceApp> {
   const identity = { service: 'user', instance: options.instance ?? 'user-test-2', region: service.config.REGION };
-  const deps: ServiceDeps = { service: 'user', db: service.db, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), lifecycle: { draining: false } };
-  const app = await createApp(service.config, deps, { now: options.now });
+  const deps: ServiceDeps = { service: 'user', db: service.db, logger: options.logger ?? createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), lifecycle: { draining: false }, ...(options.tls ? { tls: options.tls } : {}) };
+  const app = await createApp({ ...service.config, ...options.config }, deps, { now: options.now, sleep: options.sleep });
   await app.ready();
   return app;
 }

@@ -1,12 +1,14 @@
-// Signing keys: one shared set per database, rotation that logs nobody out,
+// Signing keys: one shared set per database, sealed at rest under a KEK, rotation that logs nobody out,
 // retirement once the old key's tokens have expired. Runs on a fake clock.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeProtectedHeader } from 'jose';
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { calculateJwkThumbprint, decodeProtectedHeader, exportJWK, generateKeyPair } from 'jose';
 import { createTokenVerifier, JWKS_PATH } from '@shop/auth';
 import type { ServiceApp } from '@shop/platform';
 import { startEmbeddedCluster, type TestCluster } from '../support/postgres.ts';
-import { anotherInstance, bearer, logIn, signUp, startUserService, type UserService } from './harness.ts';
+import { anotherInstance, bearer, kekFile, logIn, PASSWORD, signUp, startUserService, type UserService } from './harness.ts';
 
 let cluster: TestCluster;
 let user: UserService;
@@ -16,8 +18,7 @@ const others: ServiceApp[] = [];
 
 before(async () => {
   cluster = await startEmbeddedCluster('user-keys');
-  user = await startUserService(cluster, { now, env: { ADMIN_EMAILS: 'keymaster@shop.io' } });
-  await signUp(user.app, 'keymaster@shop.io');
+  user = await startUserService(cluster, { now, env: { ADMIN_EMAIL: 'keymaster@shop.io', ADMIN_INITIAL_PASSWORD: PASSWORD } });
   await signUp(user.app, 'shopper@example.com');
 });
 after(async () => {
@@ -100,4 +101,37 @@ test('instances starting together on an empty key table create exactly one key',
   others.push(...started);
   const { rows } = await user.db.query<{ n: number }>('SELECT count(*)::int AS n FROM signing_keys WHERE retires_at IS NULL');
   assert.equal(rows[0]!.n, 1);
+});
+
+test('private keys are sealed at rest: the table holds no private key in the clear', async () => {
+  const { rows } = await user.db.query<{ kid: string; private_jwk: Record<string, unknown> }>('SELECT kid, private_jwk FROM signing_keys');
+  assert.ok(rows.length > 0);
+  for (const row of rows) {
+    assert.equal(row.private_jwk.d, undefined, `${row.kid} stores its private part`);
+    assert.equal(row.private_jwk.sealed, 'A256GCM');
+  }
+});
+
+test('a plaintext key row written before sealing still signs, and is sealed at the next start', async () => {
+  const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
+  const publicJwk = await exportJWK(publicKey);
+  const kid = await calculateJwkThumbprint(publicJwk);
+  await user.db.query('INSERT INTO signing_keys (kid, public_jwk, private_jwk, created_at) VALUES ($1, $2, $3, $4)', [kid, JSON.stringify(publicJwk), JSON.stringify(await exportJWK(privateKey)), new Date(clock + 1000)]);
+  clock += 2000;
+  const restarted = await anotherInstance(user, { now, instance: 'user-restarted' });
+  others.push(restarted);
+  const { rows } = await user.db.query<{ private_jwk: Record<string, unknown> }>('SELECT private_jwk FROM signing_keys WHERE kid = $1', [kid]);
+  assert.equal(rows[0]!.private_jwk.d, undefined, 'sealed at start');
+  const tokens = await logIn(restarted, 'shopper@example.com', undefined, '10.0.0.9');
+  assert.equal(decodeProtectedHeader(tokens.accessToken).kid, kid, 'the newest key, now sealed, signs');
+  assert.equal(await me(tokens.accessToken, restarted), 200);
+});
+
+test('an instance whose KEK is not the one the keys were sealed under refuses to start, naming the variable', async () => {
+  const other = await kekFile();
+  try {
+    await assert.rejects(anotherInstance(user, { now, instance: 'user-wrong-kek', config: { SIGNING_KEY_KEK_FILE: other } }), /SIGNING_KEY_KEK_FILE must be the same file for every instance/);
+  } finally {
+    await rm(dirname(other), { recursive: true, force: true });
+  }
 });

@@ -30,10 +30,14 @@ test('the access token verifies with createTokenVerifier fed by the JWKS endpoin
   assert.deepEqual([set.keys[0].alg, set.keys[0].use, set.keys[0].crv], ['EdDSA', 'sig', 'Ed25519']);
   const verifier = createTokenVerifier({ loadKeys: () => Promise.resolve(set) });
   const principal = await verifier.verify(accessToken);
-  assert.deepEqual({ ...principal, tokenId: typeof principal.tokenId }, { userId: id, role: 'customer', email: 'jwks@example.com', tokenId: 'string' });
-  assert.equal(decodeProtectedHeader(accessToken).kid, set.keys[0].kid);
   const claims = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(claims).sort(), ['aud', 'email', 'exp', 'iat', 'iss', 'jti', 'nbf', 'role', 'sub']);
+  const { rows } = await user.db.query<{ id: string }>('SELECT id FROM refresh_families WHERE user_id = $1', [id]);
+  assert.deepEqual(
+    { ...principal, tokenId: typeof principal.tokenId },
+    { userId: id, role: 'customer', email: 'jwks@example.com', tokenId: 'string', sessionId: rows[0]!.id, expiresAt: (claims.exp as number) * 1000 },
+  );
+  assert.equal(decodeProtectedHeader(accessToken).kid, set.keys[0].kid);
+  assert.deepEqual(Object.keys(claims).sort(), ['aud', 'email', 'exp', 'iat', 'iss', 'jti', 'nbf', 'role', 'sid', 'sub']);
   assert.deepEqual([claims.iss, claims.aud, (claims.exp as number) - (claims.iat as number)], [TOKEN_ISSUER, TOKEN_AUDIENCE, 900]);
 });
 

@@ -1,6 +1,8 @@
-// Log-in, refresh rotation, reuse detection and log-out on a real PostgreSQL.
+// Log-in, refresh rotation, reuse detection and log-out on a real PostgreSQL;
+// the session (sid) in access tokens and the event when a session ends.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { decodeJwt } from 'jose';
 import { startEmbeddedCluster, type TestCluster } from '../support/postgres.ts';
 import { bearer, logIn, PASSWORD, refresh, signUp, startUserService, type UserService } from './harness.ts';
 
@@ -107,4 +109,51 @@ test('refresh tokens are stored only as hashes', async () => {
   assert.equal(rows[0]!.n, 0);
   const { rows: hashed } = await user.db.query<{ n: number }>("SELECT count(*)::int AS n FROM refresh_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8'))", [pair.refreshToken]);
   assert.equal(hashed[0]!.n, 1);
+});
+
+interface Claims {
+  sub: string;
+  sid?: string;
+}
+
+async function revocationsOf(userId: string): Promise<Array<{ topic: string; type: string; key: string; payload: unknown; correlationId: unknown }>> {
+  const { rows } = await user.db.query<{ topic: string; type: string; key: string; envelope: { payload: unknown; correlationId: unknown } }>(
+    "SELECT topic, type, key, envelope FROM outbox WHERE type = 'user.session_revoked' AND key = $1 ORDER BY created_at, id",
+    [userId],
+  );
+  return rows.map((r) => ({ topic: r.topic, type: r.type, key: r.key, payload: r.envelope.payload, correlationId: r.envelope.correlationId }));
+}
+
+test('an access token names its session in sid: the refresh-token family, the same after a refresh, another for another login', async () => {
+  await signUp(user.app, 'sid@example.com');
+  const first = await logIn(user.app, 'sid@example.com');
+  const claims = decodeJwt(first.accessToken) as unknown as Claims;
+  const { rows } = await user.db.query<{ family_id: string }>("SELECT family_id FROM refresh_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8'))", [first.refreshToken]);
+  assert.equal(claims.sid, rows[0]!.family_id);
+  const refreshed = (await refresh(user.app, first.refreshToken)).json();
+  assert.equal((decodeJwt(refreshed.accessToken) as unknown as Claims).sid, claims.sid);
+  const other = await logIn(user.app, 'sid@example.com');
+  assert.notEqual((decodeJwt(other.accessToken) as unknown as Claims).sid, claims.sid);
+});
+
+test('log-out records user.session_revoked { userId, sessionId } keyed by the user, once however often it is repeated', async () => {
+  await signUp(user.app, 'ended@example.com');
+  const pair = await logIn(user.app, 'ended@example.com');
+  const { sub, sid } = decodeJwt(pair.accessToken) as unknown as Claims;
+  const out = await user.app.inject({ method: 'DELETE', url: '/users/sessions/current', headers: { 'x-request-id': 'corr-logout-1' }, payload: { refreshToken: pair.refreshToken } });
+  assert.equal(out.statusCode, 204);
+  await user.app.inject({ method: 'POST', url: '/users/sessions/logout', payload: { refreshToken: pair.refreshToken } });
+  assert.deepEqual(await revocationsOf(sub), [{ topic: 'user', type: 'user.session_revoked', key: sub, payload: { userId: sub, sessionId: sid }, correlationId: 'corr-logout-1' }]);
+});
+
+test('reuse of a spent refresh token records user.session_revoked for the session it ended', async () => {
+  await signUp(user.app, 'stolen@example.com');
+  const pair = await logIn(user.app, 'stolen@example.com');
+  const { sub, sid } = decodeJwt(pair.accessToken) as unknown as Claims;
+  assert.equal((await refresh(user.app, pair.refreshToken)).statusCode, 200);
+  assert.deepEqual(await revocationsOf(sub), [], 'a refresh ends no session');
+  assert.equal((await refresh(user.app, pair.refreshToken)).statusCode, 401);
+  assert.deepEqual((await revocationsOf(sub)).map((e) => e.payload), [{ userId: sub, sessionId: sid }]);
+  assert.equal((await refresh(user.app, pair.refreshToken)).statusCode, 401);
+  assert.equal((await revocationsOf(sub)).length, 1, 'an ended session is not ended again');
 });

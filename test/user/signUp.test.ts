@@ -10,6 +10,7 @@ let user: UserService;
 
 before(async () => {
   cluster = await startEmbeddedCluster('user');
+  // ADMIN_EMAILS as operators had it set: it no longer makes anyone an administrator.
   user = await startUserService(cluster, { env: { ADMIN_EMAILS: 'Boss@Shop.io' } });
 });
 after(async () => {
@@ -33,9 +34,11 @@ test('sign-up stores one account per normalised email', async () => {
   assert.equal(rows[0]!.n, 1);
 });
 
-test('an email listed in ADMIN_EMAILS signs up as admin', async () => {
-  const admin = await signUp(user.app, 'boss@shop.io');
-  assert.equal(admin.role, 'admin');
+test('no email signs up as admin, not even one an old ADMIN_EMAILS still lists: whoever signed up first would own the shop', async () => {
+  const first = await signUp(user.app, 'boss@shop.io');
+  assert.equal(first.role, 'customer');
+  const { rows } = await user.db.query<{ role: string }>("SELECT role FROM users WHERE email = 'boss@shop.io'");
+  assert.deepEqual(rows, [{ role: 'customer' }]);
 });
 
 test('sign-up writes exactly one user.registered outbox row carrying the envelope', async () => {

@@ -1,13 +1,17 @@
 import { createTokenVerifier, registerAuthentication } from '@shop/auth';
 import { ConsistencyTracker, ReadRouter, ReadYourWrites, resolveCache } from '@shop/data';
-import { createBaseApp, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ConfigError, createBaseApp, type Logger, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import { loadKek } from './adapters/keyEncryption.ts';
 import { createKeyStore } from './adapters/keyStore.ts';
 import { createPasswordHasher } from './adapters/passwords.ts';
+import { bootstrapAdmin } from './app/admins.ts';
 import type { UserContext } from './app/context.ts';
+import { createSignUpBucket } from './app/signUpLimits.ts';
 import type { UserConfig } from './config.ts';
-import { parseAdminEmails } from './domain/roles.ts';
 import { registerKeys } from './http/keys.ts';
 import { registerMe } from './http/me.ts';
+import { registerRoles } from './http/roles.ts';
 import { registerSessions } from './http/sessions.ts';
 import { registerSignUp } from './http/signUp.ts';
 import { relayOutboxToLog } from '@shop/events';
@@ -17,12 +21,37 @@ export { configSpec, type UserConfig } from './config.ts';
 export interface UserAppOptions {
   /** The clock (epoch ms); tests pass a fake one. */
   now?: () => number;
+  /** How a delayed login waits; tests pass one that records. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
-/** Builds the user service; never listens (main.ts does). Ensures a signing key exists. */
+/** Hashing slots must leave sign-ups at least one (the reservation is for logins only). */
+function checkHashSlots(config: UserConfig): void {
+  if (config.PASSWORD_HASH_RESERVED_FOR_LOGINS >= config.PASSWORD_HASH_CONCURRENCY) {
+    throw new ConfigError([`PASSWORD_HASH_RESERVED_FOR_LOGINS (${config.PASSWORD_HASH_RESERVED_FOR_LOGINS}) must be below PASSWORD_HASH_CONCURRENCY (${config.PASSWORD_HASH_CONCURRENCY})`]);
+  }
+}
+
+/** Makes the bootstrap administrator if configured and needed; a refusal is logged, never fatal. */
+async function ensureAdmin(ctx: UserContext, config: UserConfig, logger: Logger): Promise<void> {
+  if (!config.ADMIN_EMAIL) return;
+  if (!config.ADMIN_INITIAL_PASSWORD) {
+    logger.error({ email: config.ADMIN_EMAIL }, 'ADMIN_EMAIL is set without ADMIN_INITIAL_PASSWORD: no administrator was made');
+    return;
+  }
+  const { outcome, reason } = await bootstrapAdmin(ctx, { email: config.ADMIN_EMAIL, password: config.ADMIN_INITIAL_PASSWORD });
+  if (outcome === 'created') logger.info({ email: config.ADMIN_EMAIL }, 'bootstrap administrator created');
+  if (outcome === 'invalid') logger.error({ email: config.ADMIN_EMAIL }, `bootstrap administrator not made: ${reason ?? 'invalid'}`);
+  if (outcome === 'email-taken') {
+    logger.error({ email: config.ADMIN_EMAIL }, 'no administrator exists and ADMIN_EMAIL belongs to an account that signed up as a customer: it is NOT promoted (whoever signed up with it would own the shop); choose another ADMIN_EMAIL, or promote a trusted account with npm run admin -- promote <email>');
+  }
+}
+
+/** Builds the user service; never listens (main.ts does). Ensures a signing key and the bootstrap administrator exist. */
 export async function createApp(config: UserConfig, deps: ServiceDeps, options: UserAppOptions = {}): Promise<ServiceApp> {
   const now = options.now ?? Date.now;
-  const keys = createKeyStore({ db: deps.db, now, accessTokenTtlMs: config.ACCESS_TOKEN_TTL_SEC * 1000 });
+  checkHashSlots(config);
+  const keys = createKeyStore({ db: deps.db, kek: await loadKek(config.SIGNING_KEY_KEK_FILE), now, accessTokenTtlMs: config.ACCESS_TOKEN_TTL_SEC * 1000 });
   await keys.ensureSigningKey();
   const window = config.LOGIN_FAILURE_WINDOW_SEC * 1000;
   const reads = deps.reads ?? new ReadRouter(deps.db, []);
@@ -38,16 +67,20 @@ export async function createApp(config: UserConfig, deps: ServiceDeps, options: 
     reads,
     rw,
     now,
+    sleep: options.sleep ?? ((ms) => sleep(ms)),
     keys,
-    passwords: createPasswordHasher({ concurrency: config.PASSWORD_HASH_CONCURRENCY, queue: config.PASSWORD_HASH_QUEUE }),
+    passwords: createPasswordHasher({ concurrency: config.PASSWORD_HASH_CONCURRENCY, reservedForLogins: config.PASSWORD_HASH_RESERVED_FOR_LOGINS, queue: config.PASSWORD_HASH_QUEUE }),
+    signUps: createSignUpBucket({ perSec: config.SIGNUP_MAX_PER_SEC, burst: config.SIGNUP_MAX_PER_SEC }, now),
     settings: {
       accessTokenTtlSec: config.ACCESS_TOKEN_TTL_SEC,
       refreshTokenTtlMs: config.REFRESH_TOKEN_TTL_SEC * 1000,
-      adminEmails: parseAdminEmails(config.ADMIN_EMAILS),
       accountThrottle: { maxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, windowMs: window, baseLockMs: 60_000, maxLockMs: 3_600_000 },
+      accountDelay: { freeAttempts: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, windowMs: window, baseDelayMs: 100, maxDelayMs: config.LOGIN_MAX_DELAY_MS },
       ipThrottle: { maxFailures: config.LOGIN_MAX_FAILURES_PER_IP, windowMs: window, baseLockMs: 60_000, maxLockMs: 3_600_000 },
+      signUpsPerAddress: { max: config.SIGNUP_MAX_PER_ADDRESS, windowMs: config.SIGNUP_ADDRESS_WINDOW_SEC * 1000 },
     },
   };
+  await ensureAdmin(ctx, config, deps.logger);
   const app = createBaseApp(config, deps);
   // This service verifies its own tokens from its own key table: no HTTP call to itself.
   // The key store already limits how often unknown kids reach the database.
@@ -56,6 +89,7 @@ export async function createApp(config: UserConfig, deps: ServiceDeps, options: 
   registerSessions(app, ctx);
   registerMe(app, ctx);
   registerKeys(app, ctx);
+  registerRoles(app, ctx);
   app.addHook('onClose', async () => {
     await rw.close();
     if (!deps.reads) await reads.close();

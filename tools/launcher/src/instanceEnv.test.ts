@@ -5,6 +5,7 @@ import { instanceEnv, passThrough, type EnvContext } from './instanceEnv.ts';
 import type { InstanceSpec } from './topology.ts';
 
 const product: InstanceSpec = { service: 'product', region: 'us-east', id: 'product-1', port: 7111, entry: 'main.ts' };
+const user: InstanceSpec = { service: 'user', region: 'us-east', id: 'user-1', port: 7101, entry: 'main.ts' };
 const gateway: InstanceSpec = { service: 'gateway', region: 'us-east', id: 'gateway-1', port: 7181, entry: 'main.ts' };
 const own: ServiceDatabase = { service: 'product', database: 'shop_product', role: 'shop_product', url: 'postgres://shop_product:s%40cret@db.internal:5432/shop_product?sslmode=disable' };
 const replicaAdmins = ['postgres://postgres@127.0.0.1:5442/postgres', 'postgres://admin:x@replica-2:6432/postgres'];
@@ -19,7 +20,8 @@ function context(replicas: string[]): EnvContext {
     poolMax: 10,
     logLevel: 'info',
     shutdownTimeoutMs: 10_000,
-    adminEmails: 'admin@shop.local',
+    admin: { email: 'admin@shop.local', password: 'an initial admin password' },
+    signingKekFile: '/data/pki/signing-kek',
     mesh: undefined,
     otlpEndpoint: undefined,
     engines: {},
@@ -46,4 +48,19 @@ test('instances get the shared compile cache and the trace sampling of the launc
 
 test('service settings reach instances by prefix: the cart\'s product TTL and the search page TTL', () => {
   assert.deepEqual(passThrough({ CART_PRODUCT_TTL_MS: '0', PRODUCT_SEARCH_CACHE_TTL_MS: '0' }), { CART_PRODUCT_TTL_MS: '0', PRODUCT_SEARCH_CACHE_TTL_MS: '0' });
+});
+
+test('only user instances get the bootstrap administrator and the signing-key KEK; nobody gets ADMIN_EMAILS', () => {
+  const ctx = { ...context([]), all: [product, user, gateway] };
+  const own = instanceEnv(user, ctx);
+  assert.deepEqual([own.ADMIN_EMAIL, own.ADMIN_INITIAL_PASSWORD, own.SIGNING_KEY_KEK_FILE], ['admin@shop.local', 'an initial admin password', '/data/pki/signing-kek']);
+  for (const other of [product, gateway]) {
+    const env = instanceEnv(other, ctx);
+    assert.deepEqual([env.ADMIN_EMAIL, env.ADMIN_INITIAL_PASSWORD, env.SIGNING_KEY_KEK_FILE], [undefined, undefined, undefined], other.id);
+  }
+  for (const instance of [product, user, gateway]) assert.equal(instanceEnv(instance, ctx).ADMIN_EMAILS, undefined);
+});
+
+test('sign-up limits set in the launcher\'s environment reach the instances', () => {
+  assert.deepEqual(passThrough({ SIGNUP_MAX_PER_ADDRESS: '100' }), { SIGNUP_MAX_PER_ADDRESS: '100' });
 });

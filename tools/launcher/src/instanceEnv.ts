@@ -13,7 +13,10 @@ export interface EnvContext {
   poolMax: number;
   logLevel: string;
   shutdownTimeoutMs: number;
-  adminEmails: string;
+  /** The bootstrap administrator (user instances only): made at their start if no administrator exists. */
+  admin: { email: string; password: string };
+  /** The key-encryption key sealing the user service's signing keys (user instances only). */
+  signingKekFile: string;
   /** Certificates per identity when the mesh runs mTLS. */
   mesh: Map<string, MeshFiles> | undefined;
   /** Where every process sends its spans. */
@@ -28,7 +31,7 @@ export interface EnvContext {
  * are (e.g. CATALOG_SEED_COUNT=2000 npm start). Everything else an instance
  * gets is computed here.
  */
-export const PASS_THROUGH = /^(NODE_COMPILE_CACHE|CATALOG_|PRODUCT_|RESERVATION_|SANDBOX_|LOGIN_|PASSWORD_|ANALYTICS_|ACCESS_TOKEN_|REFRESH_TOKEN_|SAGA_|CART_|IDEMPOTENCY_|CHECKOUT_|RECONCILE_|PROVIDER_|NOTIFICATION_|MAIL_|RATE_LIMIT_|MAX_CONCURRENT_|MESH_|OTEL_TRACES_|DB_ACQUIRE_|DB_STATEMENT_|HEALTH_|UNHEALTHY_|HEALTHY_|EJECTION_)/;
+export const PASS_THROUGH = /^(NODE_COMPILE_CACHE|CATALOG_|CLIENT_|STREAMS_|MAX_STREAMS|CORS_|PRODUCT_|RESERVATION_|SANDBOX_|LOGIN_|PASSWORD_|ANALYTICS_|ACCESS_TOKEN_|REFRESH_TOKEN_|SAGA_|SIGNUP_|CART_|IDEMPOTENCY_|CHECKOUT_|RECONCILE_|PROVIDER_|NOTIFICATION_|MAIL_|RATE_LIMIT_|MAX_CONCURRENT_|MESH_|OTEL_TRACES_|DB_ACQUIRE_|DB_STATEMENT_|HEALTH_|UNHEALTHY_|HEALTHY_|EJECTION_)/;
 
 export function passThrough(source: Record<string, string | undefined>): Record<string, string> {
   return Object.fromEntries(Object.entries(source).filter((e): e is [string, string] => PASS_THROUGH.test(e[0]) && e[1] !== undefined));
@@ -77,8 +80,8 @@ export function instanceEnv(instance: InstanceSpec, ctx: EnvContext): Record<str
     DB_POOL_MAX: String(ctx.poolMax),
     PAYMENT_PROVIDER_URL: ctx.paymentProviderUrl ?? (sandbox ? `http://127.0.0.1:${sandbox.port}` : ''),
     SMTP_URL: ctx.smtpUrl ?? (mailSink?.env?.SMTP_PORT ? `smtp://127.0.0.1:${mailSink.env.SMTP_PORT}` : ''),
-    ADMIN_EMAILS: ctx.adminEmails,
   });
+  if (instance.service === 'user') Object.assign(env, { ADMIN_EMAIL: ctx.admin.email, ADMIN_INITIAL_PASSWORD: ctx.admin.password, SIGNING_KEY_KEK_FILE: ctx.signingKekFile });
   const replicas = ctx.replicaUrlsOf?.(instance.service) ?? [];
   if (replicas.length > 0) env.DATABASE_REPLICA_URLS = replicas.join(',');
   return env;

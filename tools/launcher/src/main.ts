@@ -7,6 +7,8 @@ import { Supervisor } from './supervisor.ts';
 import { SERVICES, TopologyError, loadTopology, supportInstances, type Topology } from './topology.ts';
 import { instanceEnv, schemeOf } from './instanceEnv.ts';
 import { issueMeshCertificates } from './meshCertificates.ts';
+import { adminPasswordProblem, loadOrCreateAdminCredentials, loadOrCreateSigningKek } from './accountSecrets.ts';
+import { restrictLogs, restrictPki } from './permissions.ts';
 import { createProber } from './probe.ts';
 import { renderTable } from './table.ts';
 
@@ -36,7 +38,10 @@ const spec = {
   OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl({ protocols: ['http:', 'https:'] }),
   REDIS_URL: env.optionalUrl({ protocols: ['redis:', 'rediss:'] }),
   NATS_URL: env.optionalUrl({ protocols: ['nats:', 'tls:'] }),
-  ADMIN_EMAILS: env.string({ default: 'admin@shop.local', description: 'comma-separated emails that sign up as administrators' }),
+  /** The bootstrap administrator, made by the user service at start while no administrator exists (README, "Administrators"). */
+  ADMIN_EMAIL: env.string({ default: 'admin@shop.local', pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, description: 'an email address' }),
+  /** Its initial password; unset: made at random once per data directory, kept in <data dir>/admin-credentials.json (0600). */
+  ADMIN_PASSWORD: env.optionalString(),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
 };
 
@@ -48,12 +53,15 @@ const say = (line: string): void => {
 async function main(): Promise<void> {
   const config = loadConfig(spec, process.env);
   if (config.DATABASE_REPLICA_URLS.length > 0 && !config.DATABASE_URL) throw new ConfigError(['DATABASE_REPLICA_URLS needs DATABASE_URL: they are replicas of that server (the embedded PostgreSQL has none)']);
+  const adminPasswordRefused = config.ADMIN_PASSWORD === undefined ? undefined : adminPasswordProblem(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+  if (adminPasswordRefused) throw new ConfigError([adminPasswordRefused]);
   const topology: Topology = await loadTopology(config.TOPOLOGY, repoRoot);
   const instances = [...supportInstances(topology, repoRoot, { sandbox: !config.PAYMENT_PROVIDER_URL, mailSink: !config.SMTP_URL, collector: !config.OTEL_EXPORTER_OTLP_ENDPOINT }), ...topology.instances];
   const collector = instances.find((i) => i.service === 'trace-collector');
   const otlpEndpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT ?? (collector ? `http://127.0.0.1:${collector.port}` : undefined);
   const logDir = join(config.SHOP_DATA_DIR, 'logs');
-  await mkdir(logDir, { recursive: true });
+  await mkdir(logDir, { recursive: true, mode: 0o700 });
+  await restrictLogs(logDir);
   say(`Node ${process.version}; topology "${topology.name}": ${instances.length} processes; ${config.DATABASE_URL ? `external PostgreSQL${config.DATABASE_REPLICA_URLS.length > 0 ? ` with ${config.DATABASE_REPLICA_URLS.length} replica(s)` : ''}` : 'embedded PostgreSQL'}`);
 
   let dataLayer: DataLayer | undefined;
@@ -104,8 +112,14 @@ async function main(): Promise<void> {
       log: say,
     });
     const databases = dataLayer.databases;
-    const mesh = config.SHOP_MTLS ? await issueMeshCertificates(join(config.SHOP_DATA_DIR, 'pki'), [...SERVICES, 'gateway', 'launcher']) : undefined;
-    if (mesh) say(`mesh: mTLS between services, certificates from the local CA in ${join(config.SHOP_DATA_DIR, 'pki')}`);
+    const pki = join(config.SHOP_DATA_DIR, 'pki');
+    const mesh = config.SHOP_MTLS ? await issueMeshCertificates(pki, [...SERVICES, 'gateway', 'launcher']) : undefined;
+    if (mesh) say(`mesh: mTLS between services, certificates from the local CA in ${pki}`);
+    const signingKekFile = await loadOrCreateSigningKek(join(pki, 'signing-kek'));
+    await restrictPki(pki);
+    const admin = await loadOrCreateAdminCredentials(join(config.SHOP_DATA_DIR, 'admin-credentials.json'), config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+    // Where the password is, never the password: this output often ends up in a file.
+    say(`administrator: ${admin.email}, initial password in ${admin.source} (used only if no administrator exists yet); npm run admin -- promote|demote <email> changes roles`);
     const prober = await createProber(mesh?.get('launcher'));
     closeProber = () => prober.close();
     say(`PostgreSQL ready at ${dataLayer.describe}; databases ${[...databases.values()].map((d) => d.database).join(', ')}`);
@@ -131,7 +145,8 @@ async function main(): Promise<void> {
           poolMax: config.INSTANCE_DB_POOL_MAX,
           logLevel: config.LOG_LEVEL,
           shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-          adminEmails: config.ADMIN_EMAILS,
+          admin: { email: admin.email, password: admin.password },
+          signingKekFile,
           mesh,
           otlpEndpoint,
           engines: { REDIS_URL: config.REDIS_URL, NATS_URL: config.NATS_URL, EVENTS_NAMESPACE: config.DB_PREFIX.replaceAll('_', '') },

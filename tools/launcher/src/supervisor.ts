@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readdirSync } from 'node:fs';
+import { openSync, closeSync, fchmodSync, readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -131,7 +131,10 @@ export class Supervisor {
   #spawn(entry: Supervised): void {
     const { spec } = entry;
     const logFile = join(this.#options.logDir, `${spec.id}.log`);
-    const fd = openSync(logFile, 'a');
+    // The owner's only (requests, addresses and emails end up in logs): 0600
+    // when made, and tightened if an older one was left open.
+    const fd = openSync(logFile, 'a', 0o600);
+    fchmodSync(fd, 0o600);
     const child = spawn(process.execPath, [spec.entry], {
       env: { ...this.#options.env(spec), SHOP_SUPERVISED: '1' },
       stdio: ['pipe', this.#options.logToStdout ? 'inherit' : fd, this.#options.logToStdout ? 'inherit' : fd],

@@ -1,6 +1,7 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
 import type { Database, Queryable } from '@shop/data';
 import { publishedKeys, retirementTime, signingKeyOf, type KeyRecord } from '../domain/signingKeys.ts';
+import { isSealed, seal, unseal, type KeyEncryptionKey, type SealedJwk } from './keyEncryption.ts';
 
 /** A public Ed25519 key as published in the JWKS. */
 export interface PublishedKey {
@@ -22,12 +23,16 @@ export interface SigningKey {
 
 /**
  * The service's Ed25519 signing keys, kept in its database so every instance
- * signs with the same set and publishes the same JWKS. (The private JWK is
- * stored as is: the database is this service's alone; encrypting it under a
- * key-encryption key from the environment would be the next step.)
+ * signs with the same set and publishes the same JWKS. The private JWK is
+ * sealed under the key-encryption key (keyEncryption.ts); rows written before
+ * that (plaintext) are still read, and sealed at the next start.
  */
 export interface KeyStore {
-  /** Creates the first signing key if none is active; safe when instances start together. */
+  /**
+   * Creates the first signing key if none is active and seals plaintext rows;
+   * safe when instances start together. Fails if the signing key does not open
+   * under this instance's KEK (better at start than at every login).
+   */
   ensureSigningKey(): Promise<void>;
   /** A new key becomes the signing key; the previous ones retire once their tokens have expired. */
   rotate(): Promise<{ kid: string; createdAt: Date }>;
@@ -37,6 +42,8 @@ export interface KeyStore {
 
 export interface KeyStoreOptions {
   db: Database;
+  /** Seals the private keys at rest. */
+  kek: KeyEncryptionKey;
   now: () => number;
   accessTokenTtlMs: number;
   /** Beyond the token lifetime: covers other instances' signing-key cache and clock skew. */
@@ -50,7 +57,7 @@ export interface KeyStoreOptions {
 interface KeyRow {
   kid: string;
   public_jwk: JWK;
-  private_jwk: JWK;
+  private_jwk: JWK | SealedJwk;
   created_at: Date;
   retires_at: Date | null;
 }
@@ -74,18 +81,28 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
     const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
-    const row: KeyRow = { kid, public_jwk: publicJwk, private_jwk: await exportJWK(privateKey), created_at: new Date(now()), retires_at: null };
+    const row: KeyRow = { kid, public_jwk: publicJwk, private_jwk: seal(await exportJWK(privateKey), kid, options.kek), created_at: new Date(now()), retires_at: null };
     await q.query('INSERT INTO signing_keys (kid, public_jwk, private_jwk, created_at) VALUES ($1, $2, $3, $4)', [row.kid, JSON.stringify(row.public_jwk), JSON.stringify(row.private_jwk), row.created_at]);
     return row;
   };
 
-  const toSigningKey = async (row: KeyRow): Promise<SigningKey> => ({ kid: row.kid, privateKey: await importJWK(row.private_jwk, 'EdDSA') });
+  const toSigningKey = async (row: KeyRow): Promise<SigningKey> => ({ kid: row.kid, privateKey: await importJWK(unseal(row.private_jwk, row.kid, options.kek), 'EdDSA') });
+
+  /** Seals every row still holding a plaintext private key (written before keys were sealed). */
+  const sealPlaintextRows = async (q: Queryable): Promise<void> => {
+    const { rows } = await q.query<{ kid: string; private_jwk: JWK | SealedJwk }>("SELECT kid, private_jwk FROM signing_keys WHERE NOT private_jwk ? 'sealed'");
+    for (const row of rows) {
+      if (!isSealed(row.private_jwk)) await q.query('UPDATE signing_keys SET private_jwk = $2 WHERE kid = $1', [row.kid, JSON.stringify(seal(row.private_jwk, row.kid, options.kek))]);
+    }
+  };
 
   const ensureSigningKey = async (): Promise<void> => {
-    await db.transaction(async (q) => {
+    const current = await db.transaction(async (q) => {
       await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
-      if (!signingKeyOf(await readKeys(q))) await insertKey(q);
+      await sealPlaintextRows(q);
+      return signingKeyOf(await readKeys(q))?.row ?? (await insertKey(q));
     });
+    await toSigningKey(current);
   };
 
   return {

@@ -1,6 +1,6 @@
 import argon2 from 'argon2';
-import { BulkheadRejectedError, bulkhead } from 'cockatiel';
 import { AppError } from '@shop/platform';
+import { createHashSlots, HashSlotsFullError, type HashUse } from './hashSlots.ts';
 
 /**
  * argon2id with OWASP's recommended profile (m=19 MiB, t=2, p=1). The
@@ -11,53 +11,59 @@ import { AppError } from '@shop/platform';
 export const PASSWORD_HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
 export interface PasswordHasher {
+  /** A sign-up's hash: runs in the sign-up share of the hashing slots. */
   hash(password: string): Promise<string>;
   /**
    * Verifies against the stored hash, or, when there is no such user, against
    * a dummy hash of the same cost: an unknown email takes as long as a wrong
-   * password, so timing does not tell which accounts exist.
+   * password, so timing does not tell which accounts exist. A login's by
+   * default; a sign-up's replay says `use: 'signup'`.
    */
-  verify(hash: string | undefined, password: string): Promise<boolean>;
+  verify(hash: string | undefined, password: string, use?: HashUse): Promise<boolean>;
 }
 
 export interface PasswordHasherOptions {
-  /** Hashes computed at once. */
+  /** Hashes computed at once, in all. */
   concurrency: number;
-  /** Hashes waiting for a slot; past it a request is shed with 503 + Retry-After. */
+  /** Of those, slots sign-ups never take (below concurrency). */
+  reservedForLogins: number;
+  /** Hashes waiting for a slot, per use; past it a request is shed with 503 + Retry-After. */
   queue: number;
 }
 
 /**
- * Password hashing behind a bulkhead. argon2 runs on libuv's thread pool (4
+ * Password hashing behind bounded slots. argon2 runs on libuv's thread pool (4
  * threads), which the PostgreSQL driver also needs: SCRAM authentication of a
  * new connection is WebCrypto work on that same pool. Fifty sign-ups at once
  * used to fill it with 110 ms hashes, so the pool could not open a connection
  * within its acquire timeout and every request failed with "database
  * unreachable". Capping concurrent hashes keeps threads free for the driver
  * (on 2 cores more hashes at once do not finish sooner anyway), and the
- * bounded queue turns a burst beyond capacity into a quick 503 + Retry-After
+ * bounded queues turn a burst beyond capacity into a quick 503 + Retry-After
  * instead of requests that time out at the gateway after holding a slot.
+ * Logins have a share of the slots and a queue of their own: a sign-up flood
+ * (48 addresses in parallel made 10 of 10 logins 503) cannot crowd them out.
  */
 export function createPasswordHasher(options: PasswordHasherOptions): PasswordHasher {
-  const slots = bulkhead(options.concurrency, options.queue);
-  const run = async <T>(work: () => Promise<T>): Promise<T> => {
+  const slots = createHashSlots(options);
+  const run = async <T>(use: HashUse, work: () => Promise<T>): Promise<T> => {
     try {
-      return await slots.execute(work);
+      return await slots.run(use, work);
     } catch (error) {
-      if (error instanceof BulkheadRejectedError) {
-        throw new AppError('OVERLOADED', { retryAfter: 1, detail: 'Too many sign-ins and sign-ups at once; try again in a moment' });
+      if (error instanceof HashSlotsFullError) {
+        throw new AppError('OVERLOADED', { retryAfter: 1, detail: use === 'login' ? 'Too many sign-ins at once; try again in a moment' : 'Too many sign-ups at once; try again in a moment' });
       }
       throw error;
     }
   };
-  const hash = (password: string): Promise<string> => run(() => argon2.hash(password, PASSWORD_HASH_OPTIONS));
+  const hash = (password: string): Promise<string> => run('signup', () => argon2.hash(password, PASSWORD_HASH_OPTIONS));
   let dummy: Promise<string> | undefined;
   return {
     hash,
-    async verify(stored, password) {
+    async verify(stored, password, use = 'login') {
       dummy ??= argon2.hash('not-a-real-password: equalises timing', PASSWORD_HASH_OPTIONS);
       const target = stored ?? (await dummy);
-      return run(async () => {
+      return run(use, async () => {
         try {
           const ok = await argon2.verify(target, password);
           return ok && stored !== undefined;

@@ -51,11 +51,29 @@ export async function markRefreshTokenUsed(q: Queryable, token: string, now: num
   await q.query('UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1', [hashRefreshToken(token), new Date(now)]);
 }
 
-export async function revokeFamily(q: Queryable, familyId: string, now: number): Promise<void> {
-  await q.query('UPDATE refresh_families SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [familyId, new Date(now)]);
+/** Revokes a family; true when it was live (a session ended now, not before). */
+export async function revokeFamily(q: Queryable, familyId: string, now: number): Promise<boolean> {
+  const { rowCount } = await q.query('UPDATE refresh_families SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [familyId, new Date(now)]);
+  return (rowCount ?? 0) > 0;
 }
 
-/** Revokes the family a token belongs to; an unknown token revokes nothing. */
-export async function revokeFamilyOfToken(q: Queryable, token: string, now: number): Promise<void> {
-  await q.query('UPDATE refresh_families SET revoked_at = $2 WHERE id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1) AND revoked_at IS NULL', [hashRefreshToken(token), new Date(now)]);
+export interface EndedSession {
+  familyId: string;
+  userId: string;
+}
+
+/** Revokes the family a token belongs to; the session it ended, if it was live (an unknown token revokes nothing). */
+export async function revokeFamilyOfToken(q: Queryable, token: string, now: number): Promise<EndedSession | undefined> {
+  const { rows } = await q.query<{ id: string; user_id: string }>(
+    'UPDATE refresh_families SET revoked_at = $2 WHERE id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1) AND revoked_at IS NULL RETURNING id, user_id',
+    [hashRefreshToken(token), new Date(now)],
+  );
+  const row = rows[0];
+  return row && { familyId: row.id, userId: row.user_id };
+}
+
+/** Revokes every live family of a user; the sessions it ended. */
+export async function revokeFamiliesOfUser(q: Queryable, userId: string, now: number): Promise<EndedSession[]> {
+  const { rows } = await q.query<{ id: string }>('UPDATE refresh_families SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id', [userId, new Date(now)]);
+  return rows.map((row) => ({ familyId: row.id, userId }));
 }

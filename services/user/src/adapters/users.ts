@@ -79,3 +79,18 @@ export async function updateUser(q: Queryable, id: string, patch: { name?: strin
   );
   return rows[0] && toRecord(rows[0]);
 }
+
+/** Serialises role changes and the bootstrap, so "is there another admin?" holds until commit. */
+export async function lockRoles(q: Queryable): Promise<void> {
+  await q.query("SELECT pg_advisory_xact_lock(hashtext('user:roles'))");
+}
+
+export async function countAdmins(q: Queryable): Promise<number> {
+  const { rows } = await q.query<{ n: number }>("SELECT count(*)::int AS n FROM users WHERE role = 'admin'");
+  return rows[0]?.n ?? 0;
+}
+
+export async function setRole(q: Queryable, id: string, role: Role): Promise<UserRecord | undefined> {
+  const { rows } = await q.query<UserRow>(`UPDATE users SET role = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id, role]);
+  return rows[0] && toRecord(rows[0]);
+}

@@ -8,19 +8,23 @@ import { issueTokenPair, type TokenPair } from './tokens.ts';
 /**
  * Email and password for a new session. An unknown email and a wrong password
  * get the same answer after the same work (a dummy hash is verified), so the
- * endpoint does not reveal which accounts exist.
+ * endpoint does not reveal which accounts exist. `address` is the end client's
+ * (request.clientAddress), never the gateway's: every client behind one
+ * gateway would otherwise share one throttle.
  */
-export async function logIn(ctx: UserContext, input: { email: string; password: string; ip: string }): Promise<TokenPair> {
+export async function logIn(ctx: UserContext, input: { email: string; password: string; address: string }): Promise<TokenPair> {
   const account = normaliseEmail(input.email);
-  const admission = await admitLogin(ctx, account, input.ip);
+  const admission = await admitLogin(ctx, account, input.address);
   if (!admission.allowed) {
     throw new AppError('RATE_LIMITED', { retryAfter: admission.retryAfterSec, detail: 'Too many failed sign-in attempts; try again later' });
   }
+  // Many recent failures of this account from anywhere: slow down, never refuse.
+  if (admission.delayMs > 0) await ctx.sleep(admission.delayMs);
   const user = isPlausibleEmail(account) ? await findUserByEmail(ctx.db, account) : undefined;
   const ok = await ctx.passwords.verify(user?.passwordHash, input.password);
   if (!ok || !user) throw new AppError('UNAUTHENTICATED', { detail: 'The email or password is wrong' });
   return ctx.db.transaction(async (q) => {
-    await settleSuccessfulLogin(ctx, q, account, input.ip);
+    await settleSuccessfulLogin(ctx, q, account, input.address);
     return issueTokenPair(ctx, q, user);
   });
 }

@@ -1,40 +1,54 @@
 import type { Queryable } from '@shop/data';
 import { counterId, lockCounters, saveCounter, type ThrottleKey } from '../adapters/loginThrottle.ts';
-import { admit, refund, type ThrottlePolicy } from '../domain/throttle.ts';
+import { admit, delayAttempt, refund } from '../domain/throttle.ts';
 import type { UserContext } from './context.ts';
 
-export type LoginAdmission = { allowed: true } | { allowed: false; retryAfterSec: number };
+export type LoginAdmission = { allowed: true; delayMs: number } | { allowed: false; retryAfterSec: number };
 
-function keysOf(account: string, ip: string): Array<{ key: ThrottleKey; policy: (ctx: UserContext) => ThrottlePolicy }> {
-  return [
-    { key: { scope: 'account', subject: account }, policy: (ctx) => ctx.settings.accountThrottle },
-    { key: { scope: 'ip', subject: ip }, policy: (ctx) => ctx.settings.ipThrottle },
-  ];
+/**
+ * The counters a login attempt is charged to (docs/decisions/0004-login-throttling.md):
+ * the client address and the account from that address can be locked (the
+ * party counted is the one guessing); the account across all addresses is
+ * only delayed, so nobody can lock a victim out from addresses of their own.
+ */
+function countersOf(account: string, address: string): { address: ThrottleKey; accountFromAddress: ThrottleKey; account: ThrottleKey } {
+  return {
+    address: { scope: 'ip', subject: address },
+    accountFromAddress: { scope: 'account_ip', subject: `${address} ${account}` },
+    account: { scope: 'account', subject: account },
+  };
 }
 
 /**
- * Admits a login attempt, charging it to the account and the address up front
- * (as a failure until proven otherwise), or refuses it while either is locked.
+ * Admits a login attempt, charging it up front (as a failure until proven
+ * otherwise), with the delay it must wait before its password is checked; or
+ * refuses it while its address, or the account from its address, is locked.
  * A refused attempt is not charged.
  */
-export async function admitLogin(ctx: UserContext, account: string, ip: string): Promise<LoginAdmission> {
+export async function admitLogin(ctx: UserContext, account: string, address: string): Promise<LoginAdmission> {
   const now = ctx.now();
-  const counters = keysOf(account, ip);
+  const keys = countersOf(account, address);
   return ctx.db.transaction(async (q) => {
-    const states = await lockCounters(q, counters.map((c) => c.key), now);
-    const verdicts = counters.map((c) => ({ ...c, verdict: admit(states.get(counterId(c.key)), now, c.policy(ctx)) }));
-    const refusals = verdicts.flatMap((v) => (v.verdict.allowed ? [] : [v.verdict.retryAfterSec]));
+    const states = await lockCounters(q, [keys.address, keys.accountFromAddress, keys.account], now);
+    const locks = [
+      { key: keys.address, verdict: admit(states.get(counterId(keys.address)), now, ctx.settings.ipThrottle) },
+      { key: keys.accountFromAddress, verdict: admit(states.get(counterId(keys.accountFromAddress)), now, ctx.settings.accountThrottle) },
+    ];
+    const refusals = locks.flatMap((l) => (l.verdict.allowed ? [] : [l.verdict.retryAfterSec]));
     if (refusals.length > 0) return { allowed: false, retryAfterSec: Math.max(...refusals) };
-    for (const v of verdicts) if (v.verdict.allowed) await saveCounter(q, v.key, v.verdict.next);
-    return { allowed: true };
+    for (const l of locks) if (l.verdict.allowed) await saveCounter(q, l.key, l.verdict.next);
+    const delay = delayAttempt(states.get(counterId(keys.account)), now, ctx.settings.accountDelay);
+    await saveCounter(q, keys.account, delay.next);
+    return { allowed: true, delayMs: delay.delayMs };
   });
 }
 
-/** A success clears the account's counter and refunds the address's charge. */
-export async function settleSuccessfulLogin(ctx: UserContext, q: Queryable, account: string, ip: string): Promise<void> {
-  const [accountCounter, ipCounter] = keysOf(account, ip);
-  const states = await lockCounters(q, [accountCounter!.key, ipCounter!.key], ctx.now());
-  await saveCounter(q, accountCounter!.key, undefined);
-  const ipState = states.get(counterId(ipCounter!.key));
-  if (ipState) await saveCounter(q, ipCounter!.key, refund(ipState, ctx.settings.ipThrottle));
+/** A success clears the account's counters and refunds the address's charge. */
+export async function settleSuccessfulLogin(ctx: UserContext, q: Queryable, account: string, address: string): Promise<void> {
+  const keys = countersOf(account, address);
+  const states = await lockCounters(q, [keys.address, keys.accountFromAddress, keys.account], ctx.now());
+  await saveCounter(q, keys.accountFromAddress, undefined);
+  await saveCounter(q, keys.account, undefined);
+  const addressState = states.get(counterId(keys.address));
+  if (addressState) await saveCounter(q, keys.address, refund(addressState, ctx.settings.ipThrottle));
 }

@@ -3,20 +3,24 @@ import { lockRefreshToken, markRefreshTokenUsed, revokeFamily } from '../adapter
 import { findUserById } from '../adapters/users.ts';
 import { assessRefresh, revokesFamily, type RefreshVerdict } from '../domain/refreshToken.ts';
 import type { UserContext } from './context.ts';
+import { recordSessionEnded } from './sessionEvents.ts';
 import { issueTokenPair, type TokenPair } from './tokens.ts';
 
 /**
  * Spends a refresh token for a new pair in the same family, in one transaction
  * holding the family's row lock. Reuse of a spent token revokes the family;
- * the revocation commits even though the request is refused.
+ * the revocation (and its user.session_revoked event) commits even though the
+ * request is refused.
  */
-export async function refreshSession(ctx: UserContext, refreshToken: string): Promise<TokenPair> {
+export async function refreshSession(ctx: UserContext, refreshToken: string, correlationId: string): Promise<TokenPair> {
   const now = ctx.now();
   const outcome = await ctx.db.transaction(async (q): Promise<{ verdict: RefreshVerdict; pair?: TokenPair }> => {
     const stored = await lockRefreshToken(q, refreshToken);
     const verdict = assessRefresh(stored, now);
     if (!stored || verdict !== 'valid') {
-      if (stored && revokesFamily(verdict)) await revokeFamily(q, stored.familyId, now);
+      if (stored && revokesFamily(verdict) && (await revokeFamily(q, stored.familyId, now))) {
+        await recordSessionEnded(q, { familyId: stored.familyId, userId: stored.userId }, correlationId);
+      }
       return { verdict };
     }
     const user = await findUserById(q, stored.userId);

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '@shop/platform';
 import { findSignUp, insertUser, type UserRecord } from '../adapters/users.ts';
 import { checkPassword, isPlausibleEmail, normaliseEmail } from '../domain/credentials.ts';
-import { roleFor } from '../domain/roles.ts';
+import { SIGN_UP_ROLE } from '../domain/roles.ts';
 import type { UserContext } from './context.ts';
 import { appendToOutbox } from './outbox.ts';
+import { admitSignUp, chargeSignUp } from './signUpLimits.ts';
 
 function invalid(field: string, message: string): AppError {
   return new AppError('VALIDATION_FAILED', { detail: `${field} ${message}`, errors: [{ field, message }] });
@@ -16,26 +17,33 @@ function invalid(field: string, message: string): AppError {
  * same email, name and password) answers with that account again, and no
  * second event; the same key with a different request is refused (422), and
  * an email taken by any other sign-up stays a 409.
+ *
+ * Every account is a customer. Sign-ups are limited per client address
+ * (`address`, the end client's) and per instance before the hash, and only in
+ * the hashing share that logins never need (passwords.ts): a flood of them
+ * neither crowds out logins nor sends unbounded welcome emails.
  */
-export async function signUp(ctx: UserContext, input: { email: string; password: string; name: string; correlationId: string; idempotencyKey?: string | undefined }): Promise<{ user: UserRecord; replayed: boolean }> {
+export async function signUp(ctx: UserContext, input: { email: string; password: string; name: string; address: string; correlationId: string; idempotencyKey?: string | undefined }): Promise<{ user: UserRecord; replayed: boolean }> {
   const email = normaliseEmail(input.email);
   if (!isPlausibleEmail(email)) throw invalid('body/email', 'is not an email address');
   const name = input.name.trim();
   if (name === '') throw invalid('body/name', 'must not be blank');
   const verdict = checkPassword(input.password, email);
   if (!verdict.ok) throw invalid('body/password', verdict.reason);
+  await admitSignUp(ctx, input.address);
   const passwordHash = await ctx.passwords.hash(input.password);
   return ctx.db.transaction(async (q) => {
-    const user = await insertUser(q, { id: randomUUID(), email, name, role: roleFor(email, ctx.settings.adminEmails), passwordHash, ...(input.idempotencyKey ? { signUpKey: input.idempotencyKey } : {}) });
+    const user = await insertUser(q, { id: randomUUID(), email, name, role: SIGN_UP_ROLE, passwordHash, ...(input.idempotencyKey ? { signUpKey: input.idempotencyKey } : {}) });
     if (!user) {
       const earlier = input.idempotencyKey ? await findSignUp(q, email) : undefined;
       if (!earlier || earlier.signUpKey !== input.idempotencyKey) throw new AppError('CONFLICT', { detail: 'An account with this email already exists' });
       // The same key: a retry of the sign-up that made this account, if it says the same.
-      const same = earlier.name === name && (await ctx.passwords.verify(earlier.passwordHash, input.password));
+      const same = earlier.name === name && (await ctx.passwords.verify(earlier.passwordHash, input.password, 'signup'));
       if (!same) throw new AppError('IDEMPOTENCY_KEY_REUSED', { detail: 'This Idempotency-Key was used with a different request' });
       const { passwordHash: _hash, signUpKey: _key, ...account } = earlier;
       return { user: account, replayed: true };
     }
+    await chargeSignUp(ctx, q, input.address);
     await appendToOutbox(q, {
       topic: 'user',
       type: 'user.registered',

@@ -14,11 +14,16 @@ export interface TokenPair {
   tokenType: 'Bearer';
 }
 
-/** An access token exactly per @shop/auth's claims contract, signed by the current key. */
-export async function signAccessToken(ctx: UserContext, user: Pick<UserRecord, 'id' | 'role' | 'email'>): Promise<string> {
+/**
+ * An access token exactly per @shop/auth's claims contract, signed by the
+ * current key; `sid` names the session (refresh-token family) it was issued
+ * in, so the end of that session (user.session_revoked) can end what the
+ * token holds open.
+ */
+export async function signAccessToken(ctx: UserContext, user: Pick<UserRecord, 'id' | 'role' | 'email'>, sessionId: string): Promise<string> {
   const key = await ctx.keys.signingKey();
   const issuedAt = Math.floor(ctx.now() / 1000);
-  return new SignJWT({ role: user.role, email: user.email })
+  return new SignJWT({ role: user.role, email: user.email, sid: sessionId })
     .setProtectedHeader({ alg: 'EdDSA', kid: key.kid, typ: 'JWT' })
     .setIssuer(TOKEN_ISSUER)
     .setAudience(TOKEN_AUDIENCE)
@@ -36,5 +41,5 @@ export async function issueTokenPair(ctx: UserContext, q: Queryable, user: UserR
   const family = familyId ?? (await createFamily(q, user.id, now));
   const refreshToken = newRefreshToken();
   await insertRefreshToken(q, { value: refreshToken, familyId: family, userId: user.id, now, ttlMs: ctx.settings.refreshTokenTtlMs });
-  return { accessToken: await signAccessToken(ctx, user), refreshToken, expiresIn: ctx.settings.accessTokenTtlSec, tokenType: 'Bearer' };
+  return { accessToken: await signAccessToken(ctx, user, family), refreshToken, expiresIn: ctx.settings.accessTokenTtlSec, tokenType: 'Bearer' };
 }

@@ -1,11 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAdminEmails, roleFor } from './roles.ts';
+import { decideRoleChange, SIGN_UP_ROLE } from './roles.ts';
 
-test('listed emails are admins, whatever their case and spacing', () => {
-  const admins = parseAdminEmails(' Ops@Shop.io ,, root@shop.io');
-  assert.equal(roleFor('ops@shop.io', admins), 'admin');
-  assert.equal(roleFor('ROOT@shop.io', admins), 'admin');
-  assert.equal(roleFor('eve@shop.io', admins), 'customer');
-  assert.equal(parseAdminEmails(undefined).size, 0);
+test('a sign-up is a customer, whatever the email', () => {
+  assert.equal(SIGN_UP_ROLE, 'customer');
+});
+
+test('promotion and demotion change the role; the same role is no change', () => {
+  assert.deepEqual(decideRoleChange('customer', 'admin', 1), { ok: true, changed: true });
+  assert.deepEqual(decideRoleChange('admin', 'customer', 2), { ok: true, changed: true });
+  assert.deepEqual(decideRoleChange('admin', 'admin', 1), { ok: true, changed: false });
+});
+
+test('the last administrator cannot be demoted', () => {
+  assert.deepEqual(decideRoleChange('admin', 'customer', 1), { ok: false, reason: 'last-admin' });
 });

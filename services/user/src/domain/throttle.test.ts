@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { admit, refund, type ThrottlePolicy, type ThrottleState } from './throttle.ts';
+import { admit, delayAttempt, refund, type DelayPolicy, type ThrottlePolicy, type ThrottleState } from './throttle.ts';
 
 const policy: ThrottlePolicy = { maxFailures: 3, windowMs: 900_000, baseLockMs: 60_000, maxLockMs: 3_600_000 };
 
@@ -57,4 +57,29 @@ test('a refund leaves a lock earned by enough other failures', () => {
   state = refund(verdict.next, policy);
   assert.equal(state.failures, 3);
   assert.notEqual(state.lockedUntil, undefined);
+});
+
+const delays: DelayPolicy = { freeAttempts: 3, windowMs: 900_000, baseDelayMs: 100, maxDelayMs: 2000 };
+
+function delaysOf(count: number, now: number): number[] {
+  let state: ThrottleState | undefined;
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const verdict = delayAttempt(state, now, delays);
+    out.push(verdict.delayMs);
+    state = verdict.next;
+  }
+  return out;
+}
+
+test('an account across addresses: free attempts, then a delay doubling from 100 ms up to the 2 s cap, never a refusal', () => {
+  assert.deepEqual(delaysOf(10, 0), [0, 0, 0, 100, 200, 400, 800, 1600, 2000, 2000]);
+});
+
+test('a quiet window forgives the delay', () => {
+  let state: ThrottleState | undefined;
+  for (let i = 0; i < 6; i++) state = delayAttempt(state, 0, delays).next;
+  const later = delayAttempt(state, 900_000, delays);
+  assert.equal(later.delayMs, 0);
+  assert.equal(later.next.failures, 1);
 });

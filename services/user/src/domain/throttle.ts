@@ -1,8 +1,13 @@
 /**
- * Login throttling decisions: pure functions over one counter (an account or a
- * client address). Every admitted attempt is counted up front, as if it will
- * fail, so a burst of parallel guesses cannot slip past the limit while their
- * hashes are being checked; a success then resets (account) or refunds (address).
+ * Login throttling decisions: pure functions over one counter. Every admitted
+ * attempt is counted up front, as if it will fail, so a burst of parallel
+ * guesses cannot slip past the limit while their hashes are being checked; a
+ * success then resets or refunds it. Two kinds of counter
+ * (docs/decisions/0004-login-throttling.md):
+ * - hard locks (`admit`), only where the counted party is the one guessing: a
+ *   client address, and one account from one address;
+ * - a progressive delay (`delayAttempt`) for an account across all addresses,
+ *   which slows a distributed guesser without letting anyone lock a victim out.
  */
 export interface ThrottlePolicy {
   /** Counted attempts within the window after which the subject is locked. */
@@ -28,7 +33,7 @@ export function freshState(now: number): ThrottleState {
 }
 
 /** The state as it stands at `now`: a quiet window forgives all failures and past locks. */
-export function currentState(state: ThrottleState | undefined, now: number, policy: ThrottlePolicy): ThrottleState {
+export function currentState(state: ThrottleState | undefined, now: number, policy: Pick<ThrottlePolicy, 'windowMs'>): ThrottleState {
   if (!state) return freshState(now);
   const lastActivity = Math.max(state.windowStartedAt, state.lockedUntil ?? Number.NEGATIVE_INFINITY);
   return now - lastActivity >= policy.windowMs ? freshState(now) : state;
@@ -57,4 +62,27 @@ export function refund(state: ThrottleState, policy: ThrottlePolicy): ThrottleSt
   const failures = Math.max(0, state.failures - 1);
   if (state.lockedUntil === undefined || failures >= policy.maxFailures) return { ...state, failures };
   return { ...state, failures, lockedUntil: undefined, lockouts: Math.max(0, state.lockouts - 1) };
+}
+
+export interface DelayPolicy {
+  /** Counted attempts within the window that are not delayed. */
+  freeAttempts: number;
+  /** Quiet time after the window start that forgives everything. */
+  windowMs: number;
+  /** The first delayed attempt waits this long; each further one twice the last, up to maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/**
+ * Charges an attempt (up front, like `admit`) and says how long it must wait
+ * before its password is checked: nothing for the first `freeAttempts` of the
+ * window, then base x 2^k, capped. Never refuses: the right password always
+ * gets in, at most maxDelayMs late.
+ */
+export function delayAttempt(state: ThrottleState | undefined, now: number, policy: DelayPolicy): { delayMs: number; next: ThrottleState } {
+  const s = currentState(state, now, policy);
+  const over = s.failures - policy.freeAttempts;
+  const delayMs = over < 0 ? 0 : Math.min(policy.baseDelayMs * 2 ** Math.min(over, 30), policy.maxDelayMs);
+  return { delayMs, next: { ...s, failures: s.failures + 1 } };
 }

@@ -98,4 +98,8 @@ export const Jwks = Type.Object({
   ),
 });
 
+/** An operator's role change (POST /users/admin/roles, the launcher's identity only). */
+export const RoleChangeBody = Type.Object({ email: Email, role: Role }, strict);
+export const RoleChanged = Type.Object({ id: Type.String({ format: 'uuid' }), email: Type.String(), role: Role, changed: Type.Boolean() });
+
 export const RotatedKey = Type.Object({ kid: Type.String(), createdAt: Type.String() });

@@ -10,12 +10,13 @@ const noStore = 'no-store';
 
 export function registerSessions(app: ServiceApp, ctx: UserContext): void {
   app.post('/users/sessions', { schema: { body: LogInBody, response: { 200: TokenPair } } }, async (request, reply) => {
-    const pair = await logIn(ctx, { ...request.body, ip: request.ip });
+    // The end client's address as the gateway vouches for it: request.ip is the gateway's.
+    const pair = await logIn(ctx, { ...request.body, address: request.clientAddress });
     return reply.header('cache-control', noStore).send(pair);
   });
 
   app.post('/users/sessions/refresh', { schema: { body: RefreshBody, response: { 200: TokenPair } } }, async (request, reply) => {
-    const pair = await refreshSession(ctx, request.body.refreshToken);
+    const pair = await refreshSession(ctx, request.body.refreshToken, request.id);
     return reply.header('cache-control', noStore).send(pair);
   });
 
@@ -27,7 +28,7 @@ export function registerSessions(app: ServiceApp, ctx: UserContext): void {
       url,
       schema: { body: RefreshBody },
       handler: async (request, reply) => {
-        await logOut(ctx, request.body.refreshToken);
+        await logOut(ctx, request.body.refreshToken, request.id);
         return reply.status(204).send();
       },
     });

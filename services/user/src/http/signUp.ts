@@ -8,7 +8,7 @@ export { PublicUser };
 
 export function registerSignUp(app: ServiceApp, ctx: UserContext): void {
   app.post('/users', { schema: { headers: SignUpHeaders, body: SignUpBody, response: { 201: PublicUser } } }, async (request, reply) => {
-    const { user, replayed } = await signUp(ctx, { ...request.body, correlationId: request.id, idempotencyKey: request.headers['idempotency-key'] });
+    const { user, replayed } = await signUp(ctx, { ...request.body, address: request.clientAddress, correlationId: request.id, idempotencyKey: request.headers['idempotency-key'] });
     if (replayed) void reply.header('idempotent-replayed', 'true');
     await answerAfterWrite(ctx.rw, user.id, reply);
     return reply.status(201).send({ id: user.id, email: user.email, name: user.name, role: user.role, createdAt: user.createdAt.toISOString() });

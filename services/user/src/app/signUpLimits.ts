@@ -1,0 +1,53 @@
+import type { Queryable } from '@shop/data';
+import { AppError } from '@shop/platform';
+import { lockSignUpCount, readSignUpCount, saveSignUpCount } from '../adapters/signUpThrottle.ts';
+import { countInWindow, takeToken, type Bucket, type BucketPolicy } from '../domain/rateLimit.ts';
+import type { UserContext } from './context.ts';
+
+/** This instance's sign-ups from all clients together, in memory (each costs a hash). */
+export interface SignUpBucket {
+  take(): { allowed: true } | { allowed: false; retryAfterSec: number };
+}
+
+export function createSignUpBucket(policy: BucketPolicy, now: () => number): SignUpBucket {
+  let bucket: Bucket | undefined;
+  return {
+    take() {
+      const verdict = takeToken(bucket, now(), policy);
+      if (!verdict.allowed) return verdict;
+      bucket = verdict.next;
+      return { allowed: true };
+    },
+  };
+}
+
+function limited(retryAfterSec: number, detail: string): AppError {
+  return new AppError('RATE_LIMITED', { retryAfter: retryAfterSec, detail });
+}
+
+/**
+ * Before the hash: refuses a sign-up from a client address that has used its
+ * sign-ups for the window (read unlocked; chargeSignUp settles races), then
+ * one over this instance's rate. Both cost no hash and no email. The address
+ * goes first so that a client already refused spends none of everyone's rate:
+ * a flood from addresses past their limit leaves the rate to the others.
+ */
+export async function admitSignUp(ctx: UserContext, address: string): Promise<void> {
+  const verdict = countInWindow(await readSignUpCount(ctx.db, address), ctx.now(), ctx.settings.signUpsPerAddress);
+  if (!verdict.allowed) throw limited(verdict.retryAfterSec, 'Too many sign-ups from your address; try again later');
+  const instance = ctx.signUps.take();
+  if (!instance.allowed) throw limited(instance.retryAfterSec, 'Too many sign-ups right now; try again in a moment');
+}
+
+/**
+ * In the transaction that creates the account: counts it for its client
+ * address, or refuses (and so rolls back the account) when parallel sign-ups
+ * from one address got past admitSignUp together. Only accounts made count:
+ * a refused sign-up (taken email, replay) changes nothing.
+ */
+export async function chargeSignUp(ctx: UserContext, q: Queryable, address: string): Promise<void> {
+  const now = ctx.now();
+  const verdict = countInWindow(await lockSignUpCount(q, address, now), now, ctx.settings.signUpsPerAddress);
+  if (!verdict.allowed) throw limited(verdict.retryAfterSec, 'Too many sign-ups from your address; try again later');
+  await saveSignUpCount(q, address, verdict.next);
+}
