@@ -46,7 +46,7 @@ before(async () => {
   launcher = await startLauncher({
     dataDir: dir,
     topology,
-    env: { EMBEDDED_PG_PORT: String(await freePort()), CATALOG_SEED_COUNT: '300', OTEL_TRACES_SAMPLER_ARG: '0.1', RATE_LIMIT_ANON_PER_SEC: '100000', RATE_LIMIT_USER_PER_SEC: '100000' },
+    env: { EMBEDDED_PG_PORT: String(await freePort()), CATALOG_SEED_COUNT: '300', OTEL_TRACES_SAMPLER_ARG: '0.1', RATE_LIMIT_ANON_PER_SEC: '100000', RATE_LIMIT_USER_PER_SEC: '100000', CLIENT_MAX_CONNECTIONS: '100000', CLIENT_MAX_CONCURRENT_REQUESTS: '100000', SIGNUP_MAX_PER_ADDRESS: '100000' },
     readyTimeoutMs: 90_000,
   });
   client = new ShopClient(api);

@@ -53,7 +53,7 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
     const productIds = await client.productIds(1000);
     if (productIds.length === 0) throw new Error('the catalogue is empty');
     // Anonymous shoppers: browsing needs no account (and no argon2 sign-ups).
-    const users: VirtualUser[] = Array.from({ length: 50 }, (_, i) => ({ email: `failover-${i}@example.com`, password: 'x', token: undefined, cartItems: 0 }));
+    const users: VirtualUser[] = Array.from({ length: 50 }, (_, i) => ({ email: `failover-${i}@example.com`, password: 'x', token: undefined, cartItems: 0, source: 0 }));
     const mix = new ShopMix({ client, users, productIds, random: seeded(11), profile: PROFILES.browse! });
     const victim = [...platform.products.keys()].sort()[0]!;
     const victimUrl = platform.products.get(victim)!;

@@ -22,6 +22,7 @@ const values = flagsOrExit('npm run load --', 'Open-loop load against the runnin
   users: { type: 'string', default: '50', numeric: true, help: 'shoppers to sign up and log in first' },
   profile: { type: 'string', default: 'black-friday', oneOf: Object.keys(PROFILES), help: 'the traffic mix' },
   seed: { type: 'string', default: '1', numeric: true, help: 'random seed (the same seed, the same requests)' },
+  sources: { type: 'string', numeric: true, help: 'loopback addresses the shoppers send from, as many real shoppers would (the platform caps sign-ups, connections and requests in flight per address); default 128 for a loopback target on Linux, else 1' },
   'max-inflight': { type: 'string', default: '4000', numeric: true, help: 'past this many in flight, arrivals are dropped and counted' },
   overload: { type: 'boolean', default: false, help: 'find saturation, then step offered load up to 3x it and report goodput' },
   'step-duration': { type: 'string', default: '8', numeric: true, help: 'seconds per overload step' },
@@ -34,7 +35,9 @@ const maxInflight = Number(values['max-inflight']);
 
 // One connection per request in flight, as that many shoppers would have: a smaller pool would queue
 // requests in the generator, where the platform's admission control cannot see them.
-const client = new ShopClient(values.target, maxInflight);
+// Linux routes all of 127.0.0.0/8 to the loopback interface; other systems bind 127.0.0.1 only.
+const loopback = /^https?:\/\/(127\.[\d.]+|localhost)(:|\/|$)/.test(values.target) && process.platform === 'linux';
+const client = new ShopClient(values.target, maxInflight, Number(values.sources ?? (loopback ? 128 : 1)));
 const run = Date.now().toString(36);
 
 process.stdout.write(`load: preparing ${values.users} shoppers and the catalogue at ${values.target}\n`);
@@ -77,7 +80,7 @@ if (!values.overload) {
   const summary: Array<[string, string]> = [
     ['target', values.target],
     ['profile', `${values.profile} (${profile.map(([k, w]) => `${k} ${w}`).join(', ')})`],
-    ['offered', `${rate}/s for ${values.duration} s, ramp ${ramp} s, ${users.length} shoppers`],
+    ['offered', `${rate}/s for ${values.duration} s, ramp ${ramp} s, ${users.length} shoppers from ${client.sources} address${client.sources === 1 ? '' : 'es'}`],
     ['requests', `${all.length}: ${ok} ok, ${rejected} rejected (4xx), ${shed} shed (503/429), ${errors} server errors; ${dropped} dropped by the generator`],
     ['latency p50 / p90 / p99', `${percentile(all, 50).toFixed(1)} / ${percentile(all, 90).toFixed(1)} / ${percentile(all, 99).toFixed(1)} ms`],
   ];

@@ -59,17 +59,17 @@ export class ShopMix {
     const client = this.#client;
     switch (kind) {
       case 'browse':
-        return (await client.call('GET', `/products/${product}`, { token: user.token })).status;
+        return (await client.call('GET', `/products/${product}`, { token: user.token, source: user.source })).status;
       case 'search':
-        return (await client.call('GET', `/products?q=${encodeURIComponent(SEARCH_TERMS[Math.floor(this.#random() * SEARCH_TERMS.length)]!)}&limit=20`, { token: user.token })).status;
+        return (await client.call('GET', `/products?q=${encodeURIComponent(SEARCH_TERMS[Math.floor(this.#random() * SEARCH_TERMS.length)]!)}&limit=20`, { token: user.token, source: user.source })).status;
       case 'cart': {
-        const result = await client.call('PUT', `/orders/cart/items/${product}`, { token: user.token, body: { quantity: 1 } });
+        const result = await client.call('PUT', `/orders/cart/items/${product}`, { token: user.token, body: { quantity: 1 }, source: user.source });
         if (result.status !== undefined && result.status < 300) user.cartItems += 1;
         return result.status;
       }
       case 'checkout': {
         if (user.cartItems === 0) {
-          await client.call('PUT', `/orders/cart/items/${product}`, { token: user.token, body: { quantity: 1 } });
+          await client.call('PUT', `/orders/cart/items/${product}`, { token: user.token, body: { quantity: 1 }, source: user.source });
           user.cartItems = 1;
         }
         const result = await client.checkout(user);
@@ -79,9 +79,9 @@ export class ShopMix {
       case 'login':
         return (await client.login(user)).status;
       case 'orders':
-        return (await client.call('GET', '/orders?limit=10', { token: user.token })).status;
+        return (await client.call('GET', '/orders?limit=10', { token: user.token, source: user.source })).status;
       case 'notifications':
-        return (await client.call('GET', '/notifications', { token: user.token })).status;
+        return (await client.call('GET', '/notifications', { token: user.token, source: user.source })).status;
     }
   }
 }

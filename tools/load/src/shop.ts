@@ -10,28 +10,42 @@ export interface VirtualUser {
   password: string;
   token: string | undefined;
   cartItems: number;
+  /** Which of the client's source addresses this shopper sends from. */
+  source: number;
 }
 
 /**
  * The public API as a shopper uses it (DESIGN.md's table), over keep-alive
  * connections. Every call resolves to its status (undefined for a transport
  * error); the load generator times it.
+ *
+ * Real shoppers come from many addresses, and the platform caps what one
+ * address may do (sign-ups, connections, requests in flight). With `sources`
+ * above 1 the client sends each shopper's calls from one of that many
+ * loopback addresses (127.0.1.1, 127.0.1.2, ...), which Linux routes to a
+ * platform on 127.0.0.1 like any other.
  */
 export class ShopClient {
   readonly #base: string;
-  readonly #agent: Agent;
+  readonly #agents: Agent[];
   /** Failed answers by status and problem code (`503 CIRCUIT_OPEN`): what a report needs to say why. */
   readonly problems = new Map<string, number>();
 
-  constructor(base: string, connections = 512) {
+  constructor(base: string, connections = 512, sources = 1) {
     this.#base = base.replace(/\/$/, '');
-    this.#agent = new Agent({ connections, keepAliveTimeout: 30_000, pipelining: 1 });
+    if (!Number.isInteger(sources) || sources < 1 || sources > 250 * 250) throw new RangeError(`sources must be 1 to 62500, got ${sources}`);
+    const perAgent = Math.max(1, Math.ceil(connections / sources));
+    this.#agents = Array.from({ length: sources }, (_, k) => new Agent({ connections: perAgent, keepAliveTimeout: 30_000, pipelining: 1, ...(sources > 1 ? { localAddress: sourceAddress(k) } : {}) }));
   }
 
-  async call(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number } = {}): Promise<{ status: number | undefined; json: unknown }> {
+  get sources(): number {
+    return this.#agents.length;
+  }
+
+  async call(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number; source?: number } = {}): Promise<{ status: number | undefined; json: unknown }> {
     try {
       const response = await request(this.#base + path, {
-        dispatcher: this.#agent,
+        dispatcher: this.#agents[(options.source ?? 0) % this.#agents.length],
         method: method as 'GET',
         headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...options.headers },
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
@@ -65,15 +79,15 @@ export class ShopClient {
   // with the request in flight.
 
   async login(user: VirtualUser): Promise<Outcome> {
-    const result = await this.call('POST', '/users/sessions', { body: { email: user.email, password: user.password }, headers: { 'idempotency-key': randomUUID() } });
+    const result = await this.call('POST', '/users/sessions', { body: { email: user.email, password: user.password }, headers: { 'idempotency-key': randomUUID() }, source: user.source });
     const token = (result.json as { accessToken?: string } | undefined)?.accessToken;
     if (token) user.token = token;
     return result;
   }
 
   async signUpAndLogin(run: string, i: number): Promise<VirtualUser> {
-    const user: VirtualUser = { email: `load-${run}-${i}@example.com`, password: `load test password ${run}`, token: undefined, cartItems: 0 };
-    await this.call('POST', '/users', { body: { email: user.email, password: user.password, name: `Shopper ${i}` }, headers: { 'idempotency-key': randomUUID() } });
+    const user: VirtualUser = { email: `load-${run}-${i}@example.com`, password: `load test password ${run}`, token: undefined, cartItems: 0, source: i % this.#agents.length };
+    await this.call('POST', '/users', { body: { email: user.email, password: user.password, name: `Shopper ${i}` }, headers: { 'idempotency-key': randomUUID() }, source: user.source });
     await this.login(user);
     return user;
   }
@@ -94,10 +108,15 @@ export class ShopClient {
   }
 
   checkout(user: VirtualUser): Promise<{ status: number | undefined; json: unknown }> {
-    return this.call('POST', '/orders', { token: user.token, body: {}, headers: { 'idempotency-key': randomUUID() } });
+    return this.call('POST', '/orders', { token: user.token, body: {}, headers: { 'idempotency-key': randomUUID() }, source: user.source });
   }
 
-  close(): Promise<void> {
-    return this.#agent.close();
+  async close(): Promise<void> {
+    await Promise.all(this.#agents.map((agent) => agent.close()));
   }
+}
+
+/** The k-th source address: 127.0.1.1 upwards, 250 to a /24. */
+export function sourceAddress(k: number): string {
+  return `127.0.${1 + Math.floor(k / 250)}.${1 + (k % 250)}`;
 }
