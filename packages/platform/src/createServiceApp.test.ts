@@ -199,3 +199,14 @@ test('the service describes its own routes at /openapi.json, from the schemas th
   assert.deepEqual(operation.requestBody.content['application/json'].schema.required, ['name', 'quantity']);
   assert.equal(doc.paths['/health'], undefined, 'platform probes are not part of the API');
 });
+
+test('without mTLS the mesh trusts its network: the address a peer vouches for is the client\'s, else the socket\'s', async () => {
+  const app = build();
+  app.get('/whoami', (request) => ({ address: request.clientAddress }));
+  const vouched = await app.inject({ method: 'GET', url: '/whoami', headers: { 'x-client-address': '203.0.113.7' }, remoteAddress: '127.0.0.9' });
+  assert.deepEqual(vouched.json(), { address: '203.0.113.7' });
+  const garbage = await app.inject({ method: 'GET', url: '/whoami', headers: { 'x-client-address': 'not an address' }, remoteAddress: '127.0.0.9' });
+  assert.deepEqual(garbage.json(), { address: '127.0.0.9' });
+  const none = await app.inject({ method: 'GET', url: '/whoami', remoteAddress: '127.0.0.9' });
+  assert.deepEqual(none.json(), { address: '127.0.0.9' });
+});

@@ -247,7 +247,11 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
         return;
       }
     } else {
-      request.clientAddress = request.ip;
+      // Without mTLS the mesh trusts its network (no route checks its callers either): whoever sends
+      // x-client-address is a mesh peer, and the gateway overwrites the one a client sent. Believing
+      // nobody would make the gateway every shopper, and one shopper's limits everyone's.
+      const vouched = request.headers[CLIENT_ADDRESS_HEADER];
+      request.clientAddress = typeof vouched === 'string' && isIP(vouched) !== 0 ? vouched : request.ip;
     }
     const budget = options.acceptDeadlineHeader === false ? undefined : request.headers[DEADLINE_HEADER];
     if (typeof budget === 'string' && /^\d+$/.test(budget)) {

@@ -75,6 +75,7 @@ export async function createApp(config: UserConfig, deps: ServiceDeps, options: 
       accessTokenTtlSec: config.ACCESS_TOKEN_TTL_SEC,
       refreshTokenTtlMs: config.REFRESH_TOKEN_TTL_SEC * 1000,
       accountThrottle: { maxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, windowMs: window, baseLockMs: 60_000, maxLockMs: 3_600_000 },
+      // Counted per address that failed (loginThrottle.ts): the sixth address to fail at an account starts the delays.
       accountDelay: { freeAttempts: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, windowMs: window, baseDelayMs: 100, maxDelayMs: config.LOGIN_MAX_DELAY_MS },
       ipThrottle: { maxFailures: config.LOGIN_MAX_FAILURES_PER_IP, windowMs: window, baseLockMs: 60_000, maxLockMs: 3_600_000 },
       signUpsPerAddress: { max: config.SIGNUP_MAX_PER_ADDRESS, windowMs: config.SIGNUP_ADDRESS_WINDOW_SEC * 1000 },

@@ -1,6 +1,6 @@
 import type { Queryable } from '@shop/data';
 import { counterId, lockCounters, saveCounter, type ThrottleKey } from '../adapters/loginThrottle.ts';
-import { admit, delayAttempt, refund } from '../domain/throttle.ts';
+import { admit, currentState, delayAttempt, refund } from '../domain/throttle.ts';
 import type { UserContext } from './context.ts';
 
 export type LoginAdmission = { allowed: true; delayMs: number } | { allowed: false; retryAfterSec: number };
@@ -23,30 +23,41 @@ function countersOf(account: string, address: string): { address: ThrottleKey; a
  * Admits a login attempt, charging it up front (as a failure until proven
  * otherwise), with the delay it must wait before its password is checked; or
  * refuses it while its address, or the account from its address, is locked.
- * A refused attempt is not charged.
+ * A refused attempt is not charged, and never touches the account's own
+ * counter: a locked-out guesser's attempts queue on no row the account's
+ * owner needs. Counters are always locked in one order (the address's two,
+ * then the account's) so that concurrent attempts cannot deadlock.
+ *
+ * The account's counter counts addresses, not attempts: it is charged by an
+ * address's first attempt at the account in the window. One address reaches
+ * its own lock long before it could slow the owner; only many addresses can.
  */
 export async function admitLogin(ctx: UserContext, account: string, address: string): Promise<LoginAdmission> {
   const now = ctx.now();
   const keys = countersOf(account, address);
   return ctx.db.transaction(async (q) => {
-    const states = await lockCounters(q, [keys.address, keys.accountFromAddress, keys.account], now);
+    const states = await lockCounters(q, [keys.address, keys.accountFromAddress], now);
+    const fromAddress = states.get(counterId(keys.accountFromAddress));
     const locks = [
       { key: keys.address, verdict: admit(states.get(counterId(keys.address)), now, ctx.settings.ipThrottle) },
-      { key: keys.accountFromAddress, verdict: admit(states.get(counterId(keys.accountFromAddress)), now, ctx.settings.accountThrottle) },
+      { key: keys.accountFromAddress, verdict: admit(fromAddress, now, ctx.settings.accountThrottle) },
     ];
     const refusals = locks.flatMap((l) => (l.verdict.allowed ? [] : [l.verdict.retryAfterSec]));
     if (refusals.length > 0) return { allowed: false, retryAfterSec: Math.max(...refusals) };
     for (const l of locks) if (l.verdict.allowed) await saveCounter(q, l.key, l.verdict.next);
-    const delay = delayAttempt(states.get(counterId(keys.account)), now, ctx.settings.accountDelay);
-    await saveCounter(q, keys.account, delay.next);
+    const newAddress = currentState(fromAddress, now, ctx.settings.accountThrottle).failures === 0;
+    const accountState = (await lockCounters(q, [keys.account], now)).get(counterId(keys.account));
+    const delay = delayAttempt(accountState, now, ctx.settings.accountDelay);
+    if (newAddress) await saveCounter(q, keys.account, delay.next);
     return { allowed: true, delayMs: delay.delayMs };
   });
 }
 
-/** A success clears the account's counters and refunds the address's charge. */
+/** A success clears the account's counters and refunds the address's charge (locking in admitLogin's order). */
 export async function settleSuccessfulLogin(ctx: UserContext, q: Queryable, account: string, address: string): Promise<void> {
   const keys = countersOf(account, address);
-  const states = await lockCounters(q, [keys.address, keys.accountFromAddress, keys.account], ctx.now());
+  const states = await lockCounters(q, [keys.address, keys.accountFromAddress], ctx.now());
+  await lockCounters(q, [keys.account], ctx.now());
   await saveCounter(q, keys.accountFromAddress, undefined);
   await saveCounter(q, keys.account, undefined);
   const addressState = states.get(counterId(keys.address));

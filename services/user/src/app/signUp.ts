@@ -5,7 +5,7 @@ import { checkPassword, isPlausibleEmail, normaliseEmail } from '../domain/crede
 import { SIGN_UP_ROLE } from '../domain/roles.ts';
 import type { UserContext } from './context.ts';
 import { appendToOutbox } from './outbox.ts';
-import { admitSignUp, chargeSignUp } from './signUpLimits.ts';
+import { admitSignUp, releaseSignUp, reserveSignUp } from './signUpLimits.ts';
 
 function invalid(field: string, message: string): AppError {
   return new AppError('VALIDATION_FAILED', { detail: `${field} ${message}`, errors: [{ field, message }] });
@@ -31,6 +31,20 @@ export async function signUp(ctx: UserContext, input: { email: string; password:
   const verdict = checkPassword(input.password, email);
   if (!verdict.ok) throw invalid('body/password', verdict.reason);
   await admitSignUp(ctx, input.address);
+  const reservation = await reserveSignUp(ctx, input.address);
+  let made = false;
+  try {
+    const outcome = await createAccount(ctx, { ...input, email, name });
+    made = !outcome.replayed;
+    return outcome;
+  } finally {
+    if (!made) await releaseSignUp(ctx, reservation);
+  }
+}
+
+/** Hashes the password, then makes the account and its user.registered event in one transaction (or finds the one a replay made). */
+async function createAccount(ctx: UserContext, input: { email: string; password: string; name: string; correlationId: string; idempotencyKey?: string | undefined }): Promise<{ user: UserRecord; replayed: boolean }> {
+  const { email, name } = input;
   const passwordHash = await ctx.passwords.hash(input.password);
   return ctx.db.transaction(async (q) => {
     const user = await insertUser(q, { id: randomUUID(), email, name, role: SIGN_UP_ROLE, passwordHash, ...(input.idempotencyKey ? { signUpKey: input.idempotencyKey } : {}) });
@@ -43,7 +57,6 @@ export async function signUp(ctx: UserContext, input: { email: string; password:
       const { passwordHash: _hash, signUpKey: _key, ...account } = earlier;
       return { user: account, replayed: true };
     }
-    await chargeSignUp(ctx, q, input.address);
     await appendToOutbox(q, {
       topic: 'user',
       type: 'user.registered',

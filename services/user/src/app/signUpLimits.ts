@@ -1,4 +1,3 @@
-import type { Queryable } from '@shop/data';
 import { AppError } from '@shop/platform';
 import { lockSignUpCount, readSignUpCount, saveSignUpCount } from '../adapters/signUpThrottle.ts';
 import { countInWindow, takeToken, type Bucket, type BucketPolicy } from '../domain/rateLimit.ts';
@@ -27,7 +26,7 @@ function limited(retryAfterSec: number, detail: string): AppError {
 
 /**
  * Before the hash: refuses a sign-up from a client address that has used its
- * sign-ups for the window (read unlocked; chargeSignUp settles races), then
+ * sign-ups for the window (read unlocked; reserveSignUp settles races), then
  * one over this instance's rate. Both cost no hash and no email. The address
  * goes first so that a client already refused spends none of everyone's rate:
  * a flood from addresses past their limit leaves the rate to the others.
@@ -39,15 +38,36 @@ export async function admitSignUp(ctx: UserContext, address: string): Promise<vo
   if (!instance.allowed) throw limited(instance.retryAfterSec, 'Too many sign-ups right now; try again in a moment');
 }
 
+/** What reserveSignUp counted, for releaseSignUp to give back. */
+export interface SignUpReservation {
+  address: string;
+  windowStartedAt: number;
+}
+
 /**
- * In the transaction that creates the account: counts it for its client
- * address, or refuses (and so rolls back the account) when parallel sign-ups
- * from one address got past admitSignUp together. Only accounts made count:
- * a refused sign-up (taken email, replay) changes nothing.
+ * Counts the sign-up for its client address before its password is hashed,
+ * or refuses it when parallel sign-ups from one address got past admitSignUp
+ * together: counted after the hash, such a burst was hashed in full (each a
+ * few hundred ms of a core) before all but five were refused.
  */
-export async function chargeSignUp(ctx: UserContext, q: Queryable, address: string): Promise<void> {
-  const now = ctx.now();
-  const verdict = countInWindow(await lockSignUpCount(q, address, now), now, ctx.settings.signUpsPerAddress);
-  if (!verdict.allowed) throw limited(verdict.retryAfterSec, 'Too many sign-ups from your address; try again later');
-  await saveSignUpCount(q, address, verdict.next);
+export async function reserveSignUp(ctx: UserContext, address: string): Promise<SignUpReservation> {
+  return ctx.db.transaction(async (q) => {
+    const now = ctx.now();
+    const verdict = countInWindow(await lockSignUpCount(q, address, now), now, ctx.settings.signUpsPerAddress);
+    if (!verdict.allowed) throw limited(verdict.retryAfterSec, 'Too many sign-ups from your address; try again later');
+    await saveSignUpCount(q, address, verdict.next);
+    return { address, windowStartedAt: verdict.next.windowStartedAt };
+  });
+}
+
+/**
+ * Gives back a reservation whose sign-up made no account (a taken email, a
+ * replay, a failure): only accounts made count. A window that has since
+ * started afresh owes nothing.
+ */
+export async function releaseSignUp(ctx: UserContext, reservation: SignUpReservation): Promise<void> {
+  await ctx.db.transaction(async (q) => {
+    const count = await lockSignUpCount(q, reservation.address, ctx.now());
+    if (count && count.windowStartedAt === reservation.windowStartedAt && count.count > 0) await saveSignUpCount(q, reservation.address, { ...count, count: count.count - 1 });
+  });
 }

@@ -65,7 +65,7 @@ export function refund(state: ThrottleState, policy: ThrottlePolicy): ThrottleSt
 }
 
 export interface DelayPolicy {
-  /** Counted attempts within the window that are not delayed. */
+  /** Counted attempts within the window that are not delayed (the user service counts an account's failing addresses, not their attempts). */
   freeAttempts: number;
   /** Quiet time after the window start that forgives everything. */
   windowMs: number;
