@@ -7,6 +7,12 @@ export const configSpec = {
   /** For the JWKS; optional when a verifier is injected (tests). */
   PEER_USER_URLS: env.optionalString(),
   CHECKOUT_PAYMENT_METHOD_DEFAULT: env.string({ default: 'pm_card_visa', pattern: /^[A-Za-z0-9_]{1,64}$/, description: 'a payment method id like "pm_card_visa"' }),
+  /** Card-testing limit (src/domain/declineLimit.ts): declined payments within the window after which a user's checkouts are refused. */
+  CHECKOUT_MAX_DECLINES_PER_USER: env.int({ default: 5, min: 1, max: 1_000_000 }),
+  /** The same for one client address (an IPv6 /64), whatever the accounts: fresh accounts do not escape it. */
+  CHECKOUT_MAX_DECLINES_PER_ADDRESS: env.int({ default: 20, min: 1, max: 1_000_000 }),
+  /** The sliding window both limits count declines over. */
+  CHECKOUT_DECLINE_WINDOW_SEC: env.int({ default: 3600, min: 1, max: 7 * 24 * 3600 }),
   /** Longest a checkout request waits for its saga before answering 202 (also bounded by the caller's deadline). */
   CHECKOUT_SYNC_BUDGET_MS: env.int({ default: 1500, min: 0, max: 60_000 }),
   /** How long a cart remembers a product's name, price and for-sale flag (0: ask the product service every time). */

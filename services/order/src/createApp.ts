@@ -6,11 +6,13 @@ import type { JSONWebKeySet } from 'jose';
 import type { OrderConfig } from './config.ts';
 import type { PaymentPort, ProductPort } from './domain/ports.ts';
 import { CartRepository } from './adapters/cartRepository.ts';
+import { DeclineLog } from './adapters/declineLog.ts';
 import { IdempotencyStore } from './adapters/idempotencyStore.ts';
 import { OrderRepository } from './adapters/orderRepository.ts';
 import { createPaymentClient } from './adapters/paymentClient.ts';
 import { createProductClient } from './adapters/productClient.ts';
 import { rememberLookups } from './app/productLookups.ts';
+import type { DeclineLimits } from './app/declineLimits.ts';
 import type { SagaDeps } from './app/driveSaga.ts';
 import { startRecoveryLoop } from './app/recoverSagas.ts';
 import { registerCartRoutes } from './http/cartRoutes.ts';
@@ -30,6 +32,8 @@ export interface OrderOverrides {
   keyLockMs?: number;
   product?: ProductPort;
   payment?: PaymentPort;
+  /** The clock of the card-testing limit (default Date.now): tests move it past the window. */
+  now?: () => number;
   saga?: {
     /** How long a driver owns a saga without touching it (default 30 s). */
     leaseMs?: number;
@@ -69,12 +73,18 @@ export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: Ord
   const carts = new CartRepository(deps.db);
   const leaseMs = overrides.saga?.leaseMs ?? 30_000;
   const keys = new IdempotencyStore(deps.db, { ttlHours: config.IDEMPOTENCY_KEY_TTL_HOURS, lockMs: overrides.keyLockMs ?? KEY_LOCK_MS });
-  const saga: SagaDeps = { orders, product, payment, logger: deps.logger, owner: `${config.INSTANCE_ID}:${randomUUID()}`, leaseMs };
+  const windowMs = config.CHECKOUT_DECLINE_WINDOW_SEC * 1000;
+  const declines: DeclineLimits = {
+    log: new DeclineLog(deps.db),
+    policy: { user: { max: config.CHECKOUT_MAX_DECLINES_PER_USER, windowMs }, address: { max: config.CHECKOUT_MAX_DECLINES_PER_ADDRESS, windowMs } },
+    now: overrides.now ?? Date.now,
+  };
+  const saga: SagaDeps = { orders, product, payment, logger: deps.logger, owner: `${config.INSTANCE_ID}:${randomUUID()}`, leaseMs, declines };
 
   registerCartRoutes(app, { carts, product: rememberLookups(product, { ttlMs: config.CART_PRODUCT_TTL_MS }) });
   const background = new Set<Promise<unknown>>();
   const closing = new AbortController();
-  registerOrderRoutes(app, { db: deps.db, carts, orders, keys, saga, defaultPaymentMethod: config.CHECKOUT_PAYMENT_METHOD_DEFAULT, background, stopping: closing.signal, syncBudgetMs: config.CHECKOUT_SYNC_BUDGET_MS });
+  registerOrderRoutes(app, { db: deps.db, carts, orders, keys, saga, defaultPaymentMethod: config.CHECKOUT_PAYMENT_METHOD_DEFAULT, declines, background, stopping: closing.signal, syncBudgetMs: config.CHECKOUT_SYNC_BUDGET_MS });
   // Sagas still driven for requests already answered 202 stop after their current
   // step (peer calls are aborted); each is persisted, so recovery resumes it.
   app.addHook('onClose', async () => {
@@ -90,11 +100,12 @@ export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: Ord
       {
         intervalMs,
         staleAfterMs: overrides.saga?.staleAfterMs ?? Math.max(1000, 3 * intervalMs),
-        // Expired idempotency keys are swept at most hourly.
+        // Expired idempotency keys, and declines out of the window, are swept at most hourly.
         onTick: async () => {
           if (Date.now() - lastPurge < 3_600_000) return;
           lastPurge = Date.now();
           await keys.purgeExpired();
+          await declines.log.purgeBefore(declines.now() - windowMs);
         },
       },
       deps.logger,

@@ -114,13 +114,16 @@ export class OrderRepository {
     this.#db = db;
   }
 
-  /** Inserts a freshly placed order, leased to `owner` for `leaseMs`. */
-  async insert(client: Queryable, order: Order, lease: { owner: string; ms: number }): Promise<void> {
+  /**
+   * Inserts a freshly placed order, leased to `owner` for `leaseMs`, with the
+   * client address it came from (for the card-testing limit; null: unknown).
+   */
+  async insert(client: Queryable, order: Order, lease: { owner: string; ms: number }, clientAddress: string | null): Promise<void> {
     const s = order.state;
     await client.query(
-      `INSERT INTO orders (id, user_id, email, status, payment_method, correlation_id, lease_owner, lease_until)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8::double precision / 1000))`,
-      [s.id, s.userId, s.email, s.status, s.paymentMethod, s.correlationId, lease.owner, lease.ms],
+      `INSERT INTO orders (id, user_id, email, status, payment_method, correlation_id, lease_owner, lease_until, client_address)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8::double precision / 1000), $9)`,
+      [s.id, s.userId, s.email, s.status, s.paymentMethod, s.correlationId, lease.owner, lease.ms, clientAddress],
     );
     for (const line of s.lines) {
       await client.query('INSERT INTO order_items (order_id, product_id, quantity) VALUES ($1, $2, $3)', [s.id, line.productId, line.quantity]);

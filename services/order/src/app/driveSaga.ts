@@ -3,6 +3,7 @@ import { chargeKeyFor, refundKeyFor, reservationIdFor } from '../domain/idempote
 import { isTerminal, Order, OrderRuleError, type OrderState } from '../domain/order.ts';
 import { PeerRejectedError, type PaymentPort, type ProductPort } from '../domain/ports.ts';
 import { ConcurrentChangeError, type OrderRepository } from '../adapters/orderRepository.ts';
+import { recordDecline, type DeclineLimits } from './declineLimits.ts';
 
 export interface SagaDeps {
   orders: OrderRepository;
@@ -12,6 +13,8 @@ export interface SagaDeps {
   /** This driver's identity for the order's lease. */
   owner: string;
   leaseMs: number;
+  /** Where a declined payment is counted, and the clock that stamps it (the card-testing limit). */
+  declines: Pick<DeclineLimits, 'log' | 'now'>;
   /** After this many transient failures while still `pending`, give up and compensate. */
   maxReserveAttempts?: number;
 }
@@ -135,7 +138,9 @@ async function advance(deps: SagaDeps, order: Order, attempts: number, signal?: 
       }
       if (outcome.status === 'succeeded') order.markPaid(outcome.paymentId);
       else order.beginCancelling(outcome.status === 'declined' ? `payment_declined${outcome.declineCode ? `: ${outcome.declineCode}` : ''}` : 'payment_failed');
-      await deps.orders.save(order, from, lease);
+      // Only the issuer's refusal counts toward the card-testing limit; a provider
+      // error ('failed') says nothing about the card and is not the client's doing.
+      await deps.orders.save(order, from, lease, outcome.status === 'declined' ? recordDecline(deps.declines, s.id) : undefined);
       return 'advanced';
     }
 

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError, detachedFromDeadline } from '@shop/platform';
 import type { Database } from '@shop/data';
+import { addressKey } from '../domain/declineLimit.ts';
 import { requestFingerprint, type KeyVerdict } from '../domain/idempotency.ts';
 import { isTerminal, Order } from '../domain/order.ts';
 import type { CartRepository } from '../adapters/cartRepository.ts';
 import type { IdempotencyStore } from '../adapters/idempotencyStore.ts';
 import type { OrderRepository } from '../adapters/orderRepository.ts';
+import { admitNewCheckout, type DeclineLimits } from './declineLimits.ts';
 import { driveSaga, type SagaDeps } from './driveSaga.ts';
 import { orderWithHistory, type OrderView } from './orderView.ts';
 
@@ -23,6 +25,8 @@ export interface PlaceOrderDeps {
   keys: IdempotencyStore;
   saga: SagaDeps;
   defaultPaymentMethod: string;
+  /** The card-testing limit: declined payments per user and client address. */
+  declines: DeclineLimits;
   /** Sagas still being driven after their request was answered 202; awaited on shutdown. */
   background: Set<Promise<unknown>>;
   /** Aborted on shutdown: background sagas stop after their current step. */
@@ -32,6 +36,8 @@ export interface PlaceOrderDeps {
 export interface PlaceOrderInput {
   userId: string;
   email: string;
+  /** The end client's address (request.clientAddress); '' when unknown. */
+  clientAddress: string;
   idempotencyKey: string;
   body: { paymentMethod?: string } | undefined;
   correlationId: string;
@@ -50,7 +56,8 @@ export interface PlaceOrderResult {
 /**
  * Checkout. The idempotency key (Stripe's semantics) decides first: replay,
  * refuse a reused key, wait for (then replay or take over) a request with the
- * same key still in flight, or carry on. Then the cart
+ * same key still in flight, or carry on. A checkout that has no order yet
+ * must then pass the card-testing limit (429, the key left free). Then the cart
  * becomes a `pending` order (in the transaction that ties it to the key) and
  * the saga is driven for the sync budget (within the deadline): 201 when it ended in time
  * (confirmed, cancelled, failed), 202 when it waits (payment pending) or is
@@ -106,7 +113,11 @@ async function claimKey(deps: PlaceOrderDeps, input: PlaceOrderInput, fingerprin
 async function carryOut(deps: PlaceOrderDeps, input: PlaceOrderInput, answerBy: number, body: { paymentMethod?: string }, existingOrderId: string | null): Promise<PlaceOrderResult> {
   let orderId = existingOrderId;
   try {
-    orderId ??= await createOrder(deps, input, body.paymentMethod ?? deps.defaultPaymentMethod);
+    if (orderId === null) {
+      const address = addressKey(input.clientAddress);
+      await admitNewCheckout(deps.declines, input.userId, address);
+      orderId = await createOrder(deps, input, body.paymentMethod ?? deps.defaultPaymentMethod, address);
+    }
   } catch (error) {
     await deps.keys.abandon(input.userId, input.idempotencyKey).catch(() => undefined);
     throw error;
@@ -146,13 +157,13 @@ function driveInBackground(deps: PlaceOrderDeps, orderId: string): Promise<void>
   return drive;
 }
 
-async function createOrder(deps: PlaceOrderDeps, input: PlaceOrderInput, paymentMethod: string): Promise<string> {
+async function createOrder(deps: PlaceOrderDeps, input: PlaceOrderInput, paymentMethod: string, clientAddress: string | null): Promise<string> {
   const id = randomUUID();
   await deps.db.transaction(async (client) => {
     const lines = await deps.carts.lines(input.userId, client);
     if (lines.length === 0) throw new AppError('UNPROCESSABLE', { detail: 'The cart is empty' });
     const order = Order.place({ id, userId: input.userId, email: input.email, paymentMethod, correlationId: input.correlationId, lines });
-    await deps.orders.insert(client, order, { owner: deps.saga.owner, ms: deps.saga.leaseMs });
+    await deps.orders.insert(client, order, { owner: deps.saga.owner, ms: deps.saga.leaseMs }, clientAddress);
     await deps.keys.attachOrder(client, input.userId, input.idempotencyKey, id);
   });
   return id;

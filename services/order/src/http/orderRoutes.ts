@@ -38,6 +38,7 @@ export function registerOrderRoutes(app: ServiceApp, deps: PlaceOrderDeps & { or
     const result = await placeOrder(deps, {
       userId: user.userId,
       email: user.email,
+      clientAddress: request.clientAddress,
       idempotencyKey: request.headers['idempotency-key'],
       body: request.body ?? undefined,
       correlationId: request.id,
