@@ -20,7 +20,7 @@ const agents = new Map<string, Agent>();
 let productId: string;
 
 before(async () => {
-  platform = await startPlatform('card-testing', 36_000, { CHECKOUT_MAX_DECLINES_PER_ADDRESS: String(PER_ADDRESS) });
+  platform = await startPlatform('card-testing', 32_000, { CHECKOUT_MAX_DECLINES_PER_ADDRESS: String(PER_ADDRESS) });
   const page = await call('GET', '/products?limit=20', { from: '198.51.100.99' });
   assert.equal(page.status, 200, JSON.stringify(page.body));
   productId = (page.body.items as Array<{ id: string; availability?: { available?: boolean } }>).find((p) => p.availability?.available === true)!.id;

@@ -13,7 +13,7 @@ let client: ShopClient;
 let shoppers: VirtualUser[];
 
 before(async () => {
-  platform = await startPlatform('gateway', 33_000, { RATE_LIMIT_ANON_PER_SEC: '100000', RATE_LIMIT_USER_PER_SEC: '100000' });
+  platform = await startPlatform('gateway', 27_000, { RATE_LIMIT_ANON_PER_SEC: '100000', RATE_LIMIT_USER_PER_SEC: '100000' });
   client = new ShopClient(platform.api);
   shoppers = await prepareShoppers(client, 'sec-gw', 2);
 });

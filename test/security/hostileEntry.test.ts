@@ -37,7 +37,7 @@ let productIds: string[];
 let pool: Pool;
 
 before(async () => {
-  platform = await startPlatform('hostile', 34_000, { RATE_LIMIT_ANON_PER_SEC: '1000000', RATE_LIMIT_USER_PER_SEC: '1000000', RATE_LIMIT_INVALID_TOKEN_PER_SEC: '1000000' }, { analytics: 1 });
+  platform = await startPlatform('hostile', 28_000, { RATE_LIMIT_ANON_PER_SEC: '1000000', RATE_LIMIT_USER_PER_SEC: '1000000', RATE_LIMIT_INVALID_TOKEN_PER_SEC: '1000000' }, { analytics: 1 });
   const client = new ShopClient(platform.api);
   tokens = (await prepareShoppers(client, 'hostile-entry', 2)).map((u) => `Bearer ${u.token ?? ''}`);
   productIds = await client.productIds(20);

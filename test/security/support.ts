@@ -14,7 +14,12 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
-/** The smallest full region: one instance of each service, one gateway, a balancer at portBase + 99. */
+/**
+ * The smallest full region: one instance of each service, one gateway, a balancer at portBase + 99.
+ * Keep portBase + 99 below 32768, where Linux's ephemeral ports start: a port in that range may be
+ * the local end of some other test's outgoing connection when the launcher wants to listen on it
+ * (the payment sandbox at 35090 could not start so in CI, after the slow-upload test's sockets).
+ */
 export async function startPlatform(name: string, portBase: number, env: Record<string, string> = {}, services: Record<string, number> = {}): Promise<Platform> {
   const dir = await scratchDir(`security-${name}`);
   const topology = await writeTopology(dir, portBase, { user: 1, product: 1, order: 1, payment: 1, notification: 1, ...services }, { gateways: 1 });

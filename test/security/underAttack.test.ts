@@ -85,7 +85,7 @@ let quiet: Measured | undefined;
 let running: Attack | undefined;
 
 before(async () => {
-  platform = await startPlatform('under-attack', 35_000);
+  platform = await startPlatform('under-attack', 29_000);
   shopper = new Agent({ connections: 2, localAddress: SHOPPER_ADDRESS });
   attacker = new HttpAgent({ keepAlive: true, maxSockets: WORKERS });
   const signUp = await shop('POST', '/users', { body: { email: shopperEmail, password: PASSWORD, name: 'Shopper' } });
