@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { ConfigError } from '@shop/platform';
+import { ConfigError, unmappedAddress } from '@shop/platform';
 
 /**
  * Which address a request comes from, for per-address limits. The socket's
@@ -35,19 +35,14 @@ export function parseTrustedProxies(spec: string): TrustedProxies {
   return list;
 }
 
-/** `::ffff:10.0.0.1` and `10.0.0.1` are one client (dual-stack sockets report the former). */
-function normalise(address: string): string {
-  return address.startsWith('::ffff:') && isIP(address.slice(7)) === 4 ? address.slice(7) : address;
-}
-
 function trusts(trusted: TrustedProxies, address: string): boolean {
   const family = isIP(address);
   return family !== 0 && trusted.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
 export function clientAddress(socketAddress: string | undefined, forwardedFor: string | string[] | undefined, trusted: TrustedProxies): string {
-  let client = normalise(socketAddress ?? '');
-  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? '')).split(',').map((s) => normalise(s.trim())).filter((s) => s !== '');
+  let client = unmappedAddress(socketAddress ?? '');
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? '')).split(',').map((s) => unmappedAddress(s.trim())).filter((s) => s !== '');
   while (trusts(trusted, client)) {
     const next = hops.pop();
     // No hop left, or one a trusted proxy would never write: the last trusted hop is as far as we know.

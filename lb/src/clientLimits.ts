@@ -3,12 +3,11 @@
  * address: the balancer is the first hop, so an X-Forwarded-For a client sends
  * is its own claim and never decides whose budget a request spends.
  */
+import { unmappedAddress } from '@shop/platform';
 
 /** The peer address as a cap's key: an IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) is the IPv4 address it carries. */
 export function clientAddress(remote: string | undefined): string {
-  if (remote === undefined) return '';
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(remote);
-  return mapped ? mapped[1]! : remote;
+  return remote === undefined ? '' : unmappedAddress(remote);
 }
 
 /**

@@ -18,6 +18,7 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, request } from 'node:http';
+import { sourceAddress } from '@shop/load';
 import { repoRoot, startLauncher, writeTopology, type RunningLauncher } from '../support/launcher.ts';
 import { freePort, scratchDir } from '../support/postgres.ts';
 
@@ -34,8 +35,7 @@ const agents = new Map<string, Agent>();
 function agentFor(from: string): Agent {
   let agent = agents.get(from);
   if (!agent) {
-    const n = agents.size;
-    agent = new Agent({ keepAlive: true, localAddress: `127.0.${1 + Math.floor(n / 250)}.${1 + (n % 250)}` });
+    agent = new Agent({ keepAlive: true, localAddress: sourceAddress(agents.size) });
     agents.set(from, agent);
   }
   return agent;

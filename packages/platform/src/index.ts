@@ -10,3 +10,4 @@ export { Type, type Static, type TSchema } from 'typebox';
 export { detachedFromDeadline, readWhole } from '@shop/mesh';
 export { createPeerClient, parsePeerUrls, meshError, type PeerClient, type PeerRequest, type PeerResponse, type PeerClientOptions, type RawPeerRequest, type RawPeerResponse } from './peers.ts';
 export { canonicalPath, isCanonicalPath, type CanonicalPath } from './paths.ts';
+export { unmappedAddress } from './addresses.ts';

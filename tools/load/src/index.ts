@@ -2,7 +2,7 @@
 // shoppers, mix and open loop as `npm run load`.
 export { PROFILES, ShopMix, prepareShoppers, type Kind } from './mix.ts';
 export { openLoop, type OpenLoopOptions } from './openLoop.ts';
-export { ShopClient, type VirtualUser } from './shop.ts';
+export { ShopClient, sourceAddress, type VirtualUser } from './shop.ts';
 export { percentile, Stats, type Bucket } from './stats.ts';
 export { seeded, zipf } from './zipf.ts';
 export { flagsOrExit } from './cli.ts';
