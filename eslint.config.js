@@ -20,36 +20,65 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/only-throw-error': 'error',
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['**/services/*/src/**', '../../*/src/**'], message: 'Import a service through its package (@shop/<name>-service), and only from tests.' },
-          { group: ['@shop/*/src/**', '**/packages/*/src/**'], message: 'Import a package through its public entry point, not its internals.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/services/*/src/**', '../../*/src/**'],
+              message: 'Import a service through its package (@shop/<name>-service), and only from tests.',
+            },
+            {
+              group: ['@shop/*/src/**', '**/packages/*/src/**'],
+              message: 'Import a package through its public entry point, not its internals.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['services/*/src/**/*.ts', 'packages/*/src/**/*.ts', 'tools/*/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['@shop/*-service', '**/services/*/src/**'], message: 'Services never import each other: talk over the network, or share a contract through a package.' },
-          { group: ['@shop/*/src/**', '**/packages/*/src/**'], message: 'Import a package through its public entry point, not its internals.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@shop/*-service', '**/services/*/src/**'],
+              message:
+                'Services never import each other: talk over the network, or share a contract through a package.',
+            },
+            {
+              group: ['@shop/*/src/**', '**/packages/*/src/**'],
+              message: 'Import a package through its public entry point, not its internals.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['services/*/src/domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: frameworks.map((name) => ({ name, message: 'The domain has no I/O and no framework (STYLE.md).' })) }],
+      'no-restricted-imports': [
+        'error',
+        { paths: frameworks.map((name) => ({ name, message: 'The domain has no I/O and no framework (STYLE.md).' })) },
+      ],
     },
   },
   {
     files: ['**/*.test.ts', 'test/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', name: ['test', 'it', 'describe', 'suite'], package: 'node:test' }] }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', name: ['test', 'it', 'describe', 'suite'], package: 'node:test' },
+          ],
+        },
+      ],
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',

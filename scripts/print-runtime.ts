@@ -3,6 +3,8 @@
 const major = Number(process.versions.node.split('.')[0]);
 console.log(`runtime: Node ${process.version} (${process.execPath})`);
 if (major < 24) {
-  console.error(`This project needs Node 24 or later; got ${process.version}. Run scripts through npm so the pinned node package is used.`);
+  console.error(
+    `This project needs Node 24 or later; got ${process.version}. Run scripts through npm so the pinned node package is used.`,
+  );
   process.exit(1);
 }

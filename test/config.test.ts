@@ -37,7 +37,11 @@ test('every problem is reported at once, not one per attempt', () => {
 });
 
 test('the launcher refuses an unknown topology by name', () => {
-  const result = spawnSync(process.execPath, [join(repoRoot, 'tools/launcher/src/main.ts')], { env: { PATH: process.env.PATH ?? '', TOPOLOGY: 'no-such-topology' }, encoding: 'utf8', timeout: 15_000 });
+  const result = spawnSync(process.execPath, [join(repoRoot, 'tools/launcher/src/main.ts')], {
+    env: { PATH: process.env.PATH ?? '', TOPOLOGY: 'no-such-topology' },
+    encoding: 'utf8',
+    timeout: 15_000,
+  });
   assert.equal(result.status, 78);
   assert.match(result.stderr, /TOPOLOGY: no topology file at .*no-such-topology\.json/);
 });

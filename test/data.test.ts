@@ -11,7 +11,17 @@ import pg from 'pg';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { Database, DatabaseTimeoutError, DatabaseUnavailableError, PoolExhaustedError, dropServiceDatabases, migrate, provisionServiceDatabases, readMigrations, type ServiceDatabase } from '@shop/data';
+import {
+  Database,
+  DatabaseTimeoutError,
+  DatabaseUnavailableError,
+  PoolExhaustedError,
+  dropServiceDatabases,
+  migrate,
+  provisionServiceDatabases,
+  readMigrations,
+  type ServiceDatabase,
+} from '@shop/data';
 import { createBaseApp, createLogger, ServiceMetrics, type BaseServiceConfig } from '@shop/platform';
 import { externalServer, startEmbeddedCluster, uniquePrefix } from './support/postgres.ts';
 
@@ -45,7 +55,9 @@ for (const target of targets) {
       dbs = new Map((await provisionServiceDatabases(options)).map((d) => [d.service, d]));
       const user = new pg.Client({ connectionString: dbs.get('user')!.url });
       await user.connect();
-      const { rows } = await user.query<{ current_user: string; current_database: string }>('SELECT current_user, current_database()');
+      const { rows } = await user.query<{ current_user: string; current_database: string }>(
+        'SELECT current_user, current_database()',
+      );
       await user.end();
       assert.deepEqual(rows[0], { current_user: `${prefix}_user`, current_database: `${prefix}_user` });
     });
@@ -70,10 +82,16 @@ for (const target of targets) {
 
     test('migrations started by five instances at once are each applied exactly once', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'shop-migrations-'));
-      await writeFile(join(dir, '001_counter.sql'), 'CREATE TABLE counter (n integer NOT NULL); INSERT INTO counter VALUES (0);');
+      await writeFile(
+        join(dir, '001_counter.sql'),
+        'CREATE TABLE counter (n integer NOT NULL); INSERT INTO counter VALUES (0);',
+      );
       await writeFile(join(dir, '002_bump.sql'), 'UPDATE counter SET n = n + 1; SELECT pg_sleep(0.05);');
       const migrations = await readMigrations(pathToFileURL(`${dir}/`));
-      const pools = Array.from({ length: 5 }, () => new Database({ connectionString: dbs.get('order')!.url, max: 2, acquireTimeoutMs: 5000 }));
+      const pools = Array.from(
+        { length: 5 },
+        () => new Database({ connectionString: dbs.get('order')!.url, max: 2, acquireTimeoutMs: 5000 }),
+      );
       try {
         const applied = await Promise.all(pools.map((db) => migrate(db, migrations)));
         assert.deepEqual(applied.flat().sort(), [1, 2], 'each version applied by exactly one instance');
@@ -87,10 +105,16 @@ for (const target of targets) {
 
     test('a migration edited after it was applied is refused', async () => {
       const dir = await mkdtemp(join(tmpdir(), 'shop-migrations-'));
-      await writeFile(join(dir, '001_counter.sql'), 'CREATE TABLE counter (n integer NOT NULL); INSERT INTO counter VALUES (0); -- edited');
+      await writeFile(
+        join(dir, '001_counter.sql'),
+        'CREATE TABLE counter (n integer NOT NULL); INSERT INTO counter VALUES (0); -- edited',
+      );
       const db = new Database({ connectionString: dbs.get('order')!.url, max: 1, acquireTimeoutMs: 5000 });
       try {
-        await assert.rejects(migrate(db, await readMigrations(pathToFileURL(`${dir}/`))), /was changed after it was applied/);
+        await assert.rejects(
+          migrate(db, await readMigrations(pathToFileURL(`${dir}/`))),
+          /was changed after it was applied/,
+        );
       } finally {
         await db.close();
         await rm(dir, { recursive: true, force: true });
@@ -110,7 +134,11 @@ for (const target of targets) {
           await tx.query('SELECT 1');
         });
         await assert.rejects(failed, DatabaseUnavailableError);
-        assert.equal((await db.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one, 1, 'the pool opens a fresh connection afterwards');
+        assert.equal(
+          (await db.query<{ one: number }>('SELECT 1 AS one')).rows[0]!.one,
+          1,
+          'the pool opens a fresh connection afterwards',
+        );
       } finally {
         await admin.end();
         await db.close();
@@ -120,7 +148,13 @@ for (const target of targets) {
     test('an exhausted pool answers 503 + Retry-After quickly instead of hanging', async () => {
       const db = new Database({ connectionString: dbs.get('user')!.url, max: 1, acquireTimeoutMs: 200 });
       const config = { INSTANCE_ID: 'user-t', REGION: 'us-east', BODY_LIMIT_BYTES: 1_048_576 } as BaseServiceConfig;
-      const app = createBaseApp(config, { service: 'user', db, logger: createLogger({ service: 'user', instance: 'user-t', region: 'us-east', level: 'silent' }), metrics: new ServiceMetrics({ service: 'user', instance: 'user-t', region: 'us-east' }), lifecycle: { draining: false } });
+      const app = createBaseApp(config, {
+        service: 'user',
+        db,
+        logger: createLogger({ service: 'user', instance: 'user-t', region: 'us-east', level: 'silent' }),
+        metrics: new ServiceMetrics({ service: 'user', instance: 'user-t', region: 'us-east' }),
+        lifecycle: { draining: false },
+      });
       app.get('/work', async () => (await db.query('SELECT 1 AS one')).rows[0]);
       try {
         assert.equal((await app.inject({ url: '/work' })).statusCode, 200);
@@ -142,13 +176,27 @@ for (const target of targets) {
     });
 
     test('a statement past the statement timeout answers 503 + Retry-After, not 500, alone or in a transaction', async () => {
-      const db = new Database({ connectionString: dbs.get('user')!.url, max: 2, acquireTimeoutMs: 1000, statementTimeoutMs: 100 });
+      const db = new Database({
+        connectionString: dbs.get('user')!.url,
+        max: 2,
+        acquireTimeoutMs: 1000,
+        statementTimeoutMs: 100,
+      });
       const config = { INSTANCE_ID: 'user-t', REGION: 'us-east', BODY_LIMIT_BYTES: 1_048_576 } as BaseServiceConfig;
-      const app = createBaseApp(config, { service: 'user', db, logger: createLogger({ service: 'user', instance: 'user-t', region: 'us-east', level: 'silent' }), metrics: new ServiceMetrics({ service: 'user', instance: 'user-t', region: 'us-east' }), lifecycle: { draining: false } });
+      const app = createBaseApp(config, {
+        service: 'user',
+        db,
+        logger: createLogger({ service: 'user', instance: 'user-t', region: 'us-east', level: 'silent' }),
+        metrics: new ServiceMetrics({ service: 'user', instance: 'user-t', region: 'us-east' }),
+        lifecycle: { draining: false },
+      });
       app.get('/slow', async () => (await db.query('SELECT pg_sleep(1)')).rows[0]);
       try {
         await assert.rejects(db.query('SELECT pg_sleep(1)'), DatabaseTimeoutError);
-        await assert.rejects(db.transaction((tx) => tx.query('SELECT pg_sleep(1)')), DatabaseTimeoutError);
+        await assert.rejects(
+          db.transaction((tx) => tx.query('SELECT pg_sleep(1)')),
+          DatabaseTimeoutError,
+        );
         const response = await app.inject({ url: '/slow' });
         assert.equal(response.statusCode, 503);
         assert.equal(response.headers['retry-after'], '1');
@@ -170,16 +218,26 @@ for (const target of targets) {
         // The pool's one connection, as a transaction hands it out: the statement prepared there, run four times.
         const prepared = await db.transaction(async (tx) => {
           await tx.query(select, [1]);
-          return (await tx.query<{ statement: string; runs: number }>('SELECT statement, generic_plans + custom_plans AS runs FROM pg_prepared_statements')).rows;
+          return (
+            await tx.query<{ statement: string; runs: number }>(
+              'SELECT statement, generic_plans + custom_plans AS runs FROM pg_prepared_statements',
+            )
+          ).rows;
         });
-        assert.deepEqual(prepared.map((r) => [r.statement, Number(r.runs)]), [[select, 4]]);
+        assert.deepEqual(
+          prepared.map((r) => [r.statement, Number(r.runs)]),
+          [[select, 4]],
+        );
 
         // SELECT * prepared before a column was added fails with 0A000 on that connection: outside a transaction it is run again, renamed.
         await db.query('ALTER TABLE prepared_probe ADD COLUMN b int');
         assert.deepEqual((await db.query(select, [1])).rows, [{ id: 1, a: 'one', b: null }]);
         // Inside one the error has aborted the transaction; the next attempt prepares afresh.
         await db.query('ALTER TABLE prepared_probe DROP COLUMN b');
-        await assert.rejects(db.transaction((tx) => tx.query(select, [1])), { code: '0A000' });
+        await assert.rejects(
+          db.transaction((tx) => tx.query(select, [1])),
+          { code: '0A000' },
+        );
         assert.deepEqual((await db.transaction((tx) => tx.query(select, [1]))).rows, [{ id: 1, a: 'one' }]);
       } finally {
         await db.close();
@@ -190,12 +248,17 @@ for (const target of targets) {
 
 test('statements are traced within the work they serve; a poller with no trace of its own makes no spans', async () => {
   const db = new Database({ connectionString: embedded.adminUrl, max: 1, acquireTimeoutMs: 2000 });
-  const work = (): Promise<unknown> => Promise.all([db.query('SELECT $1::int AS n', [1]), db.transaction((tx) => tx.query('SELECT 1'))]);
+  const work = (): Promise<unknown> =>
+    Promise.all([db.query('SELECT $1::int AS n', [1]), db.transaction((tx) => tx.query('SELECT 1'))]);
   try {
     spans.reset();
     await work();
     await tracing.forceFlush();
-    assert.deepEqual(spans.getFinishedSpans().map((s) => s.name), [], 'no trace, no spans');
+    assert.deepEqual(
+      spans.getFinishedSpans().map((s) => s.name),
+      [],
+      'no trace, no spans',
+    );
 
     const request = trace.getTracer('test').startSpan('GET /work');
     await context.with(trace.setSpan(context.active(), request), work);
@@ -203,7 +266,12 @@ test('statements are traced within the work they serve; a poller with no trace o
     await tracing.forceFlush();
     const finished = spans.getFinishedSpans();
     assert.deepEqual(finished.map((s) => s.name).sort(), ['GET /work', 'db.query', 'db.transaction']);
-    assert.ok(finished.filter((s) => s.name.startsWith('db.')).every((s) => s.parentSpanContext?.spanId === request.spanContext().spanId), "the request's children");
+    assert.ok(
+      finished
+        .filter((s) => s.name.startsWith('db.'))
+        .every((s) => s.parentSpanContext?.spanId === request.spanContext().spanId),
+      "the request's children",
+    );
   } finally {
     await db.close();
   }

@@ -17,7 +17,15 @@ let dir: string;
 before(async () => {
   dir = await scratchDir('launcher');
   const topology = await writeTopology(dir, portBase, { user: 2, product: 2, order: 2, payment: 2, notification: 2 });
-  launcher = await startLauncher({ dataDir: dir, topology, env: { EMBEDDED_PG_PORT: String(await freePort()), PAYMENT_PROVIDER_URL: 'http://127.0.0.1:9', SMTP_URL: 'smtp://127.0.0.1:9' } });
+  launcher = await startLauncher({
+    dataDir: dir,
+    topology,
+    env: {
+      EMBEDDED_PG_PORT: String(await freePort()),
+      PAYMENT_PROVIDER_URL: 'http://127.0.0.1:9',
+      SMTP_URL: 'smtp://127.0.0.1:9',
+    },
+  });
 });
 
 after(async () => {
@@ -28,15 +36,21 @@ after(async () => {
 test('prints one table of what runs where, with every instance and the database', () => {
   const out = launcher.output();
   assert.match(out, /service\s+instance\s+region\s+pid\s+port\s+url/);
-  for (const id of ['user-1', 'user-2', 'product-1', 'order-2', 'payment-1', 'notification-2']) assert.match(out, new RegExp(`\\b${id}\\b`));
+  for (const id of ['user-1', 'user-2', 'product-1', 'order-2', 'payment-1', 'notification-2'])
+    assert.match(out, new RegExp(`\\b${id}\\b`));
   assert.match(out, /postgres\s+embedded/);
 });
 
 test('every instance is a separate live process, healthy and ready', async () => {
   const state = await launcher.state();
-  const services = state.instances.filter((i) => ['user', 'product', 'order', 'payment', 'notification'].includes(i.service));
+  const services = state.instances.filter((i) =>
+    ['user', 'product', 'order', 'payment', 'notification'].includes(i.service),
+  );
   assert.equal(services.length, 10);
-  assert.ok(state.instances.some((i) => i.service === 'trace-collector'), 'the built-in trace collector runs beside them');
+  assert.ok(
+    state.instances.some((i) => i.service === 'trace-collector'),
+    'the built-in trace collector runs beside them',
+  );
   const pids = new Set(state.instances.map((i) => i.pid));
   assert.equal(pids.size, state.instances.length, 'each instance its own OS process');
   for (const instance of state.instances) {
@@ -50,18 +64,25 @@ test('every instance is a separate live process, healthy and ready', async () =>
 test('every service instance registers itself in the registry, with its mTLS address', async () => {
   const secrets = JSON.parse(await readFile(join(dir, 'secrets.json'), 'utf8')) as { postgres: string };
   const { postgres } = await launcher.state();
-  const db = new pg.Client({ connectionString: `postgres://postgres:${secrets.postgres}@127.0.0.1:${postgres.port}/shop_registry` });
+  const db = new pg.Client({
+    connectionString: `postgres://postgres:${secrets.postgres}@127.0.0.1:${postgres.port}/shop_registry`,
+  });
   await db.connect();
   try {
     const rows = await waitFor(
       'ten registrations',
       async () => {
-        const result = await db.query<{ instance_id: string; url: string }>('SELECT instance_id, url FROM instances WHERE expires_at > now() ORDER BY instance_id');
+        const result = await db.query<{ instance_id: string; url: string }>(
+          'SELECT instance_id, url FROM instances WHERE expires_at > now() ORDER BY instance_id',
+        );
         return result.rows.length === 10 ? result.rows : undefined;
       },
       5000,
     );
-    assert.deepEqual(rows.find((r) => r.instance_id === 'user-1'), { instance_id: 'user-1', url: `https://127.0.0.1:${portBase + 1}` });
+    assert.deepEqual(
+      rows.find((r) => r.instance_id === 'user-1'),
+      { instance_id: 'user-1', url: `https://127.0.0.1:${portBase + 1}` },
+    );
   } finally {
     await db.end();
   }
@@ -73,11 +94,18 @@ test('services speak only mTLS: plaintext and certificate-less clients are refus
   const ca = await readFile(join(dir, 'pki', 'ca.crt'), 'utf8');
   const anonymous = new Agent({ connect: { ca, servername: 'localhost' } });
   try {
-    await assert.rejects(request(`https://127.0.0.1:${portBase + 1}/health`, { dispatcher: anonymous }), /certificate required|CERTIFICATE_REQUIRED|socket|ECONNRESET/i);
+    await assert.rejects(
+      request(`https://127.0.0.1:${portBase + 1}/health`, { dispatcher: anonymous }),
+      /certificate required|CERTIFICATE_REQUIRED|socket|ECONNRESET/i,
+    );
   } finally {
     await anonymous.close();
   }
-  assert.equal((await launcher.get(portBase + 1, '/health')).status, 200, 'with a certificate the same request is served');
+  assert.equal(
+    (await launcher.get(portBase + 1, '/health')).status,
+    200,
+    'with a certificate the same request is served',
+  );
 });
 
 test('metrics expose request counts, latency histograms, pool usage and event-loop lag', async () => {
@@ -93,18 +121,36 @@ test('metrics expose request counts, latency histograms, pool usage and event-lo
 
 test('malformed sign-ups get 400 problem+json naming the field, and change nothing', async () => {
   const post = async (body: string, contentType = 'application/json') => {
-    const response = await launcher.send(portBase + 1, '/users', { method: 'POST', body, headers: { 'content-type': contentType } });
+    const response = await launcher.send(portBase + 1, '/users', {
+      method: 'POST',
+      body,
+      headers: { 'content-type': contentType },
+    });
     return { status: response.status, headers: response.headers, json: () => JSON.parse(response.text) as unknown };
   };
   const cases: Array<[string, number, string, string?]> = [
     ['{"email": "a@b.co", ', 400, 'MALFORMED_BODY'],
     ['{"password": "long enough password", "name": "A"}', 400, 'VALIDATION_FAILED', 'body/email'],
-    ['{"email": "a@b.co", "password": "long enough password", "name": "A", "role": "admin"}', 400, 'VALIDATION_FAILED', 'body/role'],
+    [
+      '{"email": "a@b.co", "password": "long enough password", "name": "A", "role": "admin"}',
+      400,
+      'VALIDATION_FAILED',
+      'body/role',
+    ],
     ['{"email": "a@b.co", "password": 12345678901, "name": "A"}', 400, 'VALIDATION_FAILED', 'body/password'],
-    ['{"email": "not-an-email", "password": "long enough password", "name": "A"}', 400, 'VALIDATION_FAILED', 'body/email'],
+    [
+      '{"email": "not-an-email", "password": "long enough password", "name": "A"}',
+      400,
+      'VALIDATION_FAILED',
+      'body/email',
+    ],
     ['{"email": "a@b.co", "password": "short", "name": "A"}', 400, 'VALIDATION_FAILED', 'body/password'],
     ['{"email": "a@b.co", "password": "long enough password", "name": "   "}', 400, 'VALIDATION_FAILED', 'body/name'],
-    ['{"email": "a@b.co", "password": "long enough password", "name": "A", "__proto__": {"role": "admin"}}', 400, 'MALFORMED_BODY'],
+    [
+      '{"email": "a@b.co", "password": "long enough password", "name": "A", "__proto__": {"role": "admin"}}',
+      400,
+      'MALFORMED_BODY',
+    ],
     [JSON.stringify({ email: 'a@b.co', password: 'x'.repeat(2_000_000), name: 'A' }), 413, 'BODY_TOO_LARGE'],
   ];
   for (const [body, statusCode, code, field] of cases) {
@@ -120,11 +166,14 @@ test('malformed sign-ups get 400 problem+json naming the field, and change nothi
 
   const secrets = JSON.parse(await readFile(join(dir, 'secrets.json'), 'utf8')) as { postgres: string };
   const { postgres } = await launcher.state();
-  const db = new pg.Client({ connectionString: `postgres://postgres:${secrets.postgres}@127.0.0.1:${postgres.port}/shop_user` });
+  const db = new pg.Client({
+    connectionString: `postgres://postgres:${secrets.postgres}@127.0.0.1:${postgres.port}/shop_user`,
+  });
   await db.connect();
   try {
     // The launcher's bootstrap administrator is the one account before any sign-up.
-    const customers = async (): Promise<number> => (await db.query("SELECT count(*)::int AS n FROM users WHERE role = 'customer'")).rows[0].n as number;
+    const customers = async (): Promise<number> =>
+      (await db.query("SELECT count(*)::int AS n FROM users WHERE role = 'customer'")).rows[0].n as number;
     assert.equal(await customers(), 0, 'no rejected request wrote anything');
     const created = await post('{"email": " Ada@Example.com ", "password": "correct horse battery", "name": "Ada"}');
     assert.equal(created.status, 201);
@@ -151,16 +200,30 @@ test('kill -9 of an instance: the launcher restarts it and it becomes ready agai
   assert.equal(restarted.restarts, before.restarts + 1);
   // As root, the launcher starts it in the background (nice 10), not at the cost of the instances serving.
   const root = process.getuid?.() === 0;
-  if (root) assert.ok(nicenessOf(restarted.pid!).every((n) => n === 10), `starting at nice 10: ${nicenessOf(restarted.pid!).join(',')}`);
-  await waitFor('order-1 ready', async () => ((await launcher.get(restarted.port, '/ready')).status === 200 ? true : undefined), 10_000);
+  if (root)
+    assert.ok(
+      nicenessOf(restarted.pid!).every((n) => n === 10),
+      `starting at nice 10: ${nicenessOf(restarted.pid!).join(',')}`,
+    );
+  await waitFor(
+    'order-1 ready',
+    async () => ((await launcher.get(restarted.port, '/ready')).status === 200 ? true : undefined),
+    10_000,
+  );
   // Ready: back to normal priority, every thread of it.
-  await waitFor('order-1 at nice 0', () => Promise.resolve(nicenessOf(restarted.pid!).every((n) => n === 0) ? true : undefined), 5000);
+  await waitFor(
+    'order-1 at nice 0',
+    () => Promise.resolve(nicenessOf(restarted.pid!).every((n) => n === 0) ? true : undefined),
+    5000,
+  );
   assert.match(launcher.output(), /order-1 \(pid \d+\) stopped by signal SIGKILL; restart #1/);
 });
 
 /** The niceness of each thread of a process (Linux /proc). */
 function nicenessOf(pid: number): number[] {
-  return readdirSync(`/proc/${pid}/task`).map((tid) => Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]));
+  return readdirSync(`/proc/${pid}/task`).map((tid) =>
+    Number(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]),
+  );
 }
 
 test('Ctrl-C stops every instance and the database, leaving no process behind', async () => {

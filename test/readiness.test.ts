@@ -15,7 +15,11 @@ before(async () => {
   dir = await scratchDir('readiness-launcher');
   const topology = await writeTopology(dir, 22_000, { user: 1, product: 1, order: 1, payment: 1, notification: 1 });
   // DATABASE_URL set: the launcher uses this server as it would any external one.
-  launcher = await startLauncher({ dataDir: dir, topology, env: { DATABASE_URL: cluster.adminUrl, PAYMENT_PROVIDER_URL: 'http://127.0.0.1:9', SMTP_URL: 'smtp://127.0.0.1:9' } });
+  launcher = await startLauncher({
+    dataDir: dir,
+    topology,
+    env: { DATABASE_URL: cluster.adminUrl, PAYMENT_PROVIDER_URL: 'http://127.0.0.1:9', SMTP_URL: 'smtp://127.0.0.1:9' },
+  });
 });
 
 after(async () => {
@@ -31,7 +35,9 @@ test('with DATABASE_URL set the launcher runs on that server instead of starting
 });
 
 test('PostgreSQL stopped: every instance not-ready within 2 s; back: ready again, no restarts', async () => {
-  const instances = (await launcher.state()).instances.filter((i) => ['user', 'product', 'order', 'payment', 'notification'].includes(i.service));
+  const instances = (await launcher.state()).instances.filter((i) =>
+    ['user', 'product', 'order', 'payment', 'notification'].includes(i.service),
+  );
   assert.equal(instances.length, 5);
   const status = async (port: number, path: string) => (await launcher.get(port, path)).status;
   for (const i of instances) assert.equal(await status(i.port, '/ready'), 200);
@@ -41,7 +47,13 @@ test('PostgreSQL stopped: every instance not-ready within 2 s; back: ready again
   const stoppedAt = Date.now();
   const stopping = cluster.server.stop();
   const notReadyAfter = await Promise.all(
-    instances.map((i) => waitFor(`${i.id} not ready`, async () => ((await status(i.port, '/ready')) === 503 ? Date.now() - stoppedAt : undefined), 2000)),
+    instances.map((i) =>
+      waitFor(
+        `${i.id} not ready`,
+        async () => ((await status(i.port, '/ready')) === 503 ? Date.now() - stoppedAt : undefined),
+        2000,
+      ),
+    ),
   );
   await stopping;
   assert.ok(Math.max(...notReadyAfter) <= 2000, `all not-ready within 2 s (slowest ${Math.max(...notReadyAfter)} ms)`);
@@ -51,7 +63,14 @@ test('PostgreSQL stopped: every instance not-ready within 2 s; back: ready again
   assert.equal(problem.code, 'NOT_READY');
 
   await cluster.server.start();
-  await Promise.all(instances.map((i) => waitFor(`${i.id} ready again`, async () => ((await status(i.port, '/ready')) === 200 ? true : undefined), 10_000)));
+  await Promise.all(
+    instances.map((i) =>
+      waitFor(`${i.id} ready again`, async () => ((await status(i.port, '/ready')) === 200 ? true : undefined), 10_000),
+    ),
+  );
   const after = await launcher.state();
-  assert.deepEqual(after.instances.filter((i) => instances.some((s) => s.id === i.id)).map((i) => [i.id, i.pid, i.restarts]), instances.map((i) => [i.id, i.pid, 0]));
+  assert.deepEqual(
+    after.instances.filter((i) => instances.some((s) => s.id === i.id)).map((i) => [i.id, i.pid, i.restarts]),
+    instances.map((i) => [i.id, i.pid, 0]),
+  );
 });

@@ -10,7 +10,11 @@ import { freePort } from './support/postgres.ts';
 
 async function start(shutdownTimeoutMs: number) {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(repoRoot, 'test/support/slowService.ts'), String(port), String(shutdownTimeoutMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [join(repoRoot, 'test/support/slowService.ts'), String(port), String(shutdownTimeoutMs)],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString()));
   while (!out.includes('listening')) await once(child.stdout, 'data');

@@ -56,13 +56,15 @@ export function createAccess(options: AccessOptions): Access {
   function block(address: string, retryAfterSec: number): void {
     const now = options.now();
     if (blockedUntil.size >= MAX_BLOCKED) {
-      for (const [key, until] of blockedUntil) if (until <= now || blockedUntil.size >= MAX_BLOCKED) blockedUntil.delete(key);
+      for (const [key, until] of blockedUntil)
+        if (until <= now || blockedUntil.size >= MAX_BLOCKED) blockedUntil.delete(key);
     }
     blockedUntil.delete(address);
     blockedUntil.set(address, now + retryAfterSec * 1000);
   }
 
-  const addressOf = (request: FastifyRequest): string => clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], options.trustedProxies);
+  const addressOf = (request: FastifyRequest): string =>
+    clientAddress(request.socket.remoteAddress, request.headers['x-forwarded-for'], options.trustedProxies);
 
   return {
     addressOf,
@@ -71,11 +73,16 @@ export function createAccess(options: AccessOptions): Access {
       const header = request.headers.authorization;
       if (header === undefined) {
         const decision = await charge(reply, `ip:${address}`, options.anonymousPerSec);
-        if (!decision.allowed) throw refuse(decision.retryAfterSec, `Over ${options.anonymousPerSec} requests per second from one address`);
+        if (!decision.allowed)
+          throw refuse(decision.retryAfterSec, `Over ${options.anonymousPerSec} requests per second from one address`);
         return undefined;
       }
       const until = blockedUntil.get(address) ?? 0;
-      if (until > options.now()) throw refuse(Math.ceil((until - options.now()) / 1000), `Over ${options.invalidTokenPerSec} refused tokens per second from one address`);
+      if (until > options.now())
+        throw refuse(
+          Math.ceil((until - options.now()) / 1000),
+          `Over ${options.invalidTokenPerSec} refused tokens per second from one address`,
+        );
       let principal: Principal;
       try {
         principal = await verify(options.verifier, header);
@@ -84,7 +91,10 @@ export function createAccess(options: AccessOptions): Access {
         const decision = await charge(reply, `bad-token:${address}`, options.invalidTokenPerSec);
         if (decision.allowed) throw error;
         block(address, decision.retryAfterSec);
-        throw refuse(decision.retryAfterSec, `Over ${options.invalidTokenPerSec} refused tokens per second from one address`);
+        throw refuse(
+          decision.retryAfterSec,
+          `Over ${options.invalidTokenPerSec} refused tokens per second from one address`,
+        );
       }
       const decision = await charge(reply, `user:${principal.userId}`, options.userPerSec);
       if (!decision.allowed) throw refuse(decision.retryAfterSec, `Over ${options.userPerSec} requests per second`);
@@ -95,6 +105,7 @@ export function createAccess(options: AccessOptions): Access {
 
 function verify(verifier: TokenVerifier, header: string): Promise<Principal> {
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header);
-  if (!match?.[1]) return Promise.reject(new AppError('UNAUTHENTICATED', { detail: 'Authorization must be "Bearer <access token>"' }));
+  if (!match?.[1])
+    return Promise.reject(new AppError('UNAUTHENTICATED', { detail: 'Authorization must be "Bearer <access token>"' }));
   return verifier.verify(match[1]);
 }

@@ -10,7 +10,7 @@ test('behind a trusted balancer the client is the address it forwarded', () => {
   assert.equal(clientAddress('::1', '2001:db8::7', loopback), '2001:db8::7');
 });
 
-test('what the client wrote itself, left of the balancer\'s entry, is not believed', () => {
+test("what the client wrote itself, left of the balancer's entry, is not believed", () => {
   assert.equal(clientAddress('127.0.0.1', '198.51.100.1, 203.0.113.7', loopback), '203.0.113.7');
 });
 

@@ -16,7 +16,10 @@ export type TrustedProxies = BlockList;
 /** TRUSTED_PROXIES: comma-separated addresses and CIDRs; `loopback` for 127.0.0.0/8 and ::1; `none` or empty for no proxy. */
 export function parseTrustedProxies(spec: string): TrustedProxies {
   const list = new BlockList();
-  for (const entry of spec.split(',').map((s) => s.trim()).filter((s) => s !== '' && s !== 'none')) {
+  for (const entry of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && s !== 'none')) {
     if (entry === 'loopback') {
       list.addSubnet('127.0.0.0', 8, 'ipv4');
       list.addAddress('::1', 'ipv6');
@@ -25,8 +28,13 @@ export function parseTrustedProxies(spec: string): TrustedProxies {
     const [address = '', bits] = entry.split('/');
     const family = isIP(address);
     const prefix = bits === undefined ? undefined : Number(bits);
-    if (family === 0 || (prefix !== undefined && !(Number.isInteger(prefix) && prefix >= 0 && prefix <= (family === 4 ? 32 : 128)))) {
-      throw new ConfigError([`TRUSTED_PROXIES is malformed: "${entry}" is not an address, a CIDR, "loopback" or "none"`]);
+    if (
+      family === 0 ||
+      (prefix !== undefined && !(Number.isInteger(prefix) && prefix >= 0 && prefix <= (family === 4 ? 32 : 128)))
+    ) {
+      throw new ConfigError([
+        `TRUSTED_PROXIES is malformed: "${entry}" is not an address, a CIDR, "loopback" or "none"`,
+      ]);
     }
     const type = family === 4 ? 'ipv4' : 'ipv6';
     if (prefix === undefined) list.addAddress(address, type);
@@ -40,9 +48,16 @@ function trusts(trusted: TrustedProxies, address: string): boolean {
   return family !== 0 && trusted.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-export function clientAddress(socketAddress: string | undefined, forwardedFor: string | string[] | undefined, trusted: TrustedProxies): string {
+export function clientAddress(
+  socketAddress: string | undefined,
+  forwardedFor: string | string[] | undefined,
+  trusted: TrustedProxies,
+): string {
   let client = unmappedAddress(socketAddress ?? '');
-  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? '')).split(',').map((s) => unmappedAddress(s.trim())).filter((s) => s !== '');
+  const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(',') : (forwardedFor ?? ''))
+    .split(',')
+    .map((s) => unmappedAddress(s.trim()))
+    .filter((s) => s !== '');
   while (trusts(trusted, client)) {
     const next = hops.pop();
     // No hop left, or one a trusted proxy would never write: the last trusted hop is as far as we know.

@@ -19,7 +19,11 @@ export const gatewaySpec = {
   /** Refused tokens per address: past it, that address's tokens are refused before they cost a verification. */
   RATE_LIMIT_INVALID_TOKEN_PER_SEC: env.int({ default: 20, min: 1, max: 1_000_000 }),
   /** Hops whose X-Forwarded-For is believed (the load balancers): addresses, CIDRs, `loopback`, or `none`. */
-  TRUSTED_PROXIES: env.string({ default: 'loopback', pattern: /^[\w.:/, ]+$/, description: 'comma-separated addresses or CIDRs of the load balancers, "loopback" or "none"' }),
+  TRUSTED_PROXIES: env.string({
+    default: 'loopback',
+    pattern: /^[\w.:/, ]+$/,
+    description: 'comma-separated addresses or CIDRs of the load balancers, "loopback" or "none"',
+  }),
   BODY_LIMIT_BYTES: env.int({ default: 1_048_576, min: 1024, max: 50 * 1_048_576 }),
   UPSTREAM_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
   CORS_ORIGINS: env.string({ default: '*', description: 'comma-separated allowed origins, or *' }),

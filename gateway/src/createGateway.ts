@@ -1,5 +1,16 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, canonicalPath, CLIENT_ADDRESS_HEADER, createServiceApp, readWhole, type Lifecycle, type Logger, type PeerClient, type ServiceApp, type ServiceMetrics } from '@shop/platform';
+import {
+  AppError,
+  canonicalPath,
+  CLIENT_ADDRESS_HEADER,
+  createServiceApp,
+  readWhole,
+  type Lifecycle,
+  type Logger,
+  type PeerClient,
+  type ServiceApp,
+  type ServiceMetrics,
+} from '@shop/platform';
 import type { TokenVerifier } from '@shop/auth';
 import type { GatewayConfig } from './config.ts';
 import type { RateLimitStore } from './rateLimit.ts';
@@ -28,7 +39,18 @@ export interface GatewayDeps {
 
 /** Answers up to this size (with a content-length) are read whole and sent in one write. */
 const WHOLE_BODY_LIMIT = 1024 * 1024;
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]);
 /** The gateway's own ops routes: for scrapers and probes that reach it directly, never through the public entry. */
 const OPS_ROUTES = new Set(['/metrics']);
 
@@ -87,10 +109,16 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
     const origin = request.headers.origin;
     if (origin && (origins.includes('*') || origins.includes(origin))) {
       void reply.header('access-control-allow-origin', origins.includes('*') ? '*' : origin);
-      void reply.header('access-control-expose-headers', 'x-request-id, x-trace-id, x-consistency-token, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset, idempotent-replayed');
+      void reply.header(
+        'access-control-expose-headers',
+        'x-request-id, x-trace-id, x-consistency-token, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset, idempotent-replayed',
+      );
       if (request.method === 'OPTIONS') {
         void reply.header('access-control-allow-methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
-        void reply.header('access-control-allow-headers', 'authorization, content-type, idempotency-key, x-request-id, x-consistency-token');
+        void reply.header(
+          'access-control-allow-headers',
+          'authorization, content-type, idempotency-key, x-request-id, x-consistency-token',
+        );
         void reply.header('access-control-max-age', '600');
         return reply.status(204).send();
       }
@@ -114,10 +142,12 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
     const raw = request.raw.url ?? '/';
     const queryAt = raw.indexOf('?');
     const canonical = canonicalPath(queryAt === -1 ? raw : raw.slice(0, queryAt));
-    if (!canonical.ok) throw new AppError('VALIDATION_FAILED', { detail: `The request path is refused: ${canonical.reason}` });
+    if (!canonical.ok)
+      throw new AppError('VALIDATION_FAILED', { detail: `The request path is refused: ${canonical.reason}` });
     const path = canonical.path;
     const service = serviceFor(path);
-    if (!service || isInternal(path)) throw new AppError('NOT_FOUND', { detail: `No public route for ${request.method} ${path}` });
+    if (!service || isInternal(path))
+      throw new AppError('NOT_FOUND', { detail: `No public route for ${request.method} ${path}` });
 
     const principal = await access.admit(request, reply);
     const stream = path === STREAM_PATH && request.method === 'GET';
@@ -129,7 +159,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
       if (!reply.raw.writableFinished) abort.abort();
     });
     const peer = stream ? (deps.streams ?? deps.peers.notification) : deps.peers[service];
-    if (!peer) throw new AppError('DEPENDENCY_UNAVAILABLE', { detail: `The ${service} service is not deployed in this region` });
+    if (!peer)
+      throw new AppError('DEPENDENCY_UNAVAILABLE', { detail: `The ${service} service is not deployed in this region` });
     const upstream = await peer.requestRaw({
       method: request.method,
       path: queryAt === -1 ? path : `${path}${raw.slice(queryAt)}`,
@@ -149,7 +180,10 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
     if (length <= WHOLE_BODY_LIMIT) {
       // Any stream: the mesh hands over a kept answer as a plain Readable, not undici's body.
       const body = await readWhole(upstream.body).catch((error: unknown) => {
-        throw new AppError('DEPENDENCY_UNAVAILABLE', { detail: `The ${service} service's answer broke off`, cause: error });
+        throw new AppError('DEPENDENCY_UNAVAILABLE', {
+          detail: `The ${service} service's answer broke off`,
+          cause: error,
+        });
       });
       return reply.status(upstream.status).send(body);
     }

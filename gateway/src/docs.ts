@@ -26,7 +26,9 @@ type Fetched = { ok: true; doc: OpenApiDocument } | { ok: false; reason: string 
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'];
 
 /** Services with at least one public route (payment is reachable only inside the mesh). */
-export const DOCUMENTED: RoutedService[] = Object.entries(SERVICE_PREFIXES).filter(([prefix]) => !isInternal(prefix)).map(([, service]) => service);
+export const DOCUMENTED: RoutedService[] = Object.entries(SERVICE_PREFIXES)
+  .filter(([prefix]) => !isInternal(prefix))
+  .map(([, service]) => service);
 
 /**
  * The API documentation of the region, at the edge: `/docs` is an HTML index
@@ -59,7 +61,8 @@ export function registerDocs(app: ServiceApp, options: DocsOptions): void {
     if (!peer) return { ok: false, reason: 'not deployed in this region' };
     try {
       const response = await peer.request<unknown>({ method: 'GET', path: SERVICE_OPENAPI_PATH, timeoutMs: 2000 });
-      if (response.status !== 200 || !isOpenApi(response.body)) return { ok: false, reason: `answered ${response.status} without an OpenAPI document` };
+      if (response.status !== 200 || !isOpenApi(response.body))
+        return { ok: false, reason: `answered ${response.status} without an OpenAPI document` };
       const doc = publicOnly(response.body);
       cache.set(service, { doc, at: options.now() });
       return { ok: true, doc };
@@ -80,7 +83,11 @@ export function registerDocs(app: ServiceApp, options: DocsOptions): void {
     const service = DOCUMENTED.find((s) => request.params.file === `${s}.json`);
     if (!service) throw new AppError('NOT_FOUND', { detail: `No API document ${request.params.file}; see /docs` });
     const fetched = await fetchDoc(service);
-    if (!fetched.ok) throw new AppError('DEPENDENCY_UNAVAILABLE', { retryAfter: 5, detail: `The ${service} service's API document is unavailable: ${fetched.reason}` });
+    if (!fetched.ok)
+      throw new AppError('DEPENDENCY_UNAVAILABLE', {
+        retryAfter: 5,
+        detail: `The ${service} service's API document is unavailable: ${fetched.reason}`,
+      });
     return reply.type('application/json; charset=utf-8').send(fetched.doc);
   });
 }

@@ -1,6 +1,16 @@
 import { createTokenVerifier, JWKS_PATH } from '@shop/auth';
 import { startTelemetry } from '@shop/telemetry';
-import { ConfigError, createDiscovery, createLogger, createPeerClient, loadConfig, loadMeshTls, parsePeerUrls, serve, ServiceMetrics } from '@shop/platform';
+import {
+  ConfigError,
+  createDiscovery,
+  createLogger,
+  createPeerClient,
+  loadConfig,
+  loadMeshTls,
+  parsePeerUrls,
+  serve,
+  ServiceMetrics,
+} from '@shop/platform';
 import type { JSONWebKeySet } from 'jose';
 import { gatewaySpec } from './config.ts';
 import { createGateway } from './createGateway.ts';
@@ -18,11 +28,23 @@ try {
 }
 const identity = { service: 'gateway', instance: config.INSTANCE_ID, region: config.REGION };
 const logger = createLogger({ ...identity, level: config.LOG_LEVEL });
-const telemetry = startTelemetry({ ...identity, endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: config.OTEL_TRACES_SAMPLER_ARG });
+const telemetry = startTelemetry({
+  ...identity,
+  endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
+  sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
+});
 const tls = await loadMeshTls(process.env);
 const discovery = createDiscovery(process.env, logger);
 const peer = (service: string, urls: string, policy?: Parameters<typeof createPeerClient>[0]['policy']) => {
-  const client = createPeerClient({ service, urls: parsePeerUrls(urls), caller: 'gateway', tls, defaultTimeoutMs: config.UPSTREAM_TIMEOUT_MS, policy, onEvent: (event) => logger.warn({ mesh: event }, `mesh ${event.type}`) });
+  const client = createPeerClient({
+    service,
+    urls: parsePeerUrls(urls),
+    caller: 'gateway',
+    tls,
+    defaultTimeoutMs: config.UPSTREAM_TIMEOUT_MS,
+    policy,
+    onEvent: (event) => logger.warn({ mesh: event }, `mesh ${event.type}`),
+  });
   discovery?.watch(service, config.REGION, client);
   return client;
 };
@@ -44,15 +66,29 @@ const verifier = createTokenVerifier({
   },
 });
 const lifecycle = { draining: false };
-const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false }) : undefined;
+const redis = config.REDIS_URL
+  ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+  : undefined;
 redis?.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis error'));
 let fallbacks = 0;
 const rateLimits: RateLimitStore = redis
   ? new FallbackRateLimitStore(new RedisRateLimitStore(redis), new MemoryRateLimitStore(), (error) => {
-      if (fallbacks++ % 1000 === 0) logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'shared rate limits unavailable; limiting per instance');
+      if (fallbacks++ % 1000 === 0)
+        logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          'shared rate limits unavailable; limiting per instance',
+        );
     })
   : new MemoryRateLimitStore();
-const app = createGateway(config, { logger, metrics: new ServiceMetrics(identity), verifier, peers, streams, rateLimits, lifecycle });
+const app = createGateway(config, {
+  logger,
+  metrics: new ServiceMetrics(identity),
+  verifier,
+  peers,
+  streams,
+  rateLimits,
+  lifecycle,
+});
 await serve(app, {
   host: config.HOST,
   port: config.PORT,
@@ -60,6 +96,12 @@ await serve(app, {
   lifecycle,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   exitWithParent: process.env.SHOP_SUPERVISED === '1',
-  onClose: [...[...Object.values(peers), streams].map((p) => () => p.close()), async () => void (redis?.status === 'ready' ? await redis.quit().catch(() => redis.disconnect()) : redis?.disconnect()), () => discovery?.close() ?? Promise.resolve(), () => telemetry.shutdown()],
+  onClose: [
+    ...[...Object.values(peers), streams].map((p) => () => p.close()),
+    async () =>
+      void (redis?.status === 'ready' ? await redis.quit().catch(() => redis.disconnect()) : redis?.disconnect()),
+    () => discovery?.close() ?? Promise.resolve(),
+    () => telemetry.shutdown(),
+  ],
 });
 logger.info({ port: config.PORT }, 'gateway listening');

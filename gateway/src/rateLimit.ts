@@ -19,7 +19,12 @@ export interface RateLimitStore {
   take(key: string, ratePerSec: number, burst: number, nowMs: number): Promise<RateLimitDecision> | RateLimitDecision;
 }
 
-export function gcra(tatMs: number | undefined, ratePerSec: number, burst: number, nowMs: number): { decision: RateLimitDecision; tatMs: number } {
+export function gcra(
+  tatMs: number | undefined,
+  ratePerSec: number,
+  burst: number,
+  nowMs: number,
+): { decision: RateLimitDecision; tatMs: number } {
   const interval = 1000 / ratePerSec;
   const tolerance = interval * (burst - 1);
   const tat = Math.max(tatMs ?? nowMs, nowMs);
@@ -27,12 +32,21 @@ export function gcra(tatMs: number | undefined, ratePerSec: number, burst: numbe
   if (nowMs < allowAt) {
     return {
       tatMs: tat,
-      decision: { allowed: false, limit: burst, remaining: 0, retryAfterSec: Math.max(1, Math.ceil((allowAt - nowMs) / 1000)), resetSec: Math.ceil((tat - nowMs) / 1000) },
+      decision: {
+        allowed: false,
+        limit: burst,
+        remaining: 0,
+        retryAfterSec: Math.max(1, Math.ceil((allowAt - nowMs) / 1000)),
+        resetSec: Math.ceil((tat - nowMs) / 1000),
+      },
     };
   }
   const next = tat + interval;
   const remaining = Math.max(0, Math.floor((tolerance - (next - nowMs)) / interval) + 1);
-  return { tatMs: next, decision: { allowed: true, limit: burst, remaining, retryAfterSec: 0, resetSec: Math.ceil((next - nowMs) / 1000) } };
+  return {
+    tatMs: next,
+    decision: { allowed: true, limit: burst, remaining, retryAfterSec: 0, resetSec: Math.ceil((next - nowMs) / 1000) },
+  };
 }
 
 export class MemoryRateLimitStore implements RateLimitStore {

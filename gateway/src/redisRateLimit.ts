@@ -35,11 +35,19 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   async take(key: string, ratePerSec: number, burst: number, nowMs: number): Promise<RateLimitDecision> {
     const interval = 1000 / ratePerSec;
-    const [allowed, tatText] = (await (this.#redis as unknown as { gcraTake(k: string, ...a: Array<string | number>): Promise<[number, string]> }).gcraTake(`${this.#prefix}${key}`, nowMs, interval, burst));
+    const [allowed, tatText] = await (
+      this.#redis as unknown as { gcraTake(k: string, ...a: Array<string | number>): Promise<[number, string]> }
+    ).gcraTake(`${this.#prefix}${key}`, nowMs, interval, burst);
     const tat = Number(tatText);
     const tolerance = interval * (burst - 1);
     if (allowed !== 1) {
-      return { allowed: false, limit: burst, remaining: 0, retryAfterSec: Math.max(1, Math.ceil((tat - tolerance - nowMs) / 1000)), resetSec: Math.ceil((tat - nowMs) / 1000) };
+      return {
+        allowed: false,
+        limit: burst,
+        remaining: 0,
+        retryAfterSec: Math.max(1, Math.ceil((tat - tolerance - nowMs) / 1000)),
+        resetSec: Math.ceil((tat - nowMs) / 1000),
+      };
     }
     const remaining = Math.max(0, Math.floor((tolerance - (tat - nowMs)) / interval) + 1);
     return { allowed: true, limit: burst, remaining, retryAfterSec: 0, resetSec: Math.ceil((tat - nowMs) / 1000) };

@@ -8,7 +8,8 @@ export interface SecurityHeadersOptions {
 /** The API answers JSON and event streams: nothing in them may run, load or be framed. */
 const API_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 /** The /docs index is HTML with one inline style sheet and nothing else. */
-const HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+const HTML_POLICY =
+  "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 /**
  * Headers every public answer carries (OWASP Secure Headers): no MIME

@@ -25,8 +25,16 @@ export function createStreamSlots(limits: StreamLimits): StreamSlots {
   return {
     take(userId) {
       const mine = byUser.get(userId) ?? 0;
-      if (mine >= limits.perUser) throw new AppError('RATE_LIMITED', { retryAfter: 5, detail: `At most ${limits.perUser} live streams per user; close one first` });
-      if (open >= limits.total) throw new AppError('OVERLOADED', { retryAfter: 5, detail: 'Too many live streams right now; try again shortly' });
+      if (mine >= limits.perUser)
+        throw new AppError('RATE_LIMITED', {
+          retryAfter: 5,
+          detail: `At most ${limits.perUser} live streams per user; close one first`,
+        });
+      if (open >= limits.total)
+        throw new AppError('OVERLOADED', {
+          retryAfter: 5,
+          detail: 'Too many live streams right now; try again shortly',
+        });
       byUser.set(userId, mine + 1);
       open += 1;
       let released = false;

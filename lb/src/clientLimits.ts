@@ -20,7 +20,8 @@ export class PerAddressCap {
   readonly #counts = new Map<string, number>();
 
   constructor(limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`a per-address cap must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`a per-address cap must be a positive integer, got ${limit}`);
     this.limit = limit;
   }
 

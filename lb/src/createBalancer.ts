@@ -1,4 +1,11 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  STATUS_CODES,
+  type IncomingMessage,
+  type Server,
+  type ServerOptions,
+  type ServerResponse,
+} from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomUUID } from 'node:crypto';
@@ -86,7 +93,17 @@ export interface Balancer {
 
 /** Answers up to this size (with a content-length) are read whole and sent in one write. */
 const WHOLE_BODY_LIMIT = 1024 * 1024;
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'host', 'content-length']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+  'content-length',
+]);
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 const CONNECTIONS_PER_GATEWAY = 256;
 /** On every answer the balancer writes itself: not to be sniffed into something else, nor cached. */
@@ -109,7 +126,17 @@ const tracer = trace.getTracer('shop-lb');
 export function createBalancer(options: BalancerOptions): Balancer {
   const now = options.now ?? Date.now;
   const set = new BackendSet(options.backends, options.policy);
-  const pools = new Map<Backend, Pool>(set.backends.map((b) => [b, new Pool(b.url, { connections: CONNECTIONS_PER_GATEWAY, keepAliveTimeout: 10_000, headersTimeout: options.upstreamTimeoutMs, bodyTimeout: 0 })]));
+  const pools = new Map<Backend, Pool>(
+    set.backends.map((b) => [
+      b,
+      new Pool(b.url, {
+        connections: CONNECTIONS_PER_GATEWAY,
+        keepAliveTimeout: 10_000,
+        headersTimeout: options.upstreamTimeoutMs,
+        bodyTimeout: 0,
+      }),
+    ]),
+  );
 
   const maxInFlight = options.maxInFlight ?? CONNECTIONS_PER_GATEWAY * options.backends.length;
   const limits = { ...CLIENT_DEFAULTS, ...options.client };
@@ -124,7 +151,9 @@ export function createBalancer(options: BalancerOptions): Balancer {
   });
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   server.on('connection', admitConnection);
-  server.on('clientError', (error: Error & { code?: string }, socket: Duplex) => answerClientError(error, socket, answering.get(socket)));
+  server.on('clientError', (error: Error & { code?: string }, socket: Duplex) =>
+    answerClientError(error, socket, answering.get(socket)),
+  );
   const ops = createServer(serverOptions(limits), (req, res) => {
     if (!answerOwn(req, res, true)) sendProblem(res, 404, 'NOT_FOUND', 'Not found');
   });
@@ -167,7 +196,16 @@ export function createBalancer(options: BalancerOptions): Balancer {
       if (set.available(now()).length > 0) sendJson(res, 200, { status: 'ready' });
       else sendProblem(res, 503, 'NOT_READY', 'No gateway instance is in rotation', 1);
     } else if (path === '/lb/status') {
-      if (isOps) sendJson(res, 200, { backends: set.backends.map(({ url, healthy, ejectedUntil, outstanding, ejections }) => ({ url, healthy, ejected: ejectedUntil > now(), outstanding, ejections })) });
+      if (isOps)
+        sendJson(res, 200, {
+          backends: set.backends.map(({ url, healthy, ejectedUntil, outstanding, ejections }) => ({
+            url,
+            healthy,
+            ejected: ejectedUntil > now(),
+            outstanding,
+            ejections,
+          })),
+        });
       else sendProblem(res, 404, 'NOT_FOUND', 'Not found');
     } else return false;
     return true;
@@ -189,7 +227,8 @@ export function createBalancer(options: BalancerOptions): Balancer {
     res.once('close', releaseClient);
     const body = await receiveBody(req, res);
     if (body === false) return;
-    if (inFlight >= maxInFlight) return sendProblem(res, 503, 'OVERLOADED', 'The shop is busy right now; please try again shortly', 1);
+    if (inFlight >= maxInFlight)
+      return sendProblem(res, 503, 'OVERLOADED', 'The shop is busy right now; please try again shortly', 1);
     inFlight += 1;
     res.once('close', () => {
       inFlight -= 1;
@@ -207,7 +246,13 @@ export function createBalancer(options: BalancerOptions): Balancer {
       // The rest of the body is not wanted: the connection goes once the answer is out.
       res.shouldKeepAlive = false;
       if (reason === 'too-large') sendProblem(res, 413, 'BODY_TOO_LARGE', 'The request body is too large');
-      else sendProblem(res, 408, 'REQUEST_TIMEOUT', `The request body did not arrive within ${limits.bodyTimeoutMs / 1000} s`);
+      else
+        sendProblem(
+          res,
+          408,
+          'REQUEST_TIMEOUT',
+          `The request body did not arrive within ${limits.bodyTimeoutMs / 1000} s`,
+        );
       return false;
     }
   }
@@ -215,12 +260,22 @@ export function createBalancer(options: BalancerOptions): Balancer {
   /** Sends the request to a gateway and relays its answer, retrying on another where that is safe. */
   async function forward(req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void> {
     const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+    for (const [name, value] of Object.entries(req.headers))
+      if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
     headers['x-request-id'] ??= randomUUID();
     const peer = req.socket.remoteAddress ?? '';
-    headers['x-forwarded-for'] = req.headers['x-forwarded-for'] ? `${String(req.headers['x-forwarded-for'])}, ${peer}` : peer;
+    headers['x-forwarded-for'] = req.headers['x-forwarded-for']
+      ? `${String(req.headers['x-forwarded-for'])}, ${peer}`
+      : peer;
     const method = req.method ?? 'GET';
-    const span = tracer.startSpan(`lb ${method}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': method, 'url.path': (req.url ?? '/').split('?')[0] ?? '/' } }, propagation.extract(ROOT_CONTEXT, req.headers));
+    const span = tracer.startSpan(
+      `lb ${method}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': method, 'url.path': (req.url ?? '/').split('?')[0] ?? '/' },
+      },
+      propagation.extract(ROOT_CONTEXT, req.headers),
+    );
     delete headers.traceparent;
     delete headers.tracestate;
     propagation.inject(trace.setSpan(context.active(), span), headers);
@@ -245,7 +300,9 @@ export function createBalancer(options: BalancerOptions): Balancer {
       tried.add(backend);
       backend.outstanding += 1;
       try {
-        const upstream = await pools.get(backend)!.request({ path: req.url ?? '/', method: method, headers, body, signal: abort.signal });
+        const upstream = await pools
+          .get(backend)!
+          .request({ path: req.url ?? '/', method: method, headers, body, signal: abort.signal });
         if (isDrainRefusal(upstream)) {
           set.eject(backend, now());
           options.logger.warn({ backend: backend.url }, 'gateway is shutting down; ejected');
@@ -255,7 +312,8 @@ export function createBalancer(options: BalancerOptions): Balancer {
           }
         }
         const out: Record<string, string | string[]> = {};
-        for (const [name, value] of Object.entries(upstream.headers)) if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+        for (const [name, value] of Object.entries(upstream.headers))
+          if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
         // A small answer of known length goes out whole, headers and body in
         // one write; a stream (events, a large body) is relayed as it comes.
         if (Number(upstream.headers['content-length']) <= WHOLE_BODY_LIMIT) {
@@ -282,8 +340,18 @@ export function createBalancer(options: BalancerOptions): Balancer {
         let ejected = true;
         if (error instanceof undiciErrors.HeadersTimeoutError) ejected = set.ejectSoft(backend, now());
         else set.eject(backend, now());
-        options.logger.warn({ backend: backend.url, code, err: (error as Error).message }, ejected ? 'gateway failed; ejected' : 'gateway failed; kept, the others are out');
-        if (!(neverSent || retryMidFlight)) return sendProblem(res, 502, 'DEPENDENCY_UNAVAILABLE', 'The gateway failed while handling the request; it was not retried because it is not idempotent', 1);
+        options.logger.warn(
+          { backend: backend.url, code, err: (error as Error).message },
+          ejected ? 'gateway failed; ejected' : 'gateway failed; kept, the others are out',
+        );
+        if (!(neverSent || retryMidFlight))
+          return sendProblem(
+            res,
+            502,
+            'DEPENDENCY_UNAVAILABLE',
+            'The gateway failed while handling the request; it was not retried because it is not idempotent',
+            1,
+          );
       } finally {
         backend.outstanding -= 1;
       }
@@ -295,7 +363,11 @@ export function createBalancer(options: BalancerOptions): Balancer {
       set.backends.map(async (backend) => {
         let ok: boolean;
         try {
-          const response = await pools.get(backend)!.request({ path: options.healthPath ?? '/ready', method: 'GET', signal: AbortSignal.timeout(options.healthTimeoutMs) });
+          const response = await pools.get(backend)!.request({
+            path: options.healthPath ?? '/ready',
+            method: 'GET',
+            signal: AbortSignal.timeout(options.healthTimeoutMs),
+          });
           await response.body.dump();
           ok = response.statusCode === 200;
         } catch {
@@ -303,7 +375,11 @@ export function createBalancer(options: BalancerOptions): Balancer {
         }
         const was = backend.healthy;
         set.probeResult(backend, ok);
-        if (was !== backend.healthy) options.logger.warn({ backend: backend.url, healthy: backend.healthy }, backend.healthy ? 'gateway back in rotation' : 'gateway out of rotation');
+        if (was !== backend.healthy)
+          options.logger.warn(
+            { backend: backend.url, healthy: backend.healthy },
+            backend.healthy ? 'gateway back in rotation' : 'gateway out of rotation',
+          );
       }),
     );
   }
@@ -333,7 +409,10 @@ export function createBalancer(options: BalancerOptions): Balancer {
  * an upstream's refusal (which another gateway would only repeat) is not taken
  * for one, except from a gateway already draining, where going elsewhere is right.
  */
-function isDrainRefusal(upstream: { statusCode: number; headers: Record<string, string | string[] | undefined> }): boolean {
+function isDrainRefusal(upstream: {
+  statusCode: number;
+  headers: Record<string, string | string[] | undefined>;
+}): boolean {
   return upstream.statusCode === 503 && /\bclose\b/i.test(String(upstream.headers.connection ?? ''));
 }
 
@@ -393,7 +472,11 @@ function serverOptions(limits: ClientLimits): ServerOptions {
  * problem+json on the raw socket, then the connection is closed. Nothing is
  * written over an answer already under way.
  */
-function answerClientError(error: Error & { code?: string }, socket: Duplex, answering: ServerResponse | undefined): void {
+function answerClientError(
+  error: Error & { code?: string },
+  socket: Duplex,
+  answering: ServerResponse | undefined,
+): void {
   const midAnswer = answering !== undefined && answering.headersSent && !answering.writableFinished;
   if (!socket.writable || midAnswer || error.code === 'ECONNRESET') {
     socket.destroy();
@@ -401,7 +484,13 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex, ans
   }
   const [status, code, detail] = clientErrorAnswer(error.code);
   const document = problemDocument(status, code, detail);
-  const head = [`HTTP/1.1 ${status} ${STATUS_CODES[status]}`, 'content-type: application/problem+json; charset=utf-8', `content-length: ${Buffer.byteLength(document)}`, 'connection: close', ...Object.entries(OWN_HEADERS).map(([k, v]) => `${k}: ${v}`)];
+  const head = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+    'content-type: application/problem+json; charset=utf-8',
+    `content-length: ${Buffer.byteLength(document)}`,
+    'connection: close',
+    ...Object.entries(OWN_HEADERS).map(([k, v]) => `${k}: ${v}`),
+  ];
   socket.end(`${head.join('\r\n')}\r\n\r\n${document}`, () => socket.destroy());
 }
 
@@ -420,19 +509,33 @@ function closeServer(server: Server): Promise<void> {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...OWN_HEADERS });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    ...OWN_HEADERS,
+  });
   res.end(text);
 }
 
 function sendProblem(res: ServerResponse, status: number, code: string, detail: string, retryAfter?: number): void {
   if (res.headersSent) return;
   const document = problemDocument(status, code, detail);
-  const headers: Record<string, string> = { 'content-type': 'application/problem+json; charset=utf-8', 'content-length': String(Buffer.byteLength(document)), ...OWN_HEADERS };
+  const headers: Record<string, string> = {
+    'content-type': 'application/problem+json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(document)),
+    ...OWN_HEADERS,
+  };
   if (retryAfter !== undefined) headers['retry-after'] = String(retryAfter);
   res.writeHead(status, headers);
   res.end(document);
 }
 
 function problemDocument(status: number, code: string, detail: string): string {
-  return JSON.stringify({ type: `urn:shop:problem:${code.toLowerCase().replaceAll('_', '-')}`, title: detail, status, code, detail });
+  return JSON.stringify({
+    type: `urn:shop:problem:${code.toLowerCase().replaceAll('_', '-')}`,
+    title: detail,
+    status,
+    code,
+    detail,
+  });
 }

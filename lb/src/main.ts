@@ -35,17 +35,36 @@ const spec = {
 let config;
 try {
   config = loadConfig(spec, process.env);
-  if (config.CLIENT_HEADERS_TIMEOUT_MS > config.CLIENT_REQUEST_TIMEOUT_MS) throw new ConfigError(['CLIENT_HEADERS_TIMEOUT_MS must not exceed CLIENT_REQUEST_TIMEOUT_MS: the headers are part of the request']);
+  if (config.CLIENT_HEADERS_TIMEOUT_MS > config.CLIENT_REQUEST_TIMEOUT_MS)
+    throw new ConfigError([
+      'CLIENT_HEADERS_TIMEOUT_MS must not exceed CLIENT_REQUEST_TIMEOUT_MS: the headers are part of the request',
+    ]);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   process.stderr.write(`lb: ${error.message}\n`);
   process.exit(78);
 }
-const logger = createLogger({ service: 'lb', instance: config.INSTANCE_ID, region: config.REGION, level: config.LOG_LEVEL });
-const telemetry = startTelemetry({ service: 'lb', instance: config.INSTANCE_ID, region: config.REGION, endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: config.OTEL_TRACES_SAMPLER_ARG });
+const logger = createLogger({
+  service: 'lb',
+  instance: config.INSTANCE_ID,
+  region: config.REGION,
+  level: config.LOG_LEVEL,
+});
+const telemetry = startTelemetry({
+  service: 'lb',
+  instance: config.INSTANCE_ID,
+  region: config.REGION,
+  endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
+  sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
+});
 const balancer = createBalancer({
   backends: parsePeerUrls(config.GATEWAY_URLS),
-  policy: { unhealthyThreshold: config.UNHEALTHY_THRESHOLD, healthyThreshold: config.HEALTHY_THRESHOLD, baseEjectionMs: config.EJECTION_MS, maxEjectionMs: 30_000 },
+  policy: {
+    unhealthyThreshold: config.UNHEALTHY_THRESHOLD,
+    healthyThreshold: config.HEALTHY_THRESHOLD,
+    baseEjectionMs: config.EJECTION_MS,
+    maxEjectionMs: 30_000,
+  },
   healthIntervalMs: config.HEALTH_INTERVAL_MS,
   healthTimeoutMs: config.HEALTH_TIMEOUT_MS,
   healthPath: config.HEALTH_PATH,
@@ -64,13 +83,19 @@ const balancer = createBalancer({
 });
 balancer.server.listen(config.PORT, config.HOST, () => logger.info({ port: config.PORT }, 'load balancer listening'));
 // Loopback only, whatever HOST is: what it tells is for the operators on this machine.
-if (config.OPS_PORT > 0) balancer.ops.listen(config.OPS_PORT, '127.0.0.1', () => logger.info({ port: config.OPS_PORT }, 'load balancer ops listening'));
+if (config.OPS_PORT > 0)
+  balancer.ops.listen(config.OPS_PORT, '127.0.0.1', () =>
+    logger.info({ port: config.OPS_PORT }, 'load balancer ops listening'),
+  );
 
 let stopping = false;
 const stop = (): void => {
   if (stopping) return;
   stopping = true;
-  void balancer.close().then(() => telemetry.shutdown()).then(() => process.exit(0));
+  void balancer
+    .close()
+    .then(() => telemetry.shutdown())
+    .then(() => process.exit(0));
   setTimeout(() => process.exit(1), 5000).unref();
 };
 process.once('SIGTERM', stop);

@@ -24,7 +24,10 @@ test('events in, figures out: orders per minute, revenue net of refunds by curre
   const ev = orderEvents('GBP');
   await shop.log.publish('order', [
     ...ev.confirmedOrder(a, at('10:01:05'), [{ productId: 'gb-mug', name: 'Mug', quantity: 2, unitPriceMinor: 1200 }]),
-    ...ev.confirmedOrder(b, at('10:01:40'), [{ productId: 'gb-mug', name: 'Mug', quantity: 1, unitPriceMinor: 1200 }, { productId: 'gb-lamp', name: 'Lamp', quantity: 1, unitPriceMinor: 9900 }]),
+    ...ev.confirmedOrder(b, at('10:01:40'), [
+      { productId: 'gb-mug', name: 'Mug', quantity: 1, unitPriceMinor: 1200 },
+      { productId: 'gb-lamp', name: 'Lamp', quantity: 1, unitPriceMinor: 9900 },
+    ]),
     // Placed, reserved and then cancelled with a refund: placed counts, revenue does not.
     ev.event('order.placed', c, at('10:03:00'), { items: [{ productId: 'gb-lamp', quantity: 5 }] }),
     ev.event('order.stock_reserved', c, at('10:03:01'), { totalMinor: 49500, currency: 'GBP', items: [] }),
@@ -39,7 +42,12 @@ test('events in, figures out: orders per minute, revenue net of refunds by curre
   const summary = await shop.get(`/analytics/summary?from=${at('10:00:00')}&to=${at('10:10:00')}`);
   assert.equal(summary.status, 200, JSON.stringify(summary.body));
   assert.deepEqual(
-    summary.body.perMinute.map((m: any) => [m.minute.slice(11, 16), m.ordersPlaced, m.ordersConfirmed, m.revenue.map((r: any) => r.netMinor)]),
+    summary.body.perMinute.map((m: any) => [
+      m.minute.slice(11, 16),
+      m.ordersPlaced,
+      m.ordersConfirmed,
+      m.revenue.map((r: any) => r.netMinor),
+    ]),
     [
       ['10:01', 2, 2, [2400 + 1200 + 9900]],
       ['10:03', 1, 0, []],
@@ -47,11 +55,24 @@ test('events in, figures out: orders per minute, revenue net of refunds by curre
       ['10:07', 0, 0, [-1500]],
     ],
   );
-  assert.deepEqual(summary.body.totals, { ordersPlaced: 4, ordersConfirmed: 3, placedPerMinute: 0.4, confirmedPerMinute: 0.3, revenue: [{ currency: 'GBP', confirmedMinor: 15000, refundedMinor: 1500, netMinor: 13500 }] });
-  assert.deepEqual(summary.body.allTime.revenue.find((r: any) => r.currency === 'GBP'), { currency: 'GBP', confirmedMinor: 15000, refundedMinor: 1500, netMinor: 13500 });
+  assert.deepEqual(summary.body.totals, {
+    ordersPlaced: 4,
+    ordersConfirmed: 3,
+    placedPerMinute: 0.4,
+    confirmedPerMinute: 0.3,
+    revenue: [{ currency: 'GBP', confirmedMinor: 15000, refundedMinor: 1500, netMinor: 13500 }],
+  });
+  assert.deepEqual(
+    summary.body.allTime.revenue.find((r: any) => r.currency === 'GBP'),
+    { currency: 'GBP', confirmedMinor: 15000, refundedMinor: 1500, netMinor: 13500 },
+  );
 
   const narrow = await shop.get(`/analytics/summary?from=${at('10:03:00')}&to=${at('10:05:00')}`);
-  assert.deepEqual([narrow.body.totals.ordersPlaced, narrow.body.totals.ordersConfirmed], [2, 1], 'minutes whose start is in [from, to)');
+  assert.deepEqual(
+    [narrow.body.totals.ordersPlaced, narrow.body.totals.ordersConfirmed],
+    [2, 1],
+    'minutes whose start is in [from, to)',
+  );
 
   const byUnits = await shop.get('/analytics/top-products?currency=GBP');
   assert.equal(byUnits.status, 200);
@@ -63,7 +84,10 @@ test('events in, figures out: orders per minute, revenue net of refunds by curre
     ],
   });
   const byRevenue = await shop.get('/analytics/top-products?currency=GBP&by=revenue&limit=1');
-  assert.deepEqual(byRevenue.body.items.map((p: any) => p.productId), ['gb-lamp']);
+  assert.deepEqual(
+    byRevenue.body.items.map((p: any) => p.productId),
+    ['gb-lamp'],
+  );
 });
 
 test('delivered twice, or confirmed twice under another event id, the figures do not change', async () => {
@@ -71,14 +95,23 @@ test('delivered twice, or confirmed twice under another event id, the figures do
   const ev = orderEvents('CHF');
   const order = uuidv7();
   const events = [
-    ...ev.confirmedOrder(order, `${day}T08:00:00Z`, [{ productId: 'ch-watch', name: 'Watch', quantity: 1, unitPriceMinor: 50000 }]),
-    ...ev.confirmedOrder(uuidv7(), `${day}T08:00:30Z`, [{ productId: 'ch-watch', name: 'Watch', quantity: 2, unitPriceMinor: 50000 }]),
+    ...ev.confirmedOrder(order, `${day}T08:00:00Z`, [
+      { productId: 'ch-watch', name: 'Watch', quantity: 1, unitPriceMinor: 50000 },
+    ]),
+    ...ev.confirmedOrder(uuidv7(), `${day}T08:00:30Z`, [
+      { productId: 'ch-watch', name: 'Watch', quantity: 2, unitPriceMinor: 50000 },
+    ]),
   ];
   await shop.log.publish('order', events);
   await eventually('consumed', async () => (await shop.log.lag('analytics', ['order'])) === 0);
-  const figures = async (): Promise<unknown> => [(await shop.get(`/analytics/summary?from=${day}T00:00:00Z&to=${day}T23:00:00Z`)).body, (await shop.get('/analytics/top-products?currency=CHF')).body];
+  const figures = async (): Promise<unknown> => [
+    (await shop.get(`/analytics/summary?from=${day}T00:00:00Z&to=${day}T23:00:00Z`)).body,
+    (await shop.get('/analytics/top-products?currency=CHF')).body,
+  ];
   const once = await figures();
-  assert.deepEqual((once as any)[0].totals.revenue, [{ currency: 'CHF', confirmedMinor: 150000, refundedMinor: 0, netMinor: 150000 }]);
+  assert.deepEqual((once as any)[0].totals.revenue, [
+    { currency: 'CHF', confirmedMinor: 150000, refundedMinor: 0, netMinor: 150000 },
+  ]);
 
   // The consumer stops, and while it is down the whole group is rewound (a consumer that
   // applied everything but never committed its position) and the order's confirmation
@@ -96,9 +129,21 @@ test('delivered twice, or confirmed twice under another event id, the figures do
 test('a malformed payload is dead-lettered, and the events after it still count', async () => {
   const ev = orderEvents('SEK');
   const order = uuidv7();
-  const bad = ev.event('order.confirmed', order, '2026-01-07T09:00:00Z', { totalMinor: -1, currency: 'SEK', items: [] });
-  await shop.log.publish('order', [bad, ...ev.confirmedOrder(order, '2026-01-07T09:00:10Z', [{ productId: 'se-chair', name: 'Chair', quantity: 1, unitPriceMinor: 700 }])]);
-  await eventually('the good one counted', async () => (await shop.get('/analytics/top-products?currency=SEK')).body.items.length === 1);
+  const bad = ev.event('order.confirmed', order, '2026-01-07T09:00:00Z', {
+    totalMinor: -1,
+    currency: 'SEK',
+    items: [],
+  });
+  await shop.log.publish('order', [
+    bad,
+    ...ev.confirmedOrder(order, '2026-01-07T09:00:10Z', [
+      { productId: 'se-chair', name: 'Chair', quantity: 1, unitPriceMinor: 700 },
+    ]),
+  ]);
+  await eventually(
+    'the good one counted',
+    async () => (await shop.get('/analytics/top-products?currency=SEK')).body.items.length === 1,
+  );
   const dead = await shop.log.listDeadLetters({ group: 'analytics' });
   assert.equal(dead.filter((d) => d.eventId === bad.id).length, 1);
   assert.match(dead.find((d) => d.eventId === bad.id)!.error, /totalMinor/);
@@ -106,7 +151,12 @@ test('a malformed payload is dead-lettered, and the events after it still count'
 
 test('only administrators: a customer is 403 whatever the query, no token is 401, both problem+json', async () => {
   const customer = { authorization: `Bearer ${await shop.issuer.token({ role: 'customer' })}` };
-  for (const url of ['/analytics/summary', '/analytics/top-products', '/analytics/top-products?limit=abc', '/analytics/summary?from=yesterday']) {
+  for (const url of [
+    '/analytics/summary',
+    '/analytics/top-products',
+    '/analytics/top-products?limit=abc',
+    '/analytics/summary?from=yesterday',
+  ]) {
     const forbidden = await shop.app.inject({ method: 'GET', url, headers: customer });
     assert.equal(forbidden.statusCode, 403, url);
     assert.equal(forbidden.headers['content-type'], 'application/problem+json; charset=utf-8');
@@ -138,9 +188,40 @@ test('a bad query is a 400 naming the field', async () => {
 });
 
 test('property: hostile query strings never cause a 5xx', async () => {
-  const nasty = fc.constantFrom('', ' ', '\u0000', "'; DROP TABLE product_sales; --", '%', '%ZZ', '💥', '1e999', '-1', 'NaN', 'null', '[]', '{}', 'x'.repeat(3000), '0000-01-01T00:00:00Z', '9999-12-31T23:59:59Z', '2026-02-30T00:00:00Z', '2026-06-30T23:59:60Z', '+275760-09-13T00:00:00Z', 'USD', 'revenue', '100');
-  const text = fc.oneof(nasty, fc.string({ maxLength: 60 }), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), fc.integer().map(String));
-  const key = fc.oneof({ arbitrary: fc.constantFrom('from', 'to', 'limit', 'by', 'currency', '__proto__', 'limit[]'), weight: 5 }, { arbitrary: fc.string({ maxLength: 8 }), weight: 1 });
+  const nasty = fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    "'; DROP TABLE product_sales; --",
+    '%',
+    '%ZZ',
+    '💥',
+    '1e999',
+    '-1',
+    'NaN',
+    'null',
+    '[]',
+    '{}',
+    'x'.repeat(3000),
+    '0000-01-01T00:00:00Z',
+    '9999-12-31T23:59:59Z',
+    '2026-02-30T00:00:00Z',
+    '2026-06-30T23:59:60Z',
+    '+275760-09-13T00:00:00Z',
+    'USD',
+    'revenue',
+    '100',
+  );
+  const text = fc.oneof(
+    nasty,
+    fc.string({ maxLength: 60 }),
+    fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+    fc.integer().map(String),
+  );
+  const key = fc.oneof(
+    { arbitrary: fc.constantFrom('from', 'to', 'limit', 'by', 'currency', '__proto__', 'limit[]'), weight: 5 },
+    { arbitrary: fc.string({ maxLength: 8 }), weight: 1 },
+  );
   const encode = (value: string): string => {
     try {
       return encodeURIComponent(value);
@@ -150,13 +231,20 @@ test('property: hostile query strings never cause a 5xx', async () => {
   };
   const statuses = new Set<number>();
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom('/analytics/summary', '/analytics/top-products'), fc.array(fc.tuple(key, text), { maxLength: 4 }), async (path, pairs) => {
-      const query = pairs.map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&');
-      const response = await shop.get(`${path}?${query}`);
-      statuses.add(response.status);
-      assert.ok(response.status < 500, `${path}?${query} -> ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`);
-      if (response.status >= 400) assert.equal(response.contentType, 'application/problem+json; charset=utf-8');
-    }),
+    fc.asyncProperty(
+      fc.constantFrom('/analytics/summary', '/analytics/top-products'),
+      fc.array(fc.tuple(key, text), { maxLength: 4 }),
+      async (path, pairs) => {
+        const query = pairs.map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&');
+        const response = await shop.get(`${path}?${query}`);
+        statuses.add(response.status);
+        assert.ok(
+          response.status < 500,
+          `${path}?${query} -> ${response.status} ${JSON.stringify(response.body).slice(0, 300)}`,
+        );
+        if (response.status >= 400) assert.equal(response.contentType, 'application/problem+json; charset=utf-8');
+      },
+    ),
     { numRuns: 300 },
   );
   assert.ok(statuses.has(200) && statuses.has(400), `the property reached the database: ${[...statuses].join(',')}`);

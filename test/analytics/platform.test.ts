@@ -16,8 +16,23 @@ let dir: string;
 
 before(async () => {
   dir = await scratchDir('analytics-e2e');
-  const topology = await writeTopology(dir, portBase, { user: 1, product: 1, order: 1, payment: 1, notification: 1, analytics: 1 }, { gateways: 1 });
-  launcher = await startLauncher({ dataDir: dir, topology, env: { EMBEDDED_PG_PORT: String(await freePort()), CATALOG_SEED_COUNT: '200', ADMIN_EMAIL: 'admin@shop.test', ADMIN_PASSWORD: ADMIN_PASSWORD }, readyTimeoutMs: 90_000 });
+  const topology = await writeTopology(
+    dir,
+    portBase,
+    { user: 1, product: 1, order: 1, payment: 1, notification: 1, analytics: 1 },
+    { gateways: 1 },
+  );
+  launcher = await startLauncher({
+    dataDir: dir,
+    topology,
+    env: {
+      EMBEDDED_PG_PORT: String(await freePort()),
+      CATALOG_SEED_COUNT: '200',
+      ADMIN_EMAIL: 'admin@shop.test',
+      ADMIN_PASSWORD: ADMIN_PASSWORD,
+    },
+    readyTimeoutMs: 90_000,
+  });
 });
 
 after(async () => {
@@ -25,10 +40,18 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function call(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: any }> {
+async function call(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: any }> {
   const response = await fetch(api + path, {
     method,
-    headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...options.headers },
+    headers: {
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...options.headers,
+    },
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
   const text = await response.text();
@@ -57,20 +80,50 @@ test('a checkout through the load balancer is counted in the admin figures; a cu
   const browse = await call('GET', '/products?limit=20');
   const product = (browse.body.items as any[]).find((p) => p.availability?.available === true);
   assert.ok(product, 'an available product');
-  assert.equal((await call('PUT', `/orders/cart/items/${product.id}`, { token: customer, body: { quantity: 2 } })).status, 200);
-  const order = await call('POST', '/orders', { token: customer, body: {}, headers: { 'idempotency-key': randomUUID() } });
+  assert.equal(
+    (await call('PUT', `/orders/cart/items/${product.id}`, { token: customer, body: { quantity: 2 } })).status,
+    200,
+  );
+  const order = await call('POST', '/orders', {
+    token: customer,
+    body: {},
+    headers: { 'idempotency-key': randomUUID() },
+  });
   assert.ok(order.status === 201 || order.status === 202, JSON.stringify(order.body));
-  await waitFor('the order confirmed', async () => ((await call('GET', `/orders/${order.body.id}`, { token: customer })).body.status === 'confirmed' ? true : undefined), 20_000, 200);
+  await waitFor(
+    'the order confirmed',
+    async () =>
+      (await call('GET', `/orders/${order.body.id}`, { token: customer })).body.status === 'confirmed'
+        ? true
+        : undefined,
+    20_000,
+    200,
+  );
 
-  const top = await waitFor('the sale in the figures', async () => {
-    const response = await call('GET', `/analytics/top-products?currency=${product.currency}`, { token: admin });
-    return response.body.items?.find((p: any) => p.productId === product.id);
-  }, 20_000, 200);
-  assert.deepEqual({ units: top.units, revenueMinor: top.revenueMinor }, { units: 2, revenueMinor: 2 * product.priceMinor });
+  const top = await waitFor(
+    'the sale in the figures',
+    async () => {
+      const response = await call('GET', `/analytics/top-products?currency=${product.currency}`, { token: admin });
+      return response.body.items?.find((p: any) => p.productId === product.id);
+    },
+    20_000,
+    200,
+  );
+  assert.deepEqual(
+    { units: top.units, revenueMinor: top.revenueMinor },
+    { units: 2, revenueMinor: 2 * product.priceMinor },
+  );
   const summary = await call('GET', '/analytics/summary', { token: admin });
   assert.equal(summary.status, 200, JSON.stringify(summary.body));
   assert.deepEqual([summary.body.totals.ordersPlaced, summary.body.totals.ordersConfirmed], [1, 1]);
-  assert.deepEqual(summary.body.totals.revenue, [{ currency: product.currency, confirmedMinor: 2 * product.priceMinor, refundedMinor: 0, netMinor: 2 * product.priceMinor }]);
+  assert.deepEqual(summary.body.totals.revenue, [
+    {
+      currency: product.currency,
+      confirmedMinor: 2 * product.priceMinor,
+      refundedMinor: 0,
+      netMinor: 2 * product.priceMinor,
+    },
+  ]);
 
   const refused = await call('GET', '/analytics/summary', { token: customer });
   assert.equal(refused.status, 403);

@@ -23,7 +23,12 @@ export interface AnalyticsUnderTest {
 export async function createAnalyticsService(): Promise<AnalyticsUnderTest> {
   const cluster: TestCluster = await startEmbeddedCluster('analytics');
   const prefix = uniquePrefix('ev');
-  const [events] = await provisionServiceDatabases({ adminUrl: cluster.adminUrl, services: ['events'], prefix, password: () => `pw-${prefix}` });
+  const [events] = await provisionServiceDatabases({
+    adminUrl: cluster.adminUrl,
+    services: ['events'],
+    prefix,
+    password: () => `pw-${prefix}`,
+  });
   await migrateEventLog({ connectionString: events!.url });
   const log = createPgEventLog({ connectionString: events!.url });
   const issuer = await createTestIssuer();
@@ -53,7 +58,17 @@ export async function createAnalyticsService(): Promise<AnalyticsUnderTest> {
       await app.close();
       await meanwhile?.();
       const identity = { service: 'analytics', instance: 'analytics-test', region: svc.config.REGION };
-      app = createApp(svc.config, { service: 'analytics', db: svc.db, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), lifecycle: { draining: false } }, overrides);
+      app = createApp(
+        svc.config,
+        {
+          service: 'analytics',
+          db: svc.db,
+          logger: createLogger({ ...identity, level: 'silent' }),
+          metrics: new ServiceMetrics(identity),
+          lifecycle: { draining: false },
+        },
+        overrides,
+      );
       await app.ready();
     },
     close: async () => {
@@ -94,7 +109,9 @@ export function orderEvents(currency: string): {
     confirmedOrder: (orderId, occurredAt, lines) => {
       const totalMinor = lines.reduce((sum, l) => sum + l.quantity * l.unitPriceMinor, 0);
       return [
-        event('order.placed', orderId, occurredAt, { items: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })) }),
+        event('order.placed', orderId, occurredAt, {
+          items: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+        }),
         event('order.stock_reserved', orderId, occurredAt, { totalMinor, currency, items: lines }),
         event('order.paid', orderId, occurredAt, { paymentId: `pay_${orderId}`, amountMinor: totalMinor, currency }),
         event('order.confirmed', orderId, occurredAt, { totalMinor, currency, items: lines }),

@@ -93,7 +93,9 @@ for (const adapter of adapters) {
       const cache = adapter.make();
       const { read } = cacheAside(cache);
       await cache.set('p', { version: 1 }, 60_000);
-      const fresh = await read('p', 60_000, () => Promise.resolve({ version: 2 }), { accept: (v: { version: number }) => v.version >= 2 });
+      const fresh = await read('p', 60_000, () => Promise.resolve({ version: 2 }), {
+        accept: (v: { version: number }) => v.version >= 2,
+      });
       assert.deepEqual(fresh, { version: 2 });
       assert.deepEqual(await cache.get('p'), { version: 2 });
     });
@@ -112,7 +114,14 @@ test('the memory cache evicts the least recently used entry past its size', asyn
 
 test('a failing cache is bypassed: the read is served by the loader', async () => {
   const down = () => Promise.reject(new Error('down'));
-  const broken: Cache = { kind: 'redis', get: down, set: down, delete: down, clear: down, close: () => Promise.resolve() };
+  const broken: Cache = {
+    kind: 'redis',
+    get: down,
+    set: down,
+    delete: down,
+    clear: down,
+    close: () => Promise.resolve(),
+  };
   const errors: unknown[] = [];
   const { read } = cacheAside(broken, (e) => errors.push(e));
   assert.deepEqual(await read('k', 1000, () => Promise.resolve({ ok: true })), { ok: true });

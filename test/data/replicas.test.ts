@@ -25,8 +25,16 @@ describe('read replicas with read-your-writes', { skip }, () => {
     router = new ReadRouter(primary, [REPLICA_URL], { pollIntervalMs: 50 });
     replica = await replicaAdmin();
     await primary.query(`CREATE TABLE ${table} (id int PRIMARY KEY, v text)`);
-    await waitFor('the replica to have the table', async () => ((await replica.query(`SELECT to_regclass('${table}') AS t`)).rows[0].t ? true : undefined), 10_000);
-    await waitFor('the router to know the replica', () => Promise.resolve(router.status()[0]?.state === 'ok' ? true : undefined), 5000);
+    await waitFor(
+      'the replica to have the table',
+      async () => ((await replica.query(`SELECT to_regclass('${table}') AS t`)).rows[0].t ? true : undefined),
+      10_000,
+    );
+    await waitFor(
+      'the router to know the replica',
+      () => Promise.resolve(router.status()[0]?.state === 'ok' ? true : undefined),
+      5000,
+    );
   });
 
   after(async () => {
@@ -54,10 +62,18 @@ describe('read replicas with read-your-writes', { skip }, () => {
     await router.poll();
     const replayed = router.status()[0]!.replayLsn!;
     assert.ok(parseLsn(replayed) < parseLsn(floor!), 'the replica really is behind the write');
-    assert.equal((await replica.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n, 0, 'the replica does not have the row');
+    assert.equal(
+      (await replica.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n,
+      0,
+      'the replica does not have the row',
+    );
 
     for (let i = 0; i < 20; i++) {
-      const { rows } = await router.read<{ v: string; standby: boolean }>(`SELECT v, pg_is_in_recovery() AS standby FROM ${table} WHERE id = 1`, [], { minLsn: floor });
+      const { rows } = await router.read<{ v: string; standby: boolean }>(
+        `SELECT v, pg_is_in_recovery() AS standby FROM ${table} WHERE id = 1`,
+        [],
+        { minLsn: floor },
+      );
       assert.deepEqual(rows, [{ v: 'fresh', standby: false }]);
     }
 
@@ -65,7 +81,11 @@ describe('read replicas with read-your-writes', { skip }, () => {
     const served = await waitFor(
       'the replica to catch up and serve the read',
       async () => {
-        const { rows } = await router.read<{ v: string; standby: boolean }>(`SELECT v, pg_is_in_recovery() AS standby FROM ${table} WHERE id = 1`, [], { minLsn: floor });
+        const { rows } = await router.read<{ v: string; standby: boolean }>(
+          `SELECT v, pg_is_in_recovery() AS standby FROM ${table} WHERE id = 1`,
+          [],
+          { minLsn: floor },
+        );
         assert.equal(rows[0]?.v, 'fresh', 'never stale, whoever serves it');
         return rows[0]?.standby ? rows[0] : undefined;
       },
@@ -77,15 +97,28 @@ describe('read replicas with read-your-writes', { skip }, () => {
   test('a replica lagging past the bound serves nothing, and is used again once it catches up', async () => {
     const bounded = new ReadRouter(primary, [REPLICA_URL], { pollIntervalMs: 50, maxLagSeconds: 0.3 });
     try {
-      await waitFor('the bounded router to use the replica', () => Promise.resolve(bounded.status()[0]?.state === 'ok' ? true : undefined), 5000);
+      await waitFor(
+        'the bounded router to use the replica',
+        () => Promise.resolve(bounded.status()[0]?.state === 'ok' ? true : undefined),
+        5000,
+      );
       await replica.query('SELECT pg_wal_replay_pause()');
       await primary.query(`INSERT INTO ${table} VALUES (2, 'lagging')`);
-      await waitFor('the replica to count as lagging', () => Promise.resolve(bounded.status()[0]?.state === 'lagging' ? true : undefined), 5000);
+      await waitFor(
+        'the replica to count as lagging',
+        () => Promise.resolve(bounded.status()[0]?.state === 'lagging' ? true : undefined),
+        5000,
+      );
       assert.ok(bounded.status()[0]!.lagSeconds! > 0.3);
       assert.ok(bounded.status()[0]!.lagBytes! > 0);
-      for (let i = 0; i < 10; i++) assert.equal((await bounded.read<{ standby: boolean }>(STANDBY)).rows[0]!.standby, false);
+      for (let i = 0; i < 10; i++)
+        assert.equal((await bounded.read<{ standby: boolean }>(STANDBY)).rows[0]!.standby, false);
       await replica.query('SELECT pg_wal_replay_resume()');
-      await waitFor('the replica to be used again', async () => ((await bounded.read<{ standby: boolean }>(STANDBY)).rows[0]!.standby ? true : undefined), 5000);
+      await waitFor(
+        'the replica to be used again',
+        async () => ((await bounded.read<{ standby: boolean }>(STANDBY)).rows[0]!.standby ? true : undefined),
+        5000,
+      );
     } finally {
       await replica.query('SELECT pg_wal_replay_resume()');
       await bounded.close();
@@ -93,13 +126,23 @@ describe('read replicas with read-your-writes', { skip }, () => {
   });
 
   test('a replica whose pool is exhausted: the read goes to the primary instead of failing', async () => {
-    const small = new ReadRouter(primary, [REPLICA_URL], { pollIntervalMs: 50, pool: { max: 1, acquireTimeoutMs: 200 } });
+    const small = new ReadRouter(primary, [REPLICA_URL], {
+      pollIntervalMs: 50,
+      pool: { max: 1, acquireTimeoutMs: 200 },
+    });
     try {
-      await waitFor('the small router to use the replica', () => Promise.resolve(small.status()[0]?.state === 'ok' ? true : undefined), 5000);
+      await waitFor(
+        'the small router to use the replica',
+        () => Promise.resolve(small.status()[0]?.state === 'ok' ? true : undefined),
+        5000,
+      );
       const holding = small.read('SELECT pg_sleep(1.5)');
       await sleep(100);
       const results = await Promise.all(Array.from({ length: 5 }, () => small.read<{ standby: boolean }>(STANDBY)));
-      assert.deepEqual(results.map((r) => r.rows[0]!.standby), [false, false, false, false, false]);
+      assert.deepEqual(
+        results.map((r) => r.rows[0]!.standby),
+        [false, false, false, false, false],
+      );
       assert.ok(small.stats().fallbacks >= 1, 'at least the first waited for the pool, then fell back');
       assert.equal(small.status()[0]!.state, 'ok', 'a busy replica is not a broken one');
       await holding;
@@ -112,7 +155,8 @@ describe('read replicas with read-your-writes', { skip }, () => {
     const nowhere = `postgres://postgres@127.0.0.1:${await freePort()}/postgres`;
     const router2 = new ReadRouter(primary, [nowhere], { pollIntervalMs: 50 });
     try {
-      for (let i = 0; i < 10; i++) assert.equal((await router2.read<{ standby: boolean }>(STANDBY)).rows[0]!.standby, false);
+      for (let i = 0; i < 10; i++)
+        assert.equal((await router2.read<{ standby: boolean }>(STANDBY)).rows[0]!.standby, false);
       await router2.poll();
       assert.equal(router2.status()[0]!.state, 'down');
       assert.equal(router2.stats().replica, 0);

@@ -42,11 +42,25 @@ let client: ShopClient;
 
 before(async () => {
   dir = await scratchDir('e2e-chaos');
-  const topology = await writeTopology(dir, portBase, { user: 2, product: 2, order: 2, payment: 2, notification: 2 }, { gateways: 2 });
+  const topology = await writeTopology(
+    dir,
+    portBase,
+    { user: 2, product: 2, order: 2, payment: 2, notification: 2 },
+    { gateways: 2 },
+  );
   launcher = await startLauncher({
     dataDir: dir,
     topology,
-    env: { EMBEDDED_PG_PORT: String(await freePort()), CATALOG_SEED_COUNT: '300', OTEL_TRACES_SAMPLER_ARG: '0.1', RATE_LIMIT_ANON_PER_SEC: '100000', RATE_LIMIT_USER_PER_SEC: '100000', CLIENT_MAX_CONNECTIONS: '100000', CLIENT_MAX_CONCURRENT_REQUESTS: '100000', SIGNUP_MAX_PER_ADDRESS: '100000' },
+    env: {
+      EMBEDDED_PG_PORT: String(await freePort()),
+      CATALOG_SEED_COUNT: '300',
+      OTEL_TRACES_SAMPLER_ARG: '0.1',
+      RATE_LIMIT_ANON_PER_SEC: '100000',
+      RATE_LIMIT_USER_PER_SEC: '100000',
+      CLIENT_MAX_CONNECTIONS: '100000',
+      CLIENT_MAX_CONCURRENT_REQUESTS: '100000',
+      SIGNUP_MAX_PER_ADDRESS: '100000',
+    },
     readyTimeoutMs: 90_000,
   });
   client = new ShopClient(api);
@@ -69,15 +83,28 @@ after(async () => {
 /** What a failure message needs: problems by code, and each second's failures and p99 beside the kills. */
 function explain(stats: Stats, killed: Array<{ id: string; at: number }>): string {
   const problems = [...client.problems].map(([k, n]) => `${k} x${n}`).join(', ');
-  const seconds = stats.buckets.map((b) => `${b.second}s:${b.errors + b.shed}/${percentile(b.latencies, 99).toFixed(0)}ms`).join(' ');
-  const kinds = [...stats.byKind].map(([kind, e]) => `${kind} ${e.ok + e.failed} p50 ${percentile(e.latencies, 50).toFixed(0)} p99 ${percentile(e.latencies, 99).toFixed(0)}`).join(', ');
+  const seconds = stats.buckets
+    .map((b) => `${b.second}s:${b.errors + b.shed}/${percentile(b.latencies, 99).toFixed(0)}ms`)
+    .join(' ');
+  const kinds = [...stats.byKind]
+    .map(
+      ([kind, e]) =>
+        `${kind} ${e.ok + e.failed} p50 ${percentile(e.latencies, 50).toFixed(0)} p99 ${percentile(e.latencies, 99).toFixed(0)}`,
+    )
+    .join(', ');
   return `by problem: ${problems}; by kind (ms): ${kinds}; per second (failed/p99): ${seconds}; kills at ${killed.map((k) => `${k.id} ${k.at.toFixed(1)}s`).join(', ')}`;
 }
 
 /** A ramp to the full rate, unmeasured: JIT, pools and caches warm before anything is judged. */
 async function warmUp(mix: ShopMix, rate = RATE): Promise<void> {
   const seconds = 12;
-  await openLoop({ stats: new Stats(performance.now()), seconds, rateAt: (t) => rate * Math.min(1, 0.25 + t / seconds), next: () => mix.next(), maxInflight: 2000 });
+  await openLoop({
+    stats: new Stats(performance.now()),
+    seconds,
+    rateAt: (t) => rate * Math.min(1, 0.25 + t / seconds),
+    next: () => mix.next(),
+    maxInflight: 2000,
+  });
   client.problems.clear();
 }
 
@@ -101,7 +128,11 @@ test(`one product instance 2 s slow under ${SLOW_RATE} req/s: no request fails, 
   const instances = (await launcher.state()).instances;
   const slow = instances.find((i) => i.id === 'product-1')!;
   const healthy = instances.find((i) => i.id === 'product-2')!;
-  const faults = (method: string, body?: unknown) => launcher.send(slow.port, '/_chaos/faults', { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+  const faults = (method: string, body?: unknown) =>
+    launcher.send(slow.port, '/_chaos/faults', {
+      method,
+      ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+    });
   assert.equal((await faults('PUT', { latencyMs: 2000 })).status, 200);
   client.problems.clear();
   const before = { slow: await served(slow.port), healthy: await served(healthy.port) };
@@ -116,12 +147,22 @@ test(`one product instance 2 s slow under ${SLOW_RATE} req/s: no request fails, 
   const toSlow = (await served(slow.port)) - before.slow;
   const toHealthy = (await served(healthy.port)) - before.healthy;
   const latencies = stats.buckets.flatMap((b) => b.latencies);
-  const failures = [...stats.byKind].flatMap(([kind, e]) => [...e.statuses].filter(([status]) => status === 'transport' || Number(status) >= 500 || status === '409' || status === '429').map(([status, n]) => `${kind} ${status} x${n}`));
+  const failures = [...stats.byKind].flatMap(([kind, e]) =>
+    [...e.statuses]
+      .filter(([status]) => status === 'transport' || Number(status) >= 500 || status === '409' || status === '429')
+      .map(([status, n]) => `${kind} ${status} x${n}`),
+  );
   assert.deepEqual(failures, [], `failed requests out of ${latencies.length}; ${explain(stats, [])}`);
-  assert.ok(toHealthy >= latencies.length * 0.9, `the healthy instance answered ${toHealthy} of ${latencies.length} client requests`);
+  assert.ok(
+    toHealthy >= latencies.length * 0.9,
+    `the healthy instance answered ${toHealthy} of ${latencies.length} client requests`,
+  );
   // Peak-EWMA balancing still probes the slow instance now and then; a share of
   // a few percent is that, a fair share (half) would be no avoidance at all.
-  assert.ok(toSlow <= (toSlow + toHealthy) * 0.05, `the slow instance got ${toSlow} calls, the healthy one ${toHealthy}: it was not avoided`);
+  assert.ok(
+    toSlow <= (toSlow + toHealthy) * 0.05,
+    `the slow instance got ${toSlow} calls, the healthy one ${toHealthy}: it was not avoided`,
+  );
 });
 
 test(`SIGKILL of one instance of each service and of a gateway under ${RATE} req/s: no client request fails`, async () => {
@@ -145,21 +186,44 @@ test(`SIGKILL of one instance of each service and of a gateway under ${RATE} req
     }
     await sleep(GAP_MS);
   })();
-  await openLoop({ stats, seconds: (VICTIMS.length + 1) * (GAP_MS / 1000) + 1, rateAt: () => RATE, next: () => mix.next(), maxInflight: 2000 });
+  await openLoop({
+    stats,
+    seconds: (VICTIMS.length + 1) * (GAP_MS / 1000) + 1,
+    rateAt: () => RATE,
+    next: () => mix.next(),
+    maxInflight: 2000,
+  });
   await chaos;
 
   const sum = (f: (b: Stats['buckets'][number]) => number) => stats.buckets.reduce((s, b) => s + f(b), 0);
-  const failures = [...stats.byKind].flatMap(([kind, e]) => [...e.statuses].filter(([status]) => status === 'transport' || status === '409' || status === '429' || Number(status) >= 500).map(([status, n]) => `${kind} ${status} x${n}`));
+  const failures = [...stats.byKind].flatMap(([kind, e]) =>
+    [...e.statuses]
+      .filter(([status]) => status === 'transport' || status === '409' || status === '429' || Number(status) >= 500)
+      .map(([status, n]) => `${kind} ${status} x${n}`),
+  );
   const sent = sum((b) => b.latencies.length);
   assert.equal(killed.length, VICTIMS.length);
   for (const { pid } of killed) assert.equal(isAlive(pid), false, 'the victim really died');
-  assert.equal(sum((b) => b.dropped), 0, 'the generator kept up with the schedule');
+  assert.equal(
+    sum((b) => b.dropped),
+    0,
+    'the generator kept up with the schedule',
+  );
   assert.ok(sent >= RATE * (VICTIMS.length + 1) * (GAP_MS / 1000) * 0.95, `${sent} requests sent`);
   assert.deepEqual(failures, [], `failed requests out of ${sent}: ${failures.join(', ')}; ${explain(stats, killed)}`);
 
   // Every victim came back.
-  await waitFor('the killed instances to be restarted', async () => {
-    const state = await launcher.state();
-    return killed.every((k) => state.instances.some((i) => i.id === k.id && i.pid !== k.pid && i.pid !== undefined && isAlive(i.pid))) ? true : undefined;
-  }, 30_000, 200);
+  await waitFor(
+    'the killed instances to be restarted',
+    async () => {
+      const state = await launcher.state();
+      return killed.every((k) =>
+        state.instances.some((i) => i.id === k.id && i.pid !== k.pid && i.pid !== undefined && isAlive(i.pid)),
+      )
+        ? true
+        : undefined;
+    },
+    30_000,
+    200,
+  );
 });

@@ -33,11 +33,22 @@ async function realEngines(): Promise<Target> {
   const namespace = prefix.replaceAll('_', '');
   const postgres = await externalServer();
   const nats = await natsServer();
-  const reasons = ['skip' in postgres ? postgres.skip : '', (await replicaSkip()) || '', (await redisSkip()) || '', 'skip' in nats ? nats.skip : ''].filter(Boolean);
+  const reasons = [
+    'skip' in postgres ? postgres.skip : '',
+    (await replicaSkip()) || '',
+    (await redisSkip()) || '',
+    'skip' in nats ? nats.skip : '',
+  ].filter(Boolean);
   return {
     name: 'real engines: PostgreSQL + streaming replica, Redis, NATS JetStream',
     skip: reasons.length > 0 ? reasons.join('; ') : false,
-    env: { DATABASE_URL: EXTERNAL_URL, DATABASE_REPLICA_URLS: REPLICA_URL, REDIS_URL, NATS_URL: 'url' in nats ? nats.url : '', DB_PREFIX: prefix },
+    env: {
+      DATABASE_URL: EXTERNAL_URL,
+      DATABASE_REPLICA_URLS: REPLICA_URL,
+      REDIS_URL,
+      NATS_URL: 'url' in nats ? nats.url : '',
+      DB_PREFIX: prefix,
+    },
     cleanUp: async () => {
       if ('url' in nats) {
         const bus = createJetStreamBus({ servers: nats.url, namespace });
@@ -60,11 +71,22 @@ for (const target of targets) {
 
     before(async () => {
       dir = await scratchDir('e2e');
-      const topology = await writeTopology(dir, portBase, { user: 2, product: 2, order: 2, payment: 1, notification: 1, analytics: 1 }, { gateways: 2 });
+      const topology = await writeTopology(
+        dir,
+        portBase,
+        { user: 2, product: 2, order: 2, payment: 1, notification: 1, analytics: 1 },
+        { gateways: 2 },
+      );
       launcher = await startLauncher({
         dataDir: dir,
         topology,
-        env: { EMBEDDED_PG_PORT: String(await freePort()), CATALOG_SEED_COUNT: '2000', ADMIN_EMAIL: 'admin@shop.test', ADMIN_PASSWORD: 'an e2e operator secret', ...target.env },
+        env: {
+          EMBEDDED_PG_PORT: String(await freePort()),
+          CATALOG_SEED_COUNT: '2000',
+          ADMIN_EMAIL: 'admin@shop.test',
+          ADMIN_PASSWORD: 'an e2e operator secret',
+          ...target.env,
+        },
         readyTimeoutMs: 90_000,
       });
     });
@@ -75,7 +97,8 @@ for (const target of targets) {
       await rm(dir, { recursive: true, force: true });
     });
 
-    test('sign up, log in, search with a typo and a facet, add to cart, check out, confirmation email', () => customerJourney());
+    test('sign up, log in, search with a typo and a facet, add to cart, check out, confirmation email', () =>
+      customerJourney());
 
     if (target.env.DATABASE_URL) {
       test('the engines really served it: the external server, reads on the replica, the bus on JetStream', async () => {
@@ -84,18 +107,32 @@ for (const target of targets) {
         const product = state.instances.filter((i) => i.service === 'product');
         const replicaReads = async (): Promise<number[]> => {
           const metrics = await Promise.all(product.map(async (i) => (await launcher.get(i.port, '/metrics')).text));
-          return metrics.map((m) => /db_reads_total\{[^}]*target="replica"[^}]*\} (\d+)/.exec(m)?.[1]).map(Number).filter((n) => !Number.isNaN(n));
+          return metrics
+            .map((m) => /db_reads_total\{[^}]*target="replica"[^}]*\} (\d+)/.exec(m)?.[1])
+            .map(Number)
+            .filter((n) => !Number.isNaN(n));
         };
         // Right after the catalog seed (and its VACUUM) the replica may still be replaying
         // past the lag bound, and reads rightly go to the primary: keep browsing until it
         // has caught up and serves them.
-        const served = await waitFor('a product read served by the replica', async () => {
-          await fetch(`${api}/products?limit=5`).then((r) => r.arrayBuffer());
-          const reads = await replicaReads();
-          return reads.some((n) => n > 0) ? reads : undefined;
-        }, 20_000, 250).catch(async () => replicaReads());
-        assert.ok(served.some((n) => n > 0), `product reads were served by the replica: ${JSON.stringify(served)}`);
-        const bus = createJetStreamBus({ servers: target.env.NATS_URL!, namespace: target.env.DB_PREFIX!.replaceAll('_', '') });
+        const served = await waitFor(
+          'a product read served by the replica',
+          async () => {
+            await fetch(`${api}/products?limit=5`).then((r) => r.arrayBuffer());
+            const reads = await replicaReads();
+            return reads.some((n) => n > 0) ? reads : undefined;
+          },
+          20_000,
+          250,
+        ).catch(async () => replicaReads());
+        assert.ok(
+          served.some((n) => n > 0),
+          `product reads were served by the replica: ${JSON.stringify(served)}`,
+        );
+        const bus = createJetStreamBus({
+          servers: target.env.NATS_URL!,
+          namespace: target.env.DB_PREFIX!.replaceAll('_', ''),
+        });
         try {
           const order = [];
           for await (const event of bus.replay('order')) order.push(event);
@@ -112,7 +149,11 @@ interface Json {
   [key: string]: any;
 }
 
-async function call(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<{ status: number; body: Json; headers: Headers }> {
+async function call(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: Json; headers: Headers }> {
   const response = await fetch(api + path, {
     method,
     headers: {
@@ -128,7 +169,9 @@ async function call(method: string, path: string, options: { token?: string; bod
 
 async function customerJourney(): Promise<void> {
   const email = `ada.${randomUUID().slice(0, 8)}@example.com`;
-  const signUp = await call('POST', '/users', { body: { email, password: 'correct horse battery staple', name: 'Ada' } });
+  const signUp = await call('POST', '/users', {
+    body: { email, password: 'correct horse battery staple', name: 'Ada' },
+  });
   assert.equal(signUp.status, 201, JSON.stringify(signUp.body));
 
   const login = await call('POST', '/users/sessions', { body: { email, password: 'correct horse battery staple' } });
@@ -143,15 +186,28 @@ async function customerJourney(): Promise<void> {
   // Pick a real product name from the generated catalog, then search for it misspelled.
   const browse = await call('GET', '/products?limit=50');
   assert.equal(browse.status, 200, JSON.stringify(browse.body));
-  const target = (browse.body.items as Json[]).find((p) => p.availability?.available === true && /\w{6,}/.test(p.name as string))!;
+  const target = (browse.body.items as Json[]).find(
+    (p) => p.availability?.available === true && /\w{6,}/.test(p.name as string),
+  )!;
   assert.ok(target, 'an available product to search for');
   const word = (target.name as string).split(/\s+/).find((w) => w.length >= 6) ?? (target.name as string);
   const typo = word.slice(0, 2) + word.slice(3);
-  const search = await call('GET', `/products?q=${encodeURIComponent(typo)}&category=${encodeURIComponent(target.category as string)}`);
+  const search = await call(
+    'GET',
+    `/products?q=${encodeURIComponent(typo)}&category=${encodeURIComponent(target.category as string)}`,
+  );
   assert.equal(search.status, 200, JSON.stringify(search.body));
-  assert.ok((search.body.items as Json[]).length > 0, `"${typo}" (for "${word}") finds something in ${target.category}`);
-  assert.ok((search.body.items as Json[]).every((p) => p.category === target.category), 'the facet filter holds');
-  assert.ok(Array.isArray(search.body.facets?.brand ?? search.body.facets?.brands) || typeof search.body.facets === 'object');
+  assert.ok(
+    (search.body.items as Json[]).length > 0,
+    `"${typo}" (for "${word}") finds something in ${target.category}`,
+  );
+  assert.ok(
+    (search.body.items as Json[]).every((p) => p.category === target.category),
+    'the facet filter holds',
+  );
+  assert.ok(
+    Array.isArray(search.body.facets?.brand ?? search.body.facets?.brands) || typeof search.body.facets === 'object',
+  );
 
   const product = (search.body.items as Json[]).find((p) => p.availability?.available === true) ?? target;
   const add = await call('PUT', `/orders/cart/items/${product.id}`, { token, body: { quantity: 1 } });
@@ -180,7 +236,11 @@ async function customerJourney(): Promise<void> {
     async () => {
       const response = await fetch(`${mailbox}/mailbox?to=${encodeURIComponent(email)}`);
       const { messages } = (await response.json()) as { messages: Json[] };
-      return messages.find((m) => /confirm/i.test(m.subject as string) && (m.text as string).includes(orderId.slice(0, 8))) ?? undefined;
+      return (
+        messages.find(
+          (m) => /confirm/i.test(m.subject as string) && (m.text as string).includes(orderId.slice(0, 8)),
+        ) ?? undefined
+      );
     },
     20_000,
     200,
@@ -197,7 +257,9 @@ async function customerJourney(): Promise<void> {
     async () => {
       const response = await fetch(`${collector}/traces/${traceId}`);
       if (response.status !== 200) return undefined;
-      const body = (await response.json()) as { spans: Array<{ service: string; name: string; spanId: string; parentSpanId?: string }> };
+      const body = (await response.json()) as {
+        spans: Array<{ service: string; name: string; spanId: string; parentSpanId?: string }>;
+      };
       const services = new Set(body.spans.map((span) => span.service));
       return wanted.every((service) => services.has(service)) ? body : undefined;
     },
@@ -206,7 +268,11 @@ async function customerJourney(): Promise<void> {
   );
   const ids = new Set(trace.spans.map((span) => span.spanId));
   const roots = trace.spans.filter((span) => !span.parentSpanId || !ids.has(span.parentSpanId));
-  assert.equal(roots.length, 1, `one connected tree, rooted at the balancer: ${roots.map((r) => `${r.service} ${r.name}`).join(', ')}`);
+  assert.equal(
+    roots.length,
+    1,
+    `one connected tree, rooted at the balancer: ${roots.map((r) => `${r.service} ${r.name}`).join(', ')}`,
+  );
   assert.equal(roots[0]!.service, 'lb');
   assert.equal((await fetch(`${collector}/traces/${traceId}/view`)).status, 200);
 

@@ -20,7 +20,9 @@ let base: string;
 let opsBase: string;
 
 async function startBackend(port: number, name: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [join(repoRoot, 'test/support/echoServer.ts'), String(port), name], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [join(repoRoot, 'test/support/echoServer.ts'), String(port), name], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   await once(child.stdout, 'data');
   backends.push(child);
   return child;
@@ -41,7 +43,11 @@ after(async () => {
 test('requests are spread over both backends and bodies pass through', async () => {
   const names = new Set<string>();
   for (let i = 0; i < 20; i++) {
-    const response = await fetch(`${base}/echo`, { method: 'POST', body: 'hello', headers: { 'idempotency-key': `k${i}` } });
+    const response = await fetch(`${base}/echo`, {
+      method: 'POST',
+      body: 'hello',
+      headers: { 'idempotency-key': `k${i}` },
+    });
     const body = (await response.json()) as { name: string; body: string };
     assert.equal(body.body, 'hello');
     names.add(body.name);
@@ -90,7 +96,11 @@ test('SIGKILL of a backend under steady traffic: no failed request, the dead one
   stop = true;
   await Promise.all(clients);
   assert.ok(results.length > 20, `traffic flowed (${results.length} requests)`);
-  assert.deepEqual(results.filter((s) => s !== 200), [], 'every request succeeded');
+  assert.deepEqual(
+    results.filter((s) => s !== 200),
+    [],
+    'every request succeeded',
+  );
   const status = (await (await fetch(`${opsBase}/lb/status`)).json()) as { backends: Array<{ ejected: boolean }> };
   assert.equal(status.backends[0]!.ejected, true);
 });
@@ -104,7 +114,10 @@ test('active health checks mark the dead backend unhealthy after three failures'
 });
 
 /** A balancer over these backends, its public and ops sides each on a free port; active checks only when asked. */
-async function startBalancer(urls: string[], options: Pick<BalancerOptions, 'maxInFlight' | 'client'> = {}): Promise<{ balancer: Balancer; base: string; opsBase: string }> {
+async function startBalancer(
+  urls: string[],
+  options: Pick<BalancerOptions, 'maxInFlight' | 'client'> = {},
+): Promise<{ balancer: Balancer; base: string; opsBase: string }> {
   const lb = createBalancer({
     ...options,
     backends: urls,
@@ -130,7 +143,9 @@ test('active checks ask /ready: a gateway alive but not ready (draining) leaves 
   await once(draining, 'listening');
   t.after(() => draining.close());
   const address = draining.address();
-  const { balancer: lb } = await startBalancer([`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`]);
+  const { balancer: lb } = await startBalancer([
+    `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+  ]);
   t.after(() => lb.close());
   for (let i = 0; i < 3; i++) await lb.checkHealth();
   assert.equal(lb.backends.backends[0]!.healthy, false);
@@ -142,7 +157,11 @@ describe('in front of gateways that drain on SIGTERM', () => {
   let lbBase: string;
 
   async function startGateway(port: number, name: string): Promise<ChildProcess> {
-    const child = spawn(process.execPath, [join(repoRoot, 'test/edge/fixtures/drainingBackend.ts'), String(port), name], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [join(repoRoot, 'test/edge/fixtures/drainingBackend.ts'), String(port), name],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     await once(child.stdout, 'data');
     gateways.push(child);
     return child;
@@ -160,10 +179,12 @@ describe('in front of gateways that drain on SIGTERM', () => {
     for (const child of gateways) if (child.exitCode === null) child.kill('SIGKILL');
   });
 
-  test('the gateway learns the client\'s address: the balancer appends its peer to X-Forwarded-For', async () => {
+  test("the gateway learns the client's address: the balancer appends its peer to X-Forwarded-For", async () => {
     const plain = (await (await fetch(`${lbBase}/echo`)).json()) as { forwardedFor: string };
     assert.match(plain.forwardedFor, /^(::ffff:)?127\.0\.0\.1$/);
-    const proxied = (await (await fetch(`${lbBase}/echo`, { headers: { 'x-forwarded-for': '203.0.113.5' } })).json()) as { forwardedFor: string };
+    const proxied = (await (
+      await fetch(`${lbBase}/echo`, { headers: { 'x-forwarded-for': '203.0.113.5' } })
+    ).json()) as { forwardedFor: string };
     assert.match(proxied.forwardedFor, /^203\.0\.113\.5, (::ffff:)?127\.0\.0\.1$/);
   });
 
@@ -176,7 +197,8 @@ describe('in front of gateways that drain on SIGTERM', () => {
       for (let i = 0; !stop; i++) {
         sent += 1;
         // Safe requests only: reads, and writes carrying an Idempotency-Key.
-        const init: RequestInit = i % 2 === 0 ? {} : { method: 'POST', body: '{}', headers: { 'idempotency-key': `c${client}-${i}` } };
+        const init: RequestInit =
+          i % 2 === 0 ? {} : { method: 'POST', body: '{}', headers: { 'idempotency-key': `c${client}-${i}` } };
         try {
           const response = await fetch(`${lbBase}/echo?delayMs=40`, init);
           const body = await response.text();
@@ -199,7 +221,10 @@ describe('in front of gateways that drain on SIGTERM', () => {
     stop = true;
     await Promise.all(clients);
     assert.equal(code, 0, 'the gateway drained and exited cleanly');
-    assert.ok((servedBy.get('a') ?? 0) > 0 && (servedBy.get('b') ?? 0) > 0, `both served (${JSON.stringify([...servedBy])})`);
+    assert.ok(
+      (servedBy.get('a') ?? 0) > 0 && (servedBy.get('b') ?? 0) > 0,
+      `both served (${JSON.stringify([...servedBy])})`,
+    );
     assert.deepEqual(failures, [], `every one of ${sent} requests succeeded`);
   });
 });
@@ -220,7 +245,10 @@ describe('at the public entry, against hostile clients', () => {
   });
 
   /** A raw connection from `localAddress` to the balancer: what it received, and when (performance.now()) it closed. */
-  async function open(url: string, localAddress = '127.0.0.1'): Promise<{ socket: Socket; received: () => string; closed: Promise<number> }> {
+  async function open(
+    url: string,
+    localAddress = '127.0.0.1',
+  ): Promise<{ socket: Socket; received: () => string; closed: Promise<number> }> {
     const socket = connect({ host: '127.0.0.1', port: Number(new URL(url).port), localAddress });
     sockets.push(socket);
     socket.on('error', () => undefined);
@@ -232,9 +260,14 @@ describe('at the public entry, against hostile clients', () => {
   }
 
   /** POST headers announcing a 1000-byte body, then a byte every `everyMs` (until the socket closes). */
-  async function slowUpload(url: string, everyMs = 200): Promise<{ socket: Socket; received: () => string; closed: Promise<number>; sentAt: number }> {
+  async function slowUpload(
+    url: string,
+    everyMs = 200,
+  ): Promise<{ socket: Socket; received: () => string; closed: Promise<number>; sentAt: number }> {
     const connection = await open(url);
-    connection.socket.write('POST /echo HTTP/1.1\r\nhost: shop\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{');
+    connection.socket.write(
+      'POST /echo HTTP/1.1\r\nhost: shop\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{',
+    );
     const sentAt = performance.now();
     const drip = setInterval(() => connection.socket.write(' '), everyMs);
     void connection.closed.then(() => clearInterval(drip));
@@ -250,12 +283,17 @@ describe('at the public entry, against hostile clients', () => {
   function parse(raw: string): { status: number; headers: Record<string, string>; body: string } {
     const [head = '', body = ''] = raw.split('\r\n\r\n', 2);
     const [statusLine = '', ...lines] = head.split('\r\n');
-    const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+    const headers = Object.fromEntries(
+      lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+    );
     return { status: Number(statusLine.split(' ')[1]), headers, body };
   }
 
   /** GET from a given local address (another client to the balancer). */
-  function get(url: string, localAddress: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  function get(
+    url: string,
+    localAddress: string,
+  ): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
     return new Promise((resolve, reject) => {
       const req = httpRequest(url, { localAddress, agent: false, signal: AbortSignal.timeout(5000) }, (res) => {
         let body = '';
@@ -279,12 +317,16 @@ describe('at the public entry, against hostile clients', () => {
     return url;
   }
 
-  test('uploads still arriving do not count against everyone\'s admission: past maxInFlight of them, another client is served', async (t) => {
+  test("uploads still arriving do not count against everyone's admission: past maxInFlight of them, another client is served", async (t) => {
     const url = await startFor(t, { maxInFlight: 2 });
     for (let i = 0; i < 4; i++) await slowUpload(url);
     await settle();
     const response = await get(`${url}/echo`, '127.0.0.2');
-    assert.equal(response.status, 200, `another client is admitted while 4 uploads dribble in (got ${response.status} ${response.body})`);
+    assert.equal(
+      response.status,
+      200,
+      `another client is admitted while 4 uploads dribble in (got ${response.status} ${response.body})`,
+    );
   });
 
   test('a body not here by the body deadline is answered 408 REQUEST_TIMEOUT and its connection closed', async (t) => {
@@ -292,7 +334,10 @@ describe('at the public entry, against hostile clients', () => {
     const upload = await slowUpload(url);
     const closedAt = await closedWithin(upload.closed, 3000);
     assert.ok(closedAt !== undefined, 'the dribbling upload was cut off');
-    assert.ok(closedAt - upload.sentAt < 1500, `cut off near the 500 ms deadline (after ${Math.round(closedAt - upload.sentAt)} ms)`);
+    assert.ok(
+      closedAt - upload.sentAt < 1500,
+      `cut off near the 500 ms deadline (after ${Math.round(closedAt - upload.sentAt)} ms)`,
+    );
     const answer = parse(upload.received());
     assert.equal(answer.status, 408);
     assert.equal(answer.headers['content-type'], 'application/problem+json; charset=utf-8');
@@ -316,7 +361,7 @@ describe('at the public entry, against hostile clients', () => {
     assert.equal(answer.headers['x-content-type-options'], 'nosniff');
   });
 
-  test('past its address\'s in-flight cap a request is answered 429 RATE_LIMITED with Retry-After; another address is served', async (t) => {
+  test("past its address's in-flight cap a request is answered 429 RATE_LIMITED with Retry-After; another address is served", async (t) => {
     const url = await startFor(t, { client: { maxInFlight: 2 } });
     await slowUpload(url);
     await slowUpload(url);
@@ -328,16 +373,23 @@ describe('at the public entry, against hostile clients', () => {
     assert.equal((await get(`${url}/echo`, '127.0.0.2')).status, 200, 'another address has its own budget');
     for (const socket of sockets) socket.destroy();
     await settle();
-    assert.equal((await get(`${url}/echo`, '127.0.0.1')).status, 200, 'the address is served again once its uploads are gone');
+    assert.equal(
+      (await get(`${url}/echo`, '127.0.0.1')).status,
+      200,
+      'the address is served again once its uploads are gone',
+    );
   });
 
-  test('past its address\'s connection cap a new connection is closed at once; another address connects', async (t) => {
+  test("past its address's connection cap a new connection is closed at once; another address connects", async (t) => {
     const url = await startFor(t, { client: { maxConnections: 2 } });
     const first = await open(url);
     await open(url);
     await settle();
     const third = await open(url);
-    assert.ok((await closedWithin(third.closed, 1500)) !== undefined, 'the third connection from one address was closed');
+    assert.ok(
+      (await closedWithin(third.closed, 1500)) !== undefined,
+      'the third connection from one address was closed',
+    );
     assert.equal((await get(`${url}/echo`, '127.0.0.2')).status, 200, 'another address connects');
     first.socket.destroy();
     await settle();
@@ -356,9 +408,16 @@ describe('at the public entry, against hostile clients', () => {
     const dribbling = await open(url);
     dribbling.socket.write('GET /echo HTTP/1.1\r\nhost: shop\r\n');
     await settle();
-    const closedIn = await Promise.race([lb.close().then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 3000))]);
+    const closedIn = await Promise.race([
+      lb.close().then(() => 'closed'),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 3000)),
+    ]);
     assert.equal(closedIn, 'closed', 'the balancer closed at once');
-    assert.ok((await closedWithin(silent.closed, 1000)) !== undefined && (await closedWithin(dribbling.closed, 1000)) !== undefined, 'both connections were dropped');
+    assert.ok(
+      (await closedWithin(silent.closed, 1000)) !== undefined &&
+        (await closedWithin(dribbling.closed, 1000)) !== undefined,
+      'both connections were dropped',
+    );
   });
 
   test('/lb/status is answered on the ops listener only: 404 on the public side', async () => {
@@ -372,7 +431,11 @@ describe('at the public entry, against hostile clients', () => {
   });
 
   test('every answer the balancer writes itself says nosniff and no-store', async () => {
-    for (const response of [await fetch(`${base}/health`), await fetch(`${base}/ready`), await fetch(`${base}/echo`, { method: 'POST', body: 'x'.repeat(5000) })]) {
+    for (const response of [
+      await fetch(`${base}/health`),
+      await fetch(`${base}/ready`),
+      await fetch(`${base}/echo`, { method: 'POST', body: 'x'.repeat(5000) }),
+    ]) {
       await response.arrayBuffer();
       assert.equal(response.headers.get('x-content-type-options'), 'nosniff', `${response.url} ${response.status}`);
       assert.equal(response.headers.get('cache-control'), 'no-store', `${response.url} ${response.status}`);

@@ -17,7 +17,14 @@ function documentOf(service: string, paths: Record<string, string[]>): unknown {
   return {
     openapi: '3.1.0',
     info: { title: `${service} service`, version: '1' },
-    paths: Object.fromEntries(Object.entries(paths).map(([path, methods]) => [path, Object.fromEntries(methods.map((m) => [m, { summary: `${m} ${path}`, responses: { 200: { description: 'OK' } } }]))])),
+    paths: Object.fromEntries(
+      Object.entries(paths).map(([path, methods]) => [
+        path,
+        Object.fromEntries(
+          methods.map((m) => [m, { summary: `${m} ${path}`, responses: { 200: { description: 'OK' } } }]),
+        ),
+      ]),
+    ),
   };
 }
 
@@ -39,15 +46,27 @@ before(async () => {
     payment: await standIn('payment', { '/payments/charges': ['post'] }),
     notification: `http://127.0.0.1:${await freePort()}`, // down
   };
-  const env: Record<string, string> = { PORT: '0', INSTANCE_ID: 'gateway-docs', LOG_LEVEL: 'silent', RATE_LIMIT_ANON_PER_SEC: '1000' };
+  const env: Record<string, string> = {
+    PORT: '0',
+    INSTANCE_ID: 'gateway-docs',
+    LOG_LEVEL: 'silent',
+    RATE_LIMIT_ANON_PER_SEC: '1000',
+  };
   for (const [service, url] of Object.entries(urls)) env[`PEER_${service.toUpperCase()}_URLS`] = url;
-  const peer = (service: string) => createPeerClient({ service, urls: [urls[service]!], caller: 'gateway', policy: { maxAttempts: 1 } });
+  const peer = (service: string) =>
+    createPeerClient({ service, urls: [urls[service]!], caller: 'gateway', policy: { maxAttempts: 1 } });
   const issuer = await createTestIssuer();
   gateway = createGateway(loadConfig(gatewaySpec, env), {
     logger: createLogger({ service: 'gateway', instance: 'gateway-docs', region: 'us-east', level: 'silent' }),
     metrics: new ServiceMetrics({ service: 'gateway', instance: 'gateway-docs', region: 'us-east' }),
     verifier: createTokenVerifier({ loadKeys: () => Promise.resolve(issuer.jwks) }),
-    peers: { user: peer('user'), product: peer('product'), order: peer('order'), payment: peer('payment'), notification: peer('notification') },
+    peers: {
+      user: peer('user'),
+      product: peer('product'),
+      order: peer('order'),
+      payment: peer('payment'),
+      notification: peer('notification'),
+    },
     rateLimits: new MemoryRateLimitStore(),
   });
   await gateway.ready();
@@ -58,7 +77,7 @@ after(async () => {
   await Promise.all(standIns.map((app) => app.close()));
 });
 
-test('a service\'s document is served at /docs/<service>.json, fetched from the service, without its internal routes', async () => {
+test("a service's document is served at /docs/<service>.json, fetched from the service, without its internal routes", async () => {
   const response = await gateway.inject({ url: '/docs/user.json' });
   assert.equal(response.statusCode, 200);
   assert.match(String(response.headers['content-type']), /application\/json/);
@@ -73,11 +92,12 @@ test('documents are cached: a second read does not ask the service again', async
   assert.equal(hits.get('product'), 1);
 });
 
-test('/docs is an HTML index of every public service\'s operations, and says which service is unavailable', async () => {
+test("/docs is an HTML index of every public service's operations, and says which service is unavailable", async () => {
   const response = await gateway.inject({ url: '/docs' });
   assert.equal(response.statusCode, 200);
   assert.match(String(response.headers['content-type']), /text\/html/);
-  for (const service of ['user', 'product', 'order', 'notification']) assert.match(response.body, new RegExp(`href="/docs/${service}\\.json"`));
+  for (const service of ['user', 'product', 'order', 'notification'])
+    assert.match(response.body, new RegExp(`href="/docs/${service}\\.json"`));
   assert.match(response.body, /<code>POST<\/code><\/td><td><code>\/orders<\/code>/);
   assert.match(response.body, /<code>GET<\/code><\/td><td><code>\/products\/\{productId\}<\/code>/);
   assert.doesNotMatch(response.body, /keys\/rotate|payments/);

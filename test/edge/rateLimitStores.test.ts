@@ -9,7 +9,12 @@ import { FallbackRateLimitStore, MemoryRateLimitStore, RedisRateLimitStore, type
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 async function redisOrSkip(): Promise<Redis | string> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 2000, retryStrategy: () => null });
+  const redis = new Redis(REDIS_URL, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 2000,
+    retryStrategy: () => null,
+  });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -18,7 +23,8 @@ async function redisOrSkip(): Promise<Redis | string> {
   } catch (error) {
     redis.disconnect();
     const reason = `Redis at ${REDIS_URL} is unreachable: ${error instanceof Error ? error.message : String(error)}`;
-    if (process.env.CI === 'true') throw new Error(`${reason} (CI=true: an unreachable engine is a failure, not a skip)`, { cause: error });
+    if (process.env.CI === 'true')
+      throw new Error(`${reason} (CI=true: an unreachable engine is a failure, not a skip)`, { cause: error });
     return reason;
   }
 }
@@ -30,7 +36,9 @@ after(() => {
 
 const stores: Array<{ name: string; make: () => RateLimitStore; skip?: string }> = [
   { name: 'memory', make: () => new MemoryRateLimitStore() },
-  typeof redis === 'string' ? { name: 'redis', make: () => new MemoryRateLimitStore(), skip: redis } : { name: 'redis', make: () => new RedisRateLimitStore(redis, `test:${randomUUID()}:`) },
+  typeof redis === 'string'
+    ? { name: 'redis', make: () => new MemoryRateLimitStore(), skip: redis }
+    : { name: 'redis', make: () => new RedisRateLimitStore(redis, `test:${randomUUID()}:`) },
 ];
 
 for (const { name, make, skip } of stores) {
@@ -40,7 +48,10 @@ for (const { name, make, skip } of stores) {
       const decisions = [];
       for (let i = 0; i < 12; i++) decisions.push(await store.take('u1', 10, 10, 1_000_000));
       assert.equal(decisions.filter((d) => d.allowed).length, 10);
-      assert.deepEqual(decisions.slice(0, 3).map((d) => d.remaining), [9, 8, 7]);
+      assert.deepEqual(
+        decisions.slice(0, 3).map((d) => d.remaining),
+        [9, 8, 7],
+      );
       assert.equal(decisions[11]!.allowed, false);
       assert.equal(decisions[11]!.retryAfterSec, 1);
     });

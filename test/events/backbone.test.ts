@@ -5,7 +5,14 @@
 // contract.test.ts; processes killed mid-batch are in crash.test.ts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendToOutbox, startConsumer, startOutboxRelay, type Envelope, type EventBus, type EventHandler } from '@shop/events';
+import {
+  appendToOutbox,
+  startConsumer,
+  startOutboxRelay,
+  type Envelope,
+  type EventBus,
+  type EventHandler,
+} from '@shop/events';
 import { startEmbeddedCluster, type TestCluster } from '../support/postgres.ts';
 import { count, createWorld, eventually, logger, type EventsWorld } from './harness.ts';
 
@@ -19,22 +26,52 @@ after(async () => {
 
 /** Records each event's effect: (event id, key, payload.seq). */
 const record: EventHandler = async (event, tx) => {
-  await tx.query('INSERT INTO effects (event_id, key, seq) VALUES ($1, $2, $3)', [event.id, event.key, event.payload.seq]);
+  await tx.query('INSERT INTO effects (event_id, key, seq) VALUES ($1, $2, $3)', [
+    event.id,
+    event.key,
+    event.payload.seq,
+  ]);
 };
 
-async function produce(world: EventsWorld, events: Array<{ key: string; seq: number }>, topic = 'order'): Promise<Envelope[]> {
+async function produce(
+  world: EventsWorld,
+  events: Array<{ key: string; seq: number }>,
+  topic = 'order',
+): Promise<Envelope[]> {
   const out: Envelope[] = [];
   // Several events per transaction, like a producer recording a few transitions at once.
   for (let i = 0; i < events.length; i += 20) {
     await world.producer.transaction(async (tx) => {
-      for (const e of events.slice(i, i + 20)) out.push(await appendToOutbox(tx, 'test-producer', { topic, type: 'order.tested', key: e.key, payload: { seq: e.seq } }));
+      for (const e of events.slice(i, i + 20))
+        out.push(
+          await appendToOutbox(tx, 'test-producer', {
+            topic,
+            type: 'order.tested',
+            key: e.key,
+            payload: { seq: e.seq },
+          }),
+        );
     });
   }
   return out;
 }
 
-function consume(world: EventsWorld, handle: EventHandler = record, extra: { maxAttempts?: number; group?: string } = {}): ReturnType<typeof startConsumer> {
-  return startConsumer({ log: world.log, group: extra.group ?? 'effects', topics: ['order'], db: world.consumer, handle, logger, maxAttempts: extra.maxAttempts, backoff: () => 10, pollIntervalMs: 200 });
+function consume(
+  world: EventsWorld,
+  handle: EventHandler = record,
+  extra: { maxAttempts?: number; group?: string } = {},
+): ReturnType<typeof startConsumer> {
+  return startConsumer({
+    log: world.log,
+    group: extra.group ?? 'effects',
+    topics: ['order'],
+    db: world.consumer,
+    handle,
+    logger,
+    maxAttempts: extra.maxAttempts,
+    backoff: () => 10,
+    pollIntervalMs: 200,
+  });
 }
 
 test('outbox -> relay -> log -> consumer: every event has its effect once, with the envelope intact', async () => {
@@ -46,8 +83,15 @@ test('outbox -> relay -> log -> consumer: every event has its effect once, with 
     await record(event, tx, { topic: 'order', partition: 0, offset: 0, attempt: 1 });
   });
   try {
-    const sent = await produce(world, [{ key: 'order-1', seq: 1 }, { key: 'order-1', seq: 2 }, { key: 'order-2', seq: 1 }]);
-    await eventually('three effects', async () => (await count(world.consumer, 'SELECT count(*) AS n FROM effects')) === 3);
+    const sent = await produce(world, [
+      { key: 'order-1', seq: 1 },
+      { key: 'order-1', seq: 2 },
+      { key: 'order-2', seq: 1 },
+    ]);
+    await eventually(
+      'three effects',
+      async () => (await count(world.consumer, 'SELECT count(*) AS n FROM effects')) === 3,
+    );
     assert.equal(await count(world.producer, 'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL'), 0);
     const first = seen.find((e) => e.id === sent[0]!.id)!;
     assert.deepEqual(first, sent[0]);
@@ -73,12 +117,23 @@ test('two relays on one outbox never append the same row twice, and per-key orde
   };
   const events = Array.from({ length: 400 }, (_, i) => ({ key: `k${i % 7}`, seq: Math.floor(i / 7) }));
   await produce(world, events);
-  const relays = [0, 1].map(() => startOutboxRelay({ db: world.producer, log: counting, logger, pollIntervalMs: 10, batchSize: 25 }));
+  const relays = [0, 1].map(() =>
+    startOutboxRelay({ db: world.producer, log: counting, logger, pollIntervalMs: 10, batchSize: 25 }),
+  );
   try {
-    await eventually('all rows published', async () => (await count(world.producer, 'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL')) === 0);
+    await eventually(
+      'all rows published',
+      async () => (await count(world.producer, 'SELECT count(*) AS n FROM outbox WHERE published_at IS NULL')) === 0,
+    );
     assert.equal(appended.size, 400);
-    assert.deepEqual([...appended.values()].filter((n) => n > 1), [], 'no row was appended by both relays');
-    const { rows } = await world.log.db.query<{ key: string; seq: number }>("SELECT key, (envelope->'payload'->>'seq')::int AS seq FROM events ORDER BY partition, \"offset\"");
+    assert.deepEqual(
+      [...appended.values()].filter((n) => n > 1),
+      [],
+      'no row was appended by both relays',
+    );
+    const { rows } = await world.log.db.query<{ key: string; seq: number }>(
+      "SELECT key, (envelope->'payload'->>'seq')::int AS seq FROM events ORDER BY partition, \"offset\"",
+    );
     assertPerKeyOrder(rows);
   } finally {
     await Promise.all(relays.map((r) => r.stop()));
@@ -90,14 +145,19 @@ test('invalid envelopes are refused on publish; retention deletes only what ever
   const world = await createWorld(cluster, 'retain');
   try {
     await assert.rejects(world.log.publish('order', [{ id: 'nope' } as unknown as Envelope]), /Invalid event envelope/);
-    const sent = await produce(world, Array.from({ length: 10 }, (_, i) => ({ key: 'k', seq: i })));
+    const sent = await produce(
+      world,
+      Array.from({ length: 10 }, (_, i) => ({ key: 'k', seq: i })),
+    );
     await world.log.publish('order', sent);
     const consumer = consume(world);
     await eventually('consumed', async () => (await consumer.lag()) === 0);
     await consumer.stop();
     await world.log.db.query("UPDATE events SET appended_at = now() - interval '10 days'");
     // A second group that has read only half keeps the rest alive.
-    await world.log.db.query(`INSERT INTO consumer_offsets (group_name, topic, partition, "offset") SELECT 'slow', topic, partition, 5 FROM consumer_offsets WHERE group_name = 'effects'`);
+    await world.log.db.query(
+      `INSERT INTO consumer_offsets (group_name, topic, partition, "offset") SELECT 'slow', topic, partition, 5 FROM consumer_offsets WHERE group_name = 'effects'`,
+    );
     const partition = (await world.log.db.query<{ partition: number }>('SELECT DISTINCT partition FROM events')).rows;
     assert.equal(partition.length, 1);
     assert.equal(await world.log.applyRetention(7), 5);

@@ -20,7 +20,8 @@ const KEYS = 50;
 const started = Date.now();
 /** EVENTS_TEST_TIMINGS=1 prints when each phase was reached, for tuning the suite's cost. */
 const mark = (what: string): void => {
-  if (process.env.EVENTS_TEST_TIMINGS) process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${what}\n`);
+  if (process.env.EVENTS_TEST_TIMINGS)
+    process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${what}\n`);
 };
 
 let cluster: TestCluster;
@@ -41,21 +42,37 @@ after(async () => {
 async function produce(w: EventsWorld, from: number, n: number): Promise<void> {
   for (let i = from; i < from + n; i += 500) {
     const rows: unknown[][] = [];
-    const capture = { query: (_sql: string, values: unknown[]) => Promise.resolve(rows.push(values)) } as unknown as Queryable;
-    for (let j = i; j < Math.min(i + 500, from + n); j++) await appendToOutbox(capture, 'crash-test', { topic: 'order', type: 'order.tested', key: `order-${j % KEYS}`, payload: { seq: j } });
+    const capture = {
+      query: (_sql: string, values: unknown[]) => Promise.resolve(rows.push(values)),
+    } as unknown as Queryable;
+    for (let j = i; j < Math.min(i + 500, from + n); j++)
+      await appendToOutbox(capture, 'crash-test', {
+        topic: 'order',
+        type: 'order.tested',
+        key: `order-${j % KEYS}`,
+        payload: { seq: j },
+      });
     const columns = [0, 1, 2, 3, 4, 5].map((c) => rows.map((r) => r[c]));
-    await w.producer.query('INSERT INTO outbox (id, topic, type, version, key, envelope) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::jsonb[])', columns);
+    await w.producer.query(
+      'INSERT INTO outbox (id, topic, type, version, key, envelope) SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::text[], $6::jsonb[])',
+      columns,
+    );
   }
 }
 
 const effects = (w: EventsWorld): Promise<number> => count(w.consumer, 'SELECT count(*) AS n FROM effects');
-const published = (w: EventsWorld): Promise<number> => count(w.producer, 'SELECT count(*) AS n FROM outbox WHERE published_at IS NOT NULL');
+const published = (w: EventsWorld): Promise<number> =>
+  count(w.producer, 'SELECT count(*) AS n FROM outbox WHERE published_at IS NOT NULL');
 
 /** Every event of the outbox had its effect exactly once, in order per key, and the group has nothing left. */
 async function assertExactlyOnceInOrder(w: EventsWorld, label: string, total: number): Promise<void> {
   assert.equal(await count(w.producer, 'SELECT count(*) AS n FROM outbox'), total, `${label}: produced`);
   assert.equal(await effects(w), total, `${label}: one effect per event`);
-  assert.equal(await count(w.consumer, 'SELECT count(DISTINCT event_id) AS n FROM effects'), total, `${label}: no event twice`);
+  assert.equal(
+    await count(w.consumer, 'SELECT count(DISTINCT event_id) AS n FROM effects'),
+    total,
+    `${label}: no event twice`,
+  );
   const { rows } = await w.consumer.query<{ key: string; seq: number }>('SELECT key, seq FROM effects ORDER BY n');
   assert.equal(perKeyOrderViolation(rows), undefined, `${label}: per-key order`);
   await eventually(`${label}: lag 0`, async () => (await w.bus.lag('effects', ['order'])) === 0);
@@ -87,20 +104,35 @@ async function killMidBatch(backend: BackendUnderTest): Promise<void> {
     await relay.kill9();
     relay = spawn.relay();
     // Duplicates straight to the bus: 500 events it already holds, published again.
-    const { rows } = await w.producer.query<{ envelope: Envelope }>('SELECT envelope FROM outbox WHERE published_at IS NOT NULL ORDER BY random() LIMIT 500');
-    const again = await w.bus.publish('order', rows.map((r) => r.envelope));
-    assert.ok(again.every((r) => r.duplicate), `${backend.name}: re-published events are reported duplicate`);
+    const { rows } = await w.producer.query<{ envelope: Envelope }>(
+      'SELECT envelope FROM outbox WHERE published_at IS NOT NULL ORDER BY random() LIMIT 500',
+    );
+    const again = await w.bus.publish(
+      'order',
+      rows.map((r) => r.envelope),
+    );
+    assert.ok(
+      again.every((r) => r.duplicate),
+      `${backend.name}: re-published events are reported duplicate`,
+    );
     await eventually(`${backend.name}: 40% of effects`, async () => (await effects(w)) >= 4000, 120_000);
     mark(`${backend.name}: consumer killed at ${await effects(w)} effects`);
     await consumers[0]!.kill9();
     consumers[0] = spawn.consumer();
     await producing;
     mark(`${backend.name}: all produced`);
-    await eventually(`${backend.name}: all ${TOTAL} effects`, async () => (await effects(w)) >= TOTAL && (await published(w)) === TOTAL, 120_000);
+    await eventually(
+      `${backend.name}: all ${TOTAL} effects`,
+      async () => (await effects(w)) >= TOTAL && (await published(w)) === TOTAL,
+      120_000,
+    );
     mark(`${backend.name}: all effects`);
     await assertExactlyOnceInOrder(w, backend.name, TOTAL);
   } catch (error) {
-    throw new Error(`${backend.name}: ${error instanceof Error ? error.message : String(error)}\nconsumer stderr: ${consumers.map((c) => c.stderr()).join('\n')}\nrelay stderr: ${relay.stderr()}`, { cause: error });
+    throw new Error(
+      `${backend.name}: ${error instanceof Error ? error.message : String(error)}\nconsumer stderr: ${consumers.map((c) => c.stderr()).join('\n')}\nrelay stderr: ${relay.stderr()}`,
+      { cause: error },
+    );
   } finally {
     await Promise.all([relay, ...consumers].map((p) => p.stop()));
     await w.close();
@@ -131,18 +163,31 @@ async function downForAMinute(backend: BackendUnderTest): Promise<void> {
     assert.equal(await effects(w), before, `${backend.name}: nothing consumed while the group was down`);
     const publishedDuring = (await published(w)) - publishedAtKill;
     const behind = await w.bus.lag('effects', ['order']);
-    assert.ok(publishedDuring >= DOWNTIME_MS / 1000, `${backend.name}: events kept coming during the downtime (${publishedDuring})`);
-    assert.ok(behind >= publishedDuring, `${backend.name}: the group's lag (${behind}) holds every event published while it was down (${publishedDuring})`);
+    assert.ok(
+      publishedDuring >= DOWNTIME_MS / 1000,
+      `${backend.name}: events kept coming during the downtime (${publishedDuring})`,
+    );
+    assert.ok(
+      behind >= publishedDuring,
+      `${backend.name}: the group's lag (${behind}) holds every event published while it was down (${publishedDuring})`,
+    );
     consumer = spawn.consumer();
     mark(`${backend.name}: restarted ${behind} behind`);
     await eventually(`${backend.name}: caught up`, async () => (await w.bus.lag('effects', ['order'])) < 50, 60_000);
     mark(`${backend.name}: caught up`);
     producing.abort();
     await trickle;
-    await eventually(`${backend.name}: every effect`, async () => (await effects(w)) >= produced && (await published(w)) === produced, 30_000);
+    await eventually(
+      `${backend.name}: every effect`,
+      async () => (await effects(w)) >= produced && (await published(w)) === produced,
+      30_000,
+    );
     await assertExactlyOnceInOrder(w, backend.name, produced);
   } catch (error) {
-    throw new Error(`${backend.name}: ${error instanceof Error ? error.message : String(error)}\nconsumer stderr: ${consumer.stderr()}\nrelay stderr: ${relay.stderr()}`, { cause: error });
+    throw new Error(
+      `${backend.name}: ${error instanceof Error ? error.message : String(error)}\nconsumer stderr: ${consumer.stderr()}\nrelay stderr: ${relay.stderr()}`,
+      { cause: error },
+    );
   } finally {
     producing.abort();
     await trickle;
@@ -152,10 +197,18 @@ async function downForAMinute(backend: BackendUnderTest): Promise<void> {
 }
 
 // One after the other: side by side, ten processes on two cores starve each other.
-test('10,000 events per backend, with duplicates, a relay and a consumer SIGKILLed mid-batch: every effect once, in order per key', { skip: backends.length === 0 }, async () => {
-  await Promise.all(backends.map(killMidBatch));
-});
+test(
+  '10,000 events per backend, with duplicates, a relay and a consumer SIGKILLed mid-batch: every effect once, in order per key',
+  { skip: backends.length === 0 },
+  async () => {
+    await Promise.all(backends.map(killMidBatch));
+  },
+);
 
-test(`a consumer group down for ${DOWNTIME_MS / 1000} s while events keep coming catches up after its restart, nothing lost`, { skip: backends.length === 0 }, async () => {
-  await Promise.all(backends.map(downForAMinute));
-});
+test(
+  `a consumer group down for ${DOWNTIME_MS / 1000} s while events keep coming catches up after its restart, nothing lost`,
+  { skip: backends.length === 0 },
+  async () => {
+    await Promise.all(backends.map(downForAMinute));
+  },
+);

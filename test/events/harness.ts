@@ -1,10 +1,23 @@
 import { Database, provisionServiceDatabases } from '@shop/data';
-import { JetStreamBus, OUTBOX_TABLE_SQL, createJetStreamBus, createPgEventLog, migrateEventLog, type EventBus, type PgEventLog } from '@shop/events';
+import {
+  JetStreamBus,
+  OUTBOX_TABLE_SQL,
+  createJetStreamBus,
+  createPgEventLog,
+  migrateEventLog,
+  type EventBus,
+  type PgEventLog,
+} from '@shop/events';
 import { createLogger, type Logger } from '@shop/platform';
 import { uniquePrefix, type TestCluster } from '../support/postgres.ts';
 import { uniqueNamespace } from './nats.ts';
 
-export const logger: Logger = createLogger({ service: 'events-test', instance: 'events-test', region: 'us-east', level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+export const logger: Logger = createLogger({
+  service: 'events-test',
+  instance: 'events-test',
+  region: 'us-east',
+  level: process.env.TEST_LOG_LEVEL ?? 'silent',
+});
 
 export interface EventsWorld {
   /** The PostgreSQL log (always made: PostgreSQL-only assertions look inside it). */
@@ -24,11 +37,23 @@ export interface EventsWorld {
  * consumer database with an inbox and an effects table; with `nats`, a
  * JetStream bus in a namespace of its own (deleted on close).
  */
-export async function createWorld(cluster: TestCluster, label: string, options: { nats?: string } = {}): Promise<EventsWorld> {
+export async function createWorld(
+  cluster: TestCluster,
+  label: string,
+  options: { nats?: string } = {},
+): Promise<EventsWorld> {
   const prefix = uniquePrefix(label);
-  const dbs = await provisionServiceDatabases({ adminUrl: cluster.adminUrl, services: ['events', 'producer', 'consumer'], prefix, password: () => `pw-${prefix}` });
+  const dbs = await provisionServiceDatabases({
+    adminUrl: cluster.adminUrl,
+    services: ['events', 'producer', 'consumer'],
+    prefix,
+    password: () => `pw-${prefix}`,
+  });
   const url = (service: string): string => dbs.find((d) => d.service === service)!.url;
-  await Promise.all([migrateEventLog({ connectionString: url('events') }), migrateEventLog({ connectionString: url('events') })]);
+  await Promise.all([
+    migrateEventLog({ connectionString: url('events') }),
+    migrateEventLog({ connectionString: url('events') }),
+  ]);
   const log = createPgEventLog({ connectionString: url('events'), logger });
   const namespace = uniqueNamespace();
   const bus = options.nats ? createJetStreamBus({ servers: options.nats, namespace, logger }) : log;
@@ -41,7 +66,9 @@ export async function createWorld(cluster: TestCluster, label: string, options: 
   return {
     log,
     bus,
-    busEnv: options.nats ? { NATS_URL: options.nats, EVENTS_NAMESPACE: namespace } : { EVENTS_DATABASE_URL: url('events') },
+    busEnv: options.nats
+      ? { NATS_URL: options.nats, EVENTS_NAMESPACE: namespace }
+      : { EVENTS_DATABASE_URL: url('events') },
     producer,
     consumer,
     urls: { events: url('events'), producer: url('producer'), consumer: url('consumer') },

@@ -19,7 +19,8 @@ export async function natsServer(): Promise<{ url: string } | { skip: string }> 
     return { url: NATS_URL };
   } catch (error) {
     const reason = `NATS JetStream at ${NATS_URL} is unreachable: ${error instanceof Error ? error.message : String(error)}`;
-    if (process.env.CI === 'true') throw new Error(`${reason} (CI=true: an unreachable engine is a failure, not a skip)`, { cause: error });
+    if (process.env.CI === 'true')
+      throw new Error(`${reason} (CI=true: an unreachable engine is a failure, not a skip)`, { cause: error });
     return { skip: reason };
   }
 }

@@ -14,10 +14,14 @@ export interface TestProcess {
 
 /** Runs one of test/events/processes/<script>.ts as a child process on the same Node. */
 export function spawnScript(script: 'relay' | 'consumer', env: Record<string, string>): TestProcess {
-  const child: ChildProcess = spawn(process.execPath, [fileURLToPath(new URL(`./processes/${script}.ts`, import.meta.url))], {
-    env: { ...process.env, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [fileURLToPath(new URL(`./processes/${script}.ts`, import.meta.url))],
+    {
+      env: { ...process.env, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

@@ -29,8 +29,12 @@ before(async () => {
   });
   // Figures as the consumer folds them (analytics.test.ts proves the folding).
   await svc.db.query("INSERT INTO orders_per_minute (minute, placed, confirmed) VALUES ('2026-03-01T11:30:00Z', 3, 2)");
-  await svc.db.query("INSERT INTO revenue_per_minute (minute, currency, confirmed_minor, refunded_minor) VALUES ('2026-03-01T11:30:00Z', 'USD', 5000, 500)");
-  await svc.db.query("INSERT INTO product_sales (product_id, currency, name, units, revenue_minor) VALUES ('p-1', 'USD', 'Chair', 2, 5000), ('p-2', 'EUR', NULL, 1, 700)");
+  await svc.db.query(
+    "INSERT INTO revenue_per_minute (minute, currency, confirmed_minor, refunded_minor) VALUES ('2026-03-01T11:30:00Z', 'USD', 5000, 500)",
+  );
+  await svc.db.query(
+    "INSERT INTO product_sales (product_id, currency, name, units, revenue_minor) VALUES ('p-1', 'USD', 'Chair', 2, 5000), ('p-2', 'EUR', NULL, 1, 700)",
+  );
 });
 after(async () => {
   await svc.close();
@@ -43,19 +47,44 @@ test('property: hostile requests at the analytics routes never 5xx, and change n
   const routes: RouteSpec[] = [
     { method: 'GET', path: fc.constant('/analytics/summary'), query: ['from', 'to'] },
     { method: 'GET', path: fc.constant('/analytics/top-products'), query: ['limit', 'by', 'currency'] },
-    { method: 'GET', path: fc.constantFrom('/health', '/ready', '/metrics', '/openapi.json', '/analytics', '/analytics/', '/analytics/summary/x') },
+    {
+      method: 'GET',
+      path: fc.constantFrom(
+        '/health',
+        '/ready',
+        '/metrics',
+        '/openapi.json',
+        '/analytics',
+        '/analytics/',
+        '/analytics/summary/x',
+      ),
+    },
   ];
-  const tally = await assertNoHarm(svc.app, hostileRequests(routes, { tokens: [admin, admin, customer] }), { numRuns: 100, snapshot: () => snapshotTables(svc.db) });
+  const tally = await assertNoHarm(svc.app, hostileRequests(routes, { tokens: [admin, admin, customer] }), {
+    numRuns: 100,
+    snapshot: () => snapshotTables(svc.db),
+  });
   t.diagnostic(`statuses: ${tally.toString()}`);
-  assert.ok(tally.count((s) => s === 200) > 0 && tally.count((s) => s === 400) > 0 && tally.count((s) => s === 403) > 0, `reached handlers, validation and the admin check: ${tally.toString()}`);
+  assert.ok(
+    tally.count((s) => s === 200) > 0 && tally.count((s) => s === 400) > 0 && tally.count((s) => s === 403) > 0,
+    `reached handlers, validation and the admin check: ${tally.toString()}`,
+  );
 });
 
 test('a customer gets 403 and none of the figures, whatever the query asks for', async () => {
   const customer = { authorization: `Bearer ${await issuer.token({ role: 'customer' })}` };
-  for (const url of ['/analytics/top-products?currency=USD', '/analytics/summary?from=2026-03-01T11:00:00Z', '/analytics/top-products?role=admin', '/analytics/summary?__proto__[role]=admin']) {
+  for (const url of [
+    '/analytics/top-products?currency=USD',
+    '/analytics/summary?from=2026-03-01T11:00:00Z',
+    '/analytics/top-products?role=admin',
+    '/analytics/summary?__proto__[role]=admin',
+  ]) {
     const response = await svc.app.inject({ method: 'GET', url, headers: customer });
     assertWellRefused(response, url);
     assert.equal(response.statusCode, 403, url);
-    assert.ok(!response.body.includes('Chair') && !response.body.includes('5000'), `${url} leaked figures: ${response.body}`);
+    assert.ok(
+      !response.body.includes('Chair') && !response.body.includes('5000'),
+      `${url} leaked figures: ${response.body}`,
+    );
   }
 });

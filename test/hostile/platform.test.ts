@@ -21,11 +21,20 @@ before(async () => {
   const { ca } = await createCertificateAuthority();
   const [own, asLauncher, asOrder] = await Promise.all([ca.issue('product'), ca.issue('launcher'), ca.issue('order')]);
   const identity = { service: 'product', instance: 'product-hostile', region: 'us-east' };
-  server = createServiceApp({ ...identity, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), readiness: [], tls: own });
+  server = createServiceApp({
+    ...identity,
+    logger: createLogger({ ...identity, level: 'silent' }),
+    metrics: new ServiceMetrics(identity),
+    readiness: [],
+    tls: own,
+  });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const address = server.server.address();
   url = `https://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  const agent = (bundle: typeof own) => new Agent({ connect: { ca: bundle.ca, cert: bundle.cert, key: bundle.key, rejectUnauthorized: true, servername: 'localhost' } });
+  const agent = (bundle: typeof own) =>
+    new Agent({
+      connect: { ca: bundle.ca, cert: bundle.cert, key: bundle.key, rejectUnauthorized: true, servername: 'localhost' },
+    });
   launcher = agent(asLauncher);
   order = agent(asOrder);
 });
@@ -37,9 +46,19 @@ after(async () => {
 
 /** inject()'s shape over a real mTLS connection, as the identity the request's authorization header names. */
 const overTls = {
-  inject: async (options: { method: HostileRequest['method']; url: string; headers: Record<string, string>; payload?: string }) => {
+  inject: async (options: {
+    method: HostileRequest['method'];
+    url: string;
+    headers: Record<string, string>;
+    payload?: string;
+  }) => {
     const { authorization, ...headers } = options.headers;
-    const response = await request(`${url}${options.url}`, { method: options.method, headers, body: options.payload, dispatcher: authorization === 'launcher' ? launcher : order });
+    const response = await request(`${url}${options.url}`, {
+      method: options.method,
+      headers,
+      body: options.payload,
+      dispatcher: authorization === 'launcher' ? launcher : order,
+    });
     const body = await response.body.text();
     return { statusCode: response.statusCode, headers: response.headers, body } as never;
   },
@@ -56,7 +75,10 @@ test('property: hostile requests at the platform routes never 5xx, and a refused
     { method: 'PUT', path: fc.constant(FAULTS), body: { latencyMs: 0, errorRate: 0 } },
     { method: 'GET', path: fc.constant(FAULTS) },
     { method: 'DELETE', path: fc.constant(FAULTS) },
-    { method: 'GET', path: fc.constantFrom('/health', '/ready', '/metrics', '/openapi.json', `${FAULTS}/`, '/_chaos', `${FAULTS}%00`) },
+    {
+      method: 'GET',
+      path: fc.constantFrom('/health', '/ready', '/metrics', '/openapi.json', `${FAULTS}/`, '/_chaos', `${FAULTS}%00`),
+    },
   ];
   // "authorization" picks the client certificate here: the launcher's (allowed) or the order service's (not).
   const tally = await assertNoHarm(overTls, hostileRequests(routes, { tokens: ['launcher', 'launcher', 'order'] }), {
@@ -64,10 +86,14 @@ test('property: hostile requests at the platform routes never 5xx, and a refused
     snapshot: faults,
     // An accepted change is healed at once, so no later request waits on or fails by it.
     afterEach: async (_request, response) => {
-      if (response.statusCode < 300) assert.equal((await request(`${url}${FAULTS}`, { method: 'DELETE', dispatcher: launcher })).statusCode, 200);
+      if (response.statusCode < 300)
+        assert.equal((await request(`${url}${FAULTS}`, { method: 'DELETE', dispatcher: launcher })).statusCode, 200);
     },
   });
   t.diagnostic(`statuses: ${tally.toString()}`);
-  assert.ok(tally.count((s) => s === 200) > 0 && tally.count((s) => s === 400) > 0 && tally.count((s) => s === 403) > 0, `reached the routes, validation and the caller rule: ${tally.toString()}`);
+  assert.ok(
+    tally.count((s) => s === 200) > 0 && tally.count((s) => s === 400) > 0 && tally.count((s) => s === 403) > 0,
+    `reached the routes, validation and the caller rule: ${tally.toString()}`,
+  );
   assert.deepEqual(await faults(), { latencyMs: 0, errorRate: 0 });
 });

@@ -21,8 +21,17 @@ before(async () => {
     expiredOrder: await ca.issue('order', { notBefore: new Date(Date.now() - 3 * 86_400_000), validForMs: 86_400_000 }),
   };
   const identity = { service: 'payment', instance: 'payment-t', region: 'us-east' };
-  server = createServiceApp({ ...identity, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), readiness: [], tls: certs.payment });
-  server.post('/payments/charges', { config: { callers: ['order'] } }, (req) => ({ charged: true, caller: req.caller }));
+  server = createServiceApp({
+    ...identity,
+    logger: createLogger({ ...identity, level: 'silent' }),
+    metrics: new ServiceMetrics(identity),
+    readiness: [],
+    tls: certs.payment,
+  });
+  server.post('/payments/charges', { config: { callers: ['order'] } }, (req) => ({
+    charged: true,
+    caller: req.caller,
+  }));
   await server.listen({ host: '127.0.0.1', port: 0 });
   const address = server.server.address();
   url = `https://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -31,7 +40,9 @@ before(async () => {
 after(() => server.close());
 
 function agentWith(bundle: Partial<PemBundle> & { ca: string }): Agent {
-  return new Agent({ connect: { ca: bundle.ca, cert: bundle.cert, key: bundle.key, rejectUnauthorized: true, servername: 'localhost' } });
+  return new Agent({
+    connect: { ca: bundle.ca, cert: bundle.cert, key: bundle.key, rejectUnauthorized: true, servername: 'localhost' },
+  });
 }
 
 test('the right caller with a valid certificate is served, and its identity is known', async () => {
@@ -49,7 +60,9 @@ test('a client without a certificate is refused at the handshake', async () => {
 });
 
 test('a certificate from an unknown CA is refused', async () => {
-  await assert.rejects(request(`${url}/health`, { dispatcher: agentWith({ ...certs.foreignOrder, ca: certs.order.ca }) }));
+  await assert.rejects(
+    request(`${url}/health`, { dispatcher: agentWith({ ...certs.foreignOrder, ca: certs.order.ca }) }),
+  );
 });
 
 test('an expired certificate is refused', async () => {
@@ -57,7 +70,10 @@ test('an expired certificate is refused', async () => {
 });
 
 test('a valid identity that is not allowed on the route gets 403', async () => {
-  const forbidden = await request(`${url}/payments/charges`, { method: 'POST', dispatcher: agentWith(certs.notification) });
+  const forbidden = await request(`${url}/payments/charges`, {
+    method: 'POST',
+    dispatcher: agentWith(certs.notification),
+  });
   assert.equal(forbidden.statusCode, 403);
   assert.equal(((await forbidden.body.json()) as { code: string }).code, 'FORBIDDEN');
   const health = await request(`${url}/health`, { dispatcher: agentWith(certs.notification) });
@@ -66,11 +82,22 @@ test('a valid identity that is not allowed on the route gets 403', async () => {
 });
 
 test('the mesh client refuses a server that is not the service it meant to call', async () => {
-  const asUser = createMeshClient({ service: 'user', caller: 'order', instances: [url], tls: certs.order, policy: { maxAttempts: 1 } });
+  const asUser = createMeshClient({
+    service: 'user',
+    caller: 'order',
+    instances: [url],
+    tls: certs.order,
+    policy: { maxAttempts: 1 },
+  });
   await assert.rejects(asUser.request({ method: 'GET', path: '/health' }), { code: 'DEPENDENCY_UNAVAILABLE' });
   await asUser.close();
   const asPayment = createMeshClient({ service: 'payment', caller: 'order', instances: [url], tls: certs.order });
-  const ok = await asPayment.request<{ caller: string }>({ method: 'POST', path: '/payments/charges', body: {}, headers: { 'idempotency-key': 'k-1' } });
+  const ok = await asPayment.request<{ caller: string }>({
+    method: 'POST',
+    path: '/payments/charges',
+    body: {},
+    headers: { 'idempotency-key': 'k-1' },
+  });
   assert.equal(ok.status, 200);
   assert.equal(ok.body.caller, 'order');
   await asPayment.close();

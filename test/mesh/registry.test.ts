@@ -18,7 +18,12 @@ const prefix = uniquePrefix('reg');
 
 before(async () => {
   cluster = await startEmbeddedCluster('registry');
-  const [provisioned] = await provisionServiceDatabases({ adminUrl: cluster.adminUrl, services: ['registry'], prefix, password: () => 'pw' });
+  const [provisioned] = await provisionServiceDatabases({
+    adminUrl: cluster.adminUrl,
+    services: ['registry'],
+    prefix,
+    password: () => 'pw',
+  });
   registryUrl = provisioned!.url;
   db = new Database({ connectionString: registryUrl, max: 4, acquireTimeoutMs: 2000 });
   registry = new PgRegistry(db);
@@ -30,19 +35,40 @@ after(async () => {
   await cluster.close();
 });
 
-const record = (n: number, service = 'product') => ({ service, region: 'us-east', instanceId: `${service}-${n}`, url: `https://127.0.0.1:71${n}` });
+const record = (n: number, service = 'product') => ({
+  service,
+  region: 'us-east',
+  instanceId: `${service}-${n}`,
+  url: `https://127.0.0.1:71${n}`,
+});
 
 test('instances that heartbeat are listed per service and region; a deregistered one is gone at once', async () => {
-  await Promise.all([registry.heartbeat(record(1), 5000), registry.heartbeat(record(2), 5000), registry.heartbeat(record(1, 'user'), 5000), registry.heartbeat({ ...record(3), region: 'eu-west' }, 5000)]);
-  assert.deepEqual((await registry.list('product', 'us-east')).map((r) => r.instanceId), ['product-1', 'product-2']);
+  await Promise.all([
+    registry.heartbeat(record(1), 5000),
+    registry.heartbeat(record(2), 5000),
+    registry.heartbeat(record(1, 'user'), 5000),
+    registry.heartbeat({ ...record(3), region: 'eu-west' }, 5000),
+  ]);
+  assert.deepEqual(
+    (await registry.list('product', 'us-east')).map((r) => r.instanceId),
+    ['product-1', 'product-2'],
+  );
   await registry.deregister('product-1');
-  assert.deepEqual((await registry.list('product', 'us-east')).map((r) => r.instanceId), ['product-2']);
+  assert.deepEqual(
+    (await registry.list('product', 'us-east')).map((r) => r.instanceId),
+    ['product-2'],
+  );
 });
 
 test('an instance that stops heartbeating (killed) is evicted when its lease runs out', async () => {
   await registry.heartbeat(record(7, 'order'), 200);
   assert.equal((await registry.list('order', 'us-east')).length, 1);
-  await waitFor('eviction', async () => ((await registry.list('order', 'us-east')).length === 0 ? true : undefined), 3000, 50);
+  await waitFor(
+    'eviction',
+    async () => ((await registry.list('order', 'us-east')).length === 0 ? true : undefined),
+    3000,
+    50,
+  );
 });
 
 test('registration keeps beating until stopped, then deregisters', async () => {
@@ -69,13 +95,26 @@ test('a mesh client follows the registry: a newly registered instance starts rec
     }),
   );
   const client = createMeshClient({ service: 'notification', caller: 'order', instances: [servers[0]!.url] });
-  await registry.heartbeat({ service: 'notification', region: 'us-east', instanceId: 'n-a', url: servers[0]!.url }, 10_000);
-  await registry.heartbeat({ service: 'notification', region: 'us-east', instanceId: 'n-b', url: servers[1]!.url }, 10_000);
+  await registry.heartbeat(
+    { service: 'notification', region: 'us-east', instanceId: 'n-a', url: servers[0]!.url },
+    10_000,
+  );
+  await registry.heartbeat(
+    { service: 'notification', region: 'us-east', instanceId: 'n-b', url: servers[1]!.url },
+    10_000,
+  );
   const watcher = watchInstances(registry, 'notification', 'us-east', client, { intervalMs: 50 });
   try {
-    await waitFor('the client to learn of b', () => Promise.resolve(client.instances().length === 2 ? true : undefined), 3000);
+    await waitFor(
+      'the client to learn of b',
+      () => Promise.resolve(client.instances().length === 2 ? true : undefined),
+      3000,
+    );
     for (let i = 0; i < 20; i++) await client.request({ method: 'GET', path: '/' });
-    assert.ok((hits.get('b') ?? 0) > 0 && (hits.get('a') ?? 0) > 0, `both instances served: ${JSON.stringify([...hits])}`);
+    assert.ok(
+      (hits.get('b') ?? 0) > 0 && (hits.get('a') ?? 0) > 0,
+      `both instances served: ${JSON.stringify([...hits])}`,
+    );
   } finally {
     watcher.stop();
     await client.close();
@@ -85,16 +124,30 @@ test('a mesh client follows the registry: a newly registered instance starts rec
 
 test("a process's discovery follows each region it watches in that region", async () => {
   // The roadmap's gateways watch a peer in their own region and in a failover region: neither list may leak into the other.
-  await registry.heartbeat({ service: 'search', region: 'us-east', instanceId: 'search-east', url: 'https://10.1.0.1:7443' }, 10_000);
-  await registry.heartbeat({ service: 'search', region: 'eu-west', instanceId: 'search-west', url: 'https://10.2.0.1:7443' }, 10_000);
-  const discovery = createDiscovery({ REGISTRY_DATABASE_URL: registryUrl }, createLogger({ service: 'test', instance: 't', region: 'us-east', level: 'silent' }));
+  await registry.heartbeat(
+    { service: 'search', region: 'us-east', instanceId: 'search-east', url: 'https://10.1.0.1:7443' },
+    10_000,
+  );
+  await registry.heartbeat(
+    { service: 'search', region: 'eu-west', instanceId: 'search-west', url: 'https://10.2.0.1:7443' },
+    10_000,
+  );
+  const discovery = createDiscovery(
+    { REGISTRY_DATABASE_URL: registryUrl },
+    createLogger({ service: 'test', instance: 't', region: 'us-east', level: 'silent' }),
+  );
   assert.ok(discovery);
   const seen = { east: [] as string[][], west: [] as string[][] };
-  const client = (into: string[][]) => ({ service: 'search', update: (urls: string[]) => void into.push(urls) }) as unknown as PeerClient;
+  const client = (into: string[][]) =>
+    ({ service: 'search', update: (urls: string[]) => void into.push(urls) }) as unknown as PeerClient;
   discovery.watch('search', 'us-east', client(seen.east));
   discovery.watch('search', 'eu-west', client(seen.west));
   try {
-    await waitFor('both regions to be looked up', () => Promise.resolve(seen.east.length > 0 && seen.west.length > 0 ? true : undefined), 5000);
+    await waitFor(
+      'both regions to be looked up',
+      () => Promise.resolve(seen.east.length > 0 && seen.west.length > 0 ? true : undefined),
+      5000,
+    );
     assert.deepEqual(seen.east.at(-1), ['https://10.1.0.1:7443']);
     assert.deepEqual(seen.west.at(-1), ['https://10.2.0.1:7443']);
   } finally {

@@ -34,7 +34,12 @@ const prefix = uniquePrefix('regc');
 
 before(async () => {
   cluster = await startEmbeddedCluster('registry-contract');
-  const [provisioned] = await provisionServiceDatabases({ adminUrl: cluster.adminUrl, services: ['registry'], prefix, password: () => 'pw' });
+  const [provisioned] = await provisionServiceDatabases({
+    adminUrl: cluster.adminUrl,
+    services: ['registry'],
+    prefix,
+    password: () => 'pw',
+  });
   db = new Database({ connectionString: provisioned!.url, max: 4, acquireTimeoutMs: 2000 });
 });
 
@@ -80,7 +85,9 @@ const adapters: Adapter[] = [
         resolve4: (hostname) => {
           const [service, namespace] = hostname.split('.') as [string, string];
           const ips = answers[service]?.[namespace.replace(/^shop-/, '')] ?? [];
-          return ips.length > 0 ? Promise.resolve([...ips].reverse()) : Promise.reject(Object.assign(new Error(`queryA ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }));
+          return ips.length > 0
+            ? Promise.resolve([...ips].reverse())
+            : Promise.reject(Object.assign(new Error(`queryA ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }));
         },
       });
       return Promise.resolve({ registry, change: (next: Live) => Promise.resolve(void (answers = next)) });
@@ -91,7 +98,9 @@ const adapters: Adapter[] = [
     batches: false,
     open(live) {
       // One region's lists (a static registry is per deployment): the test's region.
-      const lists = Object.fromEntries(Object.entries(live).map(([service, regions]) => [service, (regions['us-east'] ?? []).map(urlOf)]));
+      const lists = Object.fromEntries(
+        Object.entries(live).map(([service, regions]) => [service, (regions['us-east'] ?? []).map(urlOf)]),
+      );
       return Promise.resolve({ registry: new StaticRegistry(lists) });
     },
   },
@@ -108,10 +117,16 @@ for (const adapter of adapters) {
 
     test('lists exactly the live instances of a service in a region, each as that service and region', async () => {
       const { product, order } = names();
-      const { registry } = await adapter.open({ [product]: { 'us-east': ['10.0.0.2', '10.0.0.1'] }, [order]: { 'us-east': ['10.0.1.1'] } });
+      const { registry } = await adapter.open({
+        [product]: { 'us-east': ['10.0.0.2', '10.0.0.1'] },
+        [order]: { 'us-east': ['10.0.1.1'] },
+      });
       const records = await registry.list(product, 'us-east');
       assert.deepEqual(records.map((r) => r.url).sort(), [urlOf('10.0.0.1'), urlOf('10.0.0.2')]);
-      assert.ok(records.every((r) => r.service === product && r.region === 'us-east'), JSON.stringify(records));
+      assert.ok(
+        records.every((r) => r.service === product && r.region === 'us-east'),
+        JSON.stringify(records),
+      );
       assert.equal(new Set(records.map((r) => r.instanceId)).size, records.length, 'instance ids are distinct');
     });
 
@@ -125,7 +140,13 @@ for (const adapter of adapters) {
       const { product } = names();
       const subject = await adapter.open({ [product]: { 'us-east': ['10.0.0.1', '10.0.0.2'] } });
       let seen: string[] = [];
-      const watcher = watchInstances(subject.registry, product, 'us-east', { update: (urls) => (seen = [...urls].sort()) }, { intervalMs: 20 });
+      const watcher = watchInstances(
+        subject.registry,
+        product,
+        'us-east',
+        { update: (urls) => (seen = [...urls].sort()) },
+        { intervalMs: 20 },
+      );
       try {
         await waitFor('the first set', () => Promise.resolve(seen.length === 2 ? true : undefined), 2000, 10);
         assert.deepEqual(seen, [urlOf('10.0.0.1'), urlOf('10.0.0.2')]);
@@ -134,16 +155,25 @@ for (const adapter of adapters) {
           return;
         }
         await subject.change({ [product]: { 'us-east': ['10.0.0.2', '10.0.0.3'] } });
-        await waitFor('the changed set', () => Promise.resolve(seen.includes(urlOf('10.0.0.3')) && !seen.includes(urlOf('10.0.0.1')) ? true : undefined), 2000, 10);
+        await waitFor(
+          'the changed set',
+          () =>
+            Promise.resolve(seen.includes(urlOf('10.0.0.3')) && !seen.includes(urlOf('10.0.0.1')) ? true : undefined),
+          2000,
+          10,
+        );
         assert.deepEqual(seen, [urlOf('10.0.0.2'), urlOf('10.0.0.3')]);
       } finally {
         watcher.stop();
       }
     });
 
-    test("one watcher follows every peer of a process, in one lookup a round where the registry can", async () => {
+    test('one watcher follows every peer of a process, in one lookup a round where the registry can', async () => {
       const { product, order } = names();
-      const { registry } = await adapter.open({ [product]: { 'us-east': ['10.0.0.1', '10.0.0.2'] }, [order]: { 'us-east': ['10.0.1.1'] } });
+      const { registry } = await adapter.open({
+        [product]: { 'us-east': ['10.0.0.1', '10.0.0.2'] },
+        [order]: { 'us-east': ['10.0.1.1'] },
+      });
       let singleLookups = 0;
       const list = registry.list.bind(registry);
       registry.list = (service, region) => {
@@ -152,10 +182,21 @@ for (const adapter of adapters) {
       };
       const seen = new Map<string, string[]>();
       const follow = (service: string) => ({ update: (urls: string[]) => void seen.set(service, [...urls].sort()) });
-      const watcher = watchServices(registry, 'us-east', new Map([[product, follow(product)], [order, follow(order)]]), { intervalMs: 20 });
+      const watcher = watchServices(
+        registry,
+        'us-east',
+        new Map([
+          [product, follow(product)],
+          [order, follow(order)],
+        ]),
+        { intervalMs: 20 },
+      );
       try {
         await waitFor('both sets', () => Promise.resolve(seen.size === 2 ? true : undefined), 2000, 10);
-        assert.deepEqual(Object.fromEntries(seen), { [product]: [urlOf('10.0.0.1'), urlOf('10.0.0.2')], [order]: [urlOf('10.0.1.1')] });
+        assert.deepEqual(Object.fromEntries(seen), {
+          [product]: [urlOf('10.0.0.1'), urlOf('10.0.0.2')],
+          [order]: [urlOf('10.0.1.1')],
+        });
         assert.equal(singleLookups === 0, adapter.batches, `${singleLookups} single-service lookups`);
       } finally {
         watcher.stop();
@@ -167,8 +208,18 @@ for (const adapter of adapters) {
 test('regions are kept apart by the adapters that know regions', async () => {
   for (const adapter of adapters.filter((a) => a.name !== 'static lists')) {
     run += 1;
-    const { registry } = await adapter.open({ [`cart${run}`]: { 'us-east': ['10.0.0.1'], 'eu-west': ['10.9.0.1', '10.9.0.2'] } });
-    assert.deepEqual((await registry.list(`cart${run}`, 'eu-west')).map((r) => r.url).sort(), [urlOf('10.9.0.1'), urlOf('10.9.0.2')], adapter.name);
-    assert.deepEqual((await registry.list(`cart${run}`, 'us-east')).map((r) => r.url), [urlOf('10.0.0.1')], adapter.name);
+    const { registry } = await adapter.open({
+      [`cart${run}`]: { 'us-east': ['10.0.0.1'], 'eu-west': ['10.9.0.1', '10.9.0.2'] },
+    });
+    assert.deepEqual(
+      (await registry.list(`cart${run}`, 'eu-west')).map((r) => r.url).sort(),
+      [urlOf('10.9.0.1'), urlOf('10.9.0.2')],
+      adapter.name,
+    );
+    assert.deepEqual(
+      (await registry.list(`cart${run}`, 'us-east')).map((r) => r.url),
+      [urlOf('10.0.0.1')],
+      adapter.name,
+    );
   }
 });

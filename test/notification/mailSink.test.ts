@@ -7,7 +7,12 @@ import { createLogger } from '@shop/platform';
 
 let sink: MailSink;
 before(async () => {
-  sink = await createMailSink({ host: '127.0.0.1', smtpPort: 0, httpPort: 0, logger: createLogger({ service: 'mail-sink', instance: 'test', region: 'local', level: 'silent' }) });
+  sink = await createMailSink({
+    host: '127.0.0.1',
+    smtpPort: 0,
+    httpPort: 0,
+    logger: createLogger({ service: 'mail-sink', instance: 'test', region: 'local', level: 'silent' }),
+  });
 });
 after(async () => {
   await sink.close();
@@ -19,12 +24,24 @@ function transport(): Transporter {
 
 test('a message sent over SMTP is readable over HTTP, filtered by recipient', async () => {
   const mailer = transport();
-  await mailer.sendMail({ from: 'Shop <no-reply@shop.local>', to: 'Ada@Example.com', subject: 'Welcome', text: 'Hello Ada' });
-  await mailer.sendMail({ from: 'Shop <no-reply@shop.local>', to: 'bob@example.com', subject: 'Other', text: 'Hello Bob' });
+  await mailer.sendMail({
+    from: 'Shop <no-reply@shop.local>',
+    to: 'Ada@Example.com',
+    subject: 'Welcome',
+    text: 'Hello Ada',
+  });
+  await mailer.sendMail({
+    from: 'Shop <no-reply@shop.local>',
+    to: 'bob@example.com',
+    subject: 'Other',
+    text: 'Hello Bob',
+  });
   mailer.close();
   const response = await fetch(`${sink.httpUrl}/mailbox?to=ada@example.com`);
   assert.equal(response.status, 200);
-  const { messages } = (await response.json()) as { messages: Array<{ id: string; subject: string; text: string; to: string[]; from: string; messageId: string }> };
+  const { messages } = (await response.json()) as {
+    messages: Array<{ id: string; subject: string; text: string; to: string[]; from: string; messageId: string }>;
+  };
   assert.equal(messages.length, 1);
   assert.equal(messages[0]!.subject, 'Welcome');
   assert.equal(messages[0]!.text.trim(), 'Hello Ada');
@@ -40,11 +57,19 @@ test('a message sent over SMTP is readable over HTTP, filtered by recipient', as
 
 test('a duplicate Message-ID is stored once; DELETE empties the mailbox', async () => {
   const mailer = transport();
-  const message = { from: 'no-reply@shop.local', to: 'dup@example.com', subject: 'Once', text: 'x', messageId: '<evt-123@notification.shop.local>' };
+  const message = {
+    from: 'no-reply@shop.local',
+    to: 'dup@example.com',
+    subject: 'Once',
+    text: 'x',
+    messageId: '<evt-123@notification.shop.local>',
+  };
   await mailer.sendMail(message);
   await mailer.sendMail(message);
   mailer.close();
-  const { messages } = (await (await fetch(`${sink.httpUrl}/mailbox?to=dup@example.com`)).json()) as { messages: Array<{ messageId: string }> };
+  const { messages } = (await (await fetch(`${sink.httpUrl}/mailbox?to=dup@example.com`)).json()) as {
+    messages: Array<{ messageId: string }>;
+  };
   assert.equal(messages.length, 1);
   assert.equal(messages[0]!.messageId, '<evt-123@notification.shop.local>');
   assert.equal((await fetch(`${sink.httpUrl}/mailbox`, { method: 'DELETE' })).status, 204);
@@ -52,16 +77,25 @@ test('a duplicate Message-ID is stored once; DELETE empties the mailbox', async 
   assert.equal(after.messages.length, 0);
 });
 
-test('the notification service\'s mailer keeps its SMTP connection open: five messages, one connection', async () => {
+test("the notification service's mailer keeps its SMTP connection open: five messages, one connection", async () => {
   const { createSmtpMailer } = await import('../../services/notification/src/adapters/mailer.ts');
   const mailer = createSmtpMailer(`smtp://127.0.0.1:${sink.smtpPort}`);
   const before = sink.connections;
   try {
-    for (let i = 0; i < 5; i += 1) await mailer.send({ from: 'no-reply@shop.local', to: 'pool@example.com', subject: `Pooled ${i}`, text: 'x', messageId: `<pool-${i}-${Date.now()}@shop.local>` });
+    for (let i = 0; i < 5; i += 1)
+      await mailer.send({
+        from: 'no-reply@shop.local',
+        to: 'pool@example.com',
+        subject: `Pooled ${i}`,
+        text: 'x',
+        messageId: `<pool-${i}-${Date.now()}@shop.local>`,
+      });
   } finally {
     mailer.close();
   }
   assert.equal(sink.connections - before, 1);
-  const { messages } = (await (await fetch(`${sink.httpUrl}/mailbox?to=pool@example.com`)).json()) as { messages: unknown[] };
+  const { messages } = (await (await fetch(`${sink.httpUrl}/mailbox?to=pool@example.com`)).json()) as {
+    messages: unknown[];
+  };
   assert.equal(messages.length, 5);
 });

@@ -7,7 +7,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { v7 as uuidv7 } from 'uuid';
-import { createTestIssuer, createTokenVerifier, TOKEN_AUDIENCE, TOKEN_ISSUER, type TestIssuer, type TokenVerifier } from '@shop/auth';
+import {
+  createTestIssuer,
+  createTokenVerifier,
+  TOKEN_AUDIENCE,
+  TOKEN_ISSUER,
+  type TestIssuer,
+  type TokenVerifier,
+} from '@shop/auth';
 import { Database, provisionServiceDatabases } from '@shop/data';
 import { createPgEventLog, migrateEventLog, type Envelope, type PgEventLog } from '@shop/events';
 import { createApp, configSpec, type NotificationConfig } from '@shop/notification-service';
@@ -49,7 +56,12 @@ const overrides = () => ({
 before(async () => {
   cluster = await startEmbeddedCluster('notification-streams');
   const prefix = uniquePrefix('ev');
-  const [events] = await provisionServiceDatabases({ adminUrl: cluster.adminUrl, services: ['events'], prefix, password: () => `pw-${prefix}` });
+  const [events] = await provisionServiceDatabases({
+    adminUrl: cluster.adminUrl,
+    services: ['events'],
+    prefix,
+    password: () => `pw-${prefix}`,
+  });
   await migrateEventLog({ connectionString: events!.url });
   log = createPgEventLog({ connectionString: events!.url });
   issuer = await createTestIssuer();
@@ -58,7 +70,13 @@ before(async () => {
     service: 'notification',
     adminUrl: cluster.adminUrl,
     configSpec,
-    env: { EVENTS_DATABASE_URL: events!.url, SMTP_URL: 'smtp://127.0.0.1:9', NOTIFICATION_POLL_INTERVAL_MS: '100', STREAMS_PER_USER: String(STREAMS_PER_USER), MAX_STREAMS: String(MAX_STREAMS) },
+    env: {
+      EVENTS_DATABASE_URL: events!.url,
+      SMTP_URL: 'smtp://127.0.0.1:9',
+      NOTIFICATION_POLL_INTERVAL_MS: '100',
+      STREAMS_PER_USER: String(STREAMS_PER_USER),
+      MAX_STREAMS: String(MAX_STREAMS),
+    },
     createApp: (config, deps) => createApp(config, deps, overrides()),
     listen: true,
   });
@@ -74,9 +92,20 @@ after(async () => {
 /** Another instance of the service on svc's database (startServiceForTest would provision a database of its own). */
 async function startPeer(): Promise<typeof peer> {
   const config: NotificationConfig = { ...svc.config, INSTANCE_ID: 'notification-test-2' };
-  const db = new Database({ connectionString: svc.databaseUrl, max: config.DB_POOL_MAX, acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS });
+  const db = new Database({
+    connectionString: svc.databaseUrl,
+    max: config.DB_POOL_MAX,
+    acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+  });
   const identity = { service: 'notification', instance: config.INSTANCE_ID, region: config.REGION };
-  const deps: ServiceDeps = { service: 'notification', db, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), lifecycle: { draining: false } };
+  const deps: ServiceDeps = {
+    service: 'notification',
+    db,
+    logger: createLogger({ ...identity, level: 'silent' }),
+    metrics: new ServiceMetrics(identity),
+    lifecycle: { draining: false },
+  };
   const app = createApp(config, deps, overrides());
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
@@ -130,11 +159,31 @@ async function openStream(token: string, base = svc.url!): Promise<Stream> {
 /** A token as the user service signs it, with the session (sid) it was issued in. */
 async function sessionToken(userId: string, sessionId: string): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return issuer.sign({ iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, sub: userId, jti: uuidv7(), iat: now, nbf: now, exp: now + 900, role: 'customer', email: 'someone@example.com', sid: sessionId });
+  return issuer.sign({
+    iss: TOKEN_ISSUER,
+    aud: TOKEN_AUDIENCE,
+    sub: userId,
+    jti: uuidv7(),
+    iat: now,
+    nbf: now,
+    exp: now + 900,
+    role: 'customer',
+    email: 'someone@example.com',
+    sid: sessionId,
+  });
 }
 
 function envelope(type: string, key: string, payload: Record<string, unknown>): Envelope {
-  return { id: uuidv7(), type, version: 1, key, aggregateId: key, producer: 'test', occurredAt: new Date().toISOString(), payload };
+  return {
+    id: uuidv7(),
+    type,
+    version: 1,
+    key,
+    aggregateId: key,
+    producer: 'test',
+    occurredAt: new Date().toISOString(),
+    payload,
+  };
 }
 
 async function listStatus(token: string, base = svc.url!): Promise<number> {
@@ -156,11 +205,18 @@ test(`a user's stream past ${STREAMS_PER_USER} is refused with 429, while anothe
   const held: Stream[] = [];
   try {
     for (let i = 0; i < STREAMS_PER_USER; i++) held.push(await openStream(alice));
-    assert.deepEqual(held.map((s) => s.status), Array(STREAMS_PER_USER).fill(200));
+    assert.deepEqual(
+      held.map((s) => s.status),
+      Array(STREAMS_PER_USER).fill(200),
+    );
 
     const refused = await openStream(alice);
     held.push(refused);
-    assert.equal(refused.status, 429, `stream ${STREAMS_PER_USER + 1} of one user: ${refused.status} ${refused.text().slice(0, 200)}`);
+    assert.equal(
+      refused.status,
+      429,
+      `stream ${STREAMS_PER_USER + 1} of one user: ${refused.status} ${refused.text().slice(0, 200)}`,
+    );
     assert.match(String(refused.headers['content-type']), /^application\/problem\+json/);
     assert.equal(JSON.parse(refused.text()).code, 'RATE_LIMITED');
     assert.ok(Number(refused.headers['retry-after']) > 0, 'Retry-After');
@@ -193,12 +249,19 @@ test(`an instance holding ${MAX_STREAMS} streams refuses the next with 503, and 
       held.push(stream);
       if (stream.status !== 200) refused = stream;
     }
-    assert.ok(refused, `${held.length} streams of as many users were all admitted by an instance capped at ${MAX_STREAMS}`);
+    assert.ok(
+      refused,
+      `${held.length} streams of as many users were all admitted by an instance capped at ${MAX_STREAMS}`,
+    );
     assert.equal(refused.status, 503);
     assert.equal(JSON.parse(refused.text()).code, 'OVERLOADED');
     assert.ok(Number(refused.headers['retry-after']) > 0, 'Retry-After');
     assert.equal(await streamsOpen(svc.app), MAX_STREAMS, 'refused exactly at the cap');
-    assert.equal(await listStatus(await issuer.token({ userId: uuidv7() })), 200, 'GET /notifications on the full instance');
+    assert.equal(
+      await listStatus(await issuer.token({ userId: uuidv7() })),
+      200,
+      'GET /notifications on the full instance',
+    );
   } finally {
     held.forEach((s) => s.close());
   }
@@ -207,28 +270,42 @@ test(`an instance holding ${MAX_STREAMS} streams refuses the next with 503, and 
 
 test('a stream ends with event "end" (token-expired) when its access token expires, not before', async () => {
   const token = await issuer.token({ userId: uuidv7(), expiresInSec: 2 });
-  const expiresAt = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp * 1000;
+  const expiresAt =
+    (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number }).exp * 1000;
   const stream = await openStream(token);
   try {
     assert.equal(stream.status, 200);
     await eventually('the stream ended', () => Promise.resolve(stream.ended()), 8000);
-    assert.ok(stream.text().endsWith(endEvent('token-expired')), `the last bytes: ${JSON.stringify(stream.text().slice(-80))}`);
+    assert.ok(
+      stream.text().endsWith(endEvent('token-expired')),
+      `the last bytes: ${JSON.stringify(stream.text().slice(-80))}`,
+    );
     assert.ok(stream.endedAt! >= expiresAt, `ended ${expiresAt - stream.endedAt!} ms before the token expired`);
   } finally {
     stream.close();
   }
 });
 
-test('a token that expired within the verifier\'s clock tolerance gets 401, not a stream that ends at once', async () => {
+test("a token that expired within the verifier's clock tolerance gets 401, not a stream that ends at once", async () => {
   const now = Math.floor(Date.now() / 1000);
-  const token = await issuer.sign({ iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, sub: uuidv7(), jti: uuidv7(), iat: now - 60, nbf: now - 60, exp: now - 1, role: 'customer', email: 'late@example.com' });
+  const token = await issuer.sign({
+    iss: TOKEN_ISSUER,
+    aud: TOKEN_AUDIENCE,
+    sub: uuidv7(),
+    jti: uuidv7(),
+    iat: now - 60,
+    nbf: now - 60,
+    exp: now - 1,
+    role: 'customer',
+    email: 'late@example.com',
+  });
   const stream = await openStream(token);
   stream.close();
   assert.equal(stream.status, 401, stream.text().slice(0, 200));
   assert.equal(JSON.parse(stream.text()).code, 'UNAUTHENTICATED');
 });
 
-test('user.session_revoked ends the streams of that session on every instance, and no other session\'s', async () => {
+test("user.session_revoked ends the streams of that session on every instance, and no other session's", async () => {
   const userId = uuidv7();
   const revoked = uuidv7();
   const kept = uuidv7();
@@ -239,14 +316,30 @@ test('user.session_revoked ends the streams of that session on every instance, a
     otherSessionOnPeer: await openStream(await sessionToken(userId, kept), peer.url),
   };
   try {
-    assert.deepEqual(Object.values(streams).map((s) => s.status), [200, 200, 200, 200]);
+    assert.deepEqual(
+      Object.values(streams).map((s) => s.status),
+      [200, 200, 200, 200],
+    );
     await log.publish('user', [envelope('user.session_revoked', userId, { userId, sessionId: revoked })]);
-    await eventually('both streams of the revoked session ended', () => Promise.resolve(streams.here.ended() && streams.onPeer.ended()), 10_000);
-    for (const stream of [streams.here, streams.onPeer]) assert.ok(stream.text().endsWith(endEvent('session-revoked')), JSON.stringify(stream.text().slice(-80)));
+    await eventually(
+      'both streams of the revoked session ended',
+      () => Promise.resolve(streams.here.ended() && streams.onPeer.ended()),
+      10_000,
+    );
+    for (const stream of [streams.here, streams.onPeer])
+      assert.ok(stream.text().endsWith(endEvent('session-revoked')), JSON.stringify(stream.text().slice(-80)));
 
     // Each instance ended its streams of the revoked session in the same call as it would have the others: by now they are safe.
     const seen = { here: streams.otherSessionHere.text().length, onPeer: streams.otherSessionOnPeer.text().length };
-    await eventually('heartbeats go on in the other session', () => Promise.resolve(streams.otherSessionHere.text().slice(seen.here).includes(': heartbeat') && streams.otherSessionOnPeer.text().slice(seen.onPeer).includes(': heartbeat')), 5000);
+    await eventually(
+      'heartbeats go on in the other session',
+      () =>
+        Promise.resolve(
+          streams.otherSessionHere.text().slice(seen.here).includes(': heartbeat') &&
+            streams.otherSessionOnPeer.text().slice(seen.onPeer).includes(': heartbeat'),
+        ),
+      5000,
+    );
     assert.equal(streams.otherSessionHere.ended() || streams.otherSessionOnPeer.ended(), false);
     assert.ok(!streams.otherSessionHere.text().includes('event: end'));
   } finally {
@@ -271,7 +364,11 @@ test('clients that leave while their token is verified hold no stream slot', asy
   const held: Stream[] = [];
   try {
     for (let i = 0; i < STREAMS_PER_USER; i++) held.push(await openStream(await issuer.token({ userId })));
-    assert.deepEqual(held.map((s) => s.status), Array(STREAMS_PER_USER).fill(200), `after ${leaving} clients left early`);
+    assert.deepEqual(
+      held.map((s) => s.status),
+      Array(STREAMS_PER_USER).fill(200),
+      `after ${leaving} clients left early`,
+    );
   } finally {
     held.forEach((s) => s.close());
   }

@@ -23,12 +23,21 @@ async function listen(app: ServiceApp): Promise<string> {
 
 function app(service: string): ServiceApp {
   const identity = { service, instance: `${service}-1`, region: 'us-east' };
-  return createServiceApp({ ...identity, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), readiness: [] });
+  return createServiceApp({
+    ...identity,
+    logger: createLogger({ ...identity, level: 'silent' }),
+    metrics: new ServiceMetrics(identity),
+    readiness: [],
+  });
 }
 
 before(async () => {
   const identity = { service: 'trace-collector', instance: 'tc-1', region: 'us-east' };
-  collector = createCollector({ ...identity, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity) });
+  collector = createCollector({
+    ...identity,
+    logger: createLogger({ ...identity, level: 'silent' }),
+    metrics: new ServiceMetrics(identity),
+  });
   collectorUrl = await listen(collector);
   telemetry = startTelemetry({ service: 'test-process', instance: 't-1', region: 'us-east', endpoint: collectorUrl });
   back = app('product');
@@ -51,7 +60,15 @@ test('a request is one trace: server -> mesh client -> server, each span the chi
   const traceId = response.headers.get('x-trace-id')!;
   assert.match(traceId, /^[0-9a-f]{32}$/);
   await telemetry.flush();
-  const trace = (await (await fetch(`${collectorUrl}/traces/${traceId}`)).json()) as { spans: Array<{ spanId: string; parentSpanId?: string; name: string; kind: string; attributes: Record<string, unknown> }> };
+  const trace = (await (await fetch(`${collectorUrl}/traces/${traceId}`)).json()) as {
+    spans: Array<{
+      spanId: string;
+      parentSpanId?: string;
+      name: string;
+      kind: string;
+      attributes: Record<string, unknown>;
+    }>;
+  };
   const byName = (name: string) => trace.spans.find((s) => s.name === name);
   const frontSpan = byName('GET /orders/:id');
   const clientSpan = byName('GET product');
@@ -74,7 +91,11 @@ test('an incoming traceparent is continued, not replaced', async () => {
 });
 
 test('the collector refuses what is not an OTLP export, and unknown traces are 404', async () => {
-  const bad = await fetch(`${collectorUrl}/v1/traces`, { method: 'POST', body: '{"nope":1}', headers: { 'content-type': 'application/json' } });
+  const bad = await fetch(`${collectorUrl}/v1/traces`, {
+    method: 'POST',
+    body: '{"nope":1}',
+    headers: { 'content-type': 'application/json' },
+  });
   assert.equal(bad.status, 400);
   assert.equal((await fetch(`${collectorUrl}/traces/${'0'.repeat(31)}1`)).status, 404);
   assert.equal((await fetch(`${collectorUrl}/traces/not-hex`)).status, 400);

@@ -31,7 +31,13 @@ test('cart: add, change, view with prices and total, remove', async () => {
   const changed = await put(headers, a.id, 5);
   assert.equal(changed.statusCode, 200);
   const cart = changed.json();
-  assert.deepEqual(cart.items.map((i: any) => [i.productId, i.quantity, i.name, i.unitPriceMinor]), [[a.id, 5, 'Apple', 300], [b.id, 1, 'Basket', 1000]]);
+  assert.deepEqual(
+    cart.items.map((i: any) => [i.productId, i.quantity, i.name, i.unitPriceMinor]),
+    [
+      [a.id, 5, 'Apple', 300],
+      [b.id, 1, 'Basket', 1000],
+    ],
+  );
   assert.equal(cart.totalMinor, 2500);
   assert.equal(cart.currency, 'USD');
   const stored = await svc.app.inject({ method: 'GET', url: '/orders/cart', headers });
@@ -39,7 +45,10 @@ test('cart: add, change, view with prices and total, remove', async () => {
   const removed = await svc.app.inject({ method: 'DELETE', url: `/orders/cart/items/${a.id}`, headers });
   assert.equal(removed.statusCode, 204);
   const view = await svc.app.inject({ method: 'GET', url: '/orders/cart', headers });
-  assert.deepEqual(view.json().items.map((i: any) => i.productId), [b.id]);
+  assert.deepEqual(
+    view.json().items.map((i: any) => i.productId),
+    [b.id],
+  );
 });
 
 test('cart: unknown product 404, unavailable 422, quantity out of range 400, the 51st line 422', async () => {
@@ -47,14 +56,18 @@ test('cart: unknown product 404, unavailable 422, quantity out of range 400, the
   assert.equal((await put(headers, randomUUID(), 1)).statusCode, 404);
   assert.equal((await put(headers, svc.product.add({ available: false }).id, 1)).statusCode, 422);
   const p = svc.product.add();
-  for (const q of [0, 101, 1.5, '2', null]) assert.equal((await put(headers, p.id, q)).statusCode, 400, `quantity ${String(q)}`);
+  for (const q of [0, 101, 1.5, '2', null])
+    assert.equal((await put(headers, p.id, q)).statusCode, 400, `quantity ${String(q)}`);
   const ids = Array.from({ length: 50 }, () => svc.product.add().id);
   const results = await Promise.all(ids.map((id) => put(headers, id, 1)));
   assert.ok(results.every((r) => r.statusCode === 200));
   const over = await put(headers, svc.product.add().id, 1);
   assert.equal(over.statusCode, 422);
   assert.equal((await put(headers, ids[0]!, 7)).statusCode, 200, 'changing an existing line is fine at the cap');
-  const { rows } = await svc.db.query<{ n: number }>('SELECT count(*)::int AS n FROM cart_items WHERE user_id = (SELECT user_id FROM cart_items WHERE product_id = $1)', [ids[0]]);
+  const { rows } = await svc.db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM cart_items WHERE user_id = (SELECT user_id FROM cart_items WHERE product_id = $1)',
+    [ids[0]],
+  );
   assert.equal(rows[0]!.n, 50);
 });
 
@@ -71,7 +84,13 @@ test('cart: with the product service down, the cart is still shown: lines looked
     const view = await svc.app.inject({ method: 'GET', url: '/orders/cart', headers });
     assert.equal(view.statusCode, 200);
     const items = view.json().items as Array<{ productId: string; quantity: number; unitPriceMinor?: number }>;
-    assert.deepEqual(items.map((i) => [i.productId, i.quantity, i.unitPriceMinor]).sort(), [[p.id, 3, 999], [q.id, 1, undefined]].sort());
+    assert.deepEqual(
+      items.map((i) => [i.productId, i.quantity, i.unitPriceMinor]).sort(),
+      [
+        [p.id, 3, 999],
+        [q.id, 1, undefined],
+      ].sort(),
+    );
     assert.equal(view.json().degraded, true);
     assert.equal(view.json().totalMinor, undefined);
     const add = await put(headers, svc.product.add().id, 1);
@@ -88,17 +107,27 @@ test('orders: history newest first with a keyset cursor; other users get 404; ad
   const ids: string[] = [];
   for (let i = 0; i < 3; i++) {
     await put(headers, svc.product.add().id, 1);
-    const res = await svc.app.inject({ method: 'POST', url: '/orders', headers: { ...headers, 'idempotency-key': randomUUID() } });
+    const res = await svc.app.inject({
+      method: 'POST',
+      url: '/orders',
+      headers: { ...headers, 'idempotency-key': randomUUID() },
+    });
     assert.equal(res.statusCode, 201);
     ids.push(res.json().id);
   }
   const page1 = await svc.app.inject({ method: 'GET', url: '/orders?limit=2', headers });
   assert.equal(page1.statusCode, 200);
-  assert.deepEqual(page1.json().items.map((o: any) => o.id), [ids[2], ids[1]]);
+  assert.deepEqual(
+    page1.json().items.map((o: any) => o.id),
+    [ids[2], ids[1]],
+  );
   const cursor = page1.json().nextCursor;
   assert.equal(typeof cursor, 'string');
   const page2 = await svc.app.inject({ method: 'GET', url: `/orders?limit=2&cursor=${cursor}`, headers });
-  assert.deepEqual(page2.json().items.map((o: any) => o.id), [ids[0]]);
+  assert.deepEqual(
+    page2.json().items.map((o: any) => o.id),
+    [ids[0]],
+  );
   assert.equal(page2.json().nextCursor, null);
   assert.equal((await svc.app.inject({ method: 'GET', url: '/orders?limit=101', headers })).statusCode, 400);
   assert.equal((await svc.app.inject({ method: 'GET', url: '/orders?cursor=bm9wZQ', headers })).statusCode, 400);
@@ -116,7 +145,7 @@ test('orders: history newest first with a keyset cursor; other users get 404; ad
   assert.equal(seen.json().id, ids[0]);
 });
 
-test('a user cannot touch another user\'s cart: their own routes only ever see their own lines', async () => {
+test("a user cannot touch another user's cart: their own routes only ever see their own lines", async () => {
   const alice = await svc.auth();
   const mallory = await svc.auth();
   const p = svc.product.add();
@@ -124,10 +153,16 @@ test('a user cannot touch another user\'s cart: their own routes only ever see t
   const del = await svc.app.inject({ method: 'DELETE', url: `/orders/cart/items/${p.id}`, headers: mallory });
   assert.equal(del.statusCode, 204, 'removing a line one does not have is a no-op');
   const aliceCart = await svc.app.inject({ method: 'GET', url: '/orders/cart', headers: alice });
-  assert.deepEqual(aliceCart.json().items.map((i: any) => i.quantity), [4]);
+  assert.deepEqual(
+    aliceCart.json().items.map((i: any) => i.quantity),
+    [4],
+  );
   assert.deepEqual((await svc.app.inject({ method: 'GET', url: '/orders/cart', headers: mallory })).json().items, []);
   assert.equal((await svc.app.inject({ method: 'GET', url: '/orders/cart' })).statusCode, 401);
-  assert.equal((await svc.app.inject({ method: 'POST', url: '/orders', headers: { 'idempotency-key': 'k' } })).statusCode, 401);
+  assert.equal(
+    (await svc.app.inject({ method: 'POST', url: '/orders', headers: { 'idempotency-key': 'k' } })).statusCode,
+    401,
+  );
 });
 
 async function snapshot(): Promise<string> {
@@ -147,14 +182,22 @@ test('property: hostile bodies, params, queries and headers never cause a 5xx, a
   const known = svc.product.add();
   await put({ authorization: token }, known.id, 1);
   const printable = fc.string({ maxLength: 80 }).filter((s) => /^[\x20-\x7e]*$/.test(s));
-  const segment = fc.oneof(fc.constant(known.id), fc.constant(known.id.toUpperCase()), fc.uuid(), printable.map(encodeURIComponent), fc.constantFrom('..', '%00', '%2F', 'cart', 'a'.repeat(300), '00000000-0000-0000-0000-000000000000'));
+  const segment = fc.oneof(
+    fc.constant(known.id),
+    fc.constant(known.id.toUpperCase()),
+    fc.uuid(),
+    printable.map(encodeURIComponent),
+    fc.constantFrom('..', '%00', '%2F', 'cart', 'a'.repeat(300), '00000000-0000-0000-0000-000000000000'),
+  );
   const path = fc.oneof(
     { arbitrary: fc.constant('/orders/cart'), weight: 2 },
     { arbitrary: fc.constant(`/orders/cart/items/${known.id}`), weight: 3 },
     segment.map((s) => `/orders/cart/items/${s}`),
     segment.map((s) => `/orders/${s}`),
     fc.constant('/orders'),
-    fc.tuple(printable, printable).map(([l, c]) => `/orders?limit=${encodeURIComponent(l)}&cursor=${encodeURIComponent(c)}`),
+    fc
+      .tuple(printable, printable)
+      .map(([l, c]) => `/orders?limit=${encodeURIComponent(l)}&cursor=${encodeURIComponent(c)}`),
     printable.map((q) => `/orders?${q}`),
   );
   const body = fc.oneof(
@@ -164,26 +207,64 @@ test('property: hostile bodies, params, queries and headers never cause a 5xx, a
     printable,
     fc.record({ quantity: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(null), fc.boolean()) }),
     fc.record({ paymentMethod: fc.oneof(printable, fc.integer(), fc.constant('pm_card_declined')) }),
-    fc.constantFrom('{"__proto__":{"quantity":1}}', '{"constructor":{"prototype":{}}}', '{"quantity":1,"extra":true}', '{"paymentMethod":"pm_card_visa","admin":true}', '[]', 'null', '{'),
+    fc.constantFrom(
+      '{"__proto__":{"quantity":1}}',
+      '{"constructor":{"prototype":{}}}',
+      '{"quantity":1,"extra":true}',
+      '{"paymentMethod":"pm_card_visa","admin":true}',
+      '[]',
+      'null',
+      '{',
+    ),
   );
   const headerSet = fc.record({
-    authorization: fc.oneof({ arbitrary: fc.constant(token), weight: 4 }, fc.constant(undefined), printable.map((s) => `Bearer ${s}`), fc.constant(`Bearer ${token.slice(7, -4)}AAAA`)),
-    'idempotency-key': fc.oneof(fc.constant(undefined), printable, fc.constant('a'.repeat(300)), fc.constant('same-key')),
-    'content-type': fc.constantFrom('application/json', 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', undefined),
+    authorization: fc.oneof(
+      { arbitrary: fc.constant(token), weight: 4 },
+      fc.constant(undefined),
+      printable.map((s) => `Bearer ${s}`),
+      fc.constant(`Bearer ${token.slice(7, -4)}AAAA`),
+    ),
+    'idempotency-key': fc.oneof(
+      fc.constant(undefined),
+      printable,
+      fc.constant('a'.repeat(300)),
+      fc.constant('same-key'),
+    ),
+    'content-type': fc.constantFrom(
+      'application/json',
+      'application/json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/json; charset=utf-16',
+      undefined,
+    ),
   });
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom('GET', 'PUT', 'POST', 'DELETE', 'PATCH'), path, body, headerSet, async (method, url, payload, rawHeaders) => {
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(rawHeaders)) if (v !== undefined) headers[k] = v;
-      const before = await snapshot();
-      const res = await svc.app.inject({ method: method as 'GET', url, headers, ...(payload === undefined || method === 'GET' ? {} : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }) });
-      seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1);
-      assert.ok(res.statusCode < 500, `${method} ${url} -> ${res.statusCode} ${res.body}`);
-      if (res.statusCode >= 400) {
-        assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
-        assert.equal(await snapshot(), before, `${method} ${url} was refused (${res.statusCode}) but changed state`);
-      }
-    }),
+    fc.asyncProperty(
+      fc.constantFrom('GET', 'PUT', 'POST', 'DELETE', 'PATCH'),
+      path,
+      body,
+      headerSet,
+      async (method, url, payload, rawHeaders) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(rawHeaders)) if (v !== undefined) headers[k] = v;
+        const before = await snapshot();
+        const res = await svc.app.inject({
+          method: method as 'GET',
+          url,
+          headers,
+          ...(payload === undefined || method === 'GET'
+            ? {}
+            : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
+        });
+        seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1);
+        assert.ok(res.statusCode < 500, `${method} ${url} -> ${res.statusCode} ${res.body}`);
+        if (res.statusCode >= 400) {
+          assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
+          assert.equal(await snapshot(), before, `${method} ${url} was refused (${res.statusCode}) but changed state`);
+        }
+      },
+    ),
     { numRuns: 250 },
   );
   t.diagnostic(`statuses: ${JSON.stringify(Object.fromEntries(seen))}`);

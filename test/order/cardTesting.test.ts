@@ -40,12 +40,34 @@ async function shopper(from = freshAddress()): Promise<Shopper> {
 }
 
 /** One checkout of a one-line cart (the line is put back first: a confirmed order empties the cart). */
-async function checkout(s: Shopper, paymentMethod: string, key: string = randomUUID(), productId = svc.product.add().id) {
-  const put = await svc.app.inject({ method: 'PUT', url: `/orders/cart/items/${productId}`, headers: s.headers, payload: { quantity: 1 }, remoteAddress: s.from });
+async function checkout(
+  s: Shopper,
+  paymentMethod: string,
+  key: string = randomUUID(),
+  productId = svc.product.add().id,
+) {
+  const put = await svc.app.inject({
+    method: 'PUT',
+    url: `/orders/cart/items/${productId}`,
+    headers: s.headers,
+    payload: { quantity: 1 },
+    remoteAddress: s.from,
+  });
   assert.equal(put.statusCode, 200, put.body);
-  const res = await svc.app.inject({ method: 'POST', url: '/orders', headers: { ...s.headers, 'idempotency-key': key }, payload: { paymentMethod }, remoteAddress: s.from });
+  const res = await svc.app.inject({
+    method: 'POST',
+    url: '/orders',
+    headers: { ...s.headers, 'idempotency-key': key },
+    payload: { paymentMethod },
+    remoteAddress: s.from,
+  });
   // The declined line stays in the cart; the next checkout must not carry it.
-  await svc.app.inject({ method: 'DELETE', url: `/orders/cart/items/${productId}`, headers: s.headers, remoteAddress: s.from });
+  await svc.app.inject({
+    method: 'DELETE',
+    url: `/orders/cart/items/${productId}`,
+    headers: s.headers,
+    remoteAddress: s.from,
+  });
   return res;
 }
 
@@ -73,7 +95,12 @@ async function footprint(s: Shopper): Promise<string> {
     'SELECT (SELECT count(*) FROM orders WHERE user_id = $1)::int AS orders, (SELECT count(*) FROM idempotency_keys WHERE user_id = $1)::int AS keys',
     [s.userId],
   );
-  return JSON.stringify({ ...rows[0], reservations: svc.product.reservations.size, charges: svc.payment.chargeCalls.size, productCalls: svc.product.calls.filter((c) => !c.startsWith('get:')).length });
+  return JSON.stringify({
+    ...rows[0],
+    reservations: svc.product.reservations.size,
+    charges: svc.payment.chargeCalls.size,
+    productCalls: svc.product.calls.filter((c) => !c.startsWith('get:')).length,
+  });
 }
 
 test('5 declined checkouts, then the 6th is 429 with Retry-After before anything is reserved or charged; with a good card too', async () => {
@@ -86,12 +113,25 @@ test('5 declined checkouts, then the 6th is 429 with Retry-After before anything
   const before = await footprint(s);
   const sixth = await checkout(s, 'pm_card_declined');
   const retryAfter = assertLimited(sixth);
-  assert.ok(retryAfter > WINDOW_SEC - 60, `the oldest decline is seconds old: Retry-After ${retryAfter} is about the window`);
+  assert.ok(
+    retryAfter > WINDOW_SEC - 60,
+    `the oldest decline is seconds old: Retry-After ${retryAfter} is about the window`,
+  );
   assertLimited(await checkout(s, 'pm_card_visa'));
-  assert.equal(await footprint(s), before, 'a refused checkout makes no order, keeps no key, reserves and charges nothing');
+  assert.equal(
+    await footprint(s),
+    before,
+    'a refused checkout makes no order, keeps no key, reserves and charges nothing',
+  );
 
   // A retry of a checkout answered before the limit is still its answer.
-  const replay = await svc.app.inject({ method: 'POST', url: '/orders', headers: { ...s.headers, 'idempotency-key': firstKey }, payload: { paymentMethod: 'pm_card_declined' }, remoteAddress: s.from });
+  const replay = await svc.app.inject({
+    method: 'POST',
+    url: '/orders',
+    headers: { ...s.headers, 'idempotency-key': firstKey },
+    payload: { paymentMethod: 'pm_card_declined' },
+    remoteAddress: s.from,
+  });
   assert.equal(replay.statusCode, 201, replay.body);
   assert.equal(replay.headers['idempotent-replayed'], 'true');
   assert.equal(replay.json().id, first.json().id);
@@ -155,5 +195,9 @@ test('per address, IPv6: the addresses of one /64 count together', async () => {
   const prefix = '2001:db8:77:1';
   for (let i = 0; i < 5; i++) await decline(await shopper(`${prefix}::${(i + 1).toString(16)}`), 4);
   assertLimited(await checkout(await shopper(`${prefix}:ffff:ffff:ffff:fffe`), 'pm_card_visa'));
-  assert.equal((await checkout(await shopper('2001:db8:77:2::1'), 'pm_card_visa')).json().status, 'confirmed', 'the next /64 is another client');
+  assert.equal(
+    (await checkout(await shopper('2001:db8:77:2::1'), 'pm_card_visa')).json().status,
+    'confirmed',
+    'the next /64 is another client',
+  );
 });

@@ -37,7 +37,12 @@ async function busFor(backend: (typeof backends)[number]): Promise<{ bus: EventB
     };
   }
   const prefix = uniquePrefix('hev');
-  const [events] = await provisionServiceDatabases({ adminUrl: cluster.adminUrl, services: ['events'], prefix, password: () => `pw-${prefix}` });
+  const [events] = await provisionServiceDatabases({
+    adminUrl: cluster.adminUrl,
+    services: ['events'],
+    prefix,
+    password: () => `pw-${prefix}`,
+  });
   await migrateEventLog({ connectionString: events!.url });
   const bus = createPgEventLog({ connectionString: events!.url, logger });
   return { bus, close: () => bus.close() };
@@ -52,16 +57,31 @@ interface Shopper {
 async function checkout(svc: OrderServiceUnderTest, shopper: Shopper): Promise<string> {
   const headers = await svc.auth({ email: `${randomUUID().slice(0, 8)}@example.com` });
   for (const line of shopper.lines) {
-    const p = svc.product.add({ priceMinor: line.priceMinor ?? 1000, stock: line.stock ?? 100, commitConflicts: line.commitConflicts ?? false });
-    const res = await svc.app.inject({ method: 'PUT', url: `/orders/cart/items/${p.id}`, headers, payload: { quantity: line.quantity ?? 1 } });
+    const p = svc.product.add({
+      priceMinor: line.priceMinor ?? 1000,
+      stock: line.stock ?? 100,
+      commitConflicts: line.commitConflicts ?? false,
+    });
+    const res = await svc.app.inject({
+      method: 'PUT',
+      url: `/orders/cart/items/${p.id}`,
+      headers,
+      payload: { quantity: line.quantity ?? 1 },
+    });
     assert.equal(res.statusCode, 200, res.body);
   }
-  const res = await svc.app.inject({ method: 'POST', url: '/orders', headers: { ...headers, 'idempotency-key': randomUUID() }, payload: shopper.paymentMethod ? { paymentMethod: shopper.paymentMethod } : undefined });
+  const res = await svc.app.inject({
+    method: 'POST',
+    url: '/orders',
+    headers: { ...headers, 'idempotency-key': randomUUID() },
+    payload: shopper.paymentMethod ? { paymentMethod: shopper.paymentMethod } : undefined,
+  });
   assert.ok(res.statusCode === 201 || res.statusCode === 202, res.body);
   return res.json().id as string;
 }
 
-const sorted = (histories: Map<string, OrderHistory>): OrderHistory[] => [...histories.values()].sort((a, b) => a.orderId.localeCompare(b.orderId));
+const sorted = (histories: Map<string, OrderHistory>): OrderHistory[] =>
+  [...histories.values()].sort((a, b) => a.orderId.localeCompare(b.orderId));
 
 for (const backend of backends) {
   describe(`order history from the events: ${backend.name}`, { skip: backend.skip }, () => {
@@ -82,13 +102,30 @@ for (const backend of backends) {
         };
         svc.payment.settle(settles, 'succeeded');
         const live = async (): Promise<Map<string, OrderHistory>> => readOrderHistories(svc.db);
-        await eventually(async () => ((await live()).get(settles)?.status === 'confirmed' ? true : undefined), 'the pending payment settled and confirmed by recovery');
-        await eventually(async () => ((await svc.db.query('SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT 1')).rowCount === 0 ? true : undefined), 'the outbox relayed');
+        await eventually(
+          async () => ((await live()).get(settles)?.status === 'confirmed' ? true : undefined),
+          'the pending payment settled and confirmed by recovery',
+        );
+        await eventually(
+          async () =>
+            (await svc.db.query('SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT 1')).rowCount === 0
+              ? true
+              : undefined,
+          'the outbox relayed',
+        );
 
         const rebuilt = await rebuildOrderHistory(bus);
         const expected = await live();
         assert.deepEqual(
-          Object.fromEntries(Object.entries(orders).map(([path, id]) => [path, expected.get(id)?.statuses.map((s) => s.status).join('>')])),
+          Object.fromEntries(
+            Object.entries(orders).map(([path, id]) => [
+              path,
+              expected
+                .get(id)
+                ?.statuses.map((s) => s.status)
+                .join('>'),
+            ]),
+          ),
           {
             confirmed: 'pending>stock_reserved>paid>confirmed',
             declined: 'pending>stock_reserved>cancelling>cancelled',
@@ -99,7 +136,11 @@ for (const backend of backends) {
           },
           'control: the orders took every path of the saga',
         );
-        assert.equal(expected.get(orders.refunded)?.refundId?.startsWith('re_'), true, 'control: a refund is part of the history');
+        assert.equal(
+          expected.get(orders.refunded)?.refundId?.startsWith('re_'),
+          true,
+          'control: a refund is part of the history',
+        );
         assert.equal(rebuilt.size, Object.keys(orders).length);
         assert.deepEqual(sorted(rebuilt), sorted(expected));
       } finally {

@@ -21,14 +21,28 @@ const USER = '00000000-0000-4000-8000-000000000001';
 const PRODUCT = '00000000-0000-4000-8000-0000000000aa';
 
 function placed(): Order {
-  return Order.place({ id: '00000000-0000-4000-8000-00000000000f', userId: USER, email: 'a@example.com', paymentMethod: 'pm_card_visa', correlationId: 'c1', lines: [{ productId: PRODUCT, quantity: 2 }] });
+  return Order.place({
+    id: '00000000-0000-4000-8000-00000000000f',
+    userId: USER,
+    email: 'a@example.com',
+    paymentMethod: 'pm_card_visa',
+    correlationId: 'c1',
+    lines: [{ productId: PRODUCT, quantity: 2 }],
+  });
 }
 
 const priced = [{ productId: PRODUCT, sku: 'S', name: 'Thing', quantity: 2, unitPriceMinor: 700, currency: 'EUR' }];
 
 function inStatus(status: OrderStatus, paymentCaptured = false): Order {
   const base = placed().state;
-  const state: OrderState = { ...base, status, paymentCaptured, paymentId: paymentCaptured ? 'pay_1' : null, totalMinor: 1400, currency: 'EUR' };
+  const state: OrderState = {
+    ...base,
+    status,
+    paymentCaptured,
+    paymentId: paymentCaptured ? 'pay_1' : null,
+    totalMinor: 1400,
+    currency: 'EUR',
+  };
   return Order.rehydrate(state);
 }
 
@@ -38,8 +52,19 @@ test('the happy path moves pending -> stock_reserved -> paid -> confirmed, one c
   order.markPaid('pay_1');
   order.confirm();
   const changes = order.pullChanges();
-  assert.deepEqual(changes.map((c) => [c.from, c.to]), [[null, 'pending'], ['pending', 'stock_reserved'], ['stock_reserved', 'paid'], ['paid', 'confirmed']]);
-  assert.deepEqual(changes.flatMap((c) => c.events.map((e) => e.type)), ['order.placed', 'order.stock_reserved', 'order.paid', 'order.confirmed']);
+  assert.deepEqual(
+    changes.map((c) => [c.from, c.to]),
+    [
+      [null, 'pending'],
+      ['pending', 'stock_reserved'],
+      ['stock_reserved', 'paid'],
+      ['paid', 'confirmed'],
+    ],
+  );
+  assert.deepEqual(
+    changes.flatMap((c) => c.events.map((e) => e.type)),
+    ['order.placed', 'order.stock_reserved', 'order.paid', 'order.confirmed'],
+  );
   assert.equal(order.state.totalMinor, 1400);
   assert.equal(order.state.currency, 'EUR');
   const confirmed = changes[3]!.events[0]!.payload;
@@ -68,7 +93,11 @@ test('illegal transitions throw and leave the order unchanged', () => {
   assert.equal(order.status, 'pending');
   assert.deepEqual(order.pullChanges(), []);
   assert.throws(() => inStatus('stock_reserved').confirm(), IllegalTransitionError, 'never confirmed without payment');
-  assert.throws(() => inStatus('paid').cancel('x'), IllegalTransitionError, 'a paid order is compensated, not cancelled outright');
+  assert.throws(
+    () => inStatus('paid').cancel('x'),
+    IllegalTransitionError,
+    'a paid order is compensated, not cancelled outright',
+  );
 });
 
 test('a captured payment cannot be cancelled without a refund; with one, refunded precedes cancelled', () => {
@@ -83,10 +112,30 @@ test('a captured payment cannot be cancelled without a refund; with one, refunde
 
 test('a reservation that does not match the lines, or mixes currencies, is refused', () => {
   assert.throws(() => placed().reserveStock([{ ...priced[0]!, quantity: 3 }]), OrderRuleError);
-  const order = Order.place({ id: 'o', userId: USER, email: 'e', paymentMethod: 'pm', correlationId: 'c', lines: [{ productId: 'a', quantity: 1 }, { productId: 'b', quantity: 1 }] });
-  assert.throws(() => order.reserveStock([{ ...priced[0]!, productId: 'a', quantity: 1 }, { ...priced[0]!, productId: 'b', quantity: 1, currency: 'USD' }]), OrderRuleError);
+  const order = Order.place({
+    id: 'o',
+    userId: USER,
+    email: 'e',
+    paymentMethod: 'pm',
+    correlationId: 'c',
+    lines: [
+      { productId: 'a', quantity: 1 },
+      { productId: 'b', quantity: 1 },
+    ],
+  });
+  assert.throws(
+    () =>
+      order.reserveStock([
+        { ...priced[0]!, productId: 'a', quantity: 1 },
+        { ...priced[0]!, productId: 'b', quantity: 1, currency: 'USD' },
+      ]),
+    OrderRuleError,
+  );
   assert.equal(order.status, 'pending');
-  assert.throws(() => Order.place({ id: 'o', userId: USER, email: 'e', paymentMethod: 'pm', correlationId: 'c', lines: [] }), OrderRuleError);
+  assert.throws(
+    () => Order.place({ id: 'o', userId: USER, email: 'e', paymentMethod: 'pm', correlationId: 'c', lines: [] }),
+    OrderRuleError,
+  );
 });
 
 test('property: any sequence of commands keeps the order on the allowed graph', () => {
@@ -98,21 +147,38 @@ test('property: any sequence of commands keeps the order on the allowed graph', 
         const before = order.status;
         try {
           switch (command) {
-            case 'reserve': order.reserveStock(priced); break;
-            case 'await': order.awaitPayment(null); break;
-            case 'paid': order.markPaid('pay'); break;
-            case 'confirm': order.confirm(); break;
-            case 'cancel': order.cancel('r'); break;
-            case 'begin': order.beginCancelling('r'); break;
-            case 'finish': order.finishCancelling(order.state.paymentCaptured ? { refundId: 're' } : null); break;
-            case 'fail': order.fail('r'); break;
+            case 'reserve':
+              order.reserveStock(priced);
+              break;
+            case 'await':
+              order.awaitPayment(null);
+              break;
+            case 'paid':
+              order.markPaid('pay');
+              break;
+            case 'confirm':
+              order.confirm();
+              break;
+            case 'cancel':
+              order.cancel('r');
+              break;
+            case 'begin':
+              order.beginCancelling('r');
+              break;
+            case 'finish':
+              order.finishCancelling(order.state.paymentCaptured ? { refundId: 're' } : null);
+              break;
+            case 'fail':
+              order.fail('r');
+              break;
           }
         } catch (error) {
           assert.ok(error instanceof IllegalTransitionError || error instanceof OrderRuleError);
           assert.equal(order.status, before);
         }
       }
-      for (const change of order.pullChanges()) if (change.from !== null) assert.ok(canTransition(change.from, change.to), `${change.from} -> ${change.to}`);
+      for (const change of order.pullChanges())
+        if (change.from !== null) assert.ok(canTransition(change.from, change.to), `${change.from} -> ${change.to}`);
     }),
   );
 });
@@ -131,11 +197,22 @@ test('idempotency: fingerprints ignore key order and an absent body, and differ 
   assert.equal(requestFingerprint(USER, { a: 1, b: 2 }), requestFingerprint(USER, { b: 2, a: 1 }));
   assert.notEqual(requestFingerprint(USER, { paymentMethod: 'x' }), requestFingerprint(USER, { paymentMethod: 'y' }));
   assert.notEqual(requestFingerprint(USER, {}), requestFingerprint('00000000-0000-4000-8000-000000000002', {}));
-  const stored = { fingerprint: 'f', state: 'in_flight' as const, orderId: null, responseStatus: null, responseBody: null, lockExpired: false };
+  const stored = {
+    fingerprint: 'f',
+    state: 'in_flight' as const,
+    orderId: null,
+    responseStatus: null,
+    responseBody: null,
+    lockExpired: false,
+  };
   assert.equal(judgeExistingKey(stored, 'g').kind, 'reused');
   assert.equal(judgeExistingKey(stored, 'f').kind, 'in_flight');
   assert.equal(judgeExistingKey({ ...stored, lockExpired: true }, 'f').kind, 'take_over');
-  assert.deepEqual(judgeExistingKey({ ...stored, state: 'done', responseStatus: 201, responseBody: { id: 1 } }, 'f'), { kind: 'replay', status: 201, body: { id: 1 } });
+  assert.deepEqual(judgeExistingKey({ ...stored, state: 'done', responseStatus: 201, responseBody: { id: 1 } }, 'f'), {
+    kind: 'replay',
+    status: 201,
+    body: { id: 1 },
+  });
 });
 
 test('saga identifiers derive from the order id: stable, distinct, and the reservation id is a UUID', () => {

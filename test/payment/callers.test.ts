@@ -32,7 +32,16 @@ before(async () => {
   const address = payment.app.server.address();
   const url = `https://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   for (const caller of ['order', 'gateway', 'product']) {
-    clients.set(caller, createMeshClient({ service: 'payment', caller, instances: [url], tls: certs[caller], policy: { maxAttempts: 1 } }));
+    clients.set(
+      caller,
+      createMeshClient({
+        service: 'payment',
+        caller,
+        instances: [url],
+        tls: certs[caller],
+        policy: { maxAttempts: 1 },
+      }),
+    );
   }
 });
 
@@ -43,16 +52,32 @@ after(async () => {
   await cluster?.close();
 });
 
-const chargeBody = () => ({ orderId: randomUUID(), userId: randomUUID(), amountMinor: 1500, currency: 'USD', paymentMethod: 'pm_card_visa' });
+const chargeBody = () => ({
+  orderId: randomUUID(),
+  userId: randomUUID(),
+  amountMinor: 1500,
+  currency: 'USD',
+  paymentMethod: 'pm_card_visa',
+});
 
 async function charge(caller: string) {
   const body = chargeBody();
-  const response = await clients.get(caller)!.request<{ paymentId: string; status: string; code?: string }>({ method: 'POST', path: '/payments/charges', body, headers: { 'idempotency-key': `callers-${randomUUID()}` } });
+  const response = await clients.get(caller)!.request<{ paymentId: string; status: string; code?: string }>({
+    method: 'POST',
+    path: '/payments/charges',
+    body,
+    headers: { 'idempotency-key': `callers-${randomUUID()}` },
+  });
   return { ...response, orderId: body.orderId };
 }
 
 function refund(caller: string, paymentId: string) {
-  return clients.get(caller)!.request<{ status: string; code?: string }>({ method: 'POST', path: `/payments/charges/${paymentId}/refunds`, body: {}, headers: { 'idempotency-key': `callers-${randomUUID()}` } });
+  return clients.get(caller)!.request<{ status: string; code?: string }>({
+    method: 'POST',
+    path: `/payments/charges/${paymentId}/refunds`,
+    body: {},
+    headers: { 'idempotency-key': `callers-${randomUUID()}` },
+  });
 }
 
 test('the order service may charge and refund', async () => {

@@ -14,7 +14,12 @@ let payment: PaymentService;
 before(async () => {
   cluster = await startEmbeddedCluster('payment');
   sandbox = await startSandbox();
-  payment = await startPayment(cluster.adminUrl, sandbox.url, { PROVIDER_TIMEOUT_MS: '2000', RECONCILE_AFTER_MS: '0' }, { reconciler: false });
+  payment = await startPayment(
+    cluster.adminUrl,
+    sandbox.url,
+    { PROVIDER_TIMEOUT_MS: '2000', RECONCILE_AFTER_MS: '0' },
+    { reconciler: false },
+  );
 });
 after(async () => {
   await payment?.close();
@@ -23,13 +28,30 @@ after(async () => {
 });
 
 const newKey = (): string => `test-${randomUUID()}`;
-const chargeBody = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({ orderId: randomUUID(), userId: randomUUID(), amountMinor: 2599, currency: 'USD', paymentMethod: 'pm_card_visa', ...overrides });
+const chargeBody = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+  orderId: randomUUID(),
+  userId: randomUUID(),
+  amountMinor: 2599,
+  currency: 'USD',
+  paymentMethod: 'pm_card_visa',
+  ...overrides,
+});
 
 function charge(body: Record<string, unknown>, key: string) {
-  return payment.app.inject({ method: 'POST', url: '/payments/charges', headers: { 'idempotency-key': key }, payload: body });
+  return payment.app.inject({
+    method: 'POST',
+    url: '/payments/charges',
+    headers: { 'idempotency-key': key },
+    payload: body,
+  });
 }
 function refund(paymentId: string, body: Record<string, unknown>, key: string) {
-  return payment.app.inject({ method: 'POST', url: `/payments/charges/${paymentId}/refunds`, headers: { 'idempotency-key': key }, payload: body });
+  return payment.app.inject({
+    method: 'POST',
+    url: `/payments/charges/${paymentId}/refunds`,
+    headers: { 'idempotency-key': key },
+    payload: body,
+  });
 }
 async function ledgerKinds(orderId: string): Promise<string[]> {
   const response = await payment.app.inject({ method: 'GET', url: `/payments/ledger?orderId=${orderId}` });
@@ -45,7 +67,10 @@ test('a successful charge: 201 succeeded, one provider intent, ledger lines and 
   const response = await charge(body, key);
   assert.equal(response.statusCode, 201);
   const created = response.json();
-  assert.deepEqual({ ...created, paymentId: undefined }, { paymentId: undefined, orderId: body.orderId, status: 'succeeded', amountMinor: 2599, currency: 'USD' });
+  assert.deepEqual(
+    { ...created, paymentId: undefined },
+    { paymentId: undefined, orderId: body.orderId, status: 'succeeded', amountMinor: 2599, currency: 'USD' },
+  );
   assert.equal(await providerIntents(key), 1);
   const provider = await sandbox.ledger();
   assert.equal(provider.byOrder[body.orderId as string]!.net, 2599);
@@ -56,10 +81,15 @@ test('a successful charge: 201 succeeded, one provider intent, ledger lines and 
   assert.equal(read.json().refundedMinor, 0);
 
   assert.deepEqual(await ledgerKinds(body.orderId as string), ['attempt_started', 'provider_succeeded']);
-  const ledger = (await payment.app.inject({ method: 'GET', url: `/payments/ledger?orderId=${body.orderId as string}` })).json();
+  const ledger = (
+    await payment.app.inject({ method: 'GET', url: `/payments/ledger?orderId=${body.orderId as string}` })
+  ).json();
   assert.deepEqual(ledger.totals, { chargedMinor: 2599, refundedMinor: 0, netMinor: 2599 });
 
-  const { rows } = await payment.db.query<{ topic: string; type: string; key: string; envelope: Record<string, any> }>('SELECT topic, type, key, envelope FROM outbox WHERE key = $1', [body.orderId]);
+  const { rows } = await payment.db.query<{ topic: string; type: string; key: string; envelope: Record<string, any> }>(
+    'SELECT topic, type, key, envelope FROM outbox WHERE key = $1',
+    [body.orderId],
+  );
   assert.equal(rows.length, 1);
   const event = rows[0]!;
   assert.equal(event.topic, 'payment');
@@ -103,7 +133,10 @@ test('the same charge sent 20 times at once with one key: one payment, exactly o
     for (const answer of answers) {
       if (answer.statusCode === 409) assert.equal(answer.json().code, 'REQUEST_IN_PROGRESS');
       else {
-        assert.ok(answer.statusCode === 200 || answer.statusCode === 201, `unexpected ${answer.statusCode}: ${answer.body}`);
+        assert.ok(
+          answer.statusCode === 200 || answer.statusCode === 201,
+          `unexpected ${answer.statusCode}: ${answer.body}`,
+        );
         assert.equal(answer.json().paymentId, created[0]!.json().paymentId);
       }
     }
@@ -115,7 +148,10 @@ test('the same charge sent 20 times at once with one key: one payment, exactly o
   assert.equal(again.headers['idempotent-replayed'], 'true');
   assert.equal(again.json().status, 'succeeded');
   assert.equal(await providerIntents(key), 1);
-  const { rows } = await payment.db.query<{ n: number }>('SELECT count(*)::int AS n FROM payments WHERE order_id = $1', [body.orderId]);
+  const { rows } = await payment.db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM payments WHERE order_id = $1',
+    [body.orderId],
+  );
   assert.equal(rows[0]!.n, 1);
 });
 
@@ -142,7 +178,11 @@ test('charged but the answer was lost: pending, then a repeat with the same key 
   assert.equal(repeat.json().status, 'succeeded');
   assert.equal(repeat.json().paymentId, first.json().paymentId);
   assert.equal(await providerIntents(key), 1, 'and only once');
-  assert.deepEqual(await ledgerKinds(body.orderId as string), ['attempt_started', 'outcome_unknown', 'reconciled_succeeded']);
+  assert.deepEqual(await ledgerKinds(body.orderId as string), [
+    'attempt_started',
+    'outcome_unknown',
+    'reconciled_succeeded',
+  ]);
   const { rows } = await payment.db.query('SELECT type FROM outbox WHERE key = $1', [body.orderId]);
   assert.deepEqual(rows, [{ type: 'payment.succeeded' }]);
 });
@@ -156,7 +196,14 @@ test('a request that crashed mid-flight: its key is 409 while the lease lives, t
     `INSERT INTO payments (id, order_id, user_id, idempotency_key, request_fingerprint, amount_minor, currency, payment_method, status, correlation_id, locked_until, created_at)
      SELECT $1, $2, $3, $4, request_fingerprint, $5, 'USD', 'pm_card_visa', 'pending', 'crashed', now() + interval '1 hour', now() - interval '1 minute'
      FROM (SELECT encode(sha256(convert_to($6, 'UTF8')), 'hex') AS request_fingerprint) f`,
-    [id, body.orderId, body.userId, key, body.amountMinor, JSON.stringify([body.orderId, body.userId, body.amountMinor, body.currency, body.paymentMethod])],
+    [
+      id,
+      body.orderId,
+      body.userId,
+      key,
+      body.amountMinor,
+      JSON.stringify([body.orderId, body.userId, body.amountMinor, body.currency, body.paymentMethod]),
+    ],
   );
   const blocked = await charge(body, key);
   assert.equal(blocked.statusCode, 409);
@@ -175,7 +222,10 @@ test('refunds: partial then the rest, idempotent, over-refund refused, events an
   const partialKey = newKey();
   const partial = await refund(paymentId, { amountMinor: 300 }, partialKey);
   assert.equal(partial.statusCode, 201);
-  assert.deepEqual({ ...partial.json<Record<string, unknown>>(), refundId: undefined }, { refundId: undefined, paymentId, status: 'succeeded', amountMinor: 300 });
+  assert.deepEqual(
+    { ...partial.json<Record<string, unknown>>(), refundId: undefined },
+    { refundId: undefined, paymentId, status: 'succeeded', amountMinor: 300 },
+  );
   const replay = await refund(paymentId, { amountMinor: 300 }, partialKey);
   assert.equal(replay.statusCode, 200);
   assert.equal(replay.json().refundId, partial.json().refundId);
@@ -196,14 +246,23 @@ test('refunds: partial then the rest, idempotent, over-refund refused, events an
   assert.equal(read.refundedMinor, 1000);
   const provider = (await sandbox.ledger()).byOrder[body.orderId as string]!;
   assert.deepEqual(provider, { charged: 1000, refunded: 1000, net: 0, succeededIntents: 1 });
-  const ledger = (await payment.app.inject({ method: 'GET', url: `/payments/ledger?orderId=${body.orderId as string}` })).json();
+  const ledger = (
+    await payment.app.inject({ method: 'GET', url: `/payments/ledger?orderId=${body.orderId as string}` })
+  ).json();
   assert.deepEqual(ledger.totals, { chargedMinor: 1000, refundedMinor: 1000, netMinor: 0 });
-  const { rows } = await payment.db.query<{ type: string }>('SELECT type FROM outbox WHERE key = $1 ORDER BY created_at', [body.orderId]);
-  assert.deepEqual(rows.map((r) => r.type), ['payment.succeeded', 'payment.refunded', 'payment.refunded']);
+  const { rows } = await payment.db.query<{ type: string }>(
+    'SELECT type FROM outbox WHERE key = $1 ORDER BY created_at',
+    [body.orderId],
+  );
+  assert.deepEqual(
+    rows.map((r) => r.type),
+    ['payment.succeeded', 'payment.refunded', 'payment.refunded'],
+  );
 });
 
 test('a refund of a payment that did not succeed is 409; of an unknown payment 404', async () => {
-  const declined = (await charge(chargeBody({ paymentMethod: 'pm_card_chargeDeclined' }), newKey())).json().paymentId as string;
+  const declined = (await charge(chargeBody({ paymentMethod: 'pm_card_chargeDeclined' }), newKey())).json()
+    .paymentId as string;
   const response = await refund(declined, {}, newKey());
   assert.equal(response.statusCode, 409);
   assert.equal(response.json().code, 'CONFLICT');
@@ -213,8 +272,14 @@ test('a refund of a payment that did not succeed is 409; of an unknown payment 4
 test('ledger rows cannot be updated, deleted or truncated', async () => {
   const body = chargeBody();
   await charge(body, newKey());
-  await assert.rejects(payment.db.query(`UPDATE ledger_entries SET amount_minor = 1 WHERE order_id = $1`, [body.orderId]), /append-only/);
-  await assert.rejects(payment.db.query(`DELETE FROM ledger_entries WHERE order_id = $1`, [body.orderId]), /append-only/);
+  await assert.rejects(
+    payment.db.query(`UPDATE ledger_entries SET amount_minor = 1 WHERE order_id = $1`, [body.orderId]),
+    /append-only/,
+  );
+  await assert.rejects(
+    payment.db.query(`DELETE FROM ledger_entries WHERE order_id = $1`, [body.orderId]),
+    /append-only/,
+  );
   await assert.rejects(payment.db.query('TRUNCATE ledger_entries CASCADE'), /append-only/);
   assert.equal((await ledgerKinds(body.orderId as string)).length, 2);
 });
@@ -236,7 +301,29 @@ test('bad input is a 400 naming the field, never a 500', async () => {
 // Property: hostile bodies, keys and paths thrown at the write routes never
 // produce a 5xx, every refusal is problem+json, and nothing changes, here or at the provider.
 const VALID_KEY = /^[A-Za-z0-9_:.-]{8,200}$/;
-const nasty = fc.constantFrom('', ' ', '\u0000', '\ud800', 'a'.repeat(5000), '__proto__', "'; DROP TABLE payments; --", 'usd', 'USD\u0000', '00000000-0000-0000-0000-00000000000g', 'pm_card_visa\n', -1, 0, 1.5, 1e308, 100_000_000, '1000', null, true, [], {});
+const nasty = fc.constantFrom(
+  '',
+  ' ',
+  '\u0000',
+  '\ud800',
+  'a'.repeat(5000),
+  '__proto__',
+  "'; DROP TABLE payments; --",
+  'usd',
+  'USD\u0000',
+  '00000000-0000-0000-0000-00000000000g',
+  'pm_card_visa\n',
+  -1,
+  0,
+  1.5,
+  1e308,
+  100_000_000,
+  '1000',
+  null,
+  true,
+  [],
+  {},
+);
 const hostileValue = fc.oneof(nasty, fc.string(), fc.integer(), fc.double(), fc.jsonValue({ maxDepth: 2 }));
 const validFor: Record<string, (v: unknown) => boolean> = {
   orderId: (v) => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
@@ -245,20 +332,37 @@ const validFor: Record<string, (v: unknown) => boolean> = {
   currency: (v) => typeof v === 'string' && /^[A-Z]{3}$/.test(v),
   paymentMethod: (v) => typeof v === 'string' && /^[A-Za-z0-9_]{1,100}$/.test(v),
 };
-const printable = fc.string({ unit: fc.constantFrom(...'abcXYZ019_:.-/ ;,"\'!@#$%^&*()<>{}[]|\\~`'.split('')), maxLength: 250 });
-const badKey = fc.oneof(fc.constant(undefined), printable.filter((k) => !VALID_KEY.test(k)));
+const printable = fc.string({
+  unit: fc.constantFrom(...'abcXYZ019_:.-/ ;,"\'!@#$%^&*()<>{}[]|\\~`'.split('')),
+  maxLength: 250,
+});
+const badKey = fc.oneof(
+  fc.constant(undefined),
+  printable.filter((k) => !VALID_KEY.test(k)),
+);
 const anyKey = fc.oneof(badKey, fc.constant('hostile-key-0001'));
 
 /** A charge body that is invalid for sure: one field hostile, missing or extra, or not a charge at all. */
 const badChargeBody = fc.oneof(
-  fc.tuple(fc.constantFrom(...Object.keys(validFor)), hostileValue)
+  fc
+    .tuple(fc.constantFrom(...Object.keys(validFor)), hostileValue)
     .filter(([field, v]) => !validFor[field]!(v))
     .map(([field, v]) => JSON.stringify({ ...chargeBody(), [field]: v })),
   fc.constantFrom(...Object.keys(validFor)).map((field) => JSON.stringify({ ...chargeBody(), [field]: undefined })),
-  fc.tuple(fc.constantFrom('extra', 'status', 'paymentId', 'constructor'), hostileValue).map(([field, v]) => JSON.stringify({ ...chargeBody(), [field]: v })),
+  fc
+    .tuple(fc.constantFrom('extra', 'status', 'paymentId', 'constructor'), hostileValue)
+    .map(([field, v]) => JSON.stringify({ ...chargeBody(), [field]: v })),
   fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
   fc.string(),
-  fc.constantFrom('{"__proto__":{"status":"succeeded"}}', `{"__proto__":{"x":1},"orderId":"${randomUUID()}"}`, '{', '[]', 'null', '', '{"amountMinor":1,"amountMinor":2}'),
+  fc.constantFrom(
+    '{"__proto__":{"status":"succeeded"}}',
+    `{"__proto__":{"x":1},"orderId":"${randomUUID()}"}`,
+    '{',
+    '[]',
+    'null',
+    '',
+    '{"amountMinor":1,"amountMinor":2}',
+  ),
 );
 const hostileCharge = fc.oneof(
   // A hostile body under any key...
@@ -269,14 +373,26 @@ const hostileCharge = fc.oneof(
 const badAmount = hostileValue.filter((v) => v !== undefined && !validFor.amountMinor!(v));
 const badRefundBody = fc.oneof(
   badAmount.map((v) => JSON.stringify({ amountMinor: v })),
-  fc.tuple(fc.constantFrom('paymentId', 'status', 'extra'), hostileValue).map(([field, v]) => JSON.stringify({ [field]: v })),
-  fc.jsonValue({ maxDepth: 2 }).filter((v) => !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).every((k) => k === 'amountMinor'))).map((v) => JSON.stringify(v)),
+  fc
+    .tuple(fc.constantFrom('paymentId', 'status', 'extra'), hostileValue)
+    .map(([field, v]) => JSON.stringify({ [field]: v })),
+  fc
+    .jsonValue({ maxDepth: 2 })
+    .filter(
+      (v) =>
+        !(typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).every((k) => k === 'amountMinor')),
+    )
+    .map((v) => JSON.stringify(v)),
   fc.constantFrom('{"__proto__":{"amountMinor":1}}', '{', ''),
 );
-const badPath = fc.oneof(printable.map((s) => encodeURIComponent(s)), fc.constantFrom('..%2F..%2Fledger', '%00', 'not-a-uuid', '00000000-0000-0000-0000-00000000000g'));
+const badPath = fc.oneof(
+  printable.map((s) => encodeURIComponent(s)),
+  fc.constantFrom('..%2F..%2Fledger', '%00', 'not-a-uuid', '00000000-0000-0000-0000-00000000000g'),
+);
 
 async function snapshot(): Promise<string> {
-  const { rows } = await payment.db.query(`SELECT (SELECT count(*) FROM payments) AS p, (SELECT count(*) FROM refunds) AS r, (SELECT count(*) FROM ledger_entries) AS l,
+  const { rows } = await payment.db
+    .query(`SELECT (SELECT count(*) FROM payments) AS p, (SELECT count(*) FROM refunds) AS r, (SELECT count(*) FROM ledger_entries) AS l,
     (SELECT count(*) FROM outbox) AS o, (SELECT coalesce(sum(refunded_minor), 0) FROM payments) AS refunded`);
   const provider = await sandbox.ledger();
   return JSON.stringify({ db: rows[0], intents: provider.intents.length, refunds: provider.refunds.length });
@@ -288,16 +404,29 @@ test('hostile bodies, keys and paths never cause a 5xx and change nothing', asyn
   const refundRequest = fc.oneof(
     fc.record({ path: fc.constant(target), key: anyKey, payload: badRefundBody }),
     fc.record({ path: fc.constant(target), key: badKey, payload: fc.constantFrom('{}', '{"amountMinor":1}') }),
-    fc.record({ path: badPath, key: fc.oneof(anyKey, fc.constant('hostile-key-0002')), payload: fc.constantFrom('{}', '{"amountMinor":1}') }),
+    fc.record({
+      path: badPath,
+      key: fc.oneof(anyKey, fc.constant('hostile-key-0002')),
+      payload: fc.constantFrom('{}', '{"amountMinor":1}'),
+    }),
   );
-  const contentType = fc.oneof({ weight: 6, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded') });
-  const hostile = fc.oneof(hostileCharge.map((r) => ({ ...r, url: '/payments/charges' })), refundRequest.map((r) => ({ key: r.key, payload: r.payload, url: `/payments/charges/${r.path}/refunds` })));
+  const contentType = fc.oneof(
+    { weight: 6, arbitrary: fc.constant('application/json') },
+    { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/x-www-form-urlencoded') },
+  );
+  const hostile = fc.oneof(
+    hostileCharge.map((r) => ({ ...r, url: '/payments/charges' })),
+    refundRequest.map((r) => ({ key: r.key, payload: r.payload, url: `/payments/charges/${r.path}/refunds` })),
+  );
   await fc.assert(
     fc.asyncProperty(hostile, contentType, async ({ key, payload, url }, type) => {
       const headers: Record<string, string> = { 'content-type': type };
       if (key !== undefined) headers['idempotency-key'] = key;
       const response = await payment.app.inject({ method: 'POST', url, headers, payload });
-      assert.ok(response.statusCode >= 400 && response.statusCode < 500, `${response.statusCode} for ${url} ${String(key)} ${payload}: ${response.body}`);
+      assert.ok(
+        response.statusCode >= 400 && response.statusCode < 500,
+        `${response.statusCode} for ${url} ${String(key)} ${payload}: ${response.body}`,
+      );
       assert.match(String(response.headers['content-type']), /application\/problem\+json/);
     }),
     { numRuns: 300 },

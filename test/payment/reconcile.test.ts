@@ -16,10 +16,20 @@ let second: ServiceApp;
 before(async () => {
   cluster = await startEmbeddedCluster('payrec');
   sandbox = await startSandbox();
-  payment = await startPayment(cluster.adminUrl, sandbox.url, { PROVIDER_TIMEOUT_MS: '1000', RECONCILE_INTERVAL_MS: '100', RECONCILE_AFTER_MS: '300' });
+  payment = await startPayment(cluster.adminUrl, sandbox.url, {
+    PROVIDER_TIMEOUT_MS: '1000',
+    RECONCILE_INTERVAL_MS: '100',
+    RECONCILE_AFTER_MS: '300',
+  });
   // A second instance on the same database: both reconcile, SKIP LOCKED and leases keep them apart.
   const identity = { service: 'payment', instance: 'payment-test-2', region: 'us-east' };
-  second = createApp(payment.config, { service: 'payment', db: payment.db, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), lifecycle: { draining: false } });
+  second = createApp(payment.config, {
+    service: 'payment',
+    db: payment.db,
+    logger: createLogger({ ...identity, level: 'silent' }),
+    metrics: new ServiceMetrics(identity),
+    lifecycle: { draining: false },
+  });
   await second.ready();
 });
 after(async () => {
@@ -29,17 +39,31 @@ after(async () => {
   await cluster?.close();
 });
 
-const chargeBody = (): Record<string, unknown> => ({ orderId: randomUUID(), userId: randomUUID(), amountMinor: 4200, currency: 'EUR', paymentMethod: 'pm_card_visa' });
+const chargeBody = (): Record<string, unknown> => ({
+  orderId: randomUUID(),
+  userId: randomUUID(),
+  amountMinor: 4200,
+  currency: 'EUR',
+  paymentMethod: 'pm_card_visa',
+});
 
 function charge(body: Record<string, unknown>, key: string) {
-  return payment.app.inject({ method: 'POST', url: '/payments/charges', headers: { 'idempotency-key': key }, payload: body });
+  return payment.app.inject({
+    method: 'POST',
+    url: '/payments/charges',
+    headers: { 'idempotency-key': key },
+    payload: body,
+  });
 }
 async function settled(paymentId: string): Promise<string | undefined> {
-  const status = (await second.inject({ method: 'GET', url: `/payments/charges/${paymentId}` })).json().status as string;
+  const status = (await second.inject({ method: 'GET', url: `/payments/charges/${paymentId}` })).json()
+    .status as string;
   return status === 'pending' ? undefined : status;
 }
 async function kinds(orderId: string): Promise<string[]> {
-  return (await payment.app.inject({ method: 'GET', url: `/payments/ledger?orderId=${orderId}` })).json().entries.map((e: { kind: string }) => e.kind);
+  return (await payment.app.inject({ method: 'GET', url: `/payments/ledger?orderId=${orderId}` }))
+    .json()
+    .entries.map((e: { kind: string }) => e.kind);
 }
 
 test('a charge whose answer was dropped is pending, then the reconciler settles it to succeeded, charged once', async () => {
@@ -102,19 +126,39 @@ test('a refund whose answer came too late is pending, then reconciled to succeed
   await sandbox.faults({ latencyMs: 2500 });
   let refund: { refundId: string; status: string };
   try {
-    refund = (await payment.app.inject({ method: 'POST', url: `/payments/charges/${paymentId}/refunds`, headers: { 'idempotency-key': key }, payload: { amountMinor: 1000 } })).json();
+    refund = (
+      await payment.app.inject({
+        method: 'POST',
+        url: `/payments/charges/${paymentId}/refunds`,
+        headers: { 'idempotency-key': key },
+        payload: { amountMinor: 1000 },
+      })
+    ).json();
     assert.equal(refund.status, 'pending');
   } finally {
     await sandbox.faults({ latencyMs: 0 });
   }
   await eventually(async () => {
-    const { rows } = await payment.db.query<{ status: string }>('SELECT status FROM refunds WHERE id = $1', [refund.refundId]);
+    const { rows } = await payment.db.query<{ status: string }>('SELECT status FROM refunds WHERE id = $1', [
+      refund.refundId,
+    ]);
     return rows[0]!.status === 'pending' ? undefined : rows[0]!.status;
   }, 'the refund to settle');
-  const again = (await payment.app.inject({ method: 'POST', url: `/payments/charges/${paymentId}/refunds`, headers: { 'idempotency-key': key }, payload: { amountMinor: 1000 } })).json();
+  const again = (
+    await payment.app.inject({
+      method: 'POST',
+      url: `/payments/charges/${paymentId}/refunds`,
+      headers: { 'idempotency-key': key },
+      payload: { amountMinor: 1000 },
+    })
+  ).json();
   assert.equal(again.status, 'succeeded');
   const provider = await sandbox.ledger();
   assert.equal(provider.refunds.filter((r) => r.idempotency_key === `refund:${key}`).length, 1);
   assert.equal(provider.byOrder[body.orderId as string]!.net, 3200);
-  assert.deepEqual((await kinds(body.orderId as string)).slice(2), ['refund_started', 'refund_outcome_unknown', 'refund_reconciled_succeeded']);
+  assert.deepEqual((await kinds(body.orderId as string)).slice(2), [
+    'refund_started',
+    'refund_outcome_unknown',
+    'refund_reconciled_succeeded',
+  ]);
 });

@@ -9,7 +9,13 @@ import type { ServiceApp } from '@shop/platform';
 let sandbox: ServiceApp;
 let counter = 0;
 const key = (): string => `sandbox-test-${process.pid}-${++counter}`;
-const intent = (paymentMethod = 'pm_card_visa', amount = 1000, orderId = 'order-shared'): Record<string, unknown> => ({ amount, currency: 'usd', payment_method: paymentMethod, capture: true, metadata: { orderId } });
+const intent = (paymentMethod = 'pm_card_visa', amount = 1000, orderId = 'order-shared'): Record<string, unknown> => ({
+  amount,
+  currency: 'usd',
+  payment_method: paymentMethod,
+  capture: true,
+  metadata: { orderId },
+});
 
 before(async () => {
   sandbox = createSandbox();
@@ -18,7 +24,12 @@ before(async () => {
 after(() => sandbox.close());
 
 async function post(url: string, body: unknown, idempotencyKey?: string) {
-  return sandbox.inject({ method: 'POST', url, payload: body as Record<string, unknown>, headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {} });
+  return sandbox.inject({
+    method: 'POST',
+    url,
+    payload: body as Record<string, unknown>,
+    headers: idempotencyKey ? { 'idempotency-key': idempotencyKey } : {},
+  });
 }
 
 test('a visa charge succeeds, and the same key with the same params replays the stored response', async () => {
@@ -82,7 +93,9 @@ test('concurrent requests with one key: one executes, the others get 409 while i
 test('look-up by idempotency key finds the intent, and a read of its id returns it', async () => {
   const k = key();
   const created = (await post('/v1/payment_intents', intent(), k)).json();
-  const list = (await sandbox.inject({ method: 'GET', url: `/v1/payment_intents?idempotency_key=${encodeURIComponent(k)}` })).json();
+  const list = (
+    await sandbox.inject({ method: 'GET', url: `/v1/payment_intents?idempotency_key=${encodeURIComponent(k)}` })
+  ).json();
   assert.equal(list.data.length, 1);
   assert.equal(list.data[0].id, created.id);
   const read = await sandbox.inject({ method: 'GET', url: `/v1/payment_intents/${created.id}` });
@@ -97,7 +110,10 @@ test('refunds: partial, idempotent, and never more than was captured', async () 
   const partial = await post('/v1/refunds', { payment_intent: pi, amount: 400 }, rk);
   assert.equal(partial.statusCode, 200);
   assert.match(partial.json().id, /^re_/);
-  assert.equal((await post('/v1/refunds', { payment_intent: pi, amount: 400 }, rk)).headers['idempotent-replayed'], 'true');
+  assert.equal(
+    (await post('/v1/refunds', { payment_intent: pi, amount: 400 }, rk)).headers['idempotent-replayed'],
+    'true',
+  );
   const over = await post('/v1/refunds', { payment_intent: pi, amount: 601 }, key());
   assert.equal(over.statusCode, 400);
   assert.equal(over.json().error.code, 'amount_too_large');
@@ -129,7 +145,12 @@ test('dropNext: the charge is committed, the connection is destroyed, and a retr
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const k = key();
   await post('/_sandbox/faults', { dropNext: 1 });
-  const send = () => request(`${url}/v1/payment_intents`, { method: 'POST', headers: { 'content-type': 'application/json', 'idempotency-key': k }, body: JSON.stringify(intent()) });
+  const send = () =>
+    request(`${url}/v1/payment_intents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': k },
+      body: JSON.stringify(intent()),
+    });
   await assert.rejects(send());
   const list = (await sandbox.inject({ method: 'GET', url: `/v1/payment_intents?idempotency_key=${k}` })).json();
   assert.equal(list.data.length, 1, 'the dropped charge was committed');

@@ -17,7 +17,13 @@ export interface RunningSandbox {
 }
 
 export interface SandboxLedger {
-  intents: Array<{ id: string; status: string; amount: number; idempotency_key: string; metadata: Record<string, string> }>;
+  intents: Array<{
+    id: string;
+    status: string;
+    amount: number;
+    idempotency_key: string;
+    metadata: Record<string, string>;
+  }>;
   refunds: Array<{ id: string; amount: number; payment_intent: string; idempotency_key: string }>;
   byOrder: Record<string, { charged: number; refunded: number; net: number; succeededIntents: number }>;
 }
@@ -43,7 +49,12 @@ export async function startSandbox(options: { port?: number; store?: SandboxStor
   };
 }
 
-export async function startPayment(adminUrl: string, providerUrl: string, env: Record<string, string> = {}, overrides: PaymentOverrides = {}): Promise<PaymentService> {
+export async function startPayment(
+  adminUrl: string,
+  providerUrl: string,
+  env: Record<string, string> = {},
+  overrides: PaymentOverrides = {},
+): Promise<PaymentService> {
   return startServiceForTest({
     service: 'payment',
     adminUrl,

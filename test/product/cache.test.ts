@@ -10,7 +10,12 @@ import type { ServiceApp } from '@shop/platform';
 import { startEmbeddedCluster, type TestCluster } from '../support/postgres.ts';
 import { waitFor } from '../support/launcher.ts';
 import { REDIS_URL, redisSkip } from '../data/support/redis.ts';
-import { createProduct, startProductService, startSecondInstance, type ProductServiceUnderTest } from './support/productService.ts';
+import {
+  createProduct,
+  startProductService,
+  startSecondInstance,
+  type ProductServiceUnderTest,
+} from './support/productService.ts';
 
 const redisMissing = await redisSkip();
 const PRODUCT_READ = /FROM products p WHERE p\.id = \$1/;
@@ -40,7 +45,14 @@ for (const variant of [
     before(async () => {
       a = await startProductService(cluster.adminUrl, { env: variant.env, countQueries: PRODUCT_READ });
       b = await startSecondInstance(a);
-      id = await createProduct(a, { sku: `CA-${randomUUID().slice(0, 8).toUpperCase()}`, name: 'Kettle', brand: 'Tefal', category: 'home', priceMinor: 2999, stock: 4 });
+      id = await createProduct(a, {
+        sku: `CA-${randomUUID().slice(0, 8).toUpperCase()}`,
+        name: 'Kettle',
+        brand: 'Tefal',
+        category: 'home',
+        priceMinor: 2999,
+        stock: 4,
+      });
       // The creation's own invalidation notice is on its way; let it land before
       // the first read, or it drops the entry that read fills and a second load follows.
       await sleep(500);
@@ -61,9 +73,18 @@ for (const variant of [
 
     test('a PATCH on one instance reaches the cache of the other, without any token', async () => {
       assert.equal(await name(b.app), 'Kettle', 'the other instance has it cached');
-      const patched = await a.app.inject({ method: 'PATCH', url: `/products/${id}`, headers: await a.auth('admin'), payload: { name: 'Electric Kettle' } });
+      const patched = await a.app.inject({
+        method: 'PATCH',
+        url: `/products/${id}`,
+        headers: await a.auth('admin'),
+        payload: { name: 'Electric Kettle' },
+      });
       assert.equal(patched.statusCode, 200, patched.body);
-      await waitFor('the other instance to drop its old entry', async () => ((await name(b.app)) === 'Electric Kettle' ? true : undefined), 2000);
+      await waitFor(
+        'the other instance to drop its old entry',
+        async () => ((await name(b.app)) === 'Electric Kettle' ? true : undefined),
+        2000,
+      );
     });
 
     test('a DELETE on one instance is a 404 on the other', async () => {
@@ -91,9 +112,19 @@ describe('search page cache', () => {
   };
 
   before(async () => {
-    a = await startProductService(cluster.adminUrl, { countQueries: FACETS, env: { PRODUCT_SEARCH_CACHE_TTL_MS: '60000' } });
+    a = await startProductService(cluster.adminUrl, {
+      countQueries: FACETS,
+      env: { PRODUCT_SEARCH_CACHE_TTL_MS: '60000' },
+    });
     b = await startSecondInstance(a, { PRODUCT_SEARCH_CACHE_TTL_MS: 60_000 });
-    id = await createProduct(a, { sku: `SC-${randomUUID().slice(0, 8).toUpperCase()}`, name: 'Teapot', brand, category: 'home', priceMinor: 1999, stock: 3 });
+    id = await createProduct(a, {
+      sku: `SC-${randomUUID().slice(0, 8).toUpperCase()}`,
+      name: 'Teapot',
+      brand,
+      category: 'home',
+      priceMinor: 1999,
+      stock: 3,
+    });
     await sleep(500);
   });
   after(async () => {
@@ -104,7 +135,10 @@ describe('search page cache', () => {
   test('20 identical searches at once run the search once; a repeat runs none; another page size runs again', async () => {
     a.counted.n = 0;
     const pages = await Promise.all(Array.from({ length: 20 }, () => names(a.app)));
-    assert.ok(pages.every((p) => p.join() === 'Teapot'), JSON.stringify(pages));
+    assert.ok(
+      pages.every((p) => p.join() === 'Teapot'),
+      JSON.stringify(pages),
+    );
     assert.equal(a.counted.n, 1);
     await names(a.app);
     assert.equal(a.counted.n, 1);
@@ -113,15 +147,29 @@ describe('search page cache', () => {
     assert.equal(a.counted.n, 2);
   });
 
-  test('a PATCH on the other instance clears this one\'s pages: the new name is searchable at once, not after the TTL', async () => {
+  test("a PATCH on the other instance clears this one's pages: the new name is searchable at once, not after the TTL", async () => {
     assert.deepEqual(await names(a.app), ['Teapot']);
-    const patched = await b.app.inject({ method: 'PATCH', url: `/products/${id}`, headers: await a.auth('admin'), payload: { name: 'Glass Teapot' } });
+    const patched = await b.app.inject({
+      method: 'PATCH',
+      url: `/products/${id}`,
+      headers: await a.auth('admin'),
+      payload: { name: 'Glass Teapot' },
+    });
     assert.equal(patched.statusCode, 200, patched.body);
-    await waitFor('the new name in search', async () => ((await names(a.app)).join() === 'Glass Teapot' ? true : undefined), 2000);
+    await waitFor(
+      'the new name in search',
+      async () => ((await names(a.app)).join() === 'Glass Teapot' ? true : undefined),
+      2000,
+    );
   });
 
   test('a caller carrying a consistency token searches past the cache', async () => {
-    const patched = await a.app.inject({ method: 'PATCH', url: `/products/${id}`, headers: await a.auth('admin'), payload: { priceMinor: 2099 } });
+    const patched = await a.app.inject({
+      method: 'PATCH',
+      url: `/products/${id}`,
+      headers: await a.auth('admin'),
+      payload: { priceMinor: 2099 },
+    });
     assert.equal(patched.statusCode, 200, patched.body);
     const token = patched.headers['x-consistency-token'];
     assert.equal(typeof token, 'string');

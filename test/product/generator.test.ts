@@ -18,23 +18,33 @@ after(async () => {
 });
 
 async function firstSkus(db: Database, n: number): Promise<Array<{ sku: string; id: string }>> {
-  const { rows } = await db.query<{ sku: string; id: string }>(`SELECT sku, id FROM products ORDER BY created_at, sku LIMIT ${n}`);
+  const { rows } = await db.query<{ sku: string; id: string }>(
+    `SELECT sku, id FROM products ORDER BY created_at, sku LIMIT ${n}`,
+  );
   return rows;
 }
 
 test('fills an empty catalog with 10,000 products and their stock, searchable at once', async () => {
-  const service = await startProductService(cluster.adminUrl, { env: { CATALOG_SEED_COUNT: '10000', CATALOG_SEED: '42' } });
+  const service = await startProductService(cluster.adminUrl, {
+    env: { CATALOG_SEED_COUNT: '10000', CATALOG_SEED: '42' },
+  });
   try {
     const { rows } = await service.db.query<{ products: number; stocked: number; categories: number; brands: number }>(
       'SELECT (SELECT count(*)::int FROM products) AS products, (SELECT count(*)::int FROM inventory) AS stocked, (SELECT count(DISTINCT category)::int FROM products) AS categories, (SELECT count(DISTINCT brand)::int FROM products) AS brands',
     );
     assert.deepEqual(rows[0], { products: 10_000, stocked: 10_000, categories: 8, brands: rows[0]!.brands });
     assert.ok(rows[0].brands >= 40);
-    const search = await service.app.inject({ method: 'GET', url: '/products?q=heaphones&category=electronics&limit=5' });
+    const search = await service.app.inject({
+      method: 'GET',
+      url: '/products?q=heaphones&category=electronics&limit=5',
+    });
     assert.equal(search.statusCode, 200);
     const page = search.json();
     assert.equal(page.items.length, 5);
-    assert.ok(page.items.every((i: { name: string }) => /Headphones/.test(i.name)), JSON.stringify(page.items.map((i: { name: string }) => i.name)));
+    assert.ok(
+      page.items.every((i: { name: string }) => /Headphones/.test(i.name)),
+      JSON.stringify(page.items.map((i: { name: string }) => i.name)),
+    );
     // Fresh from the seed, a search uses its indexes: the seed vacuumed and analyzed what it
     // filled (without, the planner has no statistics and scans every row, 60 ms instead of 3).
     const plan = await service.db.query<{ 'QUERY PLAN': unknown }>(
@@ -61,7 +71,10 @@ test('the same seed gives the same catalog on another database', async () => {
   try {
     const first = await firstSkus(a.db, 50);
     assert.deepEqual(await firstSkus(b.db, 50), first);
-    assert.deepEqual(first, generateProducts(99, 0, 50).map((p) => ({ sku: p.sku, id: p.id })));
+    assert.deepEqual(
+      first,
+      generateProducts(99, 0, 50).map((p) => ({ sku: p.sku, id: p.id })),
+    );
     assert.notDeepEqual(await firstSkus(c.db, 50), first);
   } finally {
     await Promise.all([a.close(), b.close(), c.close()]);

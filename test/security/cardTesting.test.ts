@@ -23,7 +23,9 @@ before(async () => {
   platform = await startPlatform('card-testing', 32_000, { CHECKOUT_MAX_DECLINES_PER_ADDRESS: String(PER_ADDRESS) });
   const page = await call('GET', '/products?limit=20', { from: '198.51.100.99' });
   assert.equal(page.status, 200, JSON.stringify(page.body));
-  productId = (page.body.items as Array<{ id: string; availability?: { available?: boolean } }>).find((p) => p.availability?.available === true)!.id;
+  productId = (page.body.items as Array<{ id: string; availability?: { available?: boolean } }>).find(
+    (p) => p.availability?.available === true,
+  )!.id;
 });
 
 after(async () => {
@@ -42,7 +44,11 @@ interface Answer {
  * (the balancer appends the real peer, the gateway trusts loopback proxies)
  * and connecting from a loopback address of its own (127.0.36.x).
  */
-function call(method: 'GET' | 'POST' | 'PUT', path: string, options: { from: string; body?: unknown; token?: string; headers?: Record<string, string> }): Promise<Answer> {
+function call(
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  options: { from: string; body?: unknown; token?: string; headers?: Record<string, string> },
+): Promise<Answer> {
   let agent = agents.get(options.from);
   if (!agent) {
     agent = new Agent({ keepAlive: true, localAddress: `127.0.36.${agents.size + 1}` });
@@ -55,15 +61,18 @@ function call(method: 'GET' | 'POST' | 'PUT', path: string, options: { from: str
     ...options.headers,
   };
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: platform.lbPort, method, path, headers, agent, signal: AbortSignal.timeout(20_000) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {}, headers: res.headers });
-      });
-      res.on('error', reject);
-    });
+    const req = request(
+      { host: '127.0.0.1', port: platform.lbPort, method, path, headers, agent, signal: AbortSignal.timeout(20_000) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {}, headers: res.headers });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(options.body === undefined ? undefined : JSON.stringify(options.body));
   });
@@ -85,9 +94,18 @@ async function customer(from: string): Promise<Customer> {
 
 /** Puts the product in the cart and checks out; an accepted checkout is followed to its end (a decline counts once settled). */
 async function checkout(c: Customer, paymentMethod: string): Promise<Answer> {
-  const add = await call('PUT', `/orders/cart/items/${productId}`, { from: c.from, token: c.token, body: { quantity: 1 } });
+  const add = await call('PUT', `/orders/cart/items/${productId}`, {
+    from: c.from,
+    token: c.token,
+    body: { quantity: 1 },
+  });
   assert.equal(add.status, 200, JSON.stringify(add.body));
-  const answer = await call('POST', '/orders', { from: c.from, token: c.token, body: { paymentMethod }, headers: { 'idempotency-key': randomUUID() } });
+  const answer = await call('POST', '/orders', {
+    from: c.from,
+    token: c.token,
+    body: { paymentMethod },
+    headers: { 'idempotency-key': randomUUID() },
+  });
   if (answer.status !== 201 && answer.status !== 202) return answer;
   const order = await waitFor(
     'the order to settle',
@@ -114,7 +132,10 @@ function assertRefused(answer: Answer, what: string): void {
   assert.equal(answer.headers['content-type'], 'application/problem+json; charset=utf-8');
   assert.equal(answer.body.code, 'RATE_LIMITED');
   const retryAfter = Number(answer.headers['retry-after']);
-  assert.ok(retryAfter > 3000 && retryAfter <= 3600, `${what}: Retry-After ${String(answer.headers['retry-after'])} is until the oldest decline leaves the hour`);
+  assert.ok(
+    retryAfter > 3000 && retryAfter <= 3600,
+    `${what}: Retry-After ${String(answer.headers['retry-after'])} is until the oldest decline leaves the hour`,
+  );
 }
 
 async function assertConfirmed(c: Customer, what: string): Promise<void> {
@@ -133,6 +154,9 @@ test('after 5 declines a user is refused, with a good card too; after 8 from one
 
   // Fresh accounts from the tester's address: 3 more declines make 8 there.
   await decline(await customer(tester.from), 3);
-  assertRefused(await checkout(await customer(tester.from), 'pm_card_visa'), 'a fresh account at the address past its limit');
+  assertRefused(
+    await checkout(await customer(tester.from), 'pm_card_visa'),
+    'a fresh account at the address past its limit',
+  );
   await assertConfirmed(honest, 'the other client, still');
 });

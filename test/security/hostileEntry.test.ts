@@ -37,7 +37,16 @@ let productIds: string[];
 let pool: Pool;
 
 before(async () => {
-  platform = await startPlatform('hostile', 28_000, { RATE_LIMIT_ANON_PER_SEC: '1000000', RATE_LIMIT_USER_PER_SEC: '1000000', RATE_LIMIT_INVALID_TOKEN_PER_SEC: '1000000' }, { analytics: 1 });
+  platform = await startPlatform(
+    'hostile',
+    28_000,
+    {
+      RATE_LIMIT_ANON_PER_SEC: '1000000',
+      RATE_LIMIT_USER_PER_SEC: '1000000',
+      RATE_LIMIT_INVALID_TOKEN_PER_SEC: '1000000',
+    },
+    { analytics: 1 },
+  );
   const client = new ShopClient(platform.api);
   tokens = (await prepareShoppers(client, 'hostile-entry', 2)).map((u) => `Bearer ${u.token ?? ''}`);
   productIds = await client.productIds(20);
@@ -51,7 +60,51 @@ after(async () => {
 });
 
 /** Segments that spell routes, escapes of them and ways out of the family: what path tricks are made of. */
-const TRICKS = ['keys', 'rotate', '%6beys', 'payments', 'charges', 'refunds', '_chaos', 'faults', 'metrics', 'ready', 'health', 'openapi.json', 'admin', 'roles', 'cart', 'items', 'sessions', 'refresh', 'logout', 'me', 'stream', 'read', '..', '.', '%2e%2e', '%2E%2e', '.%2e', '%2e', '%2f', '%2F..', '%5c', '%5C..', '', '%00', '%0a', '%20', ';', '..;', '%252e%252e', '%c0%ae', '%e2%80%ae', '~', '*'];
+const TRICKS = [
+  'keys',
+  'rotate',
+  '%6beys',
+  'payments',
+  'charges',
+  'refunds',
+  '_chaos',
+  'faults',
+  'metrics',
+  'ready',
+  'health',
+  'openapi.json',
+  'admin',
+  'roles',
+  'cart',
+  'items',
+  'sessions',
+  'refresh',
+  'logout',
+  'me',
+  'stream',
+  'read',
+  '..',
+  '.',
+  '%2e%2e',
+  '%2E%2e',
+  '.%2e',
+  '%2e',
+  '%2f',
+  '%2F..',
+  '%5c',
+  '%5C..',
+  '',
+  '%00',
+  '%0a',
+  '%20',
+  ';',
+  '..;',
+  '%252e%252e',
+  '%c0%ae',
+  '%e2%80%ae',
+  '~',
+  '*',
+];
 
 interface Hostile {
   method: string;
@@ -61,9 +114,25 @@ interface Hostile {
 }
 
 function requests(family: string, ids: readonly string[]): fc.Arbitrary<Hostile> {
-  const segment = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...TRICKS) }, { weight: 2, arbitrary: pathSegment(ids) }, { weight: 1, arbitrary: fc.constantFrom(...ids) });
-  const path = fc.tuple(fc.constantFrom(family, `${family}/`, `/${family}`, family.toUpperCase(), `${family}%2f`), fc.array(segment, { maxLength: 5 }), queryString(['limit', 'cursor', 'q', 'category', 'unread'], ids)).map(([prefix, segments, query]) => `${prefix}${segments.map((s) => `/${s}`).join('')}${query}`.replace(/[^\x21-\x7e]/g, (c) => percentEncode(c)));
-  const body = fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 2, arbitrary: fc.constantFrom(...NASTY_JSON) }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) });
+  const segment = fc.oneof(
+    { weight: 3, arbitrary: fc.constantFrom(...TRICKS) },
+    { weight: 2, arbitrary: pathSegment(ids) },
+    { weight: 1, arbitrary: fc.constantFrom(...ids) },
+  );
+  const path = fc
+    .tuple(
+      fc.constantFrom(family, `${family}/`, `/${family}`, family.toUpperCase(), `${family}%2f`),
+      fc.array(segment, { maxLength: 5 }),
+      queryString(['limit', 'cursor', 'q', 'category', 'unread'], ids),
+    )
+    .map(([prefix, segments, query]) =>
+      `${prefix}${segments.map((s) => `/${s}`).join('')}${query}`.replace(/[^\x21-\x7e]/g, (c) => percentEncode(c)),
+    );
+  const body = fc.oneof(
+    { weight: 2, arbitrary: fc.constant(undefined) },
+    { weight: 2, arbitrary: fc.constantFrom(...NASTY_JSON) },
+    { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)) },
+  );
   return fc.record({
     method: fc.constantFrom('GET', 'GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD', 'TRACE', 'PROPFIND'),
     path,
@@ -82,7 +151,8 @@ async function internalCalls(): Promise<Record<string, number>> {
     for (const line of text.split('\n')) {
       const match = /^http_requests_total\{(.*)\} (\d+)$/.exec(line);
       const route = match ? /route="([^"]*)"/.exec(match[1]!)?.[1] : undefined;
-      if (match && route && INTERNAL_ROUTE.test(route)) counts[`${instance.id} ${route}`] = (counts[`${instance.id} ${route}`] ?? 0) + Number(match[2]);
+      if (match && route && INTERNAL_ROUTE.test(route))
+        counts[`${instance.id} ${route}`] = (counts[`${instance.id} ${route}`] ?? 0) + Number(match[2]);
     }
   }
   return counts;
@@ -90,16 +160,22 @@ async function internalCalls(): Promise<Record<string, number>> {
 
 /** A fingerprint of every row of every table of every service, named `database.table`. */
 async function snapshot(): Promise<Record<string, string>> {
-  const secrets = JSON.parse(await readFile(join(platform.launcher.dataDir, 'secrets.json'), 'utf8')) as { postgres: string };
+  const secrets = JSON.parse(await readFile(join(platform.launcher.dataDir, 'secrets.json'), 'utf8')) as {
+    postgres: string;
+  };
   const port = (await platform.launcher.state()).postgres.port;
   const prints: Record<string, string> = {};
   for (const database of DATABASES) {
     const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password: secrets.postgres, database });
     await client.connect();
     try {
-      const { rows: tables } = await client.query<{ schema: string; name: string }>("SELECT table_schema AS schema, table_name AS name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2");
+      const { rows: tables } = await client.query<{ schema: string; name: string }>(
+        "SELECT table_schema AS schema, table_name AS name FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2",
+      );
       for (const { schema, name } of tables) {
-        const { rows } = await client.query<{ print: string }>(`SELECT count(*)::text || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS print FROM "${schema}"."${name}" t`);
+        const { rows } = await client.query<{ print: string }>(
+          `SELECT count(*)::text || ':' || md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) AS print FROM "${schema}"."${name}" t`,
+        );
         prints[`${database}.${name}`] = rows[0]!.print;
       }
     } finally {
@@ -111,7 +187,13 @@ async function snapshot(): Promise<Record<string, string>> {
 
 async function send(r: Hostile): Promise<{ status: number; type: string; text: string } | string> {
   try {
-    const response = await pool.request({ method: r.method, path: r.path, headers: r.headers, body: r.body, signal: AbortSignal.timeout(15_000) });
+    const response = await pool.request({
+      method: r.method,
+      path: r.path,
+      headers: r.headers,
+      body: r.body,
+      signal: AbortSignal.timeout(15_000),
+    });
     const type = String(response.headers['content-type'] ?? '');
     // A stream that opened (a valid token, a query the route ignores) never ends by itself: its head is the answer.
     if (type.startsWith('text/event-stream')) {
@@ -129,7 +211,10 @@ async function send(r: Hostile): Promise<{ status: number; type: string; text: s
 
 for (const family of FAMILIES) {
   test(`${PER_FAMILY} hostile requests at ${family} through the balancer: no 5xx, refusals are problem+json, no internal route reached, no table changed`, async () => {
-    const drawn = fc.sample(requests(family, productIds), { seed: SEED + family.length * 7919 + family.charCodeAt(1), numRuns: PER_FAMILY });
+    const drawn = fc.sample(requests(family, productIds), {
+      seed: SEED + family.length * 7919 + family.charCodeAt(1),
+      numRuns: PER_FAMILY,
+    });
     const internalBefore = await internalCalls();
     const before = await snapshot();
     const harms: string[] = [];
@@ -156,9 +241,15 @@ for (const family of FAMILIES) {
     const summary = JSON.stringify(Object.fromEntries([...statuses].sort()));
     assert.deepEqual(harms.slice(0, 20), [], `${harms.length} harmful answers; statuses ${summary}`);
     assert.ok((statuses.get('unsent') ?? 0) < PER_FAMILY / 4, `most requests were sent: ${summary}`);
-    assert.deepEqual(await internalCalls(), internalBefore, `a service-to-service route was reached from outside; statuses ${summary}`);
+    assert.deepEqual(
+      await internalCalls(),
+      internalBefore,
+      `a service-to-service route was reached from outside; statuses ${summary}`,
+    );
     const afterwards = await snapshot();
-    const changed = Object.keys(afterwards).filter((table) => afterwards[table] !== before[table] && !CHANGED_BY_REFUSALS.has(table));
+    const changed = Object.keys(afterwards).filter(
+      (table) => afterwards[table] !== before[table] && !CHANGED_BY_REFUSALS.has(table),
+    );
     assert.deepEqual(changed, [], `tables changed by hostile requests; statuses ${summary}`);
   });
 }

@@ -45,8 +45,22 @@ let drip: NodeJS.Timeout | undefined;
 
 before(async () => {
   dir = await scratchDir('security-slow-uploads');
-  const topology = await writeTopology(dir, portBase, { user: 1, product: 1, order: 1, payment: 1, notification: 1 }, { gateways: 1 });
-  launcher = await startLauncher({ dataDir: dir, topology, env: { EMBEDDED_PG_PORT: String(await freePort()), CATALOG_SEED_COUNT: '50', CLIENT_BODY_TIMEOUT_MS: String(BODY_TIMEOUT_MS) }, readyTimeoutMs: 90_000 });
+  const topology = await writeTopology(
+    dir,
+    portBase,
+    { user: 1, product: 1, order: 1, payment: 1, notification: 1 },
+    { gateways: 1 },
+  );
+  launcher = await startLauncher({
+    dataDir: dir,
+    topology,
+    env: {
+      EMBEDDED_PG_PORT: String(await freePort()),
+      CATALOG_SEED_COUNT: '50',
+      CLIENT_BODY_TIMEOUT_MS: String(BODY_TIMEOUT_MS),
+    },
+    readyTimeoutMs: 90_000,
+  });
   // undici takes localAddress on the Agent itself (under `connect` it is overridden).
   victim = new Agent({ connections: 5, localAddress: '127.0.0.2' });
   // Warm before the attack: the victim's requests then take milliseconds, well inside the attack's window.
@@ -85,7 +99,10 @@ async function openAttacker(): Promise<void> {
     socket.once('connect', resolve);
     socket.once('close', resolve);
   });
-  if (!socket.destroyed) socket.write('POST /users HTTP/1.1\r\nhost: shop\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{');
+  if (!socket.destroyed)
+    socket.write(
+      'POST /users HTTP/1.1\r\nhost: shop\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{',
+    );
   attacker.sentAt = performance.now();
 }
 
@@ -93,7 +110,8 @@ const open = (): Attacker[] => attackers.filter((a) => a.closedAt === undefined)
 
 test(`while ${ATTACKERS} slow uploads from one address are open, another client's ${VICTIM_REQUESTS} reads all answer 200`, async () => {
   // In batches of 100, so no connection waits on a full accept queue (node's backlog is 511).
-  for (let batch = 0; batch < ATTACKERS / 100; batch++) await Promise.all(Array.from({ length: 100 }, () => openAttacker()));
+  for (let batch = 0; batch < ATTACKERS / 100; batch++)
+    await Promise.all(Array.from({ length: 100 }, () => openAttacker()));
   drip = setInterval(() => {
     for (const attacker of open()) attacker.socket.write(' ');
   }, DRIP_MS);
@@ -101,7 +119,8 @@ test(`while ${ATTACKERS} slow uploads from one address are open, another client'
   let firstRefusal = '';
   const loop = async (client: number): Promise<void> => {
     for (let i = 0; i < VICTIM_REQUESTS / 5; i++) {
-      const path = i % 2 === 0 ? '/products?limit=5' : `/products/${productIds[(client * 10 + i) % productIds.length]!}`;
+      const path =
+        i % 2 === 0 ? '/products?limit=5' : `/products/${productIds[(client * 10 + i) % productIds.length]!}`;
       const answer = await get(path);
       statuses.push(answer.status);
       if (answer.status !== 200) firstRefusal ||= `${answer.status} ${answer.text}`;
@@ -110,14 +129,22 @@ test(`while ${ATTACKERS} slow uploads from one address are open, another client'
   const openAtStart = open().length;
   await Promise.all(Array.from({ length: 5 }, (_, c) => loop(c)));
   const openAtEnd = open().length;
-  assert.deepEqual(statuses, Array.from({ length: VICTIM_REQUESTS }, () => 200), `every read answered 200 (${openAtStart} slow uploads open at the start; first refusal: ${firstRefusal})`);
+  assert.deepEqual(
+    statuses,
+    Array.from({ length: VICTIM_REQUESTS }, () => 200),
+    `every read answered 200 (${openAtStart} slow uploads open at the start; first refusal: ${firstRefusal})`,
+  );
   assert.ok(openAtEnd > 0, `the reads were served while slow uploads were still open (${openAtEnd} at the end)`);
 });
 
 test(`the slow uploads are cut off within the body deadline (${BODY_TIMEOUT_MS / 1000} s): refused at the address's caps, or answered 408`, async () => {
   const deadline = Math.max(...attackers.map((a) => a.sentAt)) + BODY_TIMEOUT_MS + SLACK_MS;
   while (open().length > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  assert.equal(open().length, 0, `every slow upload was closed by the balancer (${open().length} of ${ATTACKERS} still open ${BODY_TIMEOUT_MS + SLACK_MS} ms after their headers)`);
+  assert.equal(
+    open().length,
+    0,
+    `every slow upload was closed by the balancer (${open().length} of ${ATTACKERS} still open ${BODY_TIMEOUT_MS + SLACK_MS} ms after their headers)`,
+  );
   const late = attackers.filter((a) => a.closedAt! - a.sentAt > BODY_TIMEOUT_MS + SLACK_MS);
   assert.deepEqual(late.length, 0, 'none outlived the deadline');
   const answers = new Map<string, number>();
@@ -128,14 +155,24 @@ test(`the slow uploads are cut off within the body deadline (${BODY_TIMEOUT_MS /
     answers.set(key, (answers.get(key) ?? 0) + 1);
   }
   const seen = [...answers.keys()].sort();
-  assert.ok(seen.every((k) => ['408 REQUEST_TIMEOUT', '429 RATE_LIMITED', 'closed unanswered'].includes(k)), `only caps and the deadline cut them: ${JSON.stringify([...answers])}`);
-  assert.ok((answers.get('408 REQUEST_TIMEOUT') ?? 0) > 0, `the body deadline cut the uploads the caps let in: ${JSON.stringify([...answers])}`);
+  assert.ok(
+    seen.every((k) => ['408 REQUEST_TIMEOUT', '429 RATE_LIMITED', 'closed unanswered'].includes(k)),
+    `only caps and the deadline cut them: ${JSON.stringify([...answers])}`,
+  );
+  assert.ok(
+    (answers.get('408 REQUEST_TIMEOUT') ?? 0) > 0,
+    `the body deadline cut the uploads the caps let in: ${JSON.stringify([...answers])}`,
+  );
 });
 
-test('the balancer\'s own status is not served through the public entry, and what it answers itself says nosniff and no-store', async () => {
+test("the balancer's own status is not served through the public entry, and what it answers itself says nosniff and no-store", async () => {
   const status = await request(`${api}/lb/status`, { dispatcher: victim, signal: AbortSignal.timeout(10_000) });
   const text = await status.body.text();
-  assert.equal(status.statusCode, 404, `/lb/status names every gateway and its state: not the public's to read (${text})`);
+  assert.equal(
+    status.statusCode,
+    404,
+    `/lb/status names every gateway and its state: not the public's to read (${text})`,
+  );
   assert.equal((JSON.parse(text) as { code: string }).code, 'NOT_FOUND');
   const health = await request(`${api}/health`, { dispatcher: victim, signal: AbortSignal.timeout(10_000) });
   await health.body.dump();

@@ -20,10 +20,25 @@ export interface Platform {
  * the local end of some other test's outgoing connection when the launcher wants to listen on it
  * (the payment sandbox at 35090 could not start so in CI, after the slow-upload test's sockets).
  */
-export async function startPlatform(name: string, portBase: number, env: Record<string, string> = {}, services: Record<string, number> = {}): Promise<Platform> {
+export async function startPlatform(
+  name: string,
+  portBase: number,
+  env: Record<string, string> = {},
+  services: Record<string, number> = {},
+): Promise<Platform> {
   const dir = await scratchDir(`security-${name}`);
-  const topology = await writeTopology(dir, portBase, { user: 1, product: 1, order: 1, payment: 1, notification: 1, ...services }, { gateways: 1 });
-  const launcher = await startLauncher({ dataDir: dir, topology, env: { EMBEDDED_PG_PORT: String(await freePort()), CATALOG_SEED_COUNT: '50', ...env }, readyTimeoutMs: 90_000 });
+  const topology = await writeTopology(
+    dir,
+    portBase,
+    { user: 1, product: 1, order: 1, payment: 1, notification: 1, ...services },
+    { gateways: 1 },
+  );
+  const launcher = await startLauncher({
+    dataDir: dir,
+    topology,
+    env: { EMBEDDED_PG_PORT: String(await freePort()), CATALOG_SEED_COUNT: '50', ...env },
+    readyTimeoutMs: 90_000,
+  });
   const lbPort = portBase + 99;
   return {
     launcher,
@@ -43,14 +58,33 @@ export interface RawAnswer {
 }
 
 /** One request with its path exactly as given (no URL parsing, no dot-segment resolution). */
-export function sendRaw(port: number, method: string, path: string, options: { headers?: Record<string, string>; body?: string; timeoutMs?: number; localAddress?: string } = {}): Promise<RawAnswer> {
+export function sendRaw(
+  port: number,
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: string; timeoutMs?: number; localAddress?: string } = {},
+): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: options.headers, agent: false, signal: AbortSignal.timeout(options.timeoutMs ?? 10_000), ...(options.localAddress ? { localAddress: options.localAddress } : {}) }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
-      res.on('error', reject);
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: options.headers,
+        agent: false,
+        signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+        ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });

@@ -93,9 +93,15 @@ before(async () => {
   // The streams' attacker has an account of its own, made from its own address.
   const attackerAccount = { email: `attacker-${randomUUID().slice(0, 8)}@example.com`, password: PASSWORD };
   const asAttacker = { headers: { 'content-type': 'application/json' }, localAddress: ATTACKER_ADDRESS };
-  const made = await sendRaw(platform.lbPort, 'POST', '/users', { ...asAttacker, body: JSON.stringify({ ...attackerAccount, name: 'Attacker' }) });
+  const made = await sendRaw(platform.lbPort, 'POST', '/users', {
+    ...asAttacker,
+    body: JSON.stringify({ ...attackerAccount, name: 'Attacker' }),
+  });
   assert.equal(made.status, 201, made.text);
-  const login = await sendRaw(platform.lbPort, 'POST', '/users/sessions', { ...asAttacker, body: JSON.stringify(attackerAccount) });
+  const login = await sendRaw(platform.lbPort, 'POST', '/users/sessions', {
+    ...asAttacker,
+    body: JSON.stringify(attackerAccount),
+  });
   attackerToken = (JSON.parse(login.text) as { accessToken: string }).accessToken;
   assert.ok(attackerToken, login.text);
   const list = await shop('GET', '/products?limit=50');
@@ -103,7 +109,10 @@ before(async () => {
   const items = (list.json as { items: Array<{ id: string; availability: { inStock: number } }> }).items;
   stocked = items.filter((p) => p.availability.inStock >= 50).map((p) => p.id);
   const purchases = WARM_UP_JOURNEYS + JOURNEYS * (1 + 2 * attacks.length);
-  assert.ok(stocked.length * 50 >= purchases, `${stocked.length} products with 50 or more in stock, for ${purchases} purchases in turn`);
+  assert.ok(
+    stocked.length * 50 >= purchases,
+    `${stocked.length} products with 50 or more in stock, for ${purchases} purchases in turn`,
+  );
   const warmUp = await journeys(WARM_UP_JOURNEYS);
   assert.deepEqual(warmUp.failures, [], 'the warm-up journeys');
 });
@@ -116,12 +125,20 @@ after(async () => {
 });
 
 /** One request of the shopper's, from 127.0.0.1 over keep-alive connections, as a browser makes them. */
-async function shop(method: 'GET' | 'POST' | 'PUT', path: string, options: { token?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer> {
+async function shop(
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Answer> {
   try {
     const response = await request(`${platform.api}${path}`, {
       dispatcher: shopper,
       method,
-      headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...options.headers },
+      headers: {
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...options.headers,
+      },
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       signal: AbortSignal.timeout(15_000),
     });
@@ -135,7 +152,12 @@ async function shop(method: 'GET' | 'POST' | 'PUT', path: string, options: { tok
 /** Journeys one after another, each step timed; a failed step ends its journey. */
 async function journeys(count: number): Promise<Measured> {
   const measured: Measured = { ms: { browse: [], login: [], checkout: [] }, failures: [] };
-  const step = async (kind: Step, what: string, expected: readonly number[], send: () => Promise<Answer>): Promise<Answer | undefined> => {
+  const step = async (
+    kind: Step,
+    what: string,
+    expected: readonly number[],
+    send: () => Promise<Answer>,
+  ): Promise<Answer | undefined> => {
     const started = performance.now();
     const answer = await send();
     measured.ms[kind].push(performance.now() - started);
@@ -147,11 +169,20 @@ async function journeys(count: number): Promise<Measured> {
     const productId = stocked[journeysRun++ % stocked.length]!;
     if (!(await step('browse', 'GET /products', [200], () => shop('GET', '/products?limit=20')))) continue;
     if (!(await step('browse', 'GET /products/:id', [200], () => shop('GET', `/products/${productId}`)))) continue;
-    const login = await step('login', 'POST /users/sessions', [200], () => shop('POST', '/users/sessions', { body: { email: shopperEmail, password: PASSWORD } }));
+    const login = await step('login', 'POST /users/sessions', [200], () =>
+      shop('POST', '/users/sessions', { body: { email: shopperEmail, password: PASSWORD } }),
+    );
     const token = (login?.json as { accessToken?: string } | undefined)?.accessToken;
     if (!token) continue;
-    if (!(await step('checkout', 'PUT /orders/cart/items/:id', [200, 201, 204], () => shop('PUT', `/orders/cart/items/${productId}`, { token, body: { quantity: 1 } })))) continue;
-    await step('checkout', 'POST /orders', [201, 202], () => shop('POST', '/orders', { token, body: {}, headers: { 'idempotency-key': randomUUID() } }));
+    if (
+      !(await step('checkout', 'PUT /orders/cart/items/:id', [200, 201, 204], () =>
+        shop('PUT', `/orders/cart/items/${productId}`, { token, body: { quantity: 1 } }),
+      ))
+    )
+      continue;
+    await step('checkout', 'POST /orders', [201, 202], () =>
+      shop('POST', '/orders', { token, body: {}, headers: { 'idempotency-key': randomUUID() } }),
+    );
   }
   return measured;
 }
@@ -161,7 +192,10 @@ const p99 = (measured: Measured, kind: Step): number => Math.round(percentile(me
 /** The three slowest samples and their places in the run (#1 is the first): with few samples, p99 is the slowest. */
 function slowest(values: number[]): string {
   const ranked = values.map((ms, i) => ({ ms: Math.round(ms), at: i + 1 })).sort((a, b) => b.ms - a.ms);
-  return ranked.slice(0, 3).map((r) => `${r.ms} ms #${r.at}/${values.length}`).join(', ');
+  return ranked
+    .slice(0, 3)
+    .map((r) => `${r.ms} ms #${r.at}/${values.length}`)
+    .join(', ');
 }
 
 /**
@@ -182,7 +216,9 @@ class Tally {
   }
 
   toString(): string {
-    return [...this.#kinds].map(([key, kind]) => (kind.slowestMs > 0 ? `${key} x${kind.count} (slowest ${kind.slowestMs} ms)` : key)).join(', ');
+    return [...this.#kinds]
+      .map(([key, kind]) => (kind.slowestMs > 0 ? `${key} x${kind.count} (slowest ${kind.slowestMs} ms)` : key))
+      .join(', ');
   }
 }
 
@@ -190,11 +226,23 @@ class Tally {
 function attack(answers: Tally, method: 'GET' | 'POST', path: string, body: unknown): Promise<string> {
   const started = performance.now();
   return new Promise<string>((resolve) => {
-    const req = httpRequest({ host: '127.0.0.1', port: platform.lbPort, method, path, agent: attacker, localAddress: ATTACKER_ADDRESS, headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(15_000) }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(String(res.statusCode)));
-      res.on('error', () => resolve('aborted'));
-    });
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port: platform.lbPort,
+        method,
+        path,
+        agent: attacker,
+        localAddress: ATTACKER_ADDRESS,
+        headers: { 'content-type': 'application/json' },
+        signal: AbortSignal.timeout(15_000),
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(String(res.statusCode)));
+        res.on('error', () => resolve('aborted'));
+      },
+    );
     req.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.name));
     req.end(JSON.stringify(body));
   }).then((status) => {
@@ -243,17 +291,27 @@ function streamsAttack(): Attack {
   const open = (): Promise<void> =>
     new Promise((resolve) => {
       const started = performance.now();
-      const req = httpRequest({ host: '127.0.0.1', port: platform.lbPort, path: '/notifications/stream', localAddress: ATTACKER_ADDRESS, agent: false, headers: { authorization: `Bearer ${attackerToken}` } }, (res) => {
-        answers.record(res.statusCode ?? 0, performance.now() - started);
-        res.resume();
-        if (res.statusCode === 200) {
-          held += 1;
-          res.once('close', () => (held -= 1));
-        } else {
-          res.once('close', () => requests.delete(req));
-        }
-        resolve();
-      });
+      const req = httpRequest(
+        {
+          host: '127.0.0.1',
+          port: platform.lbPort,
+          path: '/notifications/stream',
+          localAddress: ATTACKER_ADDRESS,
+          agent: false,
+          headers: { authorization: `Bearer ${attackerToken}` },
+        },
+        (res) => {
+          answers.record(res.statusCode ?? 0, performance.now() - started);
+          res.resume();
+          if (res.statusCode === 200) {
+            held += 1;
+            res.once('close', () => (held -= 1));
+          } else {
+            res.once('close', () => requests.delete(req));
+          }
+          resolve();
+        },
+      );
       req.on('error', (error: NodeJS.ErrnoException) => {
         answers.record(error.code ?? error.name, performance.now() - started);
         requests.delete(req);
@@ -299,12 +357,15 @@ function slowUploadsAttack(): Attack {
       socket.on('error', () => undefined);
       socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
       socket.once('connect', () => {
-        socket.write('POST /users HTTP/1.1\r\nhost: shop\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{');
+        socket.write(
+          'POST /users HTTP/1.1\r\nhost: shop\r\ncontent-type: application/json\r\ncontent-length: 100000\r\n\r\n{',
+        );
         resolve();
       });
       socket.once('close', () => {
         sockets.delete(socket);
-        if (running()) answers.record(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 'closed unanswered', performance.now() - started);
+        if (running())
+          answers.record(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 'closed unanswered', performance.now() - started);
         resolve();
       });
     });
@@ -313,7 +374,8 @@ function slowUploadsAttack(): Attack {
   }, 2000);
   const loops = (async () => {
     // In batches of 100, so no connection waits on a full accept queue (node's backlog is 511).
-    for (let sent = 0; sent < SLOW_UPLOADS && running(); sent += 100) await Promise.all(Array.from({ length: Math.min(100, SLOW_UPLOADS - sent) }, open));
+    for (let sent = 0; sent < SLOW_UPLOADS && running(); sent += 100)
+      await Promise.all(Array.from({ length: Math.min(100, SLOW_UPLOADS - sent) }, open));
     await paced(RATE, running, async () => {
       if (sockets.size < SLOW_UPLOADS) await open();
     });
@@ -337,7 +399,11 @@ function signUpFlood(): Attack {
   const { running, halt } = lifetime();
   const run = randomUUID().slice(0, 8);
   const loops = paced(RATE, running, async (i) => {
-    await attack(answers, 'POST', '/users', { email: `flood-${run}-${i}@example.com`, password: PASSWORD, name: 'Flood' });
+    await attack(answers, 'POST', '/users', {
+      email: `flood-${run}-${i}@example.com`,
+      password: PASSWORD,
+      name: 'Flood',
+    });
   });
   return {
     answers,
@@ -404,7 +470,10 @@ for (const [what, start] of attacks) {
     try {
       const deadline = performance.now() + UNDER_WAY_WITHIN_MS;
       while (!current.underWay() && performance.now() < deadline) await sleep(50);
-      assert.ok(current.underWay(), `the attack is limited within ${UNDER_WAY_WITHIN_MS} ms: ${String(current.answers)}`);
+      assert.ok(
+        current.underWay(),
+        `the attack is limited within ${UNDER_WAY_WITHIN_MS} ms: ${String(current.answers)}`,
+      );
       attacked = await journeys(JOURNEYS);
     } finally {
       await current.stop();
@@ -415,17 +484,28 @@ for (const [what, start] of attacks) {
   });
 }
 
-async function report(t: TestContext, quietBefore: Measured, attacked: Measured, quietAfter: Measured, answers: Tally): Promise<void> {
+async function report(
+  t: TestContext,
+  quietBefore: Measured,
+  attacked: Measured,
+  quietAfter: Measured,
+  answers: Tally,
+): Promise<void> {
   const lines = STEPS.map((kind) => {
     const baseline = Math.max(FLOOR_MS, p99(quietBefore, kind), p99(quietAfter, kind));
-    return { kind, baseline, attacked: p99(attacked, kind), line: `${kind} p99 ${p99(attacked, kind)} ms under attack (slowest: ${slowest(attacked.ms[kind])}); quiet ${p99(quietBefore, kind)} ms before, ${p99(quietAfter, kind)} ms after; bound 2 x ${baseline} ms` };
+    return {
+      kind,
+      baseline,
+      attacked: p99(attacked, kind),
+      line: `${kind} p99 ${p99(attacked, kind)} ms under attack (slowest: ${slowest(attacked.ms[kind])}); quiet ${p99(quietBefore, kind)} ms before, ${p99(quietAfter, kind)} ms after; bound 2 x ${baseline} ms`,
+    };
   });
   t.diagnostic(lines.map((l) => l.line).join('; '));
   t.diagnostic(`attacker's answers: ${String(answers)}`);
   await t.test('every request of the shopper succeeded, under the attack and after it', () => {
     assert.deepEqual([...attacked.failures, ...quietAfter.failures.map((f) => `after: ${f}`)], []);
   });
-  await t.test('each step kind\'s p99 under the attack is within 2x of quiet', () => {
+  await t.test("each step kind's p99 under the attack is within 2x of quiet", () => {
     const over = lines.filter((l) => l.attacked > 2 * l.baseline).map((l) => l.line);
     assert.deepEqual(over, [], lines.map((l) => l.line).join('; '));
   });

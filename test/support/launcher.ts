@@ -26,7 +26,11 @@ export interface RunningLauncher {
    */
   get(port: number, path: string, options?: { tls?: boolean }): Promise<{ status: number; text: string }>;
   /** Any request to an instance, over mTLS as the launcher for services. */
-  send(port: number, path: string, options: { method: string; body?: string; headers?: Record<string, string>; tls?: boolean }): Promise<{ status: number; headers: Record<string, unknown>; text: string }>;
+  send(
+    port: number,
+    path: string,
+    options: { method: string; body?: string; headers?: Record<string, string>; tls?: boolean },
+  ): Promise<{ status: number; headers: Record<string, unknown>; text: string }>;
   state(): Promise<LauncherState>;
   /** SIGINT, as Ctrl-C would; resolves with the exit code. */
   interrupt(): Promise<number | null>;
@@ -36,19 +40,42 @@ export interface RunningLauncher {
  * Writes a topology file: each listed service with `instances` instances, ports
  * from portBase; with `gateways`, a load balancer on portBase + 99.
  */
-export async function writeTopology(dir: string, portBase: number, services: Record<string, number>, options: { gateways?: number } = {}): Promise<string> {
+export async function writeTopology(
+  dir: string,
+  portBase: number,
+  services: Record<string, number>,
+  options: { gateways?: number } = {},
+): Promise<string> {
   const file = join(dir, 'topology.json');
   const entries = Object.fromEntries(Object.entries(services).map(([name, instances]) => [name, { instances }]));
   const edge = options.gateways ? { gateways: options.gateways, lbPort: portBase + 99 } : {};
-  await writeFile(file, JSON.stringify({ name: 'test', description: 'written by a test', regions: { 'us-east': { portBase, ...edge, services: entries } } }));
+  await writeFile(
+    file,
+    JSON.stringify({
+      name: 'test',
+      description: 'written by a test',
+      regions: { 'us-east': { portBase, ...edge, services: entries } },
+    }),
+  );
   return file;
 }
 
 /** Runs `npm start`'s entry point as a real process and waits for its "all ready" line. */
-export async function startLauncher(options: { dataDir: string; topology: string; env?: Record<string, string>; readyTimeoutMs?: number }): Promise<RunningLauncher> {
+export async function startLauncher(options: {
+  dataDir: string;
+  topology: string;
+  env?: Record<string, string>;
+  readyTimeoutMs?: number;
+}): Promise<RunningLauncher> {
   const child = spawn(process.execPath, [join(repoRoot, 'tools/launcher/src/main.ts')], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', SHOP_DATA_DIR: options.dataDir, TOPOLOGY: options.topology, LOG_LEVEL: 'warn', ...options.env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      SHOP_DATA_DIR: options.dataDir,
+      TOPOLOGY: options.topology,
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -84,7 +111,10 @@ export async function startLauncher(options: { dataDir: string; topology: string
     output: () => output,
     get: async (port, path, getOptions = {}) => {
       const tls = getOptions.tls ?? true;
-      const response = await request(`${tls ? 'https' : 'http'}://127.0.0.1:${port}${path}`, { dispatcher: tls ? await meshAgent() : undefined, signal: AbortSignal.timeout(2000) });
+      const response = await request(`${tls ? 'https' : 'http'}://127.0.0.1:${port}${path}`, {
+        dispatcher: tls ? await meshAgent() : undefined,
+        signal: AbortSignal.timeout(2000),
+      });
       return { status: response.statusCode, text: await response.body.text() };
     },
     send: async (port, path, sendOptions) => {
@@ -92,16 +122,38 @@ export async function startLauncher(options: { dataDir: string; topology: string
       // node:http(s) rather than undici: a server may answer (413) and close
       // before an oversized body is fully written; like curl, we keep the answer
       // instead of reporting the write's EPIPE.
-      const certificates = tls ? { cert: await readFile(join(pki, 'launcher.crt'), 'utf8'), key: await readFile(join(pki, 'launcher.key'), 'utf8'), ca: await readFile(join(pki, 'ca.crt'), 'utf8'), servername: 'localhost' } : {};
+      const certificates = tls
+        ? {
+            cert: await readFile(join(pki, 'launcher.crt'), 'utf8'),
+            key: await readFile(join(pki, 'launcher.key'), 'utf8'),
+            ca: await readFile(join(pki, 'ca.crt'), 'utf8'),
+            servername: 'localhost',
+          }
+        : {};
       return new Promise((resolve, reject) => {
         let answered = false;
         const req = (tls ? httpsRequest : httpRequest)(
-          { host: '127.0.0.1', port, path, method: sendOptions.method, headers: sendOptions.headers, signal: AbortSignal.timeout(5000), agent: false, ...certificates },
+          {
+            host: '127.0.0.1',
+            port,
+            path,
+            method: sendOptions.method,
+            headers: sendOptions.headers,
+            signal: AbortSignal.timeout(5000),
+            agent: false,
+            ...certificates,
+          },
           (res) => {
             answered = true;
             const chunks: Buffer[] = [];
             res.on('data', (chunk: Buffer) => chunks.push(chunk));
-            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                text: Buffer.concat(chunks).toString('utf8'),
+              }),
+            );
             res.on('error', reject);
           },
         );
@@ -129,7 +181,12 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 50): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);

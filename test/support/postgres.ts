@@ -38,7 +38,11 @@ export interface TestCluster {
 export async function startEmbeddedCluster(label: string): Promise<TestCluster> {
   const dir = await scratchDir(label);
   const port = await freePort();
-  const server = new EmbeddedPostgres({ dataDir: join(dir, 'postgres'), port, password: randomBytes(12).toString('hex') });
+  const server = new EmbeddedPostgres({
+    dataDir: join(dir, 'postgres'),
+    port,
+    password: randomBytes(12).toString('hex'),
+  });
   const adminUrl = await server.start();
   return {
     server,
@@ -67,7 +71,8 @@ export async function externalServer(): Promise<{ adminUrl: string } | { skip: s
     return { adminUrl: EXTERNAL_URL };
   } catch (error) {
     const reason = `external PostgreSQL at ${EXTERNAL_URL} is unreachable: ${error instanceof Error ? error.message : String(error)}`;
-    if (process.env.CI === 'true') throw new Error(`${reason} (CI=true: an unreachable engine is a failure, not a skip)`, { cause: error });
+    if (process.env.CI === 'true')
+      throw new Error(`${reason} (CI=true: an unreachable engine is a failure, not a skip)`, { cause: error });
     return { skip: reason };
   } finally {
     await client.end().catch(() => undefined);

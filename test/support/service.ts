@@ -1,7 +1,15 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Database, dropServiceDatabases, migrate, provisionServiceDatabases, readMigrations } from '@shop/data';
-import { baseServiceSpec, createLogger, loadConfig, ServiceMetrics, type BaseServiceConfig, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import {
+  baseServiceSpec,
+  createLogger,
+  loadConfig,
+  ServiceMetrics,
+  type BaseServiceConfig,
+  type ServiceApp,
+  type ServiceDeps,
+} from '@shop/platform';
 import { repoRoot } from './launcher.ts';
 import { uniquePrefix } from './postgres.ts';
 
@@ -33,21 +41,40 @@ export async function startServiceForTest<C extends BaseServiceConfig>(options: 
   poolMax?: number;
 }): Promise<ServiceUnderTest<C>> {
   const prefix = uniquePrefix(options.service.slice(0, 4));
-  const [provisioned] = await provisionServiceDatabases({ adminUrl: options.adminUrl, services: [options.service], prefix, password: () => `pw-${prefix}` });
+  const [provisioned] = await provisionServiceDatabases({
+    adminUrl: options.adminUrl,
+    services: [options.service],
+    prefix,
+    password: () => `pw-${prefix}`,
+  });
   const databaseUrl = provisioned!.url;
   const instance = `${options.service}-test`;
-  const config = loadConfig({ ...baseServiceSpec, ...options.configSpec }, {
-    PORT: '0',
-    INSTANCE_ID: instance,
-    DATABASE_URL: databaseUrl,
-    DB_POOL_MAX: String(options.poolMax ?? 5),
-    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    ...options.env,
-  }) as C;
-  const db = new Database({ connectionString: databaseUrl, max: config.DB_POOL_MAX, acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS, statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS });
+  const config = loadConfig(
+    { ...baseServiceSpec, ...options.configSpec },
+    {
+      PORT: '0',
+      INSTANCE_ID: instance,
+      DATABASE_URL: databaseUrl,
+      DB_POOL_MAX: String(options.poolMax ?? 5),
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...options.env,
+    },
+  ) as C;
+  const db = new Database({
+    connectionString: databaseUrl,
+    max: config.DB_POOL_MAX,
+    acquireTimeoutMs: config.DB_ACQUIRE_TIMEOUT_MS,
+    statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+  });
   await migrate(db, await readMigrations(pathToFileURL(join(repoRoot, 'services', options.service, 'migrations/'))));
   const identity = { service: options.service, instance, region: config.REGION };
-  const deps: ServiceDeps = { service: options.service, db, logger: createLogger({ ...identity, level: config.LOG_LEVEL }), metrics: new ServiceMetrics(identity), lifecycle: { draining: false } };
+  const deps: ServiceDeps = {
+    service: options.service,
+    db,
+    logger: createLogger({ ...identity, level: config.LOG_LEVEL }),
+    metrics: new ServiceMetrics(identity),
+    lifecycle: { draining: false },
+  };
   const app = await options.createApp(config, deps);
   let url: string | undefined;
   if (options.listen) {

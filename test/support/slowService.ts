@@ -11,5 +11,12 @@ app.get('/slow', async () => {
   await new Promise((resolve) => setTimeout(resolve, 800));
   return { finished: true };
 });
-await serve(app, { host: '127.0.0.1', port, logger, lifecycle, shutdownTimeoutMs: Number(process.argv[3] ?? 5000), onClose: [() => Promise.resolve(void process.stdout.write('closed pools\n'))] });
+await serve(app, {
+  host: '127.0.0.1',
+  port,
+  logger,
+  lifecycle,
+  shutdownTimeoutMs: Number(process.argv[3] ?? 5000),
+  onClose: [() => Promise.resolve(void process.stdout.write('closed pools\n'))],
+});
 process.stdout.write('listening\n');

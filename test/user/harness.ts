@@ -30,10 +30,17 @@ export async function kekFile(): Promise<string> {
  * tests sign up many accounts from one address; signUpLimits.test.ts tests the
  * limits with the service's own defaults).
  */
-async function testEnv(env: Record<string, string> = {}): Promise<{ env: Record<string, string>; cleanUp: () => Promise<void> }> {
+async function testEnv(
+  env: Record<string, string> = {},
+): Promise<{ env: Record<string, string>; cleanUp: () => Promise<void> }> {
   const own = env.SIGNING_KEY_KEK_FILE ? undefined : await kekFile();
   return {
-    env: { SIGNUP_MAX_PER_ADDRESS: '100000', SIGNUP_MAX_PER_SEC: '100000', ...(own ? { SIGNING_KEY_KEK_FILE: own } : {}), ...env },
+    env: {
+      SIGNUP_MAX_PER_ADDRESS: '100000',
+      SIGNUP_MAX_PER_SEC: '100000',
+      ...(own ? { SIGNING_KEY_KEK_FILE: own } : {}),
+      ...env,
+    },
     cleanUp: async () => {
       if (own) await rm(dirname(own), { recursive: true, force: true });
     },
@@ -42,7 +49,12 @@ async function testEnv(env: Record<string, string> = {}): Promise<{ env: Record<
 
 export async function startUserService(
   cluster: Pick<TestCluster, 'adminUrl'>,
-  options: { env?: Record<string, string>; now?: () => number; sleep?: (ms: number) => Promise<void>; /** Admin URL of a streaming replica of the cluster. */ replicaUrl?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    now?: () => number;
+    sleep?: (ms: number) => Promise<void>;
+    /** Admin URL of a streaming replica of the cluster. */ replicaUrl?: string;
+  } = {},
 ): Promise<UserService> {
   let reads: ReadRouter | undefined;
   const { env, cleanUp } = await testEnv(options.env);
@@ -69,10 +81,21 @@ export async function startUserService(
 }
 
 /** Another instance on the same database and, with `replicaUrl`, the same replica; its router is closed with it. */
-export async function anotherInstanceOnReplica(service: UserService, replicaUrl: string, instance = 'user-test-2'): Promise<{ app: ServiceApp; reads: ReadRouter }> {
+export async function anotherInstanceOnReplica(
+  service: UserService,
+  replicaUrl: string,
+  instance = 'user-test-2',
+): Promise<{ app: ServiceApp; reads: ReadRouter }> {
   const identity = { service: 'user', instance, region: service.config.REGION };
   const reads = await routerFor(service.db, service.databaseUrl, replicaUrl);
-  const deps: ServiceDeps = { service: 'user', db: service.db, reads, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), lifecycle: { draining: false } };
+  const deps: ServiceDeps = {
+    service: 'user',
+    db: service.db,
+    reads,
+    logger: createLogger({ ...identity, level: 'silent' }),
+    metrics: new ServiceMetrics(identity),
+    lifecycle: { draining: false },
+  };
   const app = await createApp(service.config, deps);
   app.addHook('onClose', () => reads.close());
   await app.ready();
@@ -82,11 +105,28 @@ export async function anotherInstanceOnReplica(service: UserService, replicaUrl:
 /** Another instance of the service on the same database, as a second process would be. */
 export async function anotherInstance(
   service: UserService,
-  options: { now?: () => number; sleep?: (ms: number) => Promise<void>; instance?: string; config?: Partial<UserConfig>; logger?: Logger; tls?: PemBundle } = {},
+  options: {
+    now?: () => number;
+    sleep?: (ms: number) => Promise<void>;
+    instance?: string;
+    config?: Partial<UserConfig>;
+    logger?: Logger;
+    tls?: PemBundle;
+  } = {},
 ): Promise<ServiceApp> {
   const identity = { service: 'user', instance: options.instance ?? 'user-test-2', region: service.config.REGION };
-  const deps: ServiceDeps = { service: 'user', db: service.db, logger: options.logger ?? createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), lifecycle: { draining: false }, ...(options.tls ? { tls: options.tls } : {}) };
-  const app = await createApp({ ...service.config, ...options.config }, deps, { now: options.now, sleep: options.sleep });
+  const deps: ServiceDeps = {
+    service: 'user',
+    db: service.db,
+    logger: options.logger ?? createLogger({ ...identity, level: 'silent' }),
+    metrics: new ServiceMetrics(identity),
+    lifecycle: { draining: false },
+    ...(options.tls ? { tls: options.tls } : {}),
+  };
+  const app = await createApp({ ...service.config, ...options.config }, deps, {
+    now: options.now,
+    sleep: options.sleep,
+  });
   await app.ready();
   return app;
 }
@@ -100,14 +140,29 @@ export interface Tokens {
   tokenType: string;
 }
 
-export async function signUp(app: ServiceApp, email: string, password = PASSWORD, name = 'Test User'): Promise<{ id: string; role: string }> {
+export async function signUp(
+  app: ServiceApp,
+  email: string,
+  password = PASSWORD,
+  name = 'Test User',
+): Promise<{ id: string; role: string }> {
   const response = await app.inject({ method: 'POST', url: '/users', payload: { email, password, name } });
   assert.equal(response.statusCode, 201, response.body);
   return response.json();
 }
 
-export async function logIn(app: ServiceApp, email: string, password = PASSWORD, remoteAddress = '10.0.0.1'): Promise<Tokens> {
-  const response = await app.inject({ method: 'POST', url: '/users/sessions', payload: { email, password }, remoteAddress });
+export async function logIn(
+  app: ServiceApp,
+  email: string,
+  password = PASSWORD,
+  remoteAddress = '10.0.0.1',
+): Promise<Tokens> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/users/sessions',
+    payload: { email, password },
+    remoteAddress,
+  });
   assert.equal(response.statusCode, 200, response.body);
   return response.json();
 }

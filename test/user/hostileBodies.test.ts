@@ -23,28 +23,88 @@ after(async () => {
 });
 
 async function usersSnapshot(): Promise<string> {
-  const { rows } = await user.db.query('SELECT id, email, name, role, preferences, password_hash, created_at, updated_at FROM users ORDER BY id');
+  const { rows } = await user.db.query(
+    'SELECT id, email, name, role, preferences, password_hash, created_at, updated_at FROM users ORDER BY id',
+  );
   return JSON.stringify(rows);
 }
 
-const nasty = fc.constantFrom('', ' ', '\u0000', '\ud800', 'a'.repeat(5000), '__proto__', "'; DROP TABLE users; --", 'target@example.com', 'EUR', 'en', 'correct horse battery staple', 'A'.repeat(43));
-const withControl = fc.tuple(fc.string(), fc.constantFrom('\u0000', '\u0007', '\u007f', '\ud800')).map(([s, c]) => `${s}${c}${s}`);
+const nasty = fc.constantFrom(
+  '',
+  ' ',
+  '\u0000',
+  '\ud800',
+  'a'.repeat(5000),
+  '__proto__',
+  "'; DROP TABLE users; --",
+  'target@example.com',
+  'EUR',
+  'en',
+  'correct horse battery staple',
+  'A'.repeat(43),
+);
+const withControl = fc
+  .tuple(fc.string(), fc.constantFrom('\u0000', '\u0007', '\u007f', '\ud800'))
+  .map(([s, c]) => `${s}${c}${s}`);
 const value = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), nasty, withControl, fc.jsonValue({ maxDepth: 3 }));
-const fields = ['email', 'password', 'name', 'refreshToken', 'preferences', 'role', 'id', 'newsletter', 'currency', 'language', 'constructor', 'prototype'];
+const fields = [
+  'email',
+  'password',
+  'name',
+  'refreshToken',
+  'preferences',
+  'role',
+  'id',
+  'newsletter',
+  'currency',
+  'language',
+  'constructor',
+  'prototype',
+];
 const body = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
   fc.dictionary(fc.constantFrom(...fields), value, { maxKeys: 5 }),
   fc.record({ email: value, password: value, name: value }, { requiredKeys: [] }),
-  fc.record({ name: value, preferences: fc.oneof(value, fc.dictionary(fc.constantFrom('newsletter', 'currency', 'language', 'theme', '__proto__'), value, { maxKeys: 4 })) }, { requiredKeys: [] }),
+  fc.record(
+    {
+      name: value,
+      preferences: fc.oneof(
+        value,
+        fc.dictionary(fc.constantFrom('newsletter', 'currency', 'language', 'theme', '__proto__'), value, {
+          maxKeys: 4,
+        }),
+      ),
+    },
+    { requiredKeys: [] },
+  ),
 );
 const rawPayload = fc.oneof(
   { weight: 4, arbitrary: body.map((b) => JSON.stringify(b)) },
   { weight: 1, arbitrary: fc.string() },
-  { weight: 1, arbitrary: fc.constantFrom('{"__proto__":{"role":"admin"},"email":"p@example.com","password":"long enough pw","name":"P"}', '{"constructor":{"prototype":{"x":1}}}', '{"name":"x","name":"y"}', '[]', 'null', '{', '{"preferences":{"__proto__":{"admin":true}}}') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      '{"__proto__":{"role":"admin"},"email":"p@example.com","password":"long enough pw","name":"P"}',
+      '{"constructor":{"prototype":{"x":1}}}',
+      '{"name":"x","name":"y"}',
+      '[]',
+      'null',
+      '{',
+      '{"preferences":{"__proto__":{"admin":true}}}',
+    ),
+  },
 );
 const routes = [
-  { method: 'POST' as const, url: '/users', valid: { email: 'probe@example.com', password: 'a long enough secret', name: 'Probe' } },
-  { method: 'POST' as const, url: '/users/sessions', valid: { email: 'target@example.com', password: 'a long enough secret' } },
+  {
+    method: 'POST' as const,
+    url: '/users',
+    valid: { email: 'probe@example.com', password: 'a long enough secret', name: 'Probe' },
+  },
+  {
+    method: 'POST' as const,
+    url: '/users/sessions',
+    valid: { email: 'target@example.com', password: 'a long enough secret' },
+  },
   { method: 'POST' as const, url: '/users/sessions/refresh', valid: { refreshToken: 'A'.repeat(43) } },
   { method: 'PATCH' as const, url: '/users/me', valid: { name: 'Probe', preferences: { currency: 'EUR' } } },
 ];
@@ -54,20 +114,50 @@ const request = fc.constantFrom(...routes).chain((target) =>
     target: fc.constant(target),
     payload: fc.oneof(
       { weight: 2, arbitrary: rawPayload },
-      { weight: 3, arbitrary: fc.tuple(fc.constantFrom(...Object.keys(target.valid), 'role'), fc.oneof(fc.string({ minLength: 1 }), withControl, nasty, value)).map(([field, v]) => JSON.stringify({ ...target.valid, [field]: v })) },
+      {
+        weight: 3,
+        arbitrary: fc
+          .tuple(
+            fc.constantFrom(...Object.keys(target.valid), 'role'),
+            fc.oneof(fc.string({ minLength: 1 }), withControl, nasty, value),
+          )
+          .map(([field, v]) => JSON.stringify({ ...target.valid, [field]: v })),
+      },
     ),
   }),
 );
-const contentType = fc.oneof({ weight: 6, arbitrary: fc.constant('application/json') }, { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/json; charset=utf-16') });
+const contentType = fc.oneof(
+  { weight: 6, arbitrary: fc.constant('application/json') },
+  { weight: 1, arbitrary: fc.constantFrom('text/plain', 'application/json; charset=utf-16') },
+);
 
 test('NUL characters and lone surrogates are refused or stored, never a 500', async () => {
-  const signUpNul = await user.app.inject({ method: 'POST', url: '/users', payload: { email: 'nul@example.com', password: 'long enough pass\u0000', name: 'Nul\u0000Name' } });
+  const signUpNul = await user.app.inject({
+    method: 'POST',
+    url: '/users',
+    payload: { email: 'nul@example.com', password: 'long enough pass\u0000', name: 'Nul\u0000Name' },
+  });
   assert.equal(signUpNul.statusCode, 400, signUpNul.body);
-  const patchNul = await user.app.inject({ method: 'PATCH', url: '/users/me', headers: bearer(accessToken), payload: { name: 'a\u0000b' } });
+  const patchNul = await user.app.inject({
+    method: 'PATCH',
+    url: '/users/me',
+    headers: bearer(accessToken),
+    payload: { name: 'a\u0000b' },
+  });
   assert.equal(patchNul.statusCode, 400, patchNul.body);
-  const loginNul = await user.app.inject({ method: 'POST', url: '/users/sessions', payload: { email: 'target@example.com\u0000', password: 'x\u0000' }, remoteAddress: '10.8.0.1' });
+  const loginNul = await user.app.inject({
+    method: 'POST',
+    url: '/users/sessions',
+    payload: { email: 'target@example.com\u0000', password: 'x\u0000' },
+    remoteAddress: '10.8.0.1',
+  });
   assert.equal(loginNul.statusCode, 400, loginNul.body);
-  const passwordNul = await user.app.inject({ method: 'POST', url: '/users/sessions', payload: { email: 'target@example.com', password: 'x\u0000\ud800' }, remoteAddress: '10.8.0.1' });
+  const passwordNul = await user.app.inject({
+    method: 'POST',
+    url: '/users/sessions',
+    payload: { email: 'target@example.com', password: 'x\u0000\ud800' },
+    remoteAddress: '10.8.0.1',
+  });
   assert.equal(passwordNul.statusCode, 401, passwordNul.body);
 });
 
@@ -84,7 +174,10 @@ test('hostile bodies never cause a 5xx, and refused requests leave the users tab
         headers: { 'content-type': type, ...(target.url === '/users/me' ? bearer(accessToken) : {}) },
         remoteAddress: `10.9.${Math.floor(run / 250)}.${run % 250}`,
       });
-      assert.ok(response.statusCode < 500, `${target.method} ${target.url} ${payload} -> ${response.statusCode} ${response.body}`);
+      assert.ok(
+        response.statusCode < 500,
+        `${target.method} ${target.url} ${payload} -> ${response.statusCode} ${response.body}`,
+      );
       const after = await usersSnapshot();
       if (response.statusCode >= 400) {
         assert.match(String(response.headers['content-type']), /^application\/problem\+json/);

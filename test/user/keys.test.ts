@@ -8,7 +8,16 @@ import { calculateJwkThumbprint, decodeProtectedHeader, exportJWK, generateKeyPa
 import { createTokenVerifier, JWKS_PATH } from '@shop/auth';
 import type { ServiceApp } from '@shop/platform';
 import { startEmbeddedCluster, type TestCluster } from '../support/postgres.ts';
-import { anotherInstance, bearer, kekFile, logIn, PASSWORD, signUp, startUserService, type UserService } from './harness.ts';
+import {
+  anotherInstance,
+  bearer,
+  kekFile,
+  logIn,
+  PASSWORD,
+  signUp,
+  startUserService,
+  type UserService,
+} from './harness.ts';
 
 let cluster: TestCluster;
 let user: UserService;
@@ -18,7 +27,10 @@ const others: ServiceApp[] = [];
 
 before(async () => {
   cluster = await startEmbeddedCluster('user-keys');
-  user = await startUserService(cluster, { now, env: { ADMIN_EMAIL: 'keymaster@shop.io', ADMIN_INITIAL_PASSWORD: PASSWORD } });
+  user = await startUserService(cluster, {
+    now,
+    env: { ADMIN_EMAIL: 'keymaster@shop.io', ADMIN_INITIAL_PASSWORD: PASSWORD },
+  });
   await signUp(user.app, 'shopper@example.com');
 });
 after(async () => {
@@ -38,7 +50,11 @@ async function me(token: string, app: ServiceApp = user.app): Promise<number> {
 
 test('only admins may rotate the signing key', async () => {
   const shopper = await logIn(user.app, 'shopper@example.com');
-  const forbidden = await user.app.inject({ method: 'POST', url: '/users/keys/rotate', headers: bearer(shopper.accessToken) });
+  const forbidden = await user.app.inject({
+    method: 'POST',
+    url: '/users/keys/rotate',
+    headers: bearer(shopper.accessToken),
+  });
   assert.equal(forbidden.statusCode, 403);
   assert.equal(forbidden.json().code, 'FORBIDDEN');
   const anonymous = await user.app.inject({ method: 'POST', url: '/users/keys/rotate' });
@@ -50,7 +66,11 @@ test('rotation: old tokens keep verifying, new tokens carry the new kid, the JWK
   const before = await logIn(user.app, 'shopper@example.com');
   const oldKid = decodeProtectedHeader(before.accessToken).kid!;
   const admin = await logIn(user.app, 'keymaster@shop.io');
-  const rotated = await user.app.inject({ method: 'POST', url: '/users/keys/rotate', headers: bearer(admin.accessToken) });
+  const rotated = await user.app.inject({
+    method: 'POST',
+    url: '/users/keys/rotate',
+    headers: bearer(admin.accessToken),
+  });
   assert.equal(rotated.statusCode, 201);
   const newKid = rotated.json().kid as string;
   assert.notEqual(newKid, oldKid);
@@ -67,7 +87,11 @@ test('rotation: old tokens keep verifying, new tokens carry the new kid, the JWK
   await verifier.verify(after.accessToken);
 
   // A refresh after the rotation is signed with the new key, in the same session.
-  const refreshed = await user.app.inject({ method: 'POST', url: '/users/sessions/refresh', payload: { refreshToken: before.refreshToken } });
+  const refreshed = await user.app.inject({
+    method: 'POST',
+    url: '/users/sessions/refresh',
+    payload: { refreshToken: before.refreshToken },
+  });
   assert.equal(decodeProtectedHeader(refreshed.json().accessToken).kid, newKid);
 });
 
@@ -99,12 +123,16 @@ test('instances starting together on an empty key table create exactly one key',
   await user.db.query('DELETE FROM signing_keys');
   const started = await Promise.all([1, 2, 3].map((n) => anotherInstance(user, { now, instance: `user-race-${n}` })));
   others.push(...started);
-  const { rows } = await user.db.query<{ n: number }>('SELECT count(*)::int AS n FROM signing_keys WHERE retires_at IS NULL');
+  const { rows } = await user.db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM signing_keys WHERE retires_at IS NULL',
+  );
   assert.equal(rows[0]!.n, 1);
 });
 
 test('private keys are sealed at rest: the table holds no private key in the clear', async () => {
-  const { rows } = await user.db.query<{ kid: string; private_jwk: Record<string, unknown> }>('SELECT kid, private_jwk FROM signing_keys');
+  const { rows } = await user.db.query<{ kid: string; private_jwk: Record<string, unknown> }>(
+    'SELECT kid, private_jwk FROM signing_keys',
+  );
   assert.ok(rows.length > 0);
   for (const row of rows) {
     assert.equal(row.private_jwk.d, undefined, `${row.kid} stores its private part`);
@@ -116,11 +144,19 @@ test('a plaintext key row written before sealing still signs, and is sealed at t
   const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
   const publicJwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(publicJwk);
-  await user.db.query('INSERT INTO signing_keys (kid, public_jwk, private_jwk, created_at) VALUES ($1, $2, $3, $4)', [kid, JSON.stringify(publicJwk), JSON.stringify(await exportJWK(privateKey)), new Date(clock + 1000)]);
+  await user.db.query('INSERT INTO signing_keys (kid, public_jwk, private_jwk, created_at) VALUES ($1, $2, $3, $4)', [
+    kid,
+    JSON.stringify(publicJwk),
+    JSON.stringify(await exportJWK(privateKey)),
+    new Date(clock + 1000),
+  ]);
   clock += 2000;
   const restarted = await anotherInstance(user, { now, instance: 'user-restarted' });
   others.push(restarted);
-  const { rows } = await user.db.query<{ private_jwk: Record<string, unknown> }>('SELECT private_jwk FROM signing_keys WHERE kid = $1', [kid]);
+  const { rows } = await user.db.query<{ private_jwk: Record<string, unknown> }>(
+    'SELECT private_jwk FROM signing_keys WHERE kid = $1',
+    [kid],
+  );
   assert.equal(rows[0]!.private_jwk.d, undefined, 'sealed at start');
   const tokens = await logIn(restarted, 'shopper@example.com', undefined, '10.0.0.9');
   assert.equal(decodeProtectedHeader(tokens.accessToken).kid, kid, 'the newest key, now sealed, signs');
@@ -130,7 +166,10 @@ test('a plaintext key row written before sealing still signs, and is sealed at t
 test('an instance whose KEK is not the one the keys were sealed under refuses to start, naming the variable', async () => {
   const other = await kekFile();
   try {
-    await assert.rejects(anotherInstance(user, { now, instance: 'user-wrong-kek', config: { SIGNING_KEY_KEK_FILE: other } }), /SIGNING_KEY_KEK_FILE must be the same file for every instance/);
+    await assert.rejects(
+      anotherInstance(user, { now, instance: 'user-wrong-kek', config: { SIGNING_KEY_KEK_FILE: other } }),
+      /SIGNING_KEY_KEK_FILE must be the same file for every instance/,
+    );
   } finally {
     await rm(dirname(other), { recursive: true, force: true });
   }

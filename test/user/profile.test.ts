@@ -34,11 +34,32 @@ test('the access token verifies with createTokenVerifier fed by the JWKS endpoin
   const { rows } = await user.db.query<{ id: string }>('SELECT id FROM refresh_families WHERE user_id = $1', [id]);
   assert.deepEqual(
     { ...principal, tokenId: typeof principal.tokenId },
-    { userId: id, role: 'customer', email: 'jwks@example.com', tokenId: 'string', sessionId: rows[0]!.id, expiresAt: (claims.exp as number) * 1000 },
+    {
+      userId: id,
+      role: 'customer',
+      email: 'jwks@example.com',
+      tokenId: 'string',
+      sessionId: rows[0]!.id,
+      expiresAt: (claims.exp as number) * 1000,
+    },
   );
   assert.equal(decodeProtectedHeader(accessToken).kid, set.keys[0].kid);
-  assert.deepEqual(Object.keys(claims).sort(), ['aud', 'email', 'exp', 'iat', 'iss', 'jti', 'nbf', 'role', 'sid', 'sub']);
-  assert.deepEqual([claims.iss, claims.aud, (claims.exp as number) - (claims.iat as number)], [TOKEN_ISSUER, TOKEN_AUDIENCE, 900]);
+  assert.deepEqual(Object.keys(claims).sort(), [
+    'aud',
+    'email',
+    'exp',
+    'iat',
+    'iss',
+    'jti',
+    'nbf',
+    'role',
+    'sid',
+    'sub',
+  ]);
+  assert.deepEqual(
+    [claims.iss, claims.aud, (claims.exp as number) - (claims.iat as number)],
+    [TOKEN_ISSUER, TOKEN_AUDIENCE, 900],
+  );
 });
 
 test('/users/me needs a valid token of this service', async () => {
@@ -48,7 +69,11 @@ test('/users/me needs a valid token of this service', async () => {
   const garbage = await user.app.inject({ method: 'GET', url: '/users/me', headers: { authorization: 'Bearer nope' } });
   assert.equal(garbage.statusCode, 401);
   const foreign = await createTestIssuer();
-  const forged = await user.app.inject({ method: 'GET', url: '/users/me', headers: bearer(await foreign.token({ role: 'admin' })) });
+  const forged = await user.app.inject({
+    method: 'GET',
+    url: '/users/me',
+    headers: bearer(await foreign.token({ role: 'admin' })),
+  });
   assert.equal(forged.statusCode, 401);
   const patch = await user.app.inject({ method: 'PATCH', url: '/users/me', payload: { name: 'x' } });
   assert.equal(patch.statusCode, 401);
@@ -71,9 +96,18 @@ test('GET /users/me returns only the caller own profile', async () => {
 test('PATCH /users/me validates, persists, and merges preferences', async () => {
   await signUp(user.app, 'carol@example.com', undefined, 'Carol');
   const { accessToken } = await logIn(user.app, 'carol@example.com');
-  const patch = (payload: unknown) => user.app.inject({ method: 'PATCH', url: '/users/me', headers: bearer(accessToken), payload: payload as Record<string, unknown> });
+  const patch = (payload: unknown) =>
+    user.app.inject({
+      method: 'PATCH',
+      url: '/users/me',
+      headers: bearer(accessToken),
+      payload: payload as Record<string, unknown>,
+    });
 
-  const updated = await patch({ name: '  Carol K  ', preferences: { newsletter: true, currency: 'EUR', language: 'pt-BR' } });
+  const updated = await patch({
+    name: '  Carol K  ',
+    preferences: { newsletter: true, currency: 'EUR', language: 'pt-BR' },
+  });
   assert.equal(updated.statusCode, 200, updated.body);
   assert.equal(updated.json().name, 'Carol K');
   assert.deepEqual(updated.json().preferences, { newsletter: true, currency: 'EUR', language: 'pt-BR' });
@@ -91,7 +125,10 @@ test('PATCH /users/me validates, persists, and merges preferences', async () => 
     const refused = await patch(payload);
     assert.equal(refused.statusCode, 400, JSON.stringify(payload));
     assert.equal(refused.json().code, 'VALIDATION_FAILED');
-    assert.ok(refused.json().errors.some((e: { field: string }) => e.field.startsWith(field)), `${JSON.stringify(payload)}: ${refused.body}`);
+    assert.ok(
+      refused.json().errors.some((e: { field: string }) => e.field.startsWith(field)),
+      `${JSON.stringify(payload)}: ${refused.body}`,
+    );
   }
   assert.equal((await patch({})).statusCode, 400);
 

@@ -12,7 +12,14 @@ import { CONSISTENCY_HEADER, parseLsn, tokenPosition, type ReadRouter } from '@s
 import type { ServiceApp } from '@shop/platform';
 import { EXTERNAL_URL, externalServer } from '../support/postgres.ts';
 import { waitFor } from '../support/launcher.ts';
-import { REPLICA_URL, killReplica, replicaAdmin, replicaSkip, restartReplica, stopReplica } from '../data/support/replica.ts';
+import {
+  REPLICA_URL,
+  killReplica,
+  replicaAdmin,
+  replicaSkip,
+  restartReplica,
+  stopReplica,
+} from '../data/support/replica.ts';
 import { REDIS_URL, redisSkip } from '../data/support/redis.ts';
 import { anotherInstanceOnReplica, bearer, logIn, signUp, startUserService, type UserService } from './harness.ts';
 
@@ -20,9 +27,24 @@ const external = await externalServer();
 const replicaMissing = 'skip' in external ? external.skip : await replicaSkip();
 const redisMissing = await redisSkip();
 
-const variants: Array<{ store: string; env: Record<string, string>; skip: string | false; loseReplica: { how: string; act: () => Promise<void> } }> = [
-  { store: 'floors in process', env: {}, skip: replicaMissing, loseReplica: { how: 'stopped (fast shutdown)', act: stopReplica } },
-  { store: 'floors in Redis', env: { REDIS_URL }, skip: replicaMissing || redisMissing, loseReplica: { how: 'killed (SIGKILL)', act: killReplica } },
+const variants: Array<{
+  store: string;
+  env: Record<string, string>;
+  skip: string | false;
+  loseReplica: { how: string; act: () => Promise<void> };
+}> = [
+  {
+    store: 'floors in process',
+    env: {},
+    skip: replicaMissing,
+    loseReplica: { how: 'stopped (fast shutdown)', act: stopReplica },
+  },
+  {
+    store: 'floors in Redis',
+    env: { REDIS_URL },
+    skip: replicaMissing || redisMissing,
+    loseReplica: { how: 'killed (SIGKILL)', act: killReplica },
+  },
 ];
 
 for (const variant of variants) {
@@ -54,12 +76,16 @@ for (const variant of variants) {
       const email = `reader-${randomUUID().slice(0, 8)}@example.com`;
       await signUp(a.app, email, undefined, 'First Name');
       auth = bearer((await logIn(a.app, email)).accessToken);
-      await waitFor('both instances to read profiles from the replica', async () => {
-        assert.equal((await me(a.app, auth)).name, 'First Name');
-        assert.equal((await me(b.app, auth)).name, 'First Name');
-        const now = served();
-        return now.a.replica > 0 && now.b.replica > 0 ? true : undefined;
-      }, 10_000);
+      await waitFor(
+        'both instances to read profiles from the replica',
+        async () => {
+          assert.equal((await me(a.app, auth)).name, 'First Name');
+          assert.equal((await me(b.app, auth)).name, 'First Name');
+          const now = served();
+          return now.a.replica > 0 && now.b.replica > 0 ? true : undefined;
+        },
+        10_000,
+      );
     });
 
     after(async () => {
@@ -72,41 +98,71 @@ for (const variant of variants) {
     test('a profile change is read back on both instances with the token, with the replica held behind', async (t) => {
       await paused(async () => {
         const before = served();
-        const patched = await a.app.inject({ method: 'PATCH', url: '/users/me', headers: auth, payload: { name: 'Second Name' } });
+        const patched = await a.app.inject({
+          method: 'PATCH',
+          url: '/users/me',
+          headers: auth,
+          payload: { name: 'Second Name' },
+        });
         assert.equal(patched.statusCode, 200, patched.body);
         const token = String(patched.headers[CONSISTENCY_HEADER]);
         await a.reads.poll();
-        assert.ok(parseLsn(a.reads.status()[0]!.replayLsn!) < parseLsn(tokenPosition(token, 'user')!), 'the replica really is behind the write');
+        assert.ok(
+          parseLsn(a.reads.status()[0]!.replayLsn!) < parseLsn(tokenPosition(token, 'user')!),
+          'the replica really is behind the write',
+        );
         for (let i = 0; i < 10; i++) {
           assert.equal((await me(a.app, { ...auth, [CONSISTENCY_HEADER]: token })).name, 'Second Name');
           assert.equal((await me(b.app, { ...auth, [CONSISTENCY_HEADER]: token })).name, 'Second Name');
         }
         const during = served();
-        t.diagnostic(`replay paused, 20 reads with the token: ${during.a.primary + during.b.primary - before.a.primary - before.b.primary} on the primary, ${during.a.replica + during.b.replica - before.a.replica - before.b.replica} on the replica`);
+        t.diagnostic(
+          `replay paused, 20 reads with the token: ${during.a.primary + during.b.primary - before.a.primary - before.b.primary} on the primary, ${during.a.replica + during.b.replica - before.a.replica - before.b.replica} on the replica`,
+        );
         assert.equal(during.a.replica + during.b.replica, before.a.replica + before.b.replica);
       });
       const resumed = b.reads.stats().replica;
-      await waitFor('the replica to serve the profile again', async () => {
-        assert.equal((await me(b.app, auth)).name, 'Second Name', 'never stale, whoever serves it');
-        return b.reads.stats().replica > resumed ? true : undefined;
-      }, 10_000);
+      await waitFor(
+        'the replica to serve the profile again',
+        async () => {
+          assert.equal((await me(b.app, auth)).name, 'Second Name', 'never stale, whoever serves it');
+          return b.reads.stats().replica > resumed ? true : undefined;
+        },
+        10_000,
+      );
     });
 
     test('the same instance reads its write back without the header', async () => {
       await paused(async () => {
-        const patched = await a.app.inject({ method: 'PATCH', url: '/users/me', headers: auth, payload: { name: 'Third Name' } });
+        const patched = await a.app.inject({
+          method: 'PATCH',
+          url: '/users/me',
+          headers: auth,
+          payload: { name: 'Third Name' },
+        });
         assert.equal(patched.statusCode, 200, patched.body);
         for (let i = 0; i < 5; i++) assert.equal((await me(a.app, auth)).name, 'Third Name');
       });
     });
 
-    test('another instance reads the write back without the header, through the floor shared in Redis', { skip: variant.env.REDIS_URL ? false : 'an in-process floor is per instance: there the client echoes the header' }, async () => {
-      await paused(async () => {
-        const patched = await a.app.inject({ method: 'PATCH', url: '/users/me', headers: auth, payload: { name: 'Fourth Name' } });
-        assert.equal(patched.statusCode, 200, patched.body);
-        for (let i = 0; i < 5; i++) assert.equal((await me(b.app, auth)).name, 'Fourth Name');
-      });
-    });
+    test(
+      'another instance reads the write back without the header, through the floor shared in Redis',
+      {
+        skip: variant.env.REDIS_URL ? false : 'an in-process floor is per instance: there the client echoes the header',
+      },
+      async () => {
+        await paused(async () => {
+          const patched = await a.app.inject({
+            method: 'PATCH',
+            url: '/users/me',
+            headers: auth,
+            payload: { name: 'Fourth Name' },
+          });
+          assert.equal(patched.statusCode, 200, patched.body);
+          for (let i = 0; i < 5; i++) assert.equal((await me(b.app, auth)).name, 'Fourth Name');
+        });
+      },
+    );
 
     test('a new account has a profile on another instance before the replica has it', async () => {
       await paused(async () => {
@@ -123,7 +179,11 @@ for (const variant of variants) {
       let stop = false;
       const loop = async (app: ServiceApp, n: number): Promise<void> => {
         for (let i = n; !stop; i++) {
-          const response = await app.inject({ method: 'GET', url: i % 3 === 0 ? JWKS_PATH : '/users/me', headers: auth });
+          const response = await app.inject({
+            method: 'GET',
+            url: i % 3 === 0 ? JWKS_PATH : '/users/me',
+            headers: auth,
+          });
           if (response.statusCode === 200) reads += 1;
           else failures.push(`${response.statusCode} ${response.body.slice(0, 200)}`);
         }
@@ -137,7 +197,9 @@ for (const variant of variants) {
       stop = true;
       await Promise.all(loops);
       const after = served();
-      t.diagnostic(`${reads} requests, ${failures.length} failed; after the replica went: ${after.a.primary + after.b.primary - before.a.primary - before.b.primary} profile reads on the primary, ${after.a.fallbacks + after.b.fallbacks} fell back from the replica`);
+      t.diagnostic(
+        `${reads} requests, ${failures.length} failed; after the replica went: ${after.a.primary + after.b.primary - before.a.primary - before.b.primary} profile reads on the primary, ${after.a.fallbacks + after.b.fallbacks} fell back from the replica`,
+      );
       assert.deepEqual(failures, []);
       assert.ok(reads > 100, `requests went on (${reads})`);
       assert.equal(a.reads.status()[0]!.state, 'down');

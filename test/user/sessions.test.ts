@@ -20,7 +20,11 @@ after(async () => {
 
 test('log-in with the right password returns a Bearer pair with a 15-minute access token', async () => {
   await signUp(user.app, 'login@example.com');
-  const response = await user.app.inject({ method: 'POST', url: '/users/sessions', payload: { email: ' Login@Example.com', password: PASSWORD } });
+  const response = await user.app.inject({
+    method: 'POST',
+    url: '/users/sessions',
+    payload: { email: ' Login@Example.com', password: PASSWORD },
+  });
   assert.equal(response.statusCode, 200);
   assert.equal(response.headers['cache-control'], 'no-store');
   const body = response.json();
@@ -32,8 +36,16 @@ test('log-in with the right password returns a Bearer pair with a 15-minute acce
 
 test('an unknown email and a wrong password get the same 401 answer', async () => {
   await signUp(user.app, 'known@example.com');
-  const wrong = await user.app.inject({ method: 'POST', url: '/users/sessions', payload: { email: 'known@example.com', password: 'not the password at all' } });
-  const unknown = await user.app.inject({ method: 'POST', url: '/users/sessions', payload: { email: 'nobody@example.com', password: 'not the password at all' } });
+  const wrong = await user.app.inject({
+    method: 'POST',
+    url: '/users/sessions',
+    payload: { email: 'known@example.com', password: 'not the password at all' },
+  });
+  const unknown = await user.app.inject({
+    method: 'POST',
+    url: '/users/sessions',
+    payload: { email: 'nobody@example.com', password: 'not the password at all' },
+  });
   for (const response of [wrong, unknown]) {
     assert.equal(response.statusCode, 401);
     assert.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8');
@@ -81,7 +93,9 @@ test('two concurrent refreshes of one token: exactly one succeeds', async () => 
     const winner = results.find((r) => r.statusCode === 200)!.json();
     assert.equal((await refresh(user.app, winner.refreshToken)).statusCode, 401);
   }
-  const { rows } = await user.db.query<{ n: number }>("SELECT count(*)::int AS n FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = 'race@example.com' AND t.used_at IS NOT NULL");
+  const { rows } = await user.db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE u.email = 'race@example.com' AND t.used_at IS NOT NULL",
+  );
   assert.equal(rows[0]!.n, 3, 'each original token was spent exactly once');
 });
 
@@ -95,19 +109,33 @@ test('unknown and malformed refresh tokens: 401 and 400', async () => {
 test('log-out ends the session: its refresh token stops working; log-out is idempotent', async () => {
   await signUp(user.app, 'logout@example.com');
   const pair = await logIn(user.app, 'logout@example.com');
-  const response = await user.app.inject({ method: 'DELETE', url: '/users/sessions/current', payload: { refreshToken: pair.refreshToken } });
+  const response = await user.app.inject({
+    method: 'DELETE',
+    url: '/users/sessions/current',
+    payload: { refreshToken: pair.refreshToken },
+  });
   assert.equal(response.statusCode, 204);
   assert.equal((await refresh(user.app, pair.refreshToken)).statusCode, 401);
-  const again = await user.app.inject({ method: 'POST', url: '/users/sessions/logout', payload: { refreshToken: pair.refreshToken } });
+  const again = await user.app.inject({
+    method: 'POST',
+    url: '/users/sessions/logout',
+    payload: { refreshToken: pair.refreshToken },
+  });
   assert.equal(again.statusCode, 204);
 });
 
 test('refresh tokens are stored only as hashes', async () => {
   await signUp(user.app, 'hashed@example.com');
   const pair = await logIn(user.app, 'hashed@example.com');
-  const { rows } = await user.db.query<{ n: number }>("SELECT count(*)::int AS n FROM refresh_tokens WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%' OR encode(token_hash, 'base64') = $1", [pair.refreshToken]);
+  const { rows } = await user.db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM refresh_tokens WHERE encode(token_hash, 'escape') LIKE '%' || $1 || '%' OR encode(token_hash, 'base64') = $1",
+    [pair.refreshToken],
+  );
   assert.equal(rows[0]!.n, 0);
-  const { rows: hashed } = await user.db.query<{ n: number }>("SELECT count(*)::int AS n FROM refresh_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8'))", [pair.refreshToken]);
+  const { rows: hashed } = await user.db.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM refresh_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8'))",
+    [pair.refreshToken],
+  );
   assert.equal(hashed[0]!.n, 1);
 });
 
@@ -116,19 +144,35 @@ interface Claims {
   sid?: string;
 }
 
-async function revocationsOf(userId: string): Promise<Array<{ topic: string; type: string; key: string; payload: unknown; correlationId: unknown }>> {
-  const { rows } = await user.db.query<{ topic: string; type: string; key: string; envelope: { payload: unknown; correlationId: unknown } }>(
+async function revocationsOf(
+  userId: string,
+): Promise<Array<{ topic: string; type: string; key: string; payload: unknown; correlationId: unknown }>> {
+  const { rows } = await user.db.query<{
+    topic: string;
+    type: string;
+    key: string;
+    envelope: { payload: unknown; correlationId: unknown };
+  }>(
     "SELECT topic, type, key, envelope FROM outbox WHERE type = 'user.session_revoked' AND key = $1 ORDER BY created_at, id",
     [userId],
   );
-  return rows.map((r) => ({ topic: r.topic, type: r.type, key: r.key, payload: r.envelope.payload, correlationId: r.envelope.correlationId }));
+  return rows.map((r) => ({
+    topic: r.topic,
+    type: r.type,
+    key: r.key,
+    payload: r.envelope.payload,
+    correlationId: r.envelope.correlationId,
+  }));
 }
 
 test('an access token names its session in sid: the refresh-token family, the same after a refresh, another for another login', async () => {
   await signUp(user.app, 'sid@example.com');
   const first = await logIn(user.app, 'sid@example.com');
   const claims = decodeJwt(first.accessToken) as unknown as Claims;
-  const { rows } = await user.db.query<{ family_id: string }>("SELECT family_id FROM refresh_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8'))", [first.refreshToken]);
+  const { rows } = await user.db.query<{ family_id: string }>(
+    "SELECT family_id FROM refresh_tokens WHERE token_hash = sha256(convert_to($1, 'UTF8'))",
+    [first.refreshToken],
+  );
   assert.equal(claims.sid, rows[0]!.family_id);
   const refreshed = (await refresh(user.app, first.refreshToken)).json();
   assert.equal((decodeJwt(refreshed.accessToken) as unknown as Claims).sid, claims.sid);
@@ -140,10 +184,27 @@ test('log-out records user.session_revoked { userId, sessionId } keyed by the us
   await signUp(user.app, 'ended@example.com');
   const pair = await logIn(user.app, 'ended@example.com');
   const { sub, sid } = decodeJwt(pair.accessToken) as unknown as Claims;
-  const out = await user.app.inject({ method: 'DELETE', url: '/users/sessions/current', headers: { 'x-request-id': 'corr-logout-1' }, payload: { refreshToken: pair.refreshToken } });
+  const out = await user.app.inject({
+    method: 'DELETE',
+    url: '/users/sessions/current',
+    headers: { 'x-request-id': 'corr-logout-1' },
+    payload: { refreshToken: pair.refreshToken },
+  });
   assert.equal(out.statusCode, 204);
-  await user.app.inject({ method: 'POST', url: '/users/sessions/logout', payload: { refreshToken: pair.refreshToken } });
-  assert.deepEqual(await revocationsOf(sub), [{ topic: 'user', type: 'user.session_revoked', key: sub, payload: { userId: sub, sessionId: sid }, correlationId: 'corr-logout-1' }]);
+  await user.app.inject({
+    method: 'POST',
+    url: '/users/sessions/logout',
+    payload: { refreshToken: pair.refreshToken },
+  });
+  assert.deepEqual(await revocationsOf(sub), [
+    {
+      topic: 'user',
+      type: 'user.session_revoked',
+      key: sub,
+      payload: { userId: sub, sessionId: sid },
+      correlationId: 'corr-logout-1',
+    },
+  ]);
 });
 
 test('reuse of a spent refresh token records user.session_revoked for the session it ended', async () => {
@@ -153,7 +214,10 @@ test('reuse of a spent refresh token records user.session_revoked for the sessio
   assert.equal((await refresh(user.app, pair.refreshToken)).statusCode, 200);
   assert.deepEqual(await revocationsOf(sub), [], 'a refresh ends no session');
   assert.equal((await refresh(user.app, pair.refreshToken)).statusCode, 401);
-  assert.deepEqual((await revocationsOf(sub)).map((e) => e.payload), [{ userId: sub, sessionId: sid }]);
+  assert.deepEqual(
+    (await revocationsOf(sub)).map((e) => e.payload),
+    [{ userId: sub, sessionId: sid }],
+  );
   assert.equal((await refresh(user.app, pair.refreshToken)).statusCode, 401);
   assert.equal((await revocationsOf(sub)).length, 1, 'an ended session is not ended again');
 });

@@ -23,7 +23,11 @@ const sleep = (ms: number): Promise<void> => {
 
 before(async () => {
   cluster = await startEmbeddedCluster('user-throttle');
-  user = await startUserService(cluster, { now, sleep, env: { LOGIN_MAX_FAILURES_PER_ACCOUNT: '5', LOGIN_MAX_FAILURES_PER_IP: '12' } });
+  user = await startUserService(cluster, {
+    now,
+    sleep,
+    env: { LOGIN_MAX_FAILURES_PER_ACCOUNT: '5', LOGIN_MAX_FAILURES_PER_IP: '12' },
+  });
   second = await anotherInstance(user, { now, sleep });
 });
 after(async () => {
@@ -32,7 +36,12 @@ after(async () => {
   await cluster.close();
 });
 
-function attempt(email: string, password: string, ip: string, app: ServiceApp = user.app): Promise<LightMyRequestResponse> {
+function attempt(
+  email: string,
+  password: string,
+  ip: string,
+  app: ServiceApp = user.app,
+): Promise<LightMyRequestResponse> {
   return app.inject({ method: 'POST', url: '/users/sessions', payload: { email, password }, remoteAddress: ip });
 }
 
@@ -44,7 +53,10 @@ async function statuses(count: number, email: string, password: string, ip: stri
 
 test('after 5 failures from one address, that address gets 429 + Retry-After for the account, even with the right password, on every instance', async () => {
   await signUp(user.app, 'victim@example.com');
-  assert.deepEqual(await statuses(5, 'victim@example.com', 'wrong guess number', '10.1.0.1'), [401, 401, 401, 401, 401]);
+  assert.deepEqual(
+    await statuses(5, 'victim@example.com', 'wrong guess number', '10.1.0.1'),
+    [401, 401, 401, 401, 401],
+  );
   const limited = await attempt('victim@example.com', PASSWORD, '10.1.0.1');
   assert.equal(limited.statusCode, 429);
   assert.equal(limited.json().code, 'RATE_LIMITED');
@@ -74,7 +86,8 @@ test('guesses at one account from many addresses are delayed, doubling up to 2 s
   await signUp(user.app, 'target@example.com');
   delays.length = 0;
   const answers: number[] = [];
-  for (let i = 1; i <= 12; i++) answers.push((await attempt('target@example.com', `distributed guess ${i}`, `10.6.0.${i}`)).statusCode);
+  for (let i = 1; i <= 12; i++)
+    answers.push((await attempt('target@example.com', `distributed guess ${i}`, `10.6.0.${i}`)).statusCode);
   assert.deepEqual(answers, Array<number>(12).fill(401), 'no address failed more than once: nothing is locked');
   assert.deepEqual(delays, [100, 200, 400, 800, 1600, 2000, 2000]);
   const owner = await attempt('target@example.com', PASSWORD, '10.6.1.1');
@@ -82,7 +95,7 @@ test('guesses at one account from many addresses are delayed, doubling up to 2 s
   assert.equal(delays.at(-1), 2000);
   delays.length = 0;
   assert.equal((await attempt('target@example.com', PASSWORD, '10.6.1.1')).statusCode, 200);
-  assert.deepEqual(delays, [], 'a success clears the account\'s count');
+  assert.deepEqual(delays, [], "a success clears the account's count");
 });
 
 test('a success resets the account counter', async () => {
@@ -94,7 +107,10 @@ test('a success resets the account counter', async () => {
 });
 
 test('unknown emails are throttled like real ones (no enumeration through 429s)', async () => {
-  assert.deepEqual(await statuses(6, 'ghost@example.com', 'whatever it is', '10.3.0.1'), [401, 401, 401, 401, 401, 429]);
+  assert.deepEqual(
+    await statuses(6, 'ghost@example.com', 'whatever it is', '10.3.0.1'),
+    [401, 401, 401, 401, 401, 429],
+  );
 });
 
 test('one address spraying many accounts is limited by the per-address counter; other addresses are not', async () => {
@@ -111,7 +127,9 @@ test('one address spraying many accounts is limited by the per-address counter; 
 
 test('parallel guesses from one address cannot slip past its limit while hashes are being checked', async () => {
   await signUp(user.app, 'burst@example.com');
-  const results = await Promise.all(Array.from({ length: 10 }, (_, i) => attempt('burst@example.com', `parallel guess ${i}`, '10.5.0.1')));
+  const results = await Promise.all(
+    Array.from({ length: 10 }, (_, i) => attempt('burst@example.com', `parallel guess ${i}`, '10.5.0.1')),
+  );
   const codes = results.map((r) => r.statusCode).sort();
   assert.deepEqual(codes, [401, 401, 401, 401, 401, 429, 429, 429, 429, 429]);
 });

@@ -27,11 +27,24 @@ export async function createAttackTokens(issuer: TestIssuer, nowMs = Date.now())
   const key = issuer.jwks.keys[0]!;
   const kid = key.kid!;
   const now = Math.floor(nowMs / 1000);
-  const claims = (overrides: JWTPayload = {}): JWTPayload => ({ iss: TOKEN_ISSUER, aud: TOKEN_AUDIENCE, sub: randomUUID(), jti: randomUUID(), role: 'admin', email: 'x@y.z', iat: now, nbf: now, exp: now + 300, ...overrides });
+  const claims = (overrides: JWTPayload = {}): JWTPayload => ({
+    iss: TOKEN_ISSUER,
+    aud: TOKEN_AUDIENCE,
+    sub: randomUUID(),
+    jti: randomUUID(),
+    role: 'admin',
+    email: 'x@y.z',
+    iat: now,
+    nbf: now,
+    exp: now + 300,
+    ...overrides,
+  });
 
   const es = await generateKeyPair('ES256', { extractable: true });
   const esKid = `${kid}-es256`;
-  const jwks = { keys: [...issuer.jwks.keys, { ...(await exportJWK(es.publicKey)), kid: esKid, alg: 'ES256', use: 'sig' }] };
+  const jwks = {
+    keys: [...issuer.jwks.keys, { ...(await exportJWK(es.publicKey)), kid: esKid, alg: 'ES256', use: 'sig' }],
+  };
   const impostor = await generateKeyPair('EdDSA', { crv: 'Ed25519' });
   const valid = await issuer.sign(claims({ role: 'customer' }));
   const [header, payload, signature] = valid.split('.');
@@ -40,20 +53,53 @@ export async function createAttackTokens(issuer: TestIssuer, nowMs = Date.now())
   return {
     jwks,
     attacks: {
-      'alg none with the real kid': { token: `${b64({ alg: 'none', kid, typ: 'JWT' })}.${b64(claims())}.AAAA`, refusal: /algorithm that is not allowed/ },
-      'HS256 keyed with the public key (algorithm confusion)': {
-        token: await new SignJWT(claims()).setProtectedHeader({ alg: 'HS256', kid, typ: 'JWT' }).sign(Buffer.from(String(key.x), 'base64url')),
+      'alg none with the real kid': {
+        token: `${b64({ alg: 'none', kid, typ: 'JWT' })}.${b64(claims())}.AAAA`,
         refusal: /algorithm that is not allowed/,
       },
-      'ES256 by a key of the set, outside the allow-list': { token: await new SignJWT(claims()).setProtectedHeader({ alg: 'ES256', kid: esKid, typ: 'JWT' }).sign(es.privateKey), refusal: /algorithm that is not allowed/ },
-      'wrong audience, real key': { token: await issuer.sign(claims({ aud: 'urn:shop:other-api' })), refusal: /another audience/ },
-      'wrong issuer, real key': { token: await issuer.sign(claims({ iss: 'urn:evil:issuer' })), refusal: /another issuer/ },
-      'not valid before ten minutes from now, real key': { token: await issuer.sign(claims({ nbf: now + 600, exp: now + 900 })), refusal: /not valid yet/ },
-      'expired two minutes ago, real key': { token: await issuer.sign(claims({ iat: now - 1000, nbf: now - 1000, exp: now - 120 })), refusal: /expired/ },
+      'HS256 keyed with the public key (algorithm confusion)': {
+        token: await new SignJWT(claims())
+          .setProtectedHeader({ alg: 'HS256', kid, typ: 'JWT' })
+          .sign(Buffer.from(String(key.x), 'base64url')),
+        refusal: /algorithm that is not allowed/,
+      },
+      'ES256 by a key of the set, outside the allow-list': {
+        token: await new SignJWT(claims())
+          .setProtectedHeader({ alg: 'ES256', kid: esKid, typ: 'JWT' })
+          .sign(es.privateKey),
+        refusal: /algorithm that is not allowed/,
+      },
+      'wrong audience, real key': {
+        token: await issuer.sign(claims({ aud: 'urn:shop:other-api' })),
+        refusal: /another audience/,
+      },
+      'wrong issuer, real key': {
+        token: await issuer.sign(claims({ iss: 'urn:evil:issuer' })),
+        refusal: /another issuer/,
+      },
+      'not valid before ten minutes from now, real key': {
+        token: await issuer.sign(claims({ nbf: now + 600, exp: now + 900 })),
+        refusal: /not valid yet/,
+      },
+      'expired two minutes ago, real key': {
+        token: await issuer.sign(claims({ iat: now - 1000, nbf: now - 1000, exp: now - 120 })),
+        refusal: /expired/,
+      },
       'no expiry at all, real key': { token: await issuer.sign(withoutExp), refusal: /lacks the exp claim/ },
-      'wrong key under the real kid': { token: await new SignJWT(claims()).setProtectedHeader({ alg: 'EdDSA', kid, typ: 'JWT' }).sign(impostor.privateKey), refusal: /signature is not valid/ },
-      'tampered payload (customer made admin)': { token: `${header}.${b64({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), role: 'admin' })}.${signature}`, refusal: /signature is not valid/ },
-      'no key id': { token: `${b64({ alg: 'EdDSA', typ: 'JWT' })}.${b64(claims())}.${signature}`, refusal: /no key id/ },
+      'wrong key under the real kid': {
+        token: await new SignJWT(claims())
+          .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'JWT' })
+          .sign(impostor.privateKey),
+        refusal: /signature is not valid/,
+      },
+      'tampered payload (customer made admin)': {
+        token: `${header}.${b64({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), role: 'admin' })}.${signature}`,
+        refusal: /signature is not valid/,
+      },
+      'no key id': {
+        token: `${b64({ alg: 'EdDSA', typ: 'JWT' })}.${b64(claims())}.${signature}`,
+        refusal: /no key id/,
+      },
     },
   };
 }

@@ -22,7 +22,8 @@ export function registerAuthentication(app: ServiceApp, verifier: TokenVerifier)
     if (header === undefined) return;
     const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/.exec(header);
     try {
-      if (!match?.[1]) throw new AppError('UNAUTHENTICATED', { detail: 'Authorization must be "Bearer <access token>"' });
+      if (!match?.[1])
+        throw new AppError('UNAUTHENTICATED', { detail: 'Authorization must be "Bearer <access token>"' });
       request.principal = await verifier.verify(match[1]);
     } catch (error) {
       void reply.header('www-authenticate', 'Bearer error="invalid_token"');

@@ -9,7 +9,9 @@ import { TOKEN_AUDIENCE, TOKEN_ISSUER } from './claims.ts';
 test('a token from the current key verifies to its principal', async () => {
   const issuer = await createTestIssuer();
   const verifier = createTokenVerifier({ loadKeys: () => Promise.resolve(issuer.jwks) });
-  const principal = await verifier.verify(await issuer.token({ userId: '7b7e1f0e-1111-4c1b-9e8d-7a6b5c4d3e2f', role: 'admin', email: 'a@b.co' }));
+  const principal = await verifier.verify(
+    await issuer.token({ userId: '7b7e1f0e-1111-4c1b-9e8d-7a6b5c4d3e2f', role: 'admin', email: 'a@b.co' }),
+  );
   assert.equal(principal.userId, '7b7e1f0e-1111-4c1b-9e8d-7a6b5c4d3e2f');
   assert.equal(principal.role, 'admin');
 });
@@ -18,7 +20,11 @@ test('RFC 8725 attacks are each refused by their own check', async (t) => {
   const issuer = await createTestIssuer('k1');
   const { jwks, attacks } = await createAttackTokens(issuer);
   const verifier = createTokenVerifier({ loadKeys: () => Promise.resolve(jwks), minRefreshIntervalMs: 0 });
-  assert.equal((await verifier.verify(await issuer.token({}))).role, 'customer', 'control: a good token verifies against the same key set');
+  assert.equal(
+    (await verifier.verify(await issuer.token({}))).role,
+    'customer',
+    'control: a good token verifies against the same key set',
+  );
   for (const [name, attack] of Object.entries(attacks)) {
     await t.test(name, async () => {
       await assert.rejects(verifier.verify(attack.token), (error: { code?: string; detail?: string }) => {
@@ -33,8 +39,18 @@ test('RFC 8725 attacks are each refused by their own check', async (t) => {
 test('a token without a kid, as jose makes unsecured ones, is refused before any key is looked up', async () => {
   let fetches = 0;
   const issuer = await createTestIssuer('k1');
-  const verifier = createTokenVerifier({ loadKeys: () => { fetches += 1; return Promise.resolve(issuer.jwks); } });
-  const none = new UnsecuredJWT({ role: 'admin', email: 'x@y.z' }).setIssuer(TOKEN_ISSUER).setAudience(TOKEN_AUDIENCE).setSubject('u').setExpirationTime('5m').encode();
+  const verifier = createTokenVerifier({
+    loadKeys: () => {
+      fetches += 1;
+      return Promise.resolve(issuer.jwks);
+    },
+  });
+  const none = new UnsecuredJWT({ role: 'admin', email: 'x@y.z' })
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setSubject('u')
+    .setExpirationTime('5m')
+    .encode();
   await assert.rejects(verifier.verify(none), /no key id/);
   assert.equal(fetches, 0);
 });
@@ -44,7 +60,13 @@ test('a new kid (key rotation) triggers one refetch of the key set', async () =>
   const rotated = await createTestIssuer('new');
   let fetches = 0;
   let current = old.jwks;
-  const verifier = createTokenVerifier({ loadKeys: () => { fetches += 1; return Promise.resolve(current); }, minRefreshIntervalMs: 0 });
+  const verifier = createTokenVerifier({
+    loadKeys: () => {
+      fetches += 1;
+      return Promise.resolve(current);
+    },
+    minRefreshIntervalMs: 0,
+  });
   await verifier.verify(await old.token({}));
   current = { keys: [...old.jwks.keys, ...rotated.jwks.keys] };
   await verifier.verify(await rotated.token({}));
@@ -56,7 +78,11 @@ test('a token verified once is not trusted past its expiry, nor once its key has
   const issuer = await createTestIssuer('k1');
   let clock = Date.now();
   let jwks = issuer.jwks;
-  const verifier = createTokenVerifier({ loadKeys: () => Promise.resolve(jwks), minRefreshIntervalMs: 0, now: () => clock });
+  const verifier = createTokenVerifier({
+    loadKeys: () => Promise.resolve(jwks),
+    minRefreshIntervalMs: 0,
+    now: () => clock,
+  });
   const token = await issuer.token({ expiresInSec: 20 });
   assert.equal((await verifier.verify(token)).role, 'customer');
   assert.equal((await verifier.verify(token)).role, 'customer', 'a second look answers the same');
@@ -84,5 +110,9 @@ test('a token verified once is not checked again: its signature is not re-verifi
   jwks = { keys: [...impostor.jwks.keys, ...other.jwks.keys] };
   await verifier.verify(await other.token({})); // an unknown kid: the set is refetched
   assert.equal((await verifier.verify(token)).role, 'customer', 'answered from what was verified');
-  await assert.rejects(verifier.verify(await issuer.token({})), /signature/, 'a token not seen before is checked against the new set');
+  await assert.rejects(
+    verifier.verify(await issuer.token({})),
+    /signature/,
+    'a token not seen before is checked against the new set',
+  );
 });

@@ -53,7 +53,9 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
 
   const kidOf = (token: string): string | undefined => {
     try {
-      const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as { kid?: unknown };
+      const header = JSON.parse(Buffer.from(token.split('.')[0] ?? '', 'base64url').toString('utf8')) as {
+        kid?: unknown;
+      };
       return typeof header.kid === 'string' ? header.kid : undefined;
     } catch {
       return undefined;
@@ -73,7 +75,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         try {
           await refresh();
         } catch (error) {
-          if (!keys) throw new AppError('DEPENDENCY_UNAVAILABLE', { retryAfter: 1, detail: 'Signing keys are unavailable', cause: error });
+          if (!keys)
+            throw new AppError('DEPENDENCY_UNAVAILABLE', {
+              retryAfter: 1,
+              detail: 'Signing keys are unavailable',
+              cause: error,
+            });
         }
       }
       if (!keys || !knownKids.has(kid)) throw unauthenticated('The token was signed by an unknown key');
@@ -92,7 +99,12 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         throw error;
       }
       const role = payload.role;
-      if ((role !== 'customer' && role !== 'admin') || typeof payload.email !== 'string' || typeof payload.sub !== 'string' || typeof payload.jti !== 'string') {
+      if (
+        (role !== 'customer' && role !== 'admin') ||
+        typeof payload.email !== 'string' ||
+        typeof payload.sub !== 'string' ||
+        typeof payload.jti !== 'string'
+      ) {
         throw unauthenticated('The token lacks required claims');
       }
       const principal: Principal = {
@@ -104,7 +116,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         expiresAt: (payload.exp ?? 0) * 1000,
       };
       if (verified.size >= VERIFIED_CACHE_SIZE) verified.delete(verified.keys().next().value!);
-      verified.set(token, { principal, kid, until: Math.min((payload.exp ?? 0) * 1000 + tolerance, now() + VERIFIED_CACHE_MS) });
+      verified.set(token, {
+        principal,
+        kid,
+        until: Math.min((payload.exp ?? 0) * 1000 + tolerance, now() + VERIFIED_CACHE_MS),
+      });
       return principal;
     },
   };

@@ -87,7 +87,13 @@ export class RedisCache implements Cache {
   async clear(): Promise<void> {
     let cursor = '0';
     do {
-      const [next, keys] = await this.#redis.scan(cursor, 'MATCH', `${this.#prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 500);
+      const [next, keys] = await this.#redis.scan(
+        cursor,
+        'MATCH',
+        `${this.#prefix.replace(/[*?[\]\\]/g, '\\$&')}*`,
+        'COUNT',
+        500,
+      );
       if (keys.length > 0) await this.#redis.unlink(...keys);
       cursor = next;
     } while (cursor !== '0');

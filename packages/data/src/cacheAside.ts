@@ -6,7 +6,12 @@ export interface CacheAside {
    * `accept` can refuse a cached or shared value that is too old for this
    * caller (e.g. read before the caller's own write): it is then loaded again.
    */
-  read: <T>(key: string, ttlMs: number, load: () => Promise<T | undefined>, options?: { accept?: (value: T) => boolean }) => Promise<T | undefined>;
+  read: <T>(
+    key: string,
+    ttlMs: number,
+    load: () => Promise<T | undefined>,
+    options?: { accept?: (value: T) => boolean },
+  ) => Promise<T | undefined>;
   /**
    * Drops the entry; call after the change committed. A load already running
    * for the key does not write its (possibly older) value back.
@@ -24,7 +29,12 @@ export interface CacheAside {
 export function cacheAside(cache: Cache, onError: (error: unknown) => void = () => undefined): CacheAside {
   const inflight = new Map<string, Promise<unknown>>();
 
-  const fly = <T>(key: string, ttlMs: number, load: () => Promise<T | undefined>, accept: ((value: T) => boolean) | undefined): Promise<T | undefined> => {
+  const fly = <T>(
+    key: string,
+    ttlMs: number,
+    load: () => Promise<T | undefined>,
+    accept: ((value: T) => boolean) | undefined,
+  ): Promise<T | undefined> => {
     const flight = Promise.withResolvers<T | undefined>();
     inflight.set(key, flight.promise);
     void (async () => {
@@ -38,7 +48,8 @@ export function cacheAside(cache: Cache, onError: (error: unknown) => void = () 
         }
         const value = await load();
         // Not invalidated (nor superseded) while loading: safe to keep.
-        if (value !== undefined && inflight.get(key) === flight.promise) await cache.set(key, value, ttlMs).catch(onError);
+        if (value !== undefined && inflight.get(key) === flight.promise)
+          await cache.set(key, value, ttlMs).catch(onError);
         flight.resolve(value);
       } catch (error) {
         flight.reject(error);
@@ -50,7 +61,12 @@ export function cacheAside(cache: Cache, onError: (error: unknown) => void = () 
   };
 
   return {
-    async read<T>(key: string, ttlMs: number, load: () => Promise<T | undefined>, options: { accept?: (value: T) => boolean } = {}): Promise<T | undefined> {
+    async read<T>(
+      key: string,
+      ttlMs: number,
+      load: () => Promise<T | undefined>,
+      options: { accept?: (value: T) => boolean } = {},
+    ): Promise<T | undefined> {
       const accept = options.accept ?? (() => true);
       const running = inflight.get(key) as Promise<T | undefined> | undefined;
       if (!running) return fly(key, ttlMs, load, accept);

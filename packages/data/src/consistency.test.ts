@@ -18,7 +18,11 @@ test("a service reads the latest of its own tokens and ignores others' and malfo
 
 test('the floor is the later of the header and the subject’s noted write', async () => {
   let lsn = '0/100';
-  const rw = new ReadYourWrites({ scope: 'user', positionAfterWrite: () => Promise.resolve(lsn), tracker: new ConsistencyTracker({ store: new MemoryCache() }) });
+  const rw = new ReadYourWrites({
+    scope: 'user',
+    positionAfterWrite: () => Promise.resolve(lsn),
+    tracker: new ConsistencyTracker({ store: new MemoryCache() }),
+  });
   assert.deepEqual(await rw.afterWrite('u1'), { lsn: '0/100', token: 'user@0/100' });
   assert.equal(await rw.floor(undefined, 'u1'), '0/100', 'a client that does not echo the token');
   assert.equal(await rw.floor('user@0/200', 'u1'), '0/200');
@@ -30,7 +34,11 @@ test('the floor is the later of the header and the subject’s noted write', asy
 
 test('a primary that cannot be asked loses the token, not the write', async () => {
   const errors: unknown[] = [];
-  const rw = new ReadYourWrites({ scope: 'user', positionAfterWrite: () => Promise.reject(new Error('gone')), onError: (e) => errors.push(e) });
+  const rw = new ReadYourWrites({
+    scope: 'user',
+    positionAfterWrite: () => Promise.reject(new Error('gone')),
+    onError: (e) => errors.push(e),
+  });
   assert.equal(await rw.afterWrite('u1'), undefined);
   assert.equal(errors.length, 1);
 });

@@ -69,7 +69,12 @@ export class ReadYourWrites {
   readonly #tracker: ConsistencyTracker;
   readonly #onError: (error: unknown) => void;
 
-  constructor(options: { scope: string; positionAfterWrite: () => Promise<string>; tracker?: ConsistencyTracker; onError?: (error: unknown) => void }) {
+  constructor(options: {
+    scope: string;
+    positionAfterWrite: () => Promise<string>;
+    tracker?: ConsistencyTracker;
+    onError?: (error: unknown) => void;
+  }) {
     this.scope = options.scope;
     this.#position = options.positionAfterWrite;
     this.#tracker = options.tracker ?? new ConsistencyTracker();

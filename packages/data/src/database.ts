@@ -12,7 +12,9 @@ const tracer = trace.getTracer('shop-data');
  * that matter in the store.
  */
 function dbSpan(name: string, attributes: Attributes): Span | undefined {
-  return trace.getSpan(context.active()) === undefined ? undefined : tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes });
+  return trace.getSpan(context.active()) === undefined
+    ? undefined
+    : tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes });
 }
 
 /**
@@ -69,7 +71,21 @@ export interface Queryable {
 }
 export type QueryResultRow = pg.QueryResultRow;
 
-const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+const unavailableCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+]);
 
 export class Database {
   readonly #pool: pg.Pool;
@@ -100,7 +116,10 @@ export class Database {
   }
 
   async query<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    const span = dbSpan('db.query', { 'db.system.name': 'postgresql', 'db.query.text': text.length > 300 ? `${text.slice(0, 300)}…` : text });
+    const span = dbSpan('db.query', {
+      'db.system.name': 'postgresql',
+      'db.query.text': text.length > 300 ? `${text.slice(0, 300)}…` : text,
+    });
     try {
       return await this.#pool.query<R>(text, values);
     } catch (error) {
@@ -158,7 +177,12 @@ export class Database {
   }
 
   stats(): PoolStats {
-    return { total: this.#pool.totalCount, idle: this.#pool.idleCount, waiting: this.#pool.waitingCount, max: this.#max };
+    return {
+      total: this.#pool.totalCount,
+      idle: this.#pool.idleCount,
+      waiting: this.#pool.waitingCount,
+      max: this.#max,
+    };
   }
 
   async close(): Promise<void> {
@@ -193,16 +217,24 @@ export class Database {
   }
 
   #classify(error: unknown): unknown {
-    if (error instanceof PoolExhaustedError || error instanceof DatabaseUnavailableError || error instanceof DatabaseTimeoutError) return error;
+    if (
+      error instanceof PoolExhaustedError ||
+      error instanceof DatabaseUnavailableError ||
+      error instanceof DatabaseTimeoutError
+    )
+      return error;
     const message = error instanceof Error ? error.message : '';
     if (message.includes('timeout exceeded when trying to connect')) {
-      return this.#pool.totalCount >= this.#max ? new PoolExhaustedError({ cause: error }) : new DatabaseUnavailableError({ cause: error });
+      return this.#pool.totalCount >= this.#max
+        ? new PoolExhaustedError({ cause: error })
+        : new DatabaseUnavailableError({ cause: error });
     }
     const code = (error as { code?: unknown } | null)?.code;
     if (typeof code === 'string' && unavailableCodes.has(code)) return new DatabaseUnavailableError({ cause: error });
     // 57014 is also a replica's recovery conflict, which the replica router tells by its message and retries elsewhere.
     if (code === '57014' && /statement timeout/i.test(message)) return new DatabaseTimeoutError({ cause: error });
-    if (/connection terminated|connection error and is not queryable|query read timeout/i.test(message)) return new DatabaseUnavailableError({ cause: error });
+    if (/connection terminated|connection error and is not queryable|query read timeout/i.test(message))
+      return new DatabaseUnavailableError({ cause: error });
     return error;
   }
 }

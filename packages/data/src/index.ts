@@ -1,9 +1,36 @@
-export { Database, DatabaseTimeoutError, DatabaseUnavailableError, PoolExhaustedError, type DatabaseOptions, type PoolStats, type Queryable, type QueryResultRow } from './database.ts';
+export {
+  Database,
+  DatabaseTimeoutError,
+  DatabaseUnavailableError,
+  PoolExhaustedError,
+  type DatabaseOptions,
+  type PoolStats,
+  type Queryable,
+  type QueryResultRow,
+} from './database.ts';
 export { migrate, readMigrations, MigrationError, type Migration } from './migrate.ts';
-export { provisionServiceDatabases, dropServiceDatabases, serviceDatabaseName, withCredentials, onReplica, type ServiceDatabase, type ProvisionOptions } from './provision.ts';
+export {
+  provisionServiceDatabases,
+  dropServiceDatabases,
+  serviceDatabaseName,
+  withCredentials,
+  onReplica,
+  type ServiceDatabase,
+  type ProvisionOptions,
+} from './provision.ts';
 export { EmbeddedPostgres, type EmbeddedPostgresOptions } from './embeddedPostgres.ts';
 export { PgRegistry } from './pgRegistry.ts';
-export { ReadRouter, type ReplicaStatus, type ReplicaState, type ReadRouterOptions, type ReadOptions, type ReadSource, type ReadStats, type ReadTarget, type Reads } from './replicas.ts';
+export {
+  ReadRouter,
+  type ReplicaStatus,
+  type ReplicaState,
+  type ReadRouterOptions,
+  type ReadOptions,
+  type ReadSource,
+  type ReadStats,
+  type ReadTarget,
+  type Reads,
+} from './replicas.ts';
 export { probeStandby } from './standby.ts';
 export { parseLsn, formatLsn, maxLsn, isLsn } from './lsn.ts';
 export { CONSISTENCY_HEADER, ConsistencyTracker, ReadYourWrites, formatToken, tokenPosition } from './consistency.ts';

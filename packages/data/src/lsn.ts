@@ -1,7 +1,14 @@
 /** A WAL position as PostgreSQL prints it ("16/B374D848"), comparable as a number. */
 export function parseLsn(lsn: string): bigint {
   const [high, low, extra] = lsn.split('/');
-  if (high === undefined || low === undefined || extra !== undefined || !/^[0-9A-Fa-f]{1,8}$/.test(high) || !/^[0-9A-Fa-f]{1,8}$/.test(low)) throw new Error(`Not an LSN: ${lsn}`);
+  if (
+    high === undefined ||
+    low === undefined ||
+    extra !== undefined ||
+    !/^[0-9A-Fa-f]{1,8}$/.test(high) ||
+    !/^[0-9A-Fa-f]{1,8}$/.test(low)
+  )
+    throw new Error(`Not an LSN: ${lsn}`);
   return (BigInt(`0x${high}`) << 32n) | BigInt(`0x${low}`);
 }
 

@@ -23,10 +23,16 @@ export async function readMigrations(dir: URL): Promise<Migration[]> {
     const match = FILE.exec(file);
     if (!match) throw new MigrationError(`Migration file ${file} must be named NNN_snake_name.sql`);
     const sql = await readFile(new URL(file, dir), 'utf8');
-    migrations.push({ version: Number(match[1]), name: match[2] ?? file, sql, checksum: createHash('sha256').update(sql).digest('hex') });
+    migrations.push({
+      version: Number(match[1]),
+      name: match[2] ?? file,
+      sql,
+      checksum: createHash('sha256').update(sql).digest('hex'),
+    });
   }
   const versions = new Set(migrations.map((m) => m.version));
-  if (versions.size !== migrations.length) throw new MigrationError(`Two migrations in ${dir.pathname} share a version number`);
+  if (versions.size !== migrations.length)
+    throw new MigrationError(`Two migrations in ${dir.pathname} share a version number`);
   return migrations;
 }
 
@@ -35,7 +41,11 @@ export async function readMigrations(dir: URL): Promise<Migration[]> {
  * advisory lock so that instances starting together apply each one exactly
  * once. An applied migration whose file changed is refused: history is not edited.
  */
-export async function migrate(db: Database, migrations: Migration[], options: { lockKey?: string } = {}): Promise<number[]> {
+export async function migrate(
+  db: Database,
+  migrations: Migration[],
+  options: { lockKey?: string } = {},
+): Promise<number[]> {
   const lockKey = options.lockKey ?? 'shop:migrations';
   return db.withClient(async (client) => {
     await client.query('SELECT pg_advisory_lock(hashtext($1))', [lockKey]);
@@ -46,25 +56,36 @@ export async function migrate(db: Database, migrations: Migration[], options: { 
         checksum text NOT NULL,
         applied_at timestamptz NOT NULL DEFAULT now()
       )`);
-      const { rows } = await client.query<{ version: number; checksum: string }>('SELECT version, checksum FROM schema_migrations');
+      const { rows } = await client.query<{ version: number; checksum: string }>(
+        'SELECT version, checksum FROM schema_migrations',
+      );
       const applied = new Map(rows.map((r) => [r.version, r.checksum]));
       const done: number[] = [];
       for (const migration of migrations) {
         const checksum = applied.get(migration.version);
         if (checksum !== undefined) {
           if (checksum !== migration.checksum) {
-            throw new MigrationError(`Migration ${migration.version}_${migration.name} was changed after it was applied`);
+            throw new MigrationError(
+              `Migration ${migration.version}_${migration.name} was changed after it was applied`,
+            );
           }
           continue;
         }
         await client.query('BEGIN');
         try {
           await client.query(migration.sql);
-          await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [migration.version, migration.name, migration.checksum]);
+          await client.query('INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)', [
+            migration.version,
+            migration.name,
+            migration.checksum,
+          ]);
           await client.query('COMMIT');
         } catch (error) {
           await client.query('ROLLBACK');
-          throw new MigrationError(`Migration ${migration.version}_${migration.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+          throw new MigrationError(
+            `Migration ${migration.version}_${migration.name} failed: ${error instanceof Error ? error.message : String(error)}`,
+            { cause: error },
+          );
         }
         done.push(migration.version);
       }

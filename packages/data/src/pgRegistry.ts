@@ -63,7 +63,9 @@ export class PgRegistry implements Registry {
             expires_at timestamptz NOT NULL,
             registered_at timestamptz NOT NULL DEFAULT now()
           )`);
-          await client.query('CREATE INDEX IF NOT EXISTS instances_service_region ON instances (service, region, expires_at)');
+          await client.query(
+            'CREATE INDEX IF NOT EXISTS instances_service_region ON instances (service, region, expires_at)',
+          );
         } finally {
           await client.query("SELECT pg_advisory_unlock(hashtext('registry:schema'))");
         }

@@ -35,7 +35,10 @@ function nameFor(text: string): string | undefined {
  * prepared fails with 0A000 on that connection, and would fail there for good.
  */
 function isStalePlan(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === '0A000' && /cached plan must not change result type/.test((error as Error).message);
+  return (
+    (error as { code?: unknown } | null)?.code === '0A000' &&
+    /cached plan must not change result type/.test((error as Error).message)
+  );
 }
 
 interface QueryObject {
@@ -47,12 +50,16 @@ interface QueryObject {
 
 /** The named form of a query, or undefined when it stays as it is (no values, already named, a cursor or stream). */
 function named(config: unknown, values: unknown): QueryObject | undefined {
-  if (typeof config === 'string') return Array.isArray(values) && values.length > 0 ? withName({ text: config, values }) : undefined;
+  if (typeof config === 'string')
+    return Array.isArray(values) && values.length > 0 ? withName({ text: config, values }) : undefined;
   if (typeof config !== 'object' || config === null) return undefined;
   const query = config as Partial<QueryObject> & { submit?: unknown };
-  if (typeof query.submit === 'function' || typeof query.text !== 'string' || query.name !== undefined) return undefined;
+  if (typeof query.submit === 'function' || typeof query.text !== 'string' || query.name !== undefined)
+    return undefined;
   const params = Array.isArray(values) ? values : query.values;
-  return Array.isArray(params) && params.length > 0 ? withName({ ...query, text: query.text, values: params }) : undefined;
+  return Array.isArray(params) && params.length > 0
+    ? withName({ ...query, text: query.text, values: params })
+    : undefined;
 }
 
 function withName(query: QueryObject): QueryObject | undefined {
@@ -69,7 +76,8 @@ export class PreparingClient extends pg.Client {
   override query(config: unknown, values?: unknown, callback?: unknown): any {
     const statement = named(config, typeof values === 'function' ? undefined : values);
     if (statement === undefined) return super.query(config as string, values as unknown[], callback as Callback);
-    const done = (typeof values === 'function' ? values : typeof callback === 'function' ? callback : undefined) as Callback | undefined;
+    const done = (typeof values === 'function' ? values : typeof callback === 'function' ? callback : undefined) as
+      Callback | undefined;
     const run = (super.query(statement) as Promise<pg.QueryResult>).catch((error: unknown) => {
       if (!isStalePlan(error)) throw error;
       // A new name for the text: this and every connection prepare it afresh, from the new table.
@@ -80,7 +88,10 @@ export class PreparingClient extends pg.Client {
       return super.query(again) as Promise<pg.QueryResult>;
     });
     if (done === undefined) return run;
-    run.then((result) => done(null, result), (error: Error) => done(error));
+    run.then(
+      (result) => done(null, result),
+      (error: Error) => done(error),
+    );
     return undefined;
   }
 }

@@ -21,7 +21,8 @@ const NAME = /^[a-z][a-z0-9_]{0,40}$/;
 
 export function serviceDatabaseName(prefix: string, service: string): string {
   const name = `${prefix}_${service}`;
-  if (!NAME.test(name)) throw new Error(`Invalid database name ${JSON.stringify(name)}: use lowercase letters, digits and _`);
+  if (!NAME.test(name))
+    throw new Error(`Invalid database name ${JSON.stringify(name)}: use lowercase letters, digits and _`);
   return name;
 }
 
@@ -62,15 +63,24 @@ export async function provisionServiceDatabases(options: ProvisionOptions): Prom
       const password = options.password(service);
       const role = admin.escapeIdentifier(name);
       await ignoringDuplicates(() => admin.query(`CREATE ROLE ${role} LOGIN`));
-      await admin.query(`ALTER ROLE ${role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${admin.escapeLiteral(password)}`);
+      await admin.query(
+        `ALTER ROLE ${role} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD ${admin.escapeLiteral(password)}`,
+      );
       const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
       if (exists.rowCount === 0) {
-        await ignoringDuplicates(() => admin.query(`CREATE DATABASE ${role} OWNER ${role} ENCODING 'UTF8' TEMPLATE template0`));
+        await ignoringDuplicates(() =>
+          admin.query(`CREATE DATABASE ${role} OWNER ${role} ENCODING 'UTF8' TEMPLATE template0`),
+        );
       }
       await admin.query(`ALTER DATABASE ${role} OWNER TO ${role}`);
       await admin.query(`REVOKE ALL ON DATABASE ${role} FROM PUBLIC`);
       await admin.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${role} TO ${role}`);
-      result.push({ service, database: name, role: name, url: withCredentials(options.adminUrl, name, password, name) });
+      result.push({
+        service,
+        database: name,
+        role: name,
+        url: withCredentials(options.adminUrl, name, password, name),
+      });
     }
     return result;
   } finally {

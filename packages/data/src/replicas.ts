@@ -1,5 +1,11 @@
 import type pg from 'pg';
-import { Database, DatabaseUnavailableError, PoolExhaustedError, type Queryable, type QueryResultRow } from './database.ts';
+import {
+  Database,
+  DatabaseUnavailableError,
+  PoolExhaustedError,
+  type Queryable,
+  type QueryResultRow,
+} from './database.ts';
 import { formatLsn, parseLsn } from './lsn.ts';
 import { PrimaryTimeline } from './replicaLag.ts';
 
@@ -57,7 +63,11 @@ export interface ReadStats {
 
 /** What code that only reads needs; ReadRouter implements it, tests fake it. */
 export interface Reads {
-  read<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[], options?: ReadOptions): Promise<pg.QueryResult<R>>;
+  read<R extends QueryResultRow = QueryResultRow>(
+    text: string,
+    values?: unknown[],
+    options?: ReadOptions,
+  ): Promise<pg.QueryResult<R>>;
   withReader<T>(work: (q: Queryable, source: ReadSource) => Promise<T>, options?: ReadOptions): Promise<T>;
 }
 
@@ -125,7 +135,14 @@ export class ReadRouter implements Reads {
         queryTimeoutMs: statementTimeoutMs + 1000,
         applicationName: pool.applicationName ?? 'replica-reader',
       }),
-      probe: new Database({ connectionString: url, max: 1, acquireTimeoutMs: 1000, statementTimeoutMs: 1000, queryTimeoutMs: 2000, applicationName: 'replica-probe' }),
+      probe: new Database({
+        connectionString: url,
+        max: 1,
+        acquireTimeoutMs: 1000,
+        statementTimeoutMs: 1000,
+        queryTimeoutMs: 2000,
+        applicationName: 'replica-probe',
+      }),
       standby: false,
       replayLsn: undefined,
       lagBytes: undefined,
@@ -160,7 +177,11 @@ export class ReadRouter implements Reads {
     if (this.#floor === undefined || value > this.#floor) this.#floor = value;
   }
 
-  read<R extends QueryResultRow = QueryResultRow>(text: string, values?: unknown[], options: ReadOptions = {}): Promise<pg.QueryResult<R>> {
+  read<R extends QueryResultRow = QueryResultRow>(
+    text: string,
+    values?: unknown[],
+    options: ReadOptions = {},
+  ): Promise<pg.QueryResult<R>> {
     return this.withReader((q) => q.query<R>(text, values), options);
   }
 
@@ -169,18 +190,29 @@ export class ReadRouter implements Reads {
     const replica = this.#choose(floor);
     if (replica) {
       try {
-        const result = await run(replica.db, work, { target: 'replica', position: formatLsn(replica.replayLsn!) }, options.transaction);
+        const result = await run(
+          replica.db,
+          work,
+          { target: 'replica', position: formatLsn(replica.replayLsn!) },
+          options.transaction,
+        );
         this.#stats.replica += 1;
         return result;
       } catch (error) {
         // A busy pool or a cancelled query says nothing about the replica's health; an unreachable one does.
-        if (error instanceof DatabaseUnavailableError) replica.quarantinedUntil = this.#now() + this.#options.quarantineMs;
+        if (error instanceof DatabaseUnavailableError)
+          replica.quarantinedUntil = this.#now() + this.#options.quarantineMs;
         else if (!(error instanceof PoolExhaustedError) && !isRecoveryConflict(error)) throw error;
         this.#stats.fallbacks += 1;
       }
     }
     this.#stats.primary += 1;
-    return run(this.primary, work, { target: 'primary', position: floor === undefined ? undefined : formatLsn(floor) }, options.transaction);
+    return run(
+      this.primary,
+      work,
+      { target: 'primary', position: floor === undefined ? undefined : formatLsn(floor) },
+      options.transaction,
+    );
   }
 
   /** Reads every replica's replay position and lag (also on a timer; one poll at a time). */
@@ -202,7 +234,8 @@ export class ReadRouter implements Reads {
     }
     await Promise.all(this.#replicas.map((replica) => this.#pollReplica(replica)));
     const known = this.#replicas.filter((r) => r.standby && r.replayLsn !== undefined).map((r) => r.replayLsn!);
-    if (known.length === this.#replicas.length && known.length > 0) this.#timeline.prune(known.reduce((a, b) => (a < b ? a : b)));
+    if (known.length === this.#replicas.length && known.length > 0)
+      this.#timeline.prune(known.reduce((a, b) => (a < b ? a : b)));
   }
 
   status(): ReplicaStatus[] {
@@ -228,7 +261,9 @@ export class ReadRouter implements Reads {
 
   async #pollReplica(replica: Replica): Promise<void> {
     try {
-      const { rows } = await replica.probe.query<{ lsn: string | null; standby: boolean }>('SELECT pg_last_wal_replay_lsn()::text AS lsn, pg_is_in_recovery() AS standby');
+      const { rows } = await replica.probe.query<{ lsn: string | null; standby: boolean }>(
+        'SELECT pg_last_wal_replay_lsn()::text AS lsn, pg_is_in_recovery() AS standby',
+      );
       const row = rows[0];
       // A promoted or misconfigured "replica" is not one: its data follows another history.
       replica.standby = row?.standby === true && row.lsn !== null;
@@ -237,7 +272,8 @@ export class ReadRouter implements Reads {
         return;
       }
       replica.replayLsn = parseLsn(row!.lsn!);
-      replica.lagBytes = this.#primaryLsn === undefined ? undefined : Math.max(0, Number(this.#primaryLsn - replica.replayLsn));
+      replica.lagBytes =
+        this.#primaryLsn === undefined ? undefined : Math.max(0, Number(this.#primaryLsn - replica.replayLsn));
       replica.lagSeconds = this.#timeline.lagMs(replica.replayLsn, this.#now()) / 1000;
     } catch {
       replica.quarantinedUntil = this.#now() + this.#options.quarantineMs;
@@ -253,7 +289,12 @@ export class ReadRouter implements Reads {
     // A position far past anything the primary has written is not from a real write
     // (a forged token): honouring it would pin that caller to the primary and label
     // what it reads as newer than it is.
-    if (requested !== undefined && this.#primaryLsn !== undefined && requested > this.#primaryLsn + BigInt(this.#options.maxLagBytes)) requested = undefined;
+    if (
+      requested !== undefined &&
+      this.#primaryLsn !== undefined &&
+      requested > this.#primaryLsn + BigInt(this.#options.maxLagBytes)
+    )
+      requested = undefined;
     if (requested === undefined) return this.#floor;
     return this.#floor === undefined || requested > this.#floor ? requested : this.#floor;
   }
@@ -264,18 +305,26 @@ export class ReadRouter implements Reads {
 
   #stateOf(r: Replica): ReplicaState {
     if (!this.#reachable(r)) return 'down';
-    if ((r.lagBytes ?? 0) > this.#options.maxLagBytes || (r.lagSeconds ?? 0) > this.#options.maxLagSeconds) return 'lagging';
+    if ((r.lagBytes ?? 0) > this.#options.maxLagBytes || (r.lagSeconds ?? 0) > this.#options.maxLagSeconds)
+      return 'lagging';
     return 'ok';
   }
 
   #choose(floor: bigint | undefined): Replica | undefined {
-    const usable = this.#replicas.filter((r) => this.#stateOf(r) === 'ok' && (floor === undefined || r.replayLsn! >= floor) && !saturated(r.db));
+    const usable = this.#replicas.filter(
+      (r) => this.#stateOf(r) === 'ok' && (floor === undefined || r.replayLsn! >= floor) && !saturated(r.db),
+    );
     if (usable.length === 0) return undefined;
     return usable[this.#next++ % usable.length];
   }
 }
 
-function run<T>(db: Database, work: (q: Queryable, source: ReadSource) => Promise<T>, source: ReadSource, transaction: boolean | undefined): Promise<T> {
+function run<T>(
+  db: Database,
+  work: (q: Queryable, source: ReadSource) => Promise<T>,
+  source: ReadSource,
+  transaction: boolean | undefined,
+): Promise<T> {
   return transaction ? db.transaction((tx) => work(tx, source)) : work(db, source);
 }
 

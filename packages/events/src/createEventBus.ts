@@ -29,7 +29,19 @@ export interface EventBusOptions {
  * outbox rows wait). Nothing is contacted until ready() or first use.
  */
 export function createEventBus(settings: EventBusSettings, options: EventBusOptions = {}): EventBus | undefined {
-  if (settings.NATS_URL) return createJetStreamBus({ servers: settings.NATS_URL, logger: options.logger, name: options.name, namespace: options.namespace ?? settings.EVENTS_NAMESPACE });
-  if (settings.EVENTS_DATABASE_URL) return createPgEventLog({ connectionString: settings.EVENTS_DATABASE_URL, logger: options.logger, poolMax: options.poolMax ?? 2, listen: options.listen });
+  if (settings.NATS_URL)
+    return createJetStreamBus({
+      servers: settings.NATS_URL,
+      logger: options.logger,
+      name: options.name,
+      namespace: options.namespace ?? settings.EVENTS_NAMESPACE,
+    });
+  if (settings.EVENTS_DATABASE_URL)
+    return createPgEventLog({
+      connectionString: settings.EVENTS_DATABASE_URL,
+      logger: options.logger,
+      poolMax: options.poolMax ?? 2,
+      listen: options.listen,
+    });
   return undefined;
 }

@@ -27,7 +27,10 @@ export function observeClock(options: Pick<SubscribeOptions, 'clock'>, event: En
   }
 }
 
-export type Outcome = { outcome: 'done'; attempts: number } | { outcome: 'dead'; error: string; attempts: number } | { outcome: 'stopped'; attempts: number };
+export type Outcome =
+  | { outcome: 'done'; attempts: number }
+  | { outcome: 'dead'; error: string; attempts: number }
+  | { outcome: 'stopped'; attempts: number };
 
 /**
  * Delivers one event in process until it is applied (or found a duplicate),
@@ -53,7 +56,10 @@ export async function applyWithRetries(
     } catch (error) {
       const outage = isOutage(error);
       if (!outage && attempt >= maxAttempts) return { outcome: 'dead', error: errorMessage(error), attempts: attempt };
-      options.logger.warn({ eventId: event.id, type: event.type, attempt, outage, err: errorMessage(error) }, 'event handler failed; retrying');
+      options.logger.warn(
+        { eventId: event.id, type: event.type, attempt, outage, err: errorMessage(error) },
+        'event handler failed; retrying',
+      );
       await sleep(backoff(attempt), undefined, { signal }).catch(() => undefined);
       if (!outage) attempt += 1;
       await onRetry().catch(() => undefined);

@@ -29,7 +29,7 @@ test('now() stays monotonic when the wall clock steps back', () => {
   assert.deepEqual([later.wall, later.logical], [10_500, 0]);
 });
 
-test('causality: after receiving, local timestamps exceed the sender\'s even with a clock 500 ms behind', () => {
+test("causality: after receiving, local timestamps exceed the sender's even with a clock 500 ms behind", () => {
   const producerWall = fakeClock(50_000);
   const consumerWall = fakeClock(49_500);
   const producer = new HybridLogicalClock({ clock: producerWall.now, node: 'p' });

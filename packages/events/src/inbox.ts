@@ -14,17 +14,38 @@ const tracer = trace.getTracer('shop-events');
  * traceparent), so a checkout's trace goes on into the email it caused.
  * A type the consumer does not `accept` is passed over: nothing to apply.
  */
-export async function applyOnce(db: Database, event: Envelope, delivery: Delivery, handle: EventHandler, accepts?: (type: string) => boolean): Promise<'applied' | 'duplicate' | 'ignored'> {
+export async function applyOnce(
+  db: Database,
+  event: Envelope,
+  delivery: Delivery,
+  handle: EventHandler,
+  accepts?: (type: string) => boolean,
+): Promise<'applied' | 'duplicate' | 'ignored'> {
   if (accepts && !accepts(event.type)) return 'ignored';
-  const parent = event.traceparent ? propagation.extract(ROOT_CONTEXT, { traceparent: event.traceparent }) : ROOT_CONTEXT;
-  const span = tracer.startSpan(`process ${event.type}`, {
-    kind: SpanKind.CONSUMER,
-    attributes: { 'messaging.operation.type': 'process', 'messaging.destination.name': delivery.topic, 'messaging.message.id': event.id, 'messaging.destination.partition.id': String(delivery.partition), 'shop.delivery.attempt': delivery.attempt },
-  }, parent);
+  const parent = event.traceparent
+    ? propagation.extract(ROOT_CONTEXT, { traceparent: event.traceparent })
+    : ROOT_CONTEXT;
+  const span = tracer.startSpan(
+    `process ${event.type}`,
+    {
+      kind: SpanKind.CONSUMER,
+      attributes: {
+        'messaging.operation.type': 'process',
+        'messaging.destination.name': delivery.topic,
+        'messaging.message.id': event.id,
+        'messaging.destination.partition.id': String(delivery.partition),
+        'shop.delivery.attempt': delivery.attempt,
+      },
+    },
+    parent,
+  );
   try {
     const outcome = await context.with(trace.setSpan(parent, span), () =>
       db.transaction(async (tx) => {
-        const inserted = await tx.query('INSERT INTO processed_events (event_id) VALUES ($1) ON CONFLICT (event_id) DO NOTHING', [event.id]);
+        const inserted = await tx.query(
+          'INSERT INTO processed_events (event_id) VALUES ($1) ON CONFLICT (event_id) DO NOTHING',
+          [event.id],
+        );
         if (inserted.rowCount === 0) return 'duplicate' as const;
         await handle(event, tx, delivery);
         return 'applied' as const;

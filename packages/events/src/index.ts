@@ -1,8 +1,27 @@
 export { EnvelopeSchema, InvalidEnvelopeError, assertEnvelope, isEnvelope, type Envelope } from './envelope.ts';
 export { HybridLogicalClock, compareHlc, decodeHlc, encodeHlc, type HlcTimestamp } from './hlc.ts';
-export { compare as compareVectorClocks, increment as incrementVectorClock, merge as mergeVectorClocks, type VectorClock, type VectorOrder } from './vectorClock.ts';
+export {
+  compare as compareVectorClocks,
+  increment as incrementVectorClock,
+  merge as mergeVectorClocks,
+  type VectorClock,
+  type VectorOrder,
+} from './vectorClock.ts';
 export { INBOX_TABLE_SQL, OUTBOX_TABLE_SQL, appendToOutbox, type OutboxEvent } from './outbox.ts';
-export type { ConsumerHandle, DeadLetter, DeadLetterFilter, DeadLetterStatus, Delivery, EventBackend, EventBus, EventHandler, PublishResult, ReplayOptions, ReplayedEvent, SubscribeOptions } from './bus.ts';
+export type {
+  ConsumerHandle,
+  DeadLetter,
+  DeadLetterFilter,
+  DeadLetterStatus,
+  Delivery,
+  EventBackend,
+  EventBus,
+  EventHandler,
+  PublishResult,
+  ReplayOptions,
+  ReplayedEvent,
+  SubscribeOptions,
+} from './bus.ts';
 export { createEventBus, type EventBusOptions, type EventBusSettings } from './createEventBus.ts';
 export { EVENTS_CHANNEL, PgEventLog, createPgEventLog, migrateEventLog, type PgEventLogOptions } from './pgEventLog.ts';
 export { JetStreamBus, createJetStreamBus, type JetStreamBusOptions } from './jetstream/jetStreamBus.ts';

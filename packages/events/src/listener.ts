@@ -21,7 +21,7 @@ export function listenForNotifications(
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`Invalid channel name ${JSON.stringify(channel)}`);
   const closing = new AbortController();
   const run = async (): Promise<void> => {
-    for (let failures = 0; !closing.signal.aborted; ) {
+    for (let failures = 0; !closing.signal.aborted;) {
       try {
         await db.withClient(async (client) => {
           const onNotification = (message: { channel: string; payload?: string }): void => {
@@ -60,8 +60,14 @@ export function listenForNotifications(
       } catch (error) {
         if (closing.signal.aborted) return;
         failures += 1;
-        if (failures === 1 || failures % 20 === 0) options.logger?.warn({ err: error instanceof Error ? error.message : String(error), channel }, 'LISTEN connection lost; reconnecting');
-        await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal: closing.signal }).catch(() => undefined);
+        if (failures === 1 || failures % 20 === 0)
+          options.logger?.warn(
+            { err: error instanceof Error ? error.message : String(error), channel },
+            'LISTEN connection lost; reconnecting',
+          );
+        await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal: closing.signal }).catch(
+          () => undefined,
+        );
       }
     }
   };

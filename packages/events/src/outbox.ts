@@ -44,7 +44,12 @@ let defaultClock: HybridLogicalClock | undefined;
  * outbox row on the caller's transaction, so the event exists if and only if
  * the state change committed. Returns the envelope.
  */
-export async function appendToOutbox(tx: Queryable, producer: string, event: OutboxEvent, clock?: HybridLogicalClock): Promise<Envelope> {
+export async function appendToOutbox(
+  tx: Queryable,
+  producer: string,
+  event: OutboxEvent,
+  clock?: HybridLogicalClock,
+): Promise<Envelope> {
   const hlc = (clock ?? (defaultClock ??= new HybridLogicalClock({ node: producer }))).now();
   const traceparent = event.traceparent ?? activeTraceparent();
   const envelope: Envelope = {

@@ -121,7 +121,13 @@ export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): Con
     return applyWithRetries({ ...options, logger }, envelope, where, stopping.signal, () => renewLeases());
   };
 
-  const deadLetter = async (slot: Owned, offset: number, envelope: unknown, error: string, attempts: number): Promise<void> => {
+  const deadLetter = async (
+    slot: Owned,
+    offset: number,
+    envelope: unknown,
+    error: string,
+    attempts: number,
+  ): Promise<void> => {
     const eventId = (envelope as { id?: unknown } | null)?.id;
     const id = typeof eventId === 'string' && /^[0-9a-f-]{36}$/i.test(eventId) ? eventId : uuidv7();
     await log.db.query(
@@ -130,7 +136,10 @@ export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): Con
        ON CONFLICT (group_name, event_id) DO UPDATE SET status = 'dead', error = EXCLUDED.error, attempts = dead_letters.attempts + EXCLUDED.attempts, failed_at = now(), claimed_by = NULL, claimed_until = NULL`,
       [uuidv7(), options.group, slot.topic, slot.partition, offset, id, JSON.stringify(envelope), error, attempts],
     );
-    logger.error({ eventId: id, topic: slot.topic, partition: slot.partition, offset, attempts, err: error }, 'event dead-lettered');
+    logger.error(
+      { eventId: id, topic: slot.topic, partition: slot.partition, offset, attempts, err: error },
+      'event dead-lettered',
+    );
   };
 
   /** Processes one batch of a partition; returns how many events it handled. */
@@ -159,7 +168,13 @@ export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): Con
 
   /** Re-drives dead letters of this group that an operator asked to retry. */
   const redrive = async (): Promise<number> => {
-    const { rows } = await log.db.query<{ id: string; topic: string; partition: number; offset: string; envelope: unknown }>(
+    const { rows } = await log.db.query<{
+      id: string;
+      topic: string;
+      partition: number;
+      offset: string;
+      envelope: unknown;
+    }>(
       `UPDATE dead_letters SET status = 'redriving', claimed_by = $3, claimed_until = now() + make_interval(secs => $4::double precision / 1000)
        WHERE id IN (SELECT id FROM dead_letters WHERE group_name = $1 AND topic = ANY($2::text[])
                     AND (status = 'redrive' OR (status = 'redriving' AND claimed_until < now()))
@@ -168,13 +183,25 @@ export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): Con
       [options.group, topics, owner, leaseMs],
     );
     for (const row of rows) {
-      const result = await deliver(row.envelope, { topic: row.topic, partition: row.partition, offset: Number(row.offset) });
+      const result = await deliver(row.envelope, {
+        topic: row.topic,
+        partition: row.partition,
+        offset: Number(row.offset),
+      });
       if (result.outcome === 'stopped') {
         await log.db.query("UPDATE dead_letters SET status = 'redrive', claimed_by = NULL WHERE id = $1", [row.id]);
         break;
       }
-      if (result.outcome === 'done') await log.db.query("UPDATE dead_letters SET status = 'redriven', redriven_at = now(), claimed_by = NULL WHERE id = $1", [row.id]);
-      else await log.db.query("UPDATE dead_letters SET status = 'dead', error = $2, attempts = attempts + $3, failed_at = now(), claimed_by = NULL WHERE id = $1", [row.id, result.error, result.attempts]);
+      if (result.outcome === 'done')
+        await log.db.query(
+          "UPDATE dead_letters SET status = 'redriven', redriven_at = now(), claimed_by = NULL WHERE id = $1",
+          [row.id],
+        );
+      else
+        await log.db.query(
+          "UPDATE dead_letters SET status = 'dead', error = $2, attempts = attempts + $3, failed_at = now(), claimed_by = NULL WHERE id = $1",
+          [row.id, result.error, result.attempts],
+        );
     }
     return rows.length;
   };
@@ -230,8 +257,14 @@ export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): Con
       } catch (error) {
         everythingDue();
         failures += 1;
-        if (failures === 1 || failures % 20 === 0) logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'consumer round failed; retrying');
-        await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal: stopping.signal }).catch(() => undefined);
+        if (failures === 1 || failures % 20 === 0)
+          logger.warn(
+            { err: error instanceof Error ? error.message : String(error) },
+            'consumer round failed; retrying',
+          );
+        await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal: stopping.signal }).catch(
+          () => undefined,
+        );
       }
     }
   };
@@ -243,7 +276,12 @@ export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): Con
       await running;
       unsubscribe();
       // Let another member take over at once rather than after the lease expires.
-      await log.db.query('UPDATE consumer_offsets SET lease_owner = NULL, lease_until = NULL WHERE group_name = $1 AND lease_owner = $2', [options.group, owner]).catch(() => undefined);
+      await log.db
+        .query(
+          'UPDATE consumer_offsets SET lease_owner = NULL, lease_until = NULL WHERE group_name = $1 AND lease_owner = $2',
+          [options.group, owner],
+        )
+        .catch(() => undefined);
     },
     lag: () => log.lag(options.group, topics),
   };

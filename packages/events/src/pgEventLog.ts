@@ -1,6 +1,16 @@
 import { Database, migrate, readMigrations, type Queryable } from '@shop/data';
 import type { Logger } from '@shop/platform';
-import type { ConsumerHandle, DeadLetter, DeadLetterFilter, DeadLetterStatus, EventBus, PublishResult, ReplayOptions, ReplayedEvent, SubscribeOptions } from './bus.ts';
+import type {
+  ConsumerHandle,
+  DeadLetter,
+  DeadLetterFilter,
+  DeadLetterStatus,
+  EventBus,
+  PublishResult,
+  ReplayOptions,
+  ReplayedEvent,
+  SubscribeOptions,
+} from './bus.ts';
 import { assertEnvelope, type Envelope } from './envelope.ts';
 import { listenForNotifications, type Listener } from './listener.ts';
 import { partitionOf } from './partition.ts';
@@ -28,9 +38,14 @@ export interface PgEventLogOptions {
 
 /** Applies the log's migrations; safe when several processes start at once (advisory lock). */
 export async function migrateEventLog(target: Database | { connectionString: string }): Promise<number[]> {
-  const db = target instanceof Database ? target : new Database({ connectionString: target.connectionString, max: 1, acquireTimeoutMs: 10_000 });
+  const db =
+    target instanceof Database
+      ? target
+      : new Database({ connectionString: target.connectionString, max: 1, acquireTimeoutMs: 10_000 });
   try {
-    return await migrate(db, await readMigrations(new URL('../migrations/', import.meta.url)), { lockKey: 'shop-events:migrations' });
+    return await migrate(db, await readMigrations(new URL('../migrations/', import.meta.url)), {
+      lockKey: 'shop-events:migrations',
+    });
   } finally {
     if (db !== target) await db.close();
   }
@@ -74,7 +89,13 @@ export class PgEventLog implements EventBus {
       this.db = options.db;
       this.#ownsDb = false;
     } else if (options.connectionString) {
-      this.db = new Database({ connectionString: options.connectionString, max: options.poolMax ?? 4, acquireTimeoutMs: 5000, statementTimeoutMs: 30_000, applicationName: 'event-log' });
+      this.db = new Database({
+        connectionString: options.connectionString,
+        max: options.poolMax ?? 4,
+        acquireTimeoutMs: 5000,
+        statementTimeoutMs: 30_000,
+        applicationName: 'event-log',
+      });
       this.#ownsDb = true;
     } else {
       throw new Error('createPgEventLog needs a connectionString or a db');
@@ -85,7 +106,9 @@ export class PgEventLog implements EventBus {
     const days = options.retentionDays;
     if (days !== undefined) {
       this.#retention = setInterval(() => {
-        this.applyRetention(days).catch((error: unknown) => this.logger?.warn({ err: error }, 'event retention failed'));
+        this.applyRetention(days).catch((error: unknown) =>
+          this.logger?.warn({ err: error }, 'event retention failed'),
+        );
       }, 3_600_000);
       this.#retention.unref();
     }
@@ -102,7 +125,10 @@ export class PgEventLog implements EventBus {
     if (unique.length === 0) return [];
     return this.db.transaction(async (tx) => {
       const partitions = await this.partitionsOf(topic, tx);
-      const { rows: existing } = await tx.query<{ id: string; topic: string; partition: number; offset: string }>('SELECT id, topic, partition, "offset" FROM events WHERE id = ANY($1::uuid[])', [unique.map((e) => e.id)]);
+      const { rows: existing } = await tx.query<{ id: string; topic: string; partition: number; offset: string }>(
+        'SELECT id, topic, partition, "offset" FROM events WHERE id = ANY($1::uuid[])',
+        [unique.map((e) => e.id)],
+      );
       const known = new Map(existing.map((r) => [r.id, r]));
       const fresh = unique.filter((e) => !known.has(e.id));
       const byPartition = new Map<number, Envelope[]>();
@@ -129,13 +155,22 @@ export class PgEventLog implements EventBus {
           `INSERT INTO events (topic, partition, "offset", id, key, type, envelope)
            SELECT $1::text, * FROM unnest($2::int[], $3::bigint[], $4::uuid[], $5::text[], $6::text[], $7::jsonb[])
            ON CONFLICT (id) DO NOTHING`,
-          [topic, at.map((p) => p.partition), at.map((p) => p.offset), fresh.map((e) => e.id), fresh.map((e) => e.key), fresh.map((e) => e.type), fresh.map((e) => JSON.stringify(e))],
+          [
+            topic,
+            at.map((p) => p.partition),
+            at.map((p) => p.offset),
+            fresh.map((e) => e.id),
+            fresh.map((e) => e.key),
+            fresh.map((e) => e.type),
+            fresh.map((e) => JSON.stringify(e)),
+          ],
         );
         await tx.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, wakeSignal(topic, [...byPartition.keys()])]);
       }
       return unique.map((e): PublishResult => {
         const old = known.get(e.id);
-        if (old) return { id: e.id, topic: old.topic, partition: old.partition, offset: Number(old.offset), duplicate: true };
+        if (old)
+          return { id: e.id, topic: old.topic, partition: old.partition, offset: Number(old.offset), duplicate: true };
         const p = placed.get(e.id)!;
         return { id: e.id, topic, partition: p.partition, offset: p.offset, duplicate: false };
       });
@@ -167,7 +202,10 @@ export class PgEventLog implements EventBus {
 
   async redriveDeadLetter(id: string): Promise<boolean> {
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return false;
-    const { rowCount } = await this.db.query("UPDATE dead_letters SET status = 'redrive', claimed_by = NULL, claimed_until = NULL WHERE id = $1 AND status = 'dead'", [id]);
+    const { rowCount } = await this.db.query(
+      "UPDATE dead_letters SET status = 'redrive', claimed_by = NULL, claimed_until = NULL WHERE id = $1 AND status = 'dead'",
+      [id],
+    );
     if (rowCount === 0) return false;
     await this.db.query('SELECT pg_notify($1, $2)', [EVENTS_CHANNEL, '$redrive']);
     return true;
@@ -207,8 +245,13 @@ export class PgEventLog implements EventBus {
   async partitionsOf(topic: string, q: Queryable = this.db): Promise<number> {
     const cached = this.#partitions.get(topic);
     if (cached !== undefined) return cached;
-    await q.query('INSERT INTO event_topics (topic, partitions) VALUES ($1, $2) ON CONFLICT (topic) DO NOTHING', [topic, this.#defaultPartitions]);
-    const { rows } = await q.query<{ partitions: number }>('SELECT partitions FROM event_topics WHERE topic = $1', [topic]);
+    await q.query('INSERT INTO event_topics (topic, partitions) VALUES ($1, $2) ON CONFLICT (topic) DO NOTHING', [
+      topic,
+      this.#defaultPartitions,
+    ]);
+    const { rows } = await q.query<{ partitions: number }>('SELECT partitions FROM event_topics WHERE topic = $1', [
+      topic,
+    ]);
     const partitions = rows[0]!.partitions;
     this.#partitions.set(topic, partitions);
     return partitions;
@@ -232,7 +275,10 @@ export class PgEventLog implements EventBus {
   #ensureListening(): void {
     if (this.#listener || !this.#listen) return;
     const wakeAll = (topic: string): void => this.#wakers.forEach((wake) => wake(topic));
-    this.#listener = listenForNotifications(this.db, EVENTS_CHANNEL, wakeAll, { logger: this.logger, onConnected: () => wakeAll('*') });
+    this.#listener = listenForNotifications(this.db, EVENTS_CHANNEL, wakeAll, {
+      logger: this.logger,
+      onConnected: () => wakeAll('*'),
+    });
   }
 }
 
@@ -241,5 +287,18 @@ function assertTopic(topic: string): void {
 }
 
 function toDeadLetter(r: DeadLetterRow): DeadLetter {
-  return { id: r.id, group: r.group_name, topic: r.topic, partition: r.partition, offset: Number(r.offset), eventId: r.event_id, envelope: r.envelope, error: r.error, attempts: r.attempts, status: r.status, failedAt: r.failed_at, redrivenAt: r.redriven_at };
+  return {
+    id: r.id,
+    group: r.group_name,
+    topic: r.topic,
+    partition: r.partition,
+    offset: Number(r.offset),
+    eventId: r.event_id,
+    envelope: r.envelope,
+    error: r.error,
+    attempts: r.attempts,
+    status: r.status,
+    failedAt: r.failed_at,
+    redrivenAt: r.redriven_at,
+  };
 }

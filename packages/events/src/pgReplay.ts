@@ -9,8 +9,15 @@ const PAGE = 500;
  * up to each partition's head when the replay starts (so it ends even while
  * producers keep appending). Offsets here count per partition.
  */
-export async function* replayPgTopic(db: Database, topic: string, options: ReplayOptions = {}): AsyncGenerator<ReplayedEvent> {
-  const { rows: heads } = await db.query<{ partition: number; head: string }>('SELECT partition, next_offset - 1 AS head FROM partition_heads WHERE topic = $1 ORDER BY partition', [topic]);
+export async function* replayPgTopic(
+  db: Database,
+  topic: string,
+  options: ReplayOptions = {},
+): AsyncGenerator<ReplayedEvent> {
+  const { rows: heads } = await db.query<{ partition: number; head: string }>(
+    'SELECT partition, next_offset - 1 AS head FROM partition_heads WHERE topic = $1 ORDER BY partition',
+    [topic],
+  );
   for (const { partition, head } of heads) {
     let after = options.fromOffset ?? 0;
     for (;;) {
@@ -29,7 +36,13 @@ export async function* replayPgTopic(db: Database, topic: string, options: Repla
 }
 
 /** Sets the group's committed offset on every partition of the topic; running members re-read it at their next lease renewal. */
-export async function resetPgGroup(db: Database, group: string, topic: string, partitions: number, toOffset: number): Promise<void> {
+export async function resetPgGroup(
+  db: Database,
+  group: string,
+  topic: string,
+  partitions: number,
+  toOffset: number,
+): Promise<void> {
   await db.query(
     `INSERT INTO consumer_offsets (group_name, topic, partition, "offset") SELECT $1, $2, p, $4 FROM generate_series(0, $3::int - 1) AS p
      ON CONFLICT (group_name, topic, partition) DO UPDATE SET "offset" = EXCLUDED."offset", updated_at = now()`,

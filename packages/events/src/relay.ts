@@ -72,13 +72,20 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           continue;
         }
         // Skip the rest of a key after a row of it was held back.
-        if (rows.some((r) => held.has(r.id) && r.topic === row.topic && r.key === row.key && ids.indexOf(r.id) < ids.indexOf(row.id))) continue;
+        if (
+          rows.some(
+            (r) =>
+              held.has(r.id) && r.topic === row.topic && r.key === row.key && ids.indexOf(r.id) < ids.indexOf(row.id),
+          )
+        )
+          continue;
         ready.push(row);
       }
       const byTopic = new Map<string, Envelope[]>();
       for (const row of ready) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row.envelope as Envelope]);
       for (const [topic, envelopes] of byTopic) await options.log.publish(topic, envelopes);
-      if (ready.length > 0) await tx.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])', [ready.map((r) => r.id)]);
+      if (ready.length > 0)
+        await tx.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])', [ready.map((r) => r.id)]);
       // A full batch that made progress: go again at once rather than wait for the next poll.
       return rows.length === batchSize && ready.length > 0 ? ready.length : 0;
     });
@@ -92,7 +99,11 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         failures = 0;
       } catch (error) {
         failures += 1;
-        if (failures === 1 || failures % 20 === 0) logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'outbox relay round failed; retrying');
+        if (failures === 1 || failures % 20 === 0)
+          logger.warn(
+            { err: error instanceof Error ? error.message : String(error) },
+            'outbox relay round failed; retrying',
+          );
       }
       if (full > 0) continue;
       const wait = failures > 0 ? Math.min(5000, pollIntervalMs * 2 ** Math.min(failures, 5)) : pollIntervalMs;

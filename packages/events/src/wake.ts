@@ -14,6 +14,12 @@ export function parseWakeSignal(signal: string): { topic: string; partitions: nu
   if (signal === '*' || signal === '$redrive') return null;
   const colon = signal.indexOf(':');
   if (colon < 0) return { topic: signal, partitions: undefined };
-  const partitions = signal.slice(colon + 1).split(',').map(Number);
-  return { topic: signal.slice(0, colon), partitions: partitions.every((p) => Number.isInteger(p) && p >= 0) ? partitions : undefined };
+  const partitions = signal
+    .slice(colon + 1)
+    .split(',')
+    .map(Number);
+  return {
+    topic: signal.slice(0, colon),
+    partitions: partitions.every((p) => Number.isInteger(p) && p >= 0) ? partitions : undefined,
+  };
 }

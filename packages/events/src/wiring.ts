@@ -17,7 +17,11 @@ export async function waitForBus(bus: EventBus, logger: Logger, signal: AbortSig
       await bus.ready();
       return true;
     } catch (error) {
-      if (attempt === 1 || attempt % 10 === 0) logger.warn({ attempt, backend: bus.backend, err: errorMessage(error) }, 'event bus not reachable yet; retrying');
+      if (attempt === 1 || attempt % 10 === 0)
+        logger.warn(
+          { attempt, backend: bus.backend, err: errorMessage(error) },
+          'event bus not reachable yet; retrying',
+        );
       await sleep(Math.min(5000, 200 * 2 ** attempt), undefined, { signal }).catch(() => undefined);
     }
   }
@@ -31,13 +35,23 @@ export async function waitForBus(bus: EventBus, logger: Logger, signal: AbortSig
  * call). Without either (unit and service tests) nothing starts and outbox
  * rows simply wait.
  */
-export function relayOutboxToLog(app: ServiceApp, deps: { db: Database; logger: Logger }, settings: EventBusSettings | string | undefined): void {
-  const bus = createEventBus(typeof settings === 'string' ? { EVENTS_DATABASE_URL: settings } : (settings ?? {}), { logger: deps.logger, poolMax: 2, listen: false, name: 'outbox-relay' });
+export function relayOutboxToLog(
+  app: ServiceApp,
+  deps: { db: Database; logger: Logger },
+  settings: EventBusSettings | string | undefined,
+): void {
+  const bus = createEventBus(typeof settings === 'string' ? { EVENTS_DATABASE_URL: settings } : (settings ?? {}), {
+    logger: deps.logger,
+    poolMax: 2,
+    listen: false,
+    name: 'outbox-relay',
+  });
   if (!bus) return;
   const stopping = new AbortController();
   let relay: OutboxRelay | undefined;
   const start = async (): Promise<void> => {
-    if (await waitForBus(bus, deps.logger, stopping.signal)) relay = startOutboxRelay({ db: deps.db, log: bus, logger: deps.logger });
+    if (await waitForBus(bus, deps.logger, stopping.signal))
+      relay = startOutboxRelay({ db: deps.db, log: bus, logger: deps.logger });
   };
   const started = start();
   app.addHook('onClose', async () => {

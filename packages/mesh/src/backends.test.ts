@@ -12,7 +12,10 @@ test('three failed probes take a backend out; two good ones bring it back', () =
   assert.equal(a.healthy, true);
   set.probeResult(a, false);
   assert.equal(a.healthy, false);
-  assert.deepEqual(set.available(0).map((b) => b.url), ['b']);
+  assert.deepEqual(
+    set.available(0).map((b) => b.url),
+    ['b'],
+  );
   set.probeResult(a, true);
   assert.equal(a.healthy, false);
   set.probeResult(a, true);
@@ -23,8 +26,14 @@ test('a passive ejection removes a backend at once, for a period that doubles on
   const set = new BackendSet(['a', 'b'], policy);
   const a = set.backends[0]!;
   set.eject(a, 0);
-  assert.deepEqual(set.available(500).map((b) => b.url), ['b']);
-  assert.deepEqual(set.available(1000).map((b) => b.url), ['a', 'b']);
+  assert.deepEqual(
+    set.available(500).map((b) => b.url),
+    ['b'],
+  );
+  assert.deepEqual(
+    set.available(1000).map((b) => b.url),
+    ['a', 'b'],
+  );
   set.eject(a, 1000);
   assert.equal(a.ejectedUntil, 3000);
 });
@@ -64,8 +73,12 @@ test('a backend seen slow is avoided by its peak latency, then tried again as th
   for (let t = 0; t < 1000; t += 10) set.observe(fast, 5, t);
   set.observe(slow, 2000, 1000); // one timeout after 2 s
   fast.outstanding = 3; // even busy, the fast one costs less
-  const picks = (at: number) => Array.from({ length: 100 }, (_, i) => set.pick(at, new Set(), () => (i % 2) * 0.99)?.url);
-  assert.ok(picks(1500).every((url) => url === 'fast'), 'the slow backend gets nothing right after');
+  const picks = (at: number) =>
+    Array.from({ length: 100 }, (_, i) => set.pick(at, new Set(), () => (i % 2) * 0.99)?.url);
+  assert.ok(
+    picks(1500).every((url) => url === 'fast'),
+    'the slow backend gets nothing right after',
+  );
   // A minute of the fast one answering in 5 ms, nothing from the slow one: its 2000 ms decays below, and it is probed again.
   for (let t = 1000; t < 61_000; t += 10) set.observe(fast, 5, t);
   assert.ok(picks(61_000).includes('slow'), 'the slow backend is tried again later');
@@ -89,16 +102,26 @@ test('soft failures take at most half the set out of rotation (one may always go
   const [a, b] = pair.backends as [NonNullable<(typeof pair.backends)[0]>, NonNullable<(typeof pair.backends)[0]>];
   assert.equal(pair.ejectSoft(a, 0), true);
   assert.equal(pair.ejectSoft(b, 0), false, 'b is all that is left in rotation');
-  assert.deepEqual(pair.available(0).map((x) => x.url), ['b']);
+  assert.deepEqual(
+    pair.available(0).map((x) => x.url),
+    ['b'],
+  );
   pair.eject(b, 0); // refused: it is gone whatever the rest is doing
   assert.deepEqual(pair.available(0), []);
   assert.equal(pair.ejectSoft(b, 5000), true, 'once a is back in rotation, b may go');
 
   const four = new BackendSet(['a', 'b', 'c', 'd'], policy);
-  assert.deepEqual(four.backends.map((x) => four.ejectSoft(x, 0)), [true, true, false, false]);
+  assert.deepEqual(
+    four.backends.map((x) => four.ejectSoft(x, 0)),
+    [true, true, false, false],
+  );
   const probed = new BackendSet(['a', 'b', 'c', 'd'], policy);
   for (let i = 0; i < 3; i++) probed.probeResult(probed.backends[0]!, false); // out by its health checks
-  assert.deepEqual(probed.backends.slice(1).map((x) => probed.ejectSoft(x, 0)), [true, false, false], 'an instance out by probes counts as out');
+  assert.deepEqual(
+    probed.backends.slice(1).map((x) => probed.ejectSoft(x, 0)),
+    [true, false, false],
+    'an instance out by probes counts as out',
+  );
 
   const lone = new BackendSet(['a'], policy);
   assert.equal(lone.ejectSoft(lone.backends[0]!, 0), true, 'a lone instance may go (the pick then falls back to it)');

@@ -144,7 +144,8 @@ export class BackendSet {
    */
   ejectSoft(backend: Backend, now: number): boolean {
     const out = this.backends.filter((b) => b !== backend && (!b.healthy || b.ejectedUntil > now)).length;
-    if (out > 0 && out + 1 > this.backends.length * (this.#policy.maxSoftEjectedShare ?? DEFAULT_SOFT_SHARE)) return false;
+    if (out > 0 && out + 1 > this.backends.length * (this.#policy.maxSoftEjectedShare ?? DEFAULT_SOFT_SHARE))
+      return false;
     this.eject(backend, now);
     return true;
   }
@@ -170,5 +171,15 @@ export class BackendSet {
 }
 
 function fresh(url: string): Backend {
-  return { url, healthy: true, consecutiveFailures: 0, consecutiveSuccesses: 0, ejectedUntil: 0, ejections: 0, outstanding: 0, latencyMs: UNMEASURED_MS, latencyAt: 0 };
+  return {
+    url,
+    healthy: true,
+    consecutiveFailures: 0,
+    consecutiveSuccesses: 0,
+    ejectedUntil: 0,
+    ejections: 0,
+    outstanding: 0,
+    latencyMs: UNMEASURED_MS,
+    latencyAt: 0,
+  };
 }

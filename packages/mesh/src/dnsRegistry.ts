@@ -54,6 +54,8 @@ export class DnsRegistry implements Registry {
     const port = typeof this.#options.port === 'number' ? this.#options.port : this.#options.port(service);
     const scheme = this.#options.scheme ?? 'https';
     // Sorted and deduplicated: DNS rotates its answers, the instance set does not change by that.
-    return [...new Set(addresses)].sort().map((ip) => ({ service, region, instanceId: `${service}-${ip}`, url: `${scheme}://${ip}:${port}` }));
+    return [...new Set(addresses)]
+      .sort()
+      .map((ip) => ({ service, region, instanceId: `${service}-${ip}`, url: `${scheme}://${ip}:${port}` }));
   }
 }

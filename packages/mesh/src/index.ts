@@ -1,9 +1,34 @@
 export { BackendSet, type Backend, type BackendPolicy } from './backends.ts';
 export { RetryBudget, type RetryBudgetOptions } from './retryBudget.ts';
-export { createMeshClient, defaultMeshPolicy, DEADLINE_HEADER, readWhole, type MeshClient, type MeshClientOptions, type MeshPolicy, type MeshEvent } from './meshClient.ts';
+export {
+  createMeshClient,
+  defaultMeshPolicy,
+  DEADLINE_HEADER,
+  readWhole,
+  type MeshClient,
+  type MeshClientOptions,
+  type MeshPolicy,
+  type MeshEvent,
+} from './meshClient.ts';
 export { DnsRegistry, type DnsRegistryOptions } from './dnsRegistry.ts';
-export { StaticRegistry, startRegistration, watchInstances, watchServices, type InstanceRecord, type Registry, type Registration } from './registry.ts';
-export { MeshError, type MeshErrorCode, type PeerClient, type PeerRequest, type PeerResponse, type RawPeerRequest, type RawPeerResponse } from './types.ts';
+export {
+  StaticRegistry,
+  startRegistration,
+  watchInstances,
+  watchServices,
+  type InstanceRecord,
+  type Registry,
+  type Registration,
+} from './registry.ts';
+export {
+  MeshError,
+  type MeshErrorCode,
+  type PeerClient,
+  type PeerRequest,
+  type PeerResponse,
+  type RawPeerRequest,
+  type RawPeerResponse,
+} from './types.ts';
 export { spiffeId, identityOf, TRUST_DOMAIN } from './identity.ts';
 export type { PemBundle } from './pki.ts';
 export { activeDeadline, detachedFromDeadline, withDeadline } from './deadline.ts';

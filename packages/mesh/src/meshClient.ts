@@ -15,7 +15,14 @@ import {
   type CircuitState,
 } from 'cockatiel';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { MeshError, type PeerClient, type PeerRequest, type PeerResponse, type RawPeerRequest, type RawPeerResponse } from './types.ts';
+import {
+  MeshError,
+  type PeerClient,
+  type PeerRequest,
+  type PeerResponse,
+  type RawPeerRequest,
+  type RawPeerResponse,
+} from './types.ts';
 import { BackendSet, type Backend, type BackendPolicy } from './backends.ts';
 import { RetryBudget, type RetryBudgetOptions } from './retryBudget.ts';
 import { spiffeId } from './identity.ts';
@@ -83,8 +90,13 @@ class AttemptError extends Error {
   readonly retryable: boolean;
   /** The instance shed the request to protect itself (503 OVERLOADED): alive, busy, not failing. */
   readonly shed: boolean;
-  readonly response: { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer; upstream: string } | undefined;
-  constructor(message: string, options: { retryable: boolean; shed?: boolean; cause?: unknown; response?: AttemptError['response'] }) {
+  readonly response:
+    | { status: number; headers: Record<string, string | string[] | undefined>; body: Buffer; upstream: string }
+    | undefined;
+  constructor(
+    message: string,
+    options: { retryable: boolean; shed?: boolean; cause?: unknown; response?: AttemptError['response'] },
+  ) {
     super(message, { cause: options.cause });
     this.retryable = options.retryable;
     this.shed = options.shed ?? false;
@@ -164,7 +176,10 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
             secureContext: createSecureContext({ ca: options.tls.ca, cert: options.tls.cert, key: options.tls.key }),
             rejectUnauthorized: true,
             // The server must be the service we meant to call, not just anyone our CA signed.
-            checkServerIdentity: (_host: string, cert: PeerCertificate) => (cert.subjectaltname?.split(', ').includes(`URI:${expected}`) ? undefined : new Error(`server is not ${expected}`)),
+            checkServerIdentity: (_host: string, cert: PeerCertificate) =>
+              cert.subjectaltname?.split(', ').includes(`URI:${expected}`)
+                ? undefined
+                : new Error(`server is not ${expected}`),
           },
         }
       : {}),
@@ -172,7 +187,14 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
 
   const breakerPolicy = circuitBreaker(
     handleWhen((error) => error instanceof AttemptError && !error.shed),
-    { breaker: new SamplingBreaker({ threshold: policy.breaker.threshold, duration: policy.breaker.windowMs, minimumRps: policy.breaker.minimumRps }), halfOpenAfter: policy.breaker.halfOpenAfterMs },
+    {
+      breaker: new SamplingBreaker({
+        threshold: policy.breaker.threshold,
+        duration: policy.breaker.windowMs,
+        minimumRps: policy.breaker.minimumRps,
+      }),
+      halfOpenAfter: policy.breaker.halfOpenAfterMs,
+    },
   );
   breakerPolicy.onStateChange((state: CircuitState) => {
     const names = ['closed', 'open', 'half-open', 'open'] as const;
@@ -185,13 +207,35 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
       emit({ type: 'budget-exhausted', service: options.service });
       return false;
     }),
-    { maxAttempts: policy.maxAttempts - 1, backoff: new ExponentialBackoff({ generator: fullJitterGenerator, initialDelay: policy.backoff.initialMs, maxDelay: policy.backoff.maxMs }) },
+    {
+      maxAttempts: policy.maxAttempts - 1,
+      backoff: new ExponentialBackoff({
+        generator: fullJitterGenerator,
+        initialDelay: policy.backoff.initialMs,
+        maxDelay: policy.backoff.maxMs,
+      }),
+    },
   );
-  retryPolicy.onRetry((reason) => emit({ type: 'retry', service: options.service, attempt: 0, reason: 'error' in reason ? String((reason.error as Error).message) : 'result' }));
+  retryPolicy.onRetry((reason) =>
+    emit({
+      type: 'retry',
+      service: options.service,
+      attempt: 0,
+      reason: 'error' in reason ? String((reason.error as Error).message) : 'result',
+    }),
+  );
   const bulkheadPolicy = bulkhead(policy.bulkhead.limit, policy.bulkhead.queue);
   const pipeline = wrap(bulkheadPolicy, breakerPolicy, retryPolicy);
 
-  async function attempt(req: RawPeerRequest, deadline: number, tried: Set<Backend>, idempotent: boolean, streaming: boolean, hedgeable: boolean, lastAttempt: boolean): Promise<RawPeerResponse> {
+  async function attempt(
+    req: RawPeerRequest,
+    deadline: number,
+    tried: Set<Backend>,
+    idempotent: boolean,
+    streaming: boolean,
+    hedgeable: boolean,
+    lastAttempt: boolean,
+  ): Promise<RawPeerResponse> {
     const remaining = deadline - now();
     if (remaining <= 0) {
       // Spent on failed attempts at this destination: its failure, which the breaker must count.
@@ -205,7 +249,9 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
     // While a retry is still possible, an attempt takes at most half of what is
     // left, so a retry elsewhere still fits in the caller's deadline: nested
     // calls otherwise spend the whole budget they were handed on one slow instance.
-    const timeout = hedgeable ? Math.min(policy.attemptTimeoutMs, lastAttempt ? remaining : Math.ceil(remaining / 2)) : remaining;
+    const timeout = hedgeable
+      ? Math.min(policy.attemptTimeoutMs, lastAttempt ? remaining : Math.ceil(remaining / 2))
+      : remaining;
     const sentAt = now();
     // The attempt's timeout runs from now, not from when a connection frees up:
     // undici's headersTimeout starts only once the request is on a socket, and
@@ -222,7 +268,9 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
     if (req.signal?.aborted) gaveUp.abort();
     else req.signal?.addEventListener('abort', callerGaveUp, { once: true });
     let handedOver = false;
-    const stopped = new Promise<never>((_, reject) => gaveUp.signal.addEventListener('abort', () => reject(new Error('attempt abandoned')), { once: true }));
+    const stopped = new Promise<never>((_, reject) =>
+      gaveUp.signal.addEventListener('abort', () => reject(new Error('attempt abandoned')), { once: true }),
+    );
     stopped.catch(() => undefined);
     let answered = false;
     try {
@@ -230,14 +278,20 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
         dispatcher: agent,
         method: req.method,
         // This attempt's own deadline: the callee should not work past the moment we stop waiting for it.
-        headers: { ...req.headers, 'x-caller': options.caller, [DEADLINE_HEADER]: String(Math.max(1, streaming && req.bodyTimeoutMs === 0 ? remaining : timeout)) },
+        headers: {
+          ...req.headers,
+          'x-caller': options.caller,
+          [DEADLINE_HEADER]: String(Math.max(1, streaming && req.bodyTimeoutMs === 0 ? remaining : timeout)),
+        },
         body: req.body,
         signal: gaveUp.signal,
         headersTimeout: timeout,
         bodyTimeout: streaming ? (req.bodyTimeoutMs ?? timeout) : timeout,
       });
       // Should it answer after we stopped waiting, nobody reads it.
-      pending.then((late) => (gaveUp.signal.aborted && !answered ? late.body.dump() : undefined)).catch(() => undefined);
+      pending
+        .then((late) => (gaveUp.signal.aborted && !answered ? late.body.dump() : undefined))
+        .catch(() => undefined);
       const response = await Promise.race([pending, stopped]);
       answered = true;
       clearTimeout(timer);
@@ -247,7 +301,11 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
         const body = Buffer.from(await response.body.arrayBuffer());
         const shed = isShed(response.statusCode, body);
         if (!shed) strike(backend, String(response.statusCode));
-        throw new AttemptError(`${options.service} answered ${response.statusCode}`, { retryable: idempotent, shed, response: { status: response.statusCode, headers: response.headers, body, upstream: backend.url } });
+        throw new AttemptError(`${options.service} answered ${response.statusCode}`, {
+          retryable: idempotent,
+          shed,
+          response: { status: response.statusCode, headers: response.headers, body, upstream: backend.url },
+        });
       }
       strikes.set(backend, 0);
       backends.succeeded(backend, now());
@@ -262,7 +320,10 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
       // Queued for a connection or waiting for headers when its time ran out.
       const queuedOut = !answered && gaveUp.signal.aborted;
       const neverSent = code === 'ECONNREFUSED' || error instanceof undiciErrors.ConnectTimeoutError;
-      const timedOut = queuedOut || error instanceof undiciErrors.HeadersTimeoutError || error instanceof undiciErrors.BodyTimeoutError;
+      const timedOut =
+        queuedOut ||
+        error instanceof undiciErrors.HeadersTimeoutError ||
+        error instanceof undiciErrors.BodyTimeoutError;
       if (timedOut) {
         // The slowest answer there is: weighed at once, so the instance is
         // avoided as far as the others can take its share; out of rotation
@@ -274,7 +335,10 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
         backends.eject(backend, now());
         emit({ type: 'eject', service: options.service, instance: backend.url, reason: code ?? (error as Error).name });
       }
-      throw new AttemptError(`${options.service} at ${backend.url}: ${timedOut ? 'timed out' : (code ?? (error as Error).message)}`, { retryable: neverSent || idempotent, cause: error });
+      throw new AttemptError(
+        `${options.service} at ${backend.url}: ${timedOut ? 'timed out' : (code ?? (error as Error).message)}`,
+        { retryable: neverSent || idempotent, cause: error },
+      );
     } finally {
       clearTimeout(timer);
       if (!handedOver) req.signal?.removeEventListener('abort', callerGaveUp);
@@ -298,7 +362,15 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
     const tried = new Set<Backend>();
     budget.recordRequest();
     // One client span per call (retries are events on it); its context travels as traceparent.
-    const span = tracer.startSpan(`${req.method} ${options.service}`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': req.method, 'url.path': req.path.split('?')[0] ?? req.path, 'peer.service': options.service, 'mesh.caller': options.caller } });
+    const span = tracer.startSpan(`${req.method} ${options.service}`, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': req.method,
+        'url.path': req.path.split('?')[0] ?? req.path,
+        'peer.service': options.service,
+        'mesh.caller': options.caller,
+      },
+    });
     const headers: Record<string, string | string[] | undefined> = { ...req.headers };
     propagation.inject(trace.setSpan(context.active(), span), headers);
     const traced: RawPeerRequest = { ...req, headers };
@@ -311,20 +383,39 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
         if (attempts > 1) span.addEvent('retry', { attempt: attempts });
         return attempt(traced, deadline, tried, idempotent, streaming, hedgeable, attempts >= policy.maxAttempts);
       });
-      span.setAttributes({ 'http.response.status_code': response.status, 'server.address': response.upstream, 'mesh.attempts': attempts });
+      span.setAttributes({
+        'http.response.status_code': response.status,
+        'server.address': response.upstream,
+        'mesh.attempts': attempts,
+      });
       return response;
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
       span.setAttribute('mesh.attempts', attempts);
       if (error instanceof AttemptError && error.response) {
         const r = error.response;
-        return { status: r.status, headers: r.headers, body: Readable.from([r.body]) as unknown as RawPeerResponse['body'], upstream: r.upstream };
+        return {
+          status: r.status,
+          headers: r.headers,
+          body: Readable.from([r.body]) as unknown as RawPeerResponse['body'],
+          upstream: r.upstream,
+        };
       }
       if (error instanceof MeshError) throw error;
-      if (error instanceof BrokenCircuitError) throw new MeshError('DEPENDENCY_UNAVAILABLE', `The ${options.service} service is failing; its circuit is open`, { retryAfter: Math.ceil(policy.breaker.halfOpenAfterMs / 1000), cause: error });
-      if (error instanceof BulkheadRejectedError) throw new MeshError('OVERLOADED', `Too many concurrent calls to ${options.service}`, { cause: error });
+      if (error instanceof BrokenCircuitError)
+        throw new MeshError(
+          'DEPENDENCY_UNAVAILABLE',
+          `The ${options.service} service is failing; its circuit is open`,
+          { retryAfter: Math.ceil(policy.breaker.halfOpenAfterMs / 1000), cause: error },
+        );
+      if (error instanceof BulkheadRejectedError)
+        throw new MeshError('OVERLOADED', `Too many concurrent calls to ${options.service}`, { cause: error });
       const timedOut = error instanceof AttemptError && /timed out/.test(error.message);
-      throw new MeshError(timedOut ? 'DEADLINE_EXCEEDED' : 'DEPENDENCY_UNAVAILABLE', `The ${options.service} service did not answer${timedOut ? ' in time' : ''}`, { cause: error });
+      throw new MeshError(
+        timedOut ? 'DEADLINE_EXCEEDED' : 'DEPENDENCY_UNAVAILABLE',
+        `The ${options.service} service did not answer${timedOut ? ' in time' : ''}`,
+        { cause: error },
+      );
     } finally {
       span.end();
     }
@@ -338,7 +429,14 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
     requestRaw: (req) => call(req, true),
     async request<T>(req: PeerRequest): Promise<PeerResponse<T>> {
       const hasBody = req.body !== undefined;
-      const response = await call({ ...req, body: hasBody ? JSON.stringify(req.body) : undefined, headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...req.headers } }, false);
+      const response = await call(
+        {
+          ...req,
+          body: hasBody ? JSON.stringify(req.body) : undefined,
+          headers: { ...(hasBody ? { 'content-type': 'application/json' } : {}), ...req.headers },
+        },
+        false,
+      );
       const text = (await readWhole(response.body)).toString('utf8');
       let body: unknown = text;
       if (text !== '' && /json/.test(String(response.headers['content-type'] ?? ''))) body = JSON.parse(text);

@@ -34,7 +34,14 @@ export class StaticRegistry implements Registry {
     return Promise.resolve();
   }
   list(service: string, region: string): Promise<InstanceRecord[]> {
-    return Promise.resolve((this.#urls.get(service) ?? []).map((url, i) => ({ service, region, instanceId: `${service}-static-${i + 1}`, url })));
+    return Promise.resolve(
+      (this.#urls.get(service) ?? []).map((url, i) => ({
+        service,
+        region,
+        instanceId: `${service}-static-${i + 1}`,
+        url,
+      })),
+    );
   }
 }
 
@@ -44,8 +51,13 @@ export interface Registration {
 }
 
 /** Heartbeats every intervalMs with a TTL of ttlMs; a failed beat is reported and retried next tick. */
-export function startRegistration(registry: Registry, record: InstanceRecord, options: { intervalMs: number; ttlMs: number; onError?: (error: unknown) => void }): Registration {
-  const beat = (): Promise<void> => registry.heartbeat(record, options.ttlMs).catch((error: unknown) => options.onError?.(error));
+export function startRegistration(
+  registry: Registry,
+  record: InstanceRecord,
+  options: { intervalMs: number; ttlMs: number; onError?: (error: unknown) => void },
+): Registration {
+  const beat = (): Promise<void> =>
+    registry.heartbeat(record, options.ttlMs).catch((error: unknown) => options.onError?.(error));
   void beat();
   const timer = setInterval(() => void beat(), options.intervalMs);
   timer.unref();
@@ -62,7 +74,13 @@ export function startRegistration(registry: Registry, record: InstanceRecord, op
  * failed lookup keeps the previous set: losing the registry must not mean
  * losing every peer.
  */
-export function watchInstances(registry: Registry, service: string, region: string, target: { update(urls: string[]): void }, options: { intervalMs: number; onError?: (error: unknown) => void }): { stop(): void } {
+export function watchInstances(
+  registry: Registry,
+  service: string,
+  region: string,
+  target: { update(urls: string[]): void },
+  options: { intervalMs: number; onError?: (error: unknown) => void },
+): { stop(): void } {
   return watchServices(registry, region, new Map([[service, target]]), options);
 }
 
@@ -72,7 +90,12 @@ export function watchInstances(registry: Registry, service: string, region: stri
  * asked its store five times a second before), one per service where not.
  * `targets` may grow after the start: each round watches what it holds then.
  */
-export function watchServices(registry: Registry, region: string, targets: ReadonlyMap<string, { update(urls: string[]): void }>, options: { intervalMs: number; onError?: (error: unknown) => void }): { stop(): void } {
+export function watchServices(
+  registry: Registry,
+  region: string,
+  targets: ReadonlyMap<string, { update(urls: string[]): void }>,
+  options: { intervalMs: number; onError?: (error: unknown) => void },
+): { stop(): void } {
   const apply = (service: string, records: InstanceRecord[]): void => {
     const urls = records.filter((r) => r.service === service).map((r) => r.url);
     if (urls.length > 0) targets.get(service)?.update(urls);

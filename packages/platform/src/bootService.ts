@@ -2,7 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PemBundle } from '@shop/mesh';
 import { startTelemetry } from '@shop/telemetry';
-import { Database, DatabaseTimeoutError, DatabaseUnavailableError, PgRegistry, PoolExhaustedError, ReadRouter, migrate, readMigrations } from '@shop/data';
+import {
+  Database,
+  DatabaseTimeoutError,
+  DatabaseUnavailableError,
+  PgRegistry,
+  PoolExhaustedError,
+  ReadRouter,
+  migrate,
+  readMigrations,
+} from '@shop/data';
 import { defaultMeshPolicy, startRegistration, watchServices, type Registration } from '@shop/mesh';
 import { ConfigError, baseServiceSpec, loadConfig, type BaseServiceConfig, type ConfigOf } from './config.ts';
 import { createServiceApp, type Lifecycle, type ServiceApp } from './createServiceApp.ts';
@@ -66,9 +75,15 @@ export function createBaseApp(config: BaseServiceConfig, deps: ServiceDeps): Ser
 /** Maps data-layer failures to the catalogue: capacity and outages are 503s a client may retry. */
 export function dataError(error: unknown): AppError | undefined {
   if (error instanceof PoolExhaustedError) return new AppError('POOL_EXHAUSTED', { retryAfter: 1, cause: error });
-  if (error instanceof DatabaseUnavailableError) return new AppError('DEPENDENCY_UNAVAILABLE', { retryAfter: 1, detail: 'The database is unreachable', cause: error });
+  if (error instanceof DatabaseUnavailableError)
+    return new AppError('DEPENDENCY_UNAVAILABLE', {
+      retryAfter: 1,
+      detail: 'The database is unreachable',
+      cause: error,
+    });
   // Past the statement timeout under load: as retryable as an exhausted pool, never a 500.
-  if (error instanceof DatabaseTimeoutError) return new AppError('DEPENDENCY_UNAVAILABLE', { retryAfter: 1, detail: error.message, cause: error });
+  if (error instanceof DatabaseTimeoutError)
+    return new AppError('DEPENDENCY_UNAVAILABLE', { retryAfter: 1, detail: error.message, cause: error });
   return undefined;
 }
 
@@ -77,7 +92,10 @@ export function dataError(error: unknown): AppError | undefined {
  * variable), build logger, metrics and pool, apply migrations (waiting for the
  * database if it is not up yet), build the app and serve it.
  */
-export async function bootService<S extends Spec>(definition: ServiceDefinition<S>, env: Record<string, string | undefined>): Promise<void> {
+export async function bootService<S extends Spec>(
+  definition: ServiceDefinition<S>,
+  env: Record<string, string | undefined>,
+): Promise<void> {
   let config: BaseServiceConfig & ConfigOf<S>;
   try {
     config = loadConfig({ ...baseServiceSpec, ...definition.configSpec }, env);
@@ -88,8 +106,19 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
     }
     throw error;
   }
-  const logger = createLogger({ service: definition.name, instance: config.INSTANCE_ID, region: config.REGION, level: config.LOG_LEVEL });
-  const telemetry = startTelemetry({ service: definition.name, instance: config.INSTANCE_ID, region: config.REGION, endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT, sampleRatio: config.OTEL_TRACES_SAMPLER_ARG });
+  const logger = createLogger({
+    service: definition.name,
+    instance: config.INSTANCE_ID,
+    region: config.REGION,
+    level: config.LOG_LEVEL,
+  });
+  const telemetry = startTelemetry({
+    service: definition.name,
+    instance: config.INSTANCE_ID,
+    region: config.REGION,
+    endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
+  });
   const metrics = new ServiceMetrics({ service: definition.name, instance: config.INSTANCE_ID, region: config.REGION });
   const db = new Database({
     connectionString: config.DATABASE_URL,
@@ -101,7 +130,12 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
   metrics.observePool('primary', () => db.stats());
   const reads = new ReadRouter(db, config.DATABASE_REPLICA_URLS, {
     // A replica's pool gives up sooner than the primary's: the primary takes the read instead.
-    pool: { max: config.DB_POOL_MAX, acquireTimeoutMs: Math.min(config.DB_ACQUIRE_TIMEOUT_MS, 500), statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS, applicationName: `${config.INSTANCE_ID}-replica` },
+    pool: {
+      max: config.DB_POOL_MAX,
+      acquireTimeoutMs: Math.min(config.DB_ACQUIRE_TIMEOUT_MS, 500),
+      statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
+      applicationName: `${config.INSTANCE_ID}-replica`,
+    },
   });
   metrics.observeReplicas(reads);
   if (reads.hasReplicas) logger.info({ replicas: reads.status().map((r) => r.url) }, 'reads may go to replicas');
@@ -143,8 +177,22 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
     }
   }
 
-  const app = await definition.createApp(config, { service: definition.name, logger, metrics, db, reads, lifecycle, tls, peer });
-  const registration = discovery?.register({ service: definition.name, region: config.REGION, instanceId: config.INSTANCE_ID, url: `${tls ? 'https' : 'http'}://${config.HOST}:${config.PORT}` });
+  const app = await definition.createApp(config, {
+    service: definition.name,
+    logger,
+    metrics,
+    db,
+    reads,
+    lifecycle,
+    tls,
+    peer,
+  });
+  const registration = discovery?.register({
+    service: definition.name,
+    region: config.REGION,
+    instanceId: config.INSTANCE_ID,
+    url: `${tls ? 'https' : 'http'}://${config.HOST}:${config.PORT}`,
+  });
   await serve(app, {
     onDrain: registration ? [() => registration.stop()] : [],
     host: config.HOST,
@@ -153,7 +201,13 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
     lifecycle,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     exitWithParent: env.SHOP_SUPERVISED === '1',
-    onClose: [() => Promise.all([...peers.values()].map((p) => p.close())).then(() => undefined), () => reads.close(), () => db.close(), () => discovery?.close() ?? Promise.resolve(), () => telemetry.shutdown()],
+    onClose: [
+      () => Promise.all([...peers.values()].map((p) => p.close())).then(() => undefined),
+      () => reads.close(),
+      () => db.close(),
+      () => discovery?.close() ?? Promise.resolve(),
+      () => telemetry.shutdown(),
+    ],
   });
   logger.info({ port: config.PORT, host: config.HOST }, 'listening');
 }
@@ -162,7 +216,8 @@ export async function bootService<S extends Spec>(definition: ServiceDefinition<
 export async function loadMeshTls(env: Record<string, string | undefined>): Promise<PemBundle | undefined> {
   const files = [env.MESH_CERT_FILE, env.MESH_KEY_FILE, env.MESH_CA_FILE];
   if (files.every((f) => !f)) return undefined;
-  if (files.some((f) => !f)) throw new ConfigError(['MESH_CERT_FILE, MESH_KEY_FILE and MESH_CA_FILE must be set together']);
+  if (files.some((f) => !f))
+    throw new ConfigError(['MESH_CERT_FILE, MESH_KEY_FILE and MESH_CA_FILE must be set together']);
   const [cert, key, ca] = await Promise.all(files.map((f) => readFile(f!, 'utf8')));
   return { cert: cert!, key: key!, ca: ca! };
 }
@@ -172,17 +227,39 @@ export async function loadMeshTls(env: Record<string, string | undefined>): Prom
  * every second, evicted 3 s after the last one) and its peer clients follow
  * the registry's live view; the PEER_* lists remain the starting point.
  */
-export function createDiscovery(env: Record<string, string | undefined>, logger: Logger): { register(record: { service: string; region: string; instanceId: string; url: string }): Registration; watch(service: string, region: string, client: PeerClient): void; close(): Promise<void> } | undefined {
+export function createDiscovery(
+  env: Record<string, string | undefined>,
+  logger: Logger,
+):
+  | {
+      register(record: { service: string; region: string; instanceId: string; url: string }): Registration;
+      watch(service: string, region: string, client: PeerClient): void;
+      close(): Promise<void>;
+    }
+  | undefined {
   const url = env.REGISTRY_DATABASE_URL;
   if (!url) return undefined;
-  const db = new Database({ connectionString: url, max: 2, acquireTimeoutMs: 1000, statementTimeoutMs: 2000, applicationName: 'registry' });
+  const db = new Database({
+    connectionString: url,
+    max: 2,
+    acquireTimeoutMs: 1000,
+    statementTimeoutMs: 2000,
+    applicationName: 'registry',
+  });
   const registry = new PgRegistry(db);
   // Every peer of this process in a region, followed by one poller: one
   // registry query a second per region watched, not one per peer.
-  const regions = new Map<string, { targets: Map<string, { update(urls: string[]): void }>; watcher: { stop(): void } }>();
+  const regions = new Map<
+    string,
+    { targets: Map<string, { update(urls: string[]): void }>; watcher: { stop(): void } }
+  >();
   let failures = 0;
   const onError = (error: unknown): void => {
-    if (failures++ % 30 === 0) logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'registry unreachable; keeping the last known instances');
+    if (failures++ % 30 === 0)
+      logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'registry unreachable; keeping the last known instances',
+      );
   };
   return {
     register: (record) => startRegistration(registry, record, { intervalMs: 1000, ttlMs: 3000, onError }),

@@ -10,7 +10,12 @@ const spec = {
 };
 
 test('valid values are parsed to their types, defaults fill the gaps', () => {
-  assert.deepEqual(loadConfig(spec, { PORT: '8080', URL: 'postgres://x@h/db', FLAG: 'yes' }), { PORT: 8080, MODE: 'a', URL: 'postgres://x@h/db', FLAG: true });
+  assert.deepEqual(loadConfig(spec, { PORT: '8080', URL: 'postgres://x@h/db', FLAG: 'yes' }), {
+    PORT: 8080,
+    MODE: 'a',
+    URL: 'postgres://x@h/db',
+    FLAG: true,
+  });
 });
 
 test('each bad variable is named with what was expected', () => {
@@ -33,8 +38,14 @@ test('a blank value counts as missing', () => {
 
 test('a ratio is a number from 0 to 1, as OpenTelemetry writes its sampler argument', () => {
   const ratio = { RATIO: env.ratio({ default: 1 }) };
-  assert.deepEqual(['0', '1', '0.25', '.5', '1.0'].map((v) => loadConfig(ratio, { RATIO: v }).RATIO), [0, 1, 0.25, 0.5, 1]);
+  assert.deepEqual(
+    ['0', '1', '0.25', '.5', '1.0'].map((v) => loadConfig(ratio, { RATIO: v }).RATIO),
+    [0, 1, 0.25, 0.5, 1],
+  );
   assert.equal(loadConfig(ratio, {}).RATIO, 1);
   for (const bad of ['1.5', '-0.1', 'half', '1e-2', '0.'])
-    assert.throws(() => loadConfig(ratio, { RATIO: bad }), new RegExp(`RATIO is malformed: expected a number from 0 to 1, got "${bad.replace('.', '\\.')}"`));
+    assert.throws(
+      () => loadConfig(ratio, { RATIO: bad }),
+      new RegExp(`RATIO is malformed: expected a number from 0 to 1, got "${bad.replace('.', '\\.')}"`),
+    );
 });

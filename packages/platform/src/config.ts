@@ -28,21 +28,32 @@ function raw(env: Env, name: string): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
-function required<T>(env: Env, name: string, fallback: T | undefined, expected: string, parse: (v: string) => T | undefined): T {
+function required<T>(
+  env: Env,
+  name: string,
+  fallback: T | undefined,
+  expected: string,
+  parse: (v: string) => T | undefined,
+): T {
   const value = raw(env, name);
   if (value === undefined) {
     if (fallback !== undefined) return fallback;
     throw new FieldProblem(`${name} is required: expected ${expected}`);
   }
   const parsed = parse(value);
-  if (parsed === undefined) throw new FieldProblem(`${name} is malformed: expected ${expected}, got ${JSON.stringify(value)}`);
+  if (parsed === undefined)
+    throw new FieldProblem(`${name} is malformed: expected ${expected}, got ${JSON.stringify(value)}`);
   return parsed;
 }
 
 export const env = {
   string(options: { default?: string; pattern?: RegExp; description?: string } = {}): Field<string> {
-    const expected = options.description ?? (options.pattern ? `a string matching ${String(options.pattern)}` : 'a non-empty string');
-    return { read: (e, n) => required(e, n, options.default, expected, (v) => (options.pattern && !options.pattern.test(v) ? undefined : v)) };
+    const expected =
+      options.description ?? (options.pattern ? `a string matching ${String(options.pattern)}` : 'a non-empty string');
+    return {
+      read: (e, n) =>
+        required(e, n, options.default, expected, (v) => (options.pattern && !options.pattern.test(v) ? undefined : v)),
+    };
   },
   optionalString(): Field<string | undefined> {
     return { read: (e, n) => raw(e, n) };
@@ -75,10 +86,15 @@ export const env = {
   },
   bool(options: { default?: boolean } = {}): Field<boolean> {
     const map: Record<string, boolean> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };
-    return { read: (e, n) => required(e, n, options.default, 'one of true, false, 1, 0, yes, no', (v) => map[v.toLowerCase()]) };
+    return {
+      read: (e, n) => required(e, n, options.default, 'one of true, false, 1, 0, yes, no', (v) => map[v.toLowerCase()]),
+    };
   },
   oneOf<const T extends string>(values: readonly T[], options: { default?: T } = {}): Field<T> {
-    return { read: (e, n) => required(e, n, options.default, `one of ${values.join(', ')}`, (v) => values.find((x) => x === v)) };
+    return {
+      read: (e, n) =>
+        required(e, n, options.default, `one of ${values.join(', ')}`, (v) => values.find((x) => x === v)),
+    };
   },
   url(options: { protocols?: string[]; default?: string } = {}): Field<string> {
     const protocols = options.protocols;
@@ -108,7 +124,11 @@ export const env = {
           try {
             return inner.read({ [n]: entry }, n);
           } catch (error) {
-            throw error instanceof FieldProblem ? new FieldProblem(`${n} entry ${i + 1} is malformed: expected ${options.protocols ? `a URL (${options.protocols.join(' or ')})` : 'a URL'}, got ${JSON.stringify(entry)}`) : error;
+            throw error instanceof FieldProblem
+              ? new FieldProblem(
+                  `${n} entry ${i + 1} is malformed: expected ${options.protocols ? `a URL (${options.protocols.join(' or ')})` : 'a URL'}, got ${JSON.stringify(entry)}`,
+                )
+              : error;
           }
         });
       },
@@ -157,6 +177,10 @@ export const baseServiceSpec = {
   /** Keeps deployments sharing one NATS apart (the launcher passes its DB_PREFIX). */
   /** Head sampling: the share of new traces recorded and exported (children follow their parent's decision). */
   OTEL_TRACES_SAMPLER_ARG: env.ratio({ default: 1 }),
-  EVENTS_NAMESPACE: env.string({ default: 'shop', pattern: /^[a-z][a-z0-9]{0,31}$/, description: 'lowercase letters and digits' }),
+  EVENTS_NAMESPACE: env.string({
+    default: 'shop',
+    pattern: /^[a-z][a-z0-9]{0,31}$/,
+    description: 'lowercase letters and digits',
+  }),
 };
 export type BaseServiceConfig = ConfigOf<typeof baseServiceSpec>;

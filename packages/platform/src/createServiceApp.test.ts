@@ -10,14 +10,23 @@ import { ServiceMetrics } from './metrics.ts';
 
 function build(readiness: Parameters<typeof createServiceApp>[0]['readiness'] = []) {
   const identity = { service: 'demo', instance: 'demo-1', region: 'us-east' };
-  const app = createServiceApp({ ...identity, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), readiness, bodyLimit: 1024 });
+  const app = createServiceApp({
+    ...identity,
+    logger: createLogger({ ...identity, level: 'silent' }),
+    metrics: new ServiceMetrics(identity),
+    readiness,
+    bodyLimit: 1024,
+  });
   app.post(
     '/things/:id',
     {
       schema: {
         params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
         querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }),
-        body: Type.Object({ name: Type.String({ minLength: 1 }), quantity: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+        body: Type.Object(
+          { name: Type.String({ minLength: 1 }), quantity: Type.Integer({ minimum: 1 }) },
+          { additionalProperties: false },
+        ),
       },
     },
     (request) => ({ id: request.params.id, limit: request.query.limit ?? null, ...request.body }),
@@ -34,7 +43,11 @@ function build(readiness: Parameters<typeof createServiceApp>[0]['readiness'] = 
 const id = '0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f';
 
 test('a valid request passes, and query strings are coerced to their types', async () => {
-  const response = await build().inject({ method: 'POST', url: `/things/${id}?limit=5`, payload: { name: 'a', quantity: 2 } });
+  const response = await build().inject({
+    method: 'POST',
+    url: `/things/${id}?limit=5`,
+    payload: { name: 'a', quantity: 2 },
+  });
   assert.equal(response.statusCode, 200);
   assert.deepEqual(response.json(), { id, limit: 5, name: 'a', quantity: 2 });
 });
@@ -62,7 +75,8 @@ test('validation failures are 400 problem+json naming the field', async () => {
 
 test('unparseable, oversized, hostile and wrongly typed bodies get clear 4xx answers', async () => {
   const app = build();
-  const post = (payload: string, contentType = 'application/json') => app.inject({ method: 'POST', url: `/things/${id}`, payload, headers: { 'content-type': contentType } });
+  const post = (payload: string, contentType = 'application/json') =>
+    app.inject({ method: 'POST', url: `/things/${id}`, payload, headers: { 'content-type': contentType } });
   const broken = await post('{"name": ');
   assert.equal(broken.statusCode, 400);
   assert.equal(broken.json().code, 'MALFORMED_BODY');
@@ -102,13 +116,20 @@ test('unknown routes are 404 problems; the correlation id is honoured or made', 
 test('readiness fails with the names of unreachable dependencies, and while draining', async () => {
   const ok = build([{ name: 'database', check: () => Promise.resolve() }]);
   assert.equal((await ok.inject({ url: '/ready' })).statusCode, 200);
-  const down = build([{ name: 'database', check: () => Promise.reject(new Error('ECONNREFUSED')) }, { name: 'cache', check: () => Promise.resolve() }]);
+  const down = build([
+    { name: 'database', check: () => Promise.reject(new Error('ECONNREFUSED')) },
+    { name: 'cache', check: () => Promise.resolve() },
+  ]);
   const response = await down.inject({ url: '/ready' });
   assert.equal(response.statusCode, 503);
   assert.equal(response.json().code, 'NOT_READY');
   assert.equal(response.json().detail, 'Unreachable: database');
   const hanging = build([{ name: 'database', check: () => new Promise(() => undefined) }]);
-  assert.equal((await hanging.inject({ url: '/ready' })).statusCode, 503, 'a hanging check times out instead of hanging readiness');
+  assert.equal(
+    (await hanging.inject({ url: '/ready' })).statusCode,
+    503,
+    'a hanging check times out instead of hanging readiness',
+  );
 });
 
 test('a caller with no time left gets 504 at once; a deadline is recorded on the request', async () => {
@@ -129,7 +150,13 @@ test('a caller with no time left gets 504 at once; a deadline is recorded on the
 
 test('admission control sheds work past the concurrency limit with 503 + Retry-After, and admits again after', async () => {
   const identity = { service: 'demo', instance: 'demo-1', region: 'us-east' };
-  const app = createServiceApp({ ...identity, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), readiness: [], maxConcurrentRequests: 2 });
+  const app = createServiceApp({
+    ...identity,
+    logger: createLogger({ ...identity, level: 'silent' }),
+    metrics: new ServiceMetrics(identity),
+    readiness: [],
+    maxConcurrentRequests: 2,
+  });
   let release: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => (release = resolve));
   app.get('/work', async () => {
@@ -173,7 +200,9 @@ test('a body over the limit is answered 413 after it is read, so a client still 
       });
       socket.on('error', reject);
       // Four times the 1 KiB limit, written slowly in pieces after the headers.
-      socket.write(`POST /things/${id} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 4096\r\n\r\n`);
+      socket.write(
+        `POST /things/${id} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 4096\r\n\r\n`,
+      );
       const piece = 'x'.repeat(512);
       let sent = 0;
       const timer = setInterval(() => {
@@ -195,17 +224,30 @@ test('the service describes its own routes at /openapi.json, from the schemas th
   const doc = response.json();
   assert.equal(doc.openapi, '3.1.0');
   const operation = doc.paths['/things/{id}'].post;
-  assert.deepEqual(operation.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`).sort(), ['path:id', 'query:limit']);
+  assert.deepEqual(operation.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`).sort(), [
+    'path:id',
+    'query:limit',
+  ]);
   assert.deepEqual(operation.requestBody.content['application/json'].schema.required, ['name', 'quantity']);
   assert.equal(doc.paths['/health'], undefined, 'platform probes are not part of the API');
 });
 
-test('without mTLS the mesh trusts its network: the address a peer vouches for is the client\'s, else the socket\'s', async () => {
+test("without mTLS the mesh trusts its network: the address a peer vouches for is the client's, else the socket's", async () => {
   const app = build();
   app.get('/whoami', (request) => ({ address: request.clientAddress }));
-  const vouched = await app.inject({ method: 'GET', url: '/whoami', headers: { 'x-client-address': '203.0.113.7' }, remoteAddress: '127.0.0.9' });
+  const vouched = await app.inject({
+    method: 'GET',
+    url: '/whoami',
+    headers: { 'x-client-address': '203.0.113.7' },
+    remoteAddress: '127.0.0.9',
+  });
   assert.deepEqual(vouched.json(), { address: '203.0.113.7' });
-  const garbage = await app.inject({ method: 'GET', url: '/whoami', headers: { 'x-client-address': 'not an address' }, remoteAddress: '127.0.0.9' });
+  const garbage = await app.inject({
+    method: 'GET',
+    url: '/whoami',
+    headers: { 'x-client-address': 'not an address' },
+    remoteAddress: '127.0.0.9',
+  });
   assert.deepEqual(garbage.json(), { address: '127.0.0.9' });
   const none = await app.inject({ method: 'GET', url: '/whoami', remoteAddress: '127.0.0.9' });
   assert.deepEqual(none.json(), { address: '127.0.0.9' });

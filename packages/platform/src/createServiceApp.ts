@@ -5,8 +5,24 @@ import { createServer as createTlsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { DEADLINE_HEADER, identityOf, withDeadline } from '@shop/mesh';
 import { Counter, Gauge } from 'prom-client';
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Context, type Span } from '@opentelemetry/api';
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify';
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
+import Fastify, {
+  LogController,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RouteOptions,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { openApiDocument } from './openapi.ts';
 import { registerFaults } from './faults.ts';
@@ -114,12 +130,16 @@ const CHAOS_CALLER = 'launcher';
 export function requestSignal(request: FastifyRequest, reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
   if (request.deadline !== undefined) {
-    const timer = setTimeout(() => controller.abort(new AppError('DEADLINE_EXCEEDED')), Math.max(0, request.deadline - Date.now()));
+    const timer = setTimeout(
+      () => controller.abort(new AppError('DEADLINE_EXCEEDED')),
+      Math.max(0, request.deadline - Date.now()),
+    );
     timer.unref();
     reply.raw.once('finish', () => clearTimeout(timer));
   }
   reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort(new AppError('DEADLINE_EXCEEDED', { detail: 'The caller went away' }));
+    if (!reply.raw.writableFinished)
+      controller.abort(new AppError('DEADLINE_EXCEEDED', { detail: 'The caller went away' }));
   });
   return controller.signal;
 }
@@ -163,11 +183,22 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     ...(tls
       ? {
           serverFactory: (handler: RequestListener) =>
-            createTlsServer({ key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: true, rejectUnauthorized: true, minVersion: 'TLSv1.3' }, handler) as unknown as Server,
+            createTlsServer(
+              {
+                key: tls.key,
+                cert: tls.cert,
+                ca: tls.ca,
+                requestCert: true,
+                rejectUnauthorized: true,
+                minVersion: 'TLSv1.3',
+              },
+              handler,
+            ) as unknown as Server,
         }
       : {}),
     loggerInstance: options.logger,
-    childLoggerFactory: (logger, bindings, childOptions) => new LazyLogger(logger as Logger, bindings, childOptions) as unknown as Logger,
+    childLoggerFactory: (logger, bindings, childOptions) =>
+      new LazyLogger(logger as Logger, bindings, childOptions) as unknown as Logger,
     // Our onResponse hook writes one line per request with route, status and time.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'correlationId' }),
     bodyLimit,
@@ -196,14 +227,27 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   app.addHook('onRoute', (route) => {
     const handler = route.handler;
     route.handler = function traced(this: unknown, request, reply) {
-      return request.otelContext ? context.with(request.otelContext, () => handler.call(this as never, request, reply)) : handler.call(this as never, request, reply);
+      return request.otelContext
+        ? context.with(request.otelContext, () => handler.call(this as never, request, reply))
+        : handler.call(this as never, request, reply);
     };
   });
   const identities = new WeakMap<object, string | undefined>();
   const limit = options.maxConcurrentRequests ?? Number.POSITIVE_INFINITY;
   let inFlight = 0;
-  const shed = new Counter({ name: 'http_requests_shed_total', help: 'Requests refused by admission control', registers: [options.metrics.registry] });
-  new Gauge({ name: 'http_requests_in_flight', help: 'Requests being handled', registers: [options.metrics.registry], collect() { this.set(inFlight); } });
+  const shed = new Counter({
+    name: 'http_requests_shed_total',
+    help: 'Requests refused by admission control',
+    registers: [options.metrics.registry],
+  });
+  new Gauge({
+    name: 'http_requests_in_flight',
+    help: 'Requests being handled',
+    registers: [options.metrics.registry],
+    collect() {
+      this.set(inFlight);
+    },
+  });
 
   // First hook: shed before spending anything on a request we cannot serve in time.
   app.addHook('onRequest', (request, reply, done) => {
@@ -215,7 +259,13 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     // A path that would resolve to another route than the one it names (a dot
     // segment, an escaped letter) reaches no handler: see paths.ts.
     if (options.canonicalPathsOnly !== false && !isCanonicalPath(pathOf(path))) {
-      sendProblem(request, reply, new AppError('VALIDATION_FAILED', { detail: 'The request path is not in canonical form (dot segments, empty segments or escaped letters)' }));
+      sendProblem(
+        request,
+        reply,
+        new AppError('VALIDATION_FAILED', {
+          detail: 'The request path is not in canonical form (dot segments, empty segments or escaped letters)',
+        }),
+      );
       return;
     }
     if (options.unadmitted?.(path)) {
@@ -224,7 +274,11 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     }
     if (inFlight >= limit) {
       shed.inc();
-      sendProblem(request, reply, new AppError('OVERLOADED', { retryAfter: 1, detail: `Over ${limit} requests in flight` }));
+      sendProblem(
+        request,
+        reply,
+        new AppError('OVERLOADED', { retryAfter: 1, detail: `Over ${limit} requests in flight` }),
+      );
       return;
     }
     inFlight += 1;
@@ -240,10 +294,20 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
       if (!identities.has(socket)) identities.set(socket, identityOf(socket.getPeerCertificate?.(false)?.raw));
       request.caller = identities.get(socket);
       const vouched = request.headers[CLIENT_ADDRESS_HEADER];
-      request.clientAddress = request.caller !== undefined && ADDRESS_VOUCHERS.has(request.caller) && typeof vouched === 'string' && isIP(vouched) !== 0 ? vouched : request.ip;
+      request.clientAddress =
+        request.caller !== undefined &&
+        ADDRESS_VOUCHERS.has(request.caller) &&
+        typeof vouched === 'string' &&
+        isIP(vouched) !== 0
+          ? vouched
+          : request.ip;
       const allowed = request.routeOptions.config.callers;
       if (allowed && !(request.caller && allowed.includes(request.caller))) {
-        sendProblem(request, reply, new AppError('FORBIDDEN', { detail: `Caller ${request.caller ?? '(unknown)'} may not call this route` }));
+        sendProblem(
+          request,
+          reply,
+          new AppError('FORBIDDEN', { detail: `Caller ${request.caller ?? '(unknown)'} may not call this route` }),
+        );
         return;
       }
     } else {
@@ -264,12 +328,29 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     }
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     const route = request.routeOptions.url ?? 'unmatched';
-    const span = tracer.startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route, 'service.name': options.service, 'service.instance.id': options.instance, ...(request.caller ? { 'mesh.caller': request.caller } : {}) } }, parent);
+    const span = tracer.startSpan(
+      `${request.method} ${route}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': request.method,
+          'http.route': route,
+          'service.name': options.service,
+          'service.instance.id': options.instance,
+          ...(request.caller ? { 'mesh.caller': request.caller } : {}),
+        },
+      },
+      parent,
+    );
     request.span = span;
     request.otelContext = withDeadline(trace.setSpan(parent, span), request.deadline);
     const spanContext = span.spanContext();
     if (trace.isSpanContextValid(spanContext)) {
-      request.trace = { traceId: spanContext.traceId, parentSpanId: trace.getSpanContext(parent)?.spanId, sampled: true };
+      request.trace = {
+        traceId: spanContext.traceId,
+        parentSpanId: trace.getSpanContext(parent)?.spanId,
+        sampled: true,
+      };
     } else {
       const traceparent = request.headers.traceparent;
       request.trace = parseTraceparent(typeof traceparent === 'string' ? traceparent : undefined) ?? newTraceContext();
@@ -284,7 +365,8 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   // reconnect elsewhere and the server is not held open by idle sockets.
   app.addHook('onSend', (request, reply, payload, done) => {
     if (lifecycle.draining) void reply.header('connection', 'close');
-    else if (reply.statusCode === 413 && lingerOver(request.headers['content-length'], bodyLimit)) reply.removeHeader('connection');
+    else if (reply.statusCode === 413 && lingerOver(request.headers['content-length'], bodyLimit))
+      reply.removeHeader('connection');
     done(null, payload);
   });
 
@@ -301,7 +383,16 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
     }
     const probe = route === '/health' || route === '/ready' || route === '/metrics';
     const level = probe ? 'debug' : reply.statusCode >= 500 ? 'error' : 'info';
-    request.log[level]({ method: request.method, route, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
+    request.log[level](
+      {
+        method: request.method,
+        route,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      'request',
+    );
     done();
   });
 
@@ -312,7 +403,11 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    sendProblem(request, reply, new AppError('NOT_FOUND', { detail: `No route for ${request.method} ${request.url.split('?')[0] ?? ''}` }));
+    sendProblem(
+      request,
+      reply,
+      new AppError('NOT_FOUND', { detail: `No route for ${request.method} ${request.url.split('?')[0] ?? ''}` }),
+    );
   });
 
   // The service's own OpenAPI document, from the schemas that validate its routes
@@ -339,7 +434,11 @@ export function createServiceApp(options: ServiceAppOptions): ServiceApp {
           await raceAbort(dependency.check(signal), signal);
           return { name: dependency.name, ok: true as const };
         } catch (error) {
-          return { name: dependency.name, ok: false as const, error: error instanceof Error ? error.message : String(error) };
+          return {
+            name: dependency.name,
+            ok: false as const,
+            error: error instanceof Error ? error.message : String(error),
+          };
         }
       }),
     );
@@ -393,7 +492,9 @@ export function normalise(error: FastifyError, request: FastifyRequest): AppErro
   }
   const status = error.statusCode ?? 500;
   if (status >= 400 && status < 500) {
-    const code = statusCodes[status] ?? (error.code?.startsWith('FST_ERR_CTP') || error instanceof SyntaxError ? 'MALFORMED_BODY' : 'VALIDATION_FAILED');
+    const code =
+      statusCodes[status] ??
+      (error.code?.startsWith('FST_ERR_CTP') || error instanceof SyntaxError ? 'MALFORMED_BODY' : 'VALIDATION_FAILED');
     return new AppError(code, { detail: error.message });
   }
   if (status === 503) return new AppError('SHUTTING_DOWN', { retryAfter: 1 });
@@ -402,7 +503,8 @@ export function normalise(error: FastifyError, request: FastifyRequest): AppErro
 }
 
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, error: AppError): void {
-  if (error.retryAfter !== undefined) void reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfter))));
+  if (error.retryAfter !== undefined)
+    void reply.header('retry-after', String(Math.max(1, Math.ceil(error.retryAfter))));
   void reply
     .status(error.status)
     .type('application/problem+json')

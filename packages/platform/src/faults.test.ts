@@ -7,7 +7,12 @@ import { ServiceMetrics } from './metrics.ts';
 
 function build(random: () => number) {
   const identity = { service: 'demo', instance: 'demo-1', region: 'us-east' };
-  const app = createServiceApp({ ...identity, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), readiness: [] });
+  const app = createServiceApp({
+    ...identity,
+    logger: createLogger({ ...identity, level: 'silent' }),
+    metrics: new ServiceMetrics(identity),
+    readiness: [],
+  });
   registerFaults(app, { callers: ['launcher'], random });
   app.get('/work', () => ({ ok: true }));
   return app;

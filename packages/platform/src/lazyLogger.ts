@@ -39,7 +39,8 @@ export class LazyLogger {
 
   /** Adding bindings before anything was logged costs nothing. */
   child(bindings: Bindings, options?: ChildLoggerOptions): LazyLogger | Logger {
-    if (!this.#real && options === undefined) return new LazyLogger(this.#parent, { ...this.#bindings, ...bindings }, this.#options);
+    if (!this.#real && options === undefined)
+      return new LazyLogger(this.#parent, { ...this.#bindings, ...bindings }, this.#options);
     return this.#materialise().child(bindings, options);
   }
 

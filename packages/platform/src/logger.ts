@@ -20,7 +20,10 @@ export function createLogger(identity: LoggerIdentity, destination?: Destination
       base: { service: identity.service, instance: identity.instance, region: identity.region, pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refreshToken'], censor: '[redacted]' },
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.refreshToken'],
+        censor: '[redacted]',
+      },
     },
     destination,
   );

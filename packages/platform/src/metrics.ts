@@ -2,7 +2,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 /** What observeReplicas reads at scrape time (ReadRouter provides it). */
 export interface ReplicaSource {
-  status(): Array<{ url: string; state: 'ok' | 'lagging' | 'down'; lagBytes: number | undefined; lagSeconds: number | undefined }>;
+  status(): Array<{
+    url: string;
+    state: 'ok' | 'lagging' | 'down';
+    lagBytes: number | undefined;
+    lagSeconds: number | undefined;
+  }>;
   stats(): { replica: number; primary: number; fallbacks: number };
 }
 
@@ -68,7 +73,11 @@ export class ServiceMetrics {
    * those that fell back from a replica to the primary.
    */
   observeReplicas(source: ReplicaSource): void {
-    const perReplica = (name: string, help: string, pick: (r: ReturnType<ReplicaSource['status']>[number]) => number | undefined): void => {
+    const perReplica = (
+      name: string,
+      help: string,
+      pick: (r: ReturnType<ReplicaSource['status']>[number]) => number | undefined,
+    ): void => {
       new Gauge({
         name,
         help,
@@ -83,9 +92,19 @@ export class ServiceMetrics {
         },
       });
     };
-    perReplica('db_replica_lag_bytes', 'WAL the primary has written that the replica has not replayed', (r) => r.lagBytes);
-    perReplica('db_replica_lag_seconds', 'How long ago the primary first had WAL the replica has not replayed', (r) => r.lagSeconds);
-    perReplica('db_replica_healthy', 'Whether the replica serves reads (0: down or lagging past the bound)', (r) => (r.state === 'ok' ? 1 : 0));
+    perReplica(
+      'db_replica_lag_bytes',
+      'WAL the primary has written that the replica has not replayed',
+      (r) => r.lagBytes,
+    );
+    perReplica(
+      'db_replica_lag_seconds',
+      'How long ago the primary first had WAL the replica has not replayed',
+      (r) => r.lagSeconds,
+    );
+    perReplica('db_replica_healthy', 'Whether the replica serves reads (0: down or lagging past the bound)', (r) =>
+      r.state === 'ok' ? 1 : 0,
+    );
 
     const seen = { replica: 0, primary: 0, fallbacks: 0 };
     new Counter({

@@ -19,7 +19,8 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
 
 export function canonicalPath(raw: string): CanonicalPath {
   if (!raw.startsWith('/')) return refuse('the path must start with "/"');
-  if (/[^\x21-\x7e]|\\/.test(raw)) return refuse('the path has a backslash, a space, a control or a non-ASCII character');
+  if (/[^\x21-\x7e]|\\/.test(raw))
+    return refuse('the path has a backslash, a space, a control or a non-ASCII character');
   const segments: string[] = [];
   for (const segment of raw.slice(1).split('/')) {
     const decoded = decodeUnreserved(segment);

@@ -1,4 +1,11 @@
-import { createMeshClient, MeshError, type MeshEvent, type MeshPolicy, type PeerClient, type PemBundle } from '@shop/mesh';
+import {
+  createMeshClient,
+  MeshError,
+  type MeshEvent,
+  type MeshPolicy,
+  type PeerClient,
+  type PemBundle,
+} from '@shop/mesh';
 import { AppError } from './errors.ts';
 
 export type { PeerClient, PeerRequest, PeerResponse, RawPeerRequest, RawPeerResponse } from '@shop/mesh';
@@ -17,7 +24,10 @@ export interface PeerClientOptions {
 }
 
 export function parsePeerUrls(value: string | undefined): string[] {
-  return (value ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 /**
@@ -33,7 +43,12 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
     caller: options.caller,
     instances: options.urls,
     tls: options.tls,
-    policy: { ...(options.defaultTimeoutMs ? { callTimeoutMs: options.defaultTimeoutMs, attemptTimeoutMs: Math.min(2000, options.defaultTimeoutMs) } : {}), ...options.policy },
+    policy: {
+      ...(options.defaultTimeoutMs
+        ? { callTimeoutMs: options.defaultTimeoutMs, attemptTimeoutMs: Math.min(2000, options.defaultTimeoutMs) }
+        : {}),
+      ...options.policy,
+    },
     onEvent: options.onEvent,
   });
 }

@@ -33,14 +33,18 @@ export async function serve(app: ServiceApp, options: ServeOptions): Promise<voi
     options.lifecycle.draining = true;
     options.logger.info({ reason }, 'shutting down');
     const deadline = setTimeout(() => {
-      options.logger.error({ timeoutMs: options.shutdownTimeoutMs }, 'shutdown deadline passed; exiting with requests still in flight');
+      options.logger.error(
+        { timeoutMs: options.shutdownTimeoutMs },
+        'shutdown deadline passed; exiting with requests still in flight',
+      );
       process.exit(1);
     }, options.shutdownTimeoutMs);
     deadline.unref();
     const sweeper = setInterval(() => app.server.closeIdleConnections(), 100);
     sweeper.unref();
     try {
-      for (const hook of options.onDrain ?? []) await hook().catch((error: unknown) => options.logger.warn({ err: error }, 'drain hook failed'));
+      for (const hook of options.onDrain ?? [])
+        await hook().catch((error: unknown) => options.logger.warn({ err: error }, 'drain hook failed'));
       await app.close();
       clearInterval(sweeper);
       for (const hook of options.onClose ?? []) await hook();

@@ -36,7 +36,10 @@ function withPlainUuid(ajv: Ajv): Ajv {
 const partNames: Record<string, string> = { body: 'body', querystring: 'query', params: 'path', headers: 'header' };
 
 /** Turns ajv's errors into fields a client can act on: `body/email`, `query/limit`. */
-export function fieldErrors(errors: readonly FastifySchemaValidationError[], context: string | undefined): FieldError[] {
+export function fieldErrors(
+  errors: readonly FastifySchemaValidationError[],
+  context: string | undefined,
+): FieldError[] {
   const part = partNames[context ?? 'body'] ?? context ?? 'body';
   return errors.map((error) => {
     const e = error as unknown as ErrorObject;

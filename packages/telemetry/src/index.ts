@@ -3,7 +3,12 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, TracerProvider } from '@opentelemetry/sdk-trace';
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 
 export interface TelemetryOptions {
   service: string;
@@ -49,11 +54,18 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
       'cloud.region': options.region,
     }),
     spanProcessors: options.endpoint
-      ? [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/$/, '')}/v1/traces` }), scheduledDelayMillis: 500, maxQueueSize: 4096 })]
+      ? [
+          new BatchSpanProcessor({
+            exporter: new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/$/, '')}/v1/traces` }),
+            scheduledDelayMillis: 500,
+            maxQueueSize: 4096,
+          }),
+        ]
       : [],
   });
   trace.setGlobalTracerProvider(provider);
   // Exporting is best effort at exit: never hold a shutdown for more than a second.
-  const bounded = (work: Promise<void>): Promise<void> => Promise.race([work.catch(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, 1000).unref())]);
+  const bounded = (work: Promise<void>): Promise<void> =>
+    Promise.race([work.catch(() => undefined), new Promise<void>((resolve) => setTimeout(resolve, 1000).unref())]);
   return { flush: () => provider.forceFlush(), shutdown: () => bounded(provider.shutdown()) };
 }

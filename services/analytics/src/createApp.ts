@@ -1,6 +1,13 @@
 import { createTokenVerifier, JWKS_PATH, registerAuthentication, type TokenVerifier } from '@shop/auth';
 import { createEventBus, startConsumer, waitForBus, type ConsumerHandle, type EventBus } from '@shop/events';
-import { createBaseApp, createPeerClient, parsePeerUrls, type PeerClient, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import {
+  createBaseApp,
+  createPeerClient,
+  parsePeerUrls,
+  type PeerClient,
+  type ServiceApp,
+  type ServiceDeps,
+} from '@shop/platform';
 import type { JSONWebKeySet } from 'jose';
 import type { AnalyticsConfig } from './config.ts';
 import { FigureReader } from './adapters/figureReader.ts';
@@ -32,8 +39,11 @@ export function createApp(config: AnalyticsConfig, deps: ServiceDeps, overrides:
   registerAuthentication(app, overrides.verifier ?? jwksVerifier(config, deps, ownedPeers));
   registerAnalyticsRoutes(app, { figures: new FigureReader(deps.db), now: overrides.now ?? (() => new Date()) });
 
-  const ownedBus = overrides.bus ? undefined : createEventBus(config, { logger: deps.logger, poolMax: 2, name: config.INSTANCE_ID });
-  if (!overrides.bus && !ownedBus) throw new Error('The analytics service needs NATS_URL or EVENTS_DATABASE_URL to consume events');
+  const ownedBus = overrides.bus
+    ? undefined
+    : createEventBus(config, { logger: deps.logger, poolMax: 2, name: config.INSTANCE_ID });
+  if (!overrides.bus && !ownedBus)
+    throw new Error('The analytics service needs NATS_URL or EVENTS_DATABASE_URL to consume events');
   const bus: Pick<EventBus, 'subscribe'> = overrides.bus ?? ownedBus!;
   let consumer: ConsumerHandle | undefined;
   observeConsumerLag(deps.metrics.registry, CONSUMER_GROUP, () => consumer?.lag());
@@ -69,11 +79,17 @@ export function createApp(config: AnalyticsConfig, deps: ServiceDeps, overrides:
 }
 
 function jwksVerifier(config: AnalyticsConfig, deps: ServiceDeps, owned: PeerClient[]): TokenVerifier {
-  if (!config.PEER_USER_URLS) throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
+  if (!config.PEER_USER_URLS)
+    throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
   let users: PeerClient;
   if (deps.peer) users = deps.peer('user');
   else {
-    users = createPeerClient({ service: 'user', urls: parsePeerUrls(config.PEER_USER_URLS), caller: 'analytics', tls: deps.tls });
+    users = createPeerClient({
+      service: 'user',
+      urls: parsePeerUrls(config.PEER_USER_URLS),
+      caller: 'analytics',
+      tls: deps.tls,
+    });
     owned.push(users);
   }
   return createTokenVerifier({

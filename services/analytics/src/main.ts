@@ -3,4 +3,12 @@ import { configSpec } from './config.ts';
 import { createApp } from './createApp.ts';
 
 // The only file of the analytics service that reads process.env and listens.
-await bootService({ name: 'analytics', configSpec, migrations: new URL('../migrations/', import.meta.url), createApp: (config, deps) => createApp(config, deps) }, process.env);
+await bootService(
+  {
+    name: 'analytics',
+    configSpec,
+    migrations: new URL('../migrations/', import.meta.url),
+    createApp: (config, deps) => createApp(config, deps),
+  },
+  process.env,
+);

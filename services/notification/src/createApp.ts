@@ -1,6 +1,20 @@
 import { createTokenVerifier, JWKS_PATH, registerAuthentication, type TokenVerifier } from '@shop/auth';
-import { createEventBus, listenForNotifications, startConsumer, waitForBus, type ConsumerHandle, type EventBus } from '@shop/events';
-import { createBaseApp, createPeerClient, parsePeerUrls, type PeerClient, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import {
+  createEventBus,
+  listenForNotifications,
+  startConsumer,
+  waitForBus,
+  type ConsumerHandle,
+  type EventBus,
+} from '@shop/events';
+import {
+  createBaseApp,
+  createPeerClient,
+  parsePeerUrls,
+  type PeerClient,
+  type ServiceApp,
+  type ServiceDeps,
+} from '@shop/platform';
 import type { JSONWebKeySet } from 'jose';
 import { Gauge } from 'prom-client';
 import type { NotificationConfig } from './config.ts';
@@ -33,7 +47,11 @@ export interface NotificationOverrides {
 }
 
 /** Builds the notification service; never listens (main.ts does). */
-export function createApp(config: NotificationConfig, deps: ServiceDeps, overrides: NotificationOverrides = {}): ServiceApp {
+export function createApp(
+  config: NotificationConfig,
+  deps: ServiceDeps,
+  overrides: NotificationOverrides = {},
+): ServiceApp {
   const app = createBaseApp(config, deps);
   const ownedPeers: PeerClient[] = [];
   registerAuthentication(app, overrides.verifier ?? jwksVerifier(config, deps, ownedPeers));
@@ -41,11 +59,24 @@ export function createApp(config: NotificationConfig, deps: ServiceDeps, overrid
   const notifications = new NotificationRepository(deps.db);
   const feed = new LiveFeed();
   const streams = new StreamRegistry(streamLimits(config), overrides.clock);
-  new Gauge({ name: 'notification_streams_open', help: 'Live notification streams (SSE) held by this instance', registers: [deps.metrics.registry], collect() { this.set(streams.size); } });
+  new Gauge({
+    name: 'notification_streams_open',
+    help: 'Live notification streams (SSE) held by this instance',
+    registers: [deps.metrics.registry],
+    collect() {
+      this.set(streams.size);
+    },
+  });
   registerNotificationRoutes(app, { notifications, feed, streams, heartbeatMs: overrides.heartbeatMs ?? 15_000 });
 
   const mailer = overrides.mailer ?? createSmtpMailer(config.SMTP_URL);
-  const dispatcher = startEmailDispatcher({ db: deps.db, mailer, from: config.MAIL_FROM, logger: deps.logger, pollIntervalMs: Math.max(config.NOTIFICATION_POLL_INTERVAL_MS, 1000) });
+  const dispatcher = startEmailDispatcher({
+    db: deps.db,
+    mailer,
+    from: config.MAIL_FROM,
+    logger: deps.logger,
+    pollIntervalMs: Math.max(config.NOTIFICATION_POLL_INTERVAL_MS, 1000),
+  });
   const listener = listenForNotifications(
     deps.db,
     NOTIFY_CHANNEL,
@@ -61,8 +92,11 @@ export function createApp(config: NotificationConfig, deps: ServiceDeps, overrid
     { logger: deps.logger, onConnected: () => dispatcher.kick() },
   );
 
-  const ownedBus = overrides.bus ? undefined : createEventBus(config, { logger: deps.logger, poolMax: 3, name: config.INSTANCE_ID });
-  if (!overrides.bus && !ownedBus) throw new Error('The notification service needs NATS_URL or EVENTS_DATABASE_URL to consume events');
+  const ownedBus = overrides.bus
+    ? undefined
+    : createEventBus(config, { logger: deps.logger, poolMax: 3, name: config.INSTANCE_ID });
+  if (!overrides.bus && !ownedBus)
+    throw new Error('The notification service needs NATS_URL or EVENTS_DATABASE_URL to consume events');
   const bus: Pick<EventBus, 'subscribe'> = overrides.bus ?? ownedBus!;
   let consumer: ConsumerHandle | undefined;
   observeConsumerLag(deps.metrics.registry, CONSUMER_GROUP, () => consumer?.lag());
@@ -112,17 +146,25 @@ export function createApp(config: NotificationConfig, deps: ServiceDeps, overrid
  */
 function streamLimits(config: NotificationConfig): { perUser: number; perInstance: number } {
   if (config.MAX_STREAMS >= config.MAX_CONCURRENT_REQUESTS) {
-    throw new Error(`MAX_STREAMS (${config.MAX_STREAMS}) must be below MAX_CONCURRENT_REQUESTS (${config.MAX_CONCURRENT_REQUESTS}): open streams hold request slots, and ordinary requests need some`);
+    throw new Error(
+      `MAX_STREAMS (${config.MAX_STREAMS}) must be below MAX_CONCURRENT_REQUESTS (${config.MAX_CONCURRENT_REQUESTS}): open streams hold request slots, and ordinary requests need some`,
+    );
   }
   return { perUser: config.STREAMS_PER_USER, perInstance: config.MAX_STREAMS };
 }
 
 function jwksVerifier(config: NotificationConfig, deps: ServiceDeps, owned: PeerClient[]): TokenVerifier {
-  if (!config.PEER_USER_URLS) throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
+  if (!config.PEER_USER_URLS)
+    throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
   let users: PeerClient;
   if (deps.peer) users = deps.peer('user');
   else {
-    users = createPeerClient({ service: 'user', urls: parsePeerUrls(config.PEER_USER_URLS), caller: 'notification', tls: deps.tls });
+    users = createPeerClient({
+      service: 'user',
+      urls: parsePeerUrls(config.PEER_USER_URLS),
+      caller: 'notification',
+      tls: deps.tls,
+    });
     owned.push(users);
   }
   return createTokenVerifier({

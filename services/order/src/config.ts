@@ -6,7 +6,11 @@ export const configSpec = {
   PEER_PAYMENT_URLS: env.string({ description: 'comma-separated base URLs of the payment service' }),
   /** For the JWKS; optional when a verifier is injected (tests). */
   PEER_USER_URLS: env.optionalString(),
-  CHECKOUT_PAYMENT_METHOD_DEFAULT: env.string({ default: 'pm_card_visa', pattern: /^[A-Za-z0-9_]{1,64}$/, description: 'a payment method id like "pm_card_visa"' }),
+  CHECKOUT_PAYMENT_METHOD_DEFAULT: env.string({
+    default: 'pm_card_visa',
+    pattern: /^[A-Za-z0-9_]{1,64}$/,
+    description: 'a payment method id like "pm_card_visa"',
+  }),
   /** Card-testing limit (src/domain/declineLimit.ts): declined payments within the window after which a user's checkouts are refused. */
   CHECKOUT_MAX_DECLINES_PER_USER: env.int({ default: 5, min: 1, max: 1_000_000 }),
   /** The same for one client address (an IPv6 /64), whatever the accounts: fresh accounts do not escape it. */

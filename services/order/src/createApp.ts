@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTokenVerifier, JWKS_PATH, registerAuthentication, type TokenVerifier } from '@shop/auth';
-import { createBaseApp, createPeerClient, parsePeerUrls, type PeerClient, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import {
+  createBaseApp,
+  createPeerClient,
+  parsePeerUrls,
+  type PeerClient,
+  type ServiceApp,
+  type ServiceDeps,
+} from '@shop/platform';
 import type { JSONWebKeySet } from 'jose';
 import type { OrderConfig } from './config.ts';
 import type { PaymentPort, ProductPort } from './domain/ports.ts';
@@ -20,7 +27,16 @@ import { registerOrderRoutes } from './http/orderRoutes.ts';
 import { relayOutboxToLog } from '@shop/events';
 
 export { configSpec, type OrderConfig } from './config.ts';
-export type { PaymentPort, ProductPort, ChargeOutcome, ChargeRequest, RefundOutcome, RefundRequest, ReserveOutcome, ProductInfo } from './domain/ports.ts';
+export type {
+  PaymentPort,
+  ProductPort,
+  ChargeOutcome,
+  ChargeRequest,
+  RefundOutcome,
+  RefundRequest,
+  ReserveOutcome,
+  ProductInfo,
+} from './domain/ports.ts';
 export type { OrderHistory } from './domain/orderHistory.ts';
 export { rebuildOrderHistory } from './app/rebuildOrderHistory.ts';
 export { readOrderHistories } from './adapters/orderHistoryReader.ts';
@@ -72,19 +88,44 @@ export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: Ord
   const orders = new OrderRepository(deps.db);
   const carts = new CartRepository(deps.db);
   const leaseMs = overrides.saga?.leaseMs ?? 30_000;
-  const keys = new IdempotencyStore(deps.db, { ttlHours: config.IDEMPOTENCY_KEY_TTL_HOURS, lockMs: overrides.keyLockMs ?? KEY_LOCK_MS });
+  const keys = new IdempotencyStore(deps.db, {
+    ttlHours: config.IDEMPOTENCY_KEY_TTL_HOURS,
+    lockMs: overrides.keyLockMs ?? KEY_LOCK_MS,
+  });
   const windowMs = config.CHECKOUT_DECLINE_WINDOW_SEC * 1000;
   const declines: DeclineLimits = {
     log: new DeclineLog(deps.db),
-    policy: { user: { max: config.CHECKOUT_MAX_DECLINES_PER_USER, windowMs }, address: { max: config.CHECKOUT_MAX_DECLINES_PER_ADDRESS, windowMs } },
+    policy: {
+      user: { max: config.CHECKOUT_MAX_DECLINES_PER_USER, windowMs },
+      address: { max: config.CHECKOUT_MAX_DECLINES_PER_ADDRESS, windowMs },
+    },
     now: overrides.now ?? Date.now,
   };
-  const saga: SagaDeps = { orders, product, payment, logger: deps.logger, owner: `${config.INSTANCE_ID}:${randomUUID()}`, leaseMs, declines };
+  const saga: SagaDeps = {
+    orders,
+    product,
+    payment,
+    logger: deps.logger,
+    owner: `${config.INSTANCE_ID}:${randomUUID()}`,
+    leaseMs,
+    declines,
+  };
 
   registerCartRoutes(app, { carts, product: rememberLookups(product, { ttlMs: config.CART_PRODUCT_TTL_MS }) });
   const background = new Set<Promise<unknown>>();
   const closing = new AbortController();
-  registerOrderRoutes(app, { db: deps.db, carts, orders, keys, saga, defaultPaymentMethod: config.CHECKOUT_PAYMENT_METHOD_DEFAULT, declines, background, stopping: closing.signal, syncBudgetMs: config.CHECKOUT_SYNC_BUDGET_MS });
+  registerOrderRoutes(app, {
+    db: deps.db,
+    carts,
+    orders,
+    keys,
+    saga,
+    defaultPaymentMethod: config.CHECKOUT_PAYMENT_METHOD_DEFAULT,
+    declines,
+    background,
+    stopping: closing.signal,
+    syncBudgetMs: config.CHECKOUT_SYNC_BUDGET_MS,
+  });
   // Sagas still driven for requests already answered 202 stop after their current
   // step (peer calls are aborted); each is persisted, so recovery resumes it.
   app.addHook('onClose', async () => {
@@ -121,7 +162,8 @@ export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: Ord
 }
 
 function jwksVerifier(config: OrderConfig, peer: (service: string, urls: string) => PeerClient): TokenVerifier {
-  if (!config.PEER_USER_URLS) throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
+  if (!config.PEER_USER_URLS)
+    throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
   const users = peer('user', config.PEER_USER_URLS);
   return createTokenVerifier({
     loadKeys: async () => {

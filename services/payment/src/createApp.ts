@@ -23,7 +23,9 @@ export interface PaymentOverrides {
 /** Builds the payment service; never listens (main.ts does). */
 export function createApp(config: PaymentConfig, deps: ServiceDeps, overrides: PaymentOverrides = {}): ServiceApp {
   const app = createBaseApp(config, deps);
-  const provider = overrides.provider ?? createHttpProvider({ baseUrl: config.PAYMENT_PROVIDER_URL, timeoutMs: config.PROVIDER_TIMEOUT_MS });
+  const provider =
+    overrides.provider ??
+    createHttpProvider({ baseUrl: config.PAYMENT_PROVIDER_URL, timeoutMs: config.PROVIDER_TIMEOUT_MS });
   const payment: PaymentDeps = {
     db: deps.db,
     provider,

@@ -1,7 +1,14 @@
 import { createTokenVerifier, JWKS_PATH, registerAuthentication, type TokenVerifier } from '@shop/auth';
 import { ConsistencyTracker, MemoryCache, ReadRouter, ReadYourWrites, resolveCache, type Cache } from '@shop/data';
 import { relayOutboxToLog } from '@shop/events';
-import { createBaseApp, createPeerClient, parsePeerUrls, type PeerClient, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import {
+  createBaseApp,
+  createPeerClient,
+  parsePeerUrls,
+  type PeerClient,
+  type ServiceApp,
+  type ServiceDeps,
+} from '@shop/platform';
 import type { JSONWebKeySet } from 'jose';
 import { createProductReader } from './app/productReader.ts';
 import { createSearchCache } from './app/searchCache.ts';
@@ -34,14 +41,20 @@ export function createApp(config: ProductConfig, deps: ServiceDeps, overrides: P
   const reads = deps.reads ?? new ReadRouter(deps.db, []);
   // Keys are per database, so stacks sharing one Redis (tests, several shops) never mix.
   const namespace = new URL(config.DATABASE_URL).pathname.slice(1);
-  const onCacheError = (error: unknown): void => deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'cache unavailable; reading through');
+  const onCacheError = (error: unknown): void =>
+    deps.logger.warn(
+      { err: error instanceof Error ? error.message : String(error) },
+      'cache unavailable; reading through',
+    );
   const rw = new ReadYourWrites({
     scope: 'product',
     positionAfterWrite: () => reads.positionAfterWrite(),
     tracker: new ConsistencyTracker({ store: resolveCache(config.REDIS_URL, { prefix: `rw:${namespace}:` }) }),
     onError: onCacheError,
   });
-  const cache = overrides.cache ?? resolveCache(config.REDIS_URL, { prefix: `product:${namespace}:`, maxEntries: config.PRODUCT_CACHE_MAX_ENTRIES });
+  const cache =
+    overrides.cache ??
+    resolveCache(config.REDIS_URL, { prefix: `product:${namespace}:`, maxEntries: config.PRODUCT_CACHE_MAX_ENTRIES });
   const reader = createProductReader({
     reads,
     primary: deps.db,
@@ -51,7 +64,14 @@ export function createApp(config: ProductConfig, deps: ServiceDeps, overrides: P
     onCacheError,
   });
   const searchCache = createSearchCache({ ttlMs: config.PRODUCT_SEARCH_CACHE_TTL_MS, maxEntries: 1000 });
-  const changes = followProductChanges({ db: deps.db, reader, cache, searchCache, positionNow: reads.hasReplicas ? () => reads.positionAfterWrite() : undefined, logger: deps.logger });
+  const changes = followProductChanges({
+    db: deps.db,
+    reader,
+    cache,
+    searchCache,
+    positionNow: reads.hasReplicas ? () => reads.positionAfterWrite() : undefined,
+    logger: deps.logger,
+  });
 
   void app.register((plugin, _options, done) => {
     const scope = plugin as unknown as ServiceApp;
@@ -88,8 +108,14 @@ function jwksVerifier(config: ProductConfig, deps: ServiceDeps, owned: PeerClien
   if (deps.peer) {
     users = deps.peer('user');
   } else {
-    if (!config.PEER_USER_URLS) throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
-    users = createPeerClient({ service: 'user', urls: parsePeerUrls(config.PEER_USER_URLS), caller: 'product', tls: deps.tls });
+    if (!config.PEER_USER_URLS)
+      throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
+    users = createPeerClient({
+      service: 'user',
+      urls: parsePeerUrls(config.PEER_USER_URLS),
+      caller: 'product',
+      tls: deps.tls,
+    });
     owned.push(users);
   }
   return createTokenVerifier({

@@ -28,7 +28,9 @@ export interface UserAppOptions {
 /** Hashing slots must leave sign-ups at least one (the reservation is for logins only). */
 function checkHashSlots(config: UserConfig): void {
   if (config.PASSWORD_HASH_RESERVED_FOR_LOGINS >= config.PASSWORD_HASH_CONCURRENCY) {
-    throw new ConfigError([`PASSWORD_HASH_RESERVED_FOR_LOGINS (${config.PASSWORD_HASH_RESERVED_FOR_LOGINS}) must be below PASSWORD_HASH_CONCURRENCY (${config.PASSWORD_HASH_CONCURRENCY})`]);
+    throw new ConfigError([
+      `PASSWORD_HASH_RESERVED_FOR_LOGINS (${config.PASSWORD_HASH_RESERVED_FOR_LOGINS}) must be below PASSWORD_HASH_CONCURRENCY (${config.PASSWORD_HASH_CONCURRENCY})`,
+    ]);
   }
 }
 
@@ -36,22 +38,41 @@ function checkHashSlots(config: UserConfig): void {
 async function ensureAdmin(ctx: UserContext, config: UserConfig, logger: Logger): Promise<void> {
   if (!config.ADMIN_EMAIL) return;
   if (!config.ADMIN_INITIAL_PASSWORD) {
-    logger.error({ email: config.ADMIN_EMAIL }, 'ADMIN_EMAIL is set without ADMIN_INITIAL_PASSWORD: no administrator was made');
+    logger.error(
+      { email: config.ADMIN_EMAIL },
+      'ADMIN_EMAIL is set without ADMIN_INITIAL_PASSWORD: no administrator was made',
+    );
     return;
   }
-  const { outcome, reason } = await bootstrapAdmin(ctx, { email: config.ADMIN_EMAIL, password: config.ADMIN_INITIAL_PASSWORD });
+  const { outcome, reason } = await bootstrapAdmin(ctx, {
+    email: config.ADMIN_EMAIL,
+    password: config.ADMIN_INITIAL_PASSWORD,
+  });
   if (outcome === 'created') logger.info({ email: config.ADMIN_EMAIL }, 'bootstrap administrator created');
-  if (outcome === 'invalid') logger.error({ email: config.ADMIN_EMAIL }, `bootstrap administrator not made: ${reason ?? 'invalid'}`);
+  if (outcome === 'invalid')
+    logger.error({ email: config.ADMIN_EMAIL }, `bootstrap administrator not made: ${reason ?? 'invalid'}`);
   if (outcome === 'email-taken') {
-    logger.error({ email: config.ADMIN_EMAIL }, 'no administrator exists and ADMIN_EMAIL belongs to an account that signed up as a customer: it is NOT promoted (whoever signed up with it would own the shop); choose another ADMIN_EMAIL, or promote a trusted account with npm run admin -- promote <email>');
+    logger.error(
+      { email: config.ADMIN_EMAIL },
+      'no administrator exists and ADMIN_EMAIL belongs to an account that signed up as a customer: it is NOT promoted (whoever signed up with it would own the shop); choose another ADMIN_EMAIL, or promote a trusted account with npm run admin -- promote <email>',
+    );
   }
 }
 
 /** Builds the user service; never listens (main.ts does). Ensures a signing key and the bootstrap administrator exist. */
-export async function createApp(config: UserConfig, deps: ServiceDeps, options: UserAppOptions = {}): Promise<ServiceApp> {
+export async function createApp(
+  config: UserConfig,
+  deps: ServiceDeps,
+  options: UserAppOptions = {},
+): Promise<ServiceApp> {
   const now = options.now ?? Date.now;
   checkHashSlots(config);
-  const keys = createKeyStore({ db: deps.db, kek: await loadKek(config.SIGNING_KEY_KEK_FILE), now, accessTokenTtlMs: config.ACCESS_TOKEN_TTL_SEC * 1000 });
+  const keys = createKeyStore({
+    db: deps.db,
+    kek: await loadKek(config.SIGNING_KEY_KEK_FILE),
+    now,
+    accessTokenTtlMs: config.ACCESS_TOKEN_TTL_SEC * 1000,
+  });
   await keys.ensureSigningKey();
   const window = config.LOGIN_FAILURE_WINDOW_SEC * 1000;
   const reads = deps.reads ?? new ReadRouter(deps.db, []);
@@ -59,8 +80,14 @@ export async function createApp(config: UserConfig, deps: ServiceDeps, options: 
     scope: 'user',
     positionAfterWrite: () => reads.positionAfterWrite(),
     // Keyed per database, so stacks sharing one Redis never mix.
-    tracker: new ConsistencyTracker({ store: resolveCache(config.REDIS_URL, { prefix: `rw:${new URL(config.DATABASE_URL).pathname.slice(1)}:` }) }),
-    onError: (error) => deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'read-your-writes store unavailable'),
+    tracker: new ConsistencyTracker({
+      store: resolveCache(config.REDIS_URL, { prefix: `rw:${new URL(config.DATABASE_URL).pathname.slice(1)}:` }),
+    }),
+    onError: (error) =>
+      deps.logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'read-your-writes store unavailable',
+      ),
   });
   const ctx: UserContext = {
     db: deps.db,
@@ -69,15 +96,34 @@ export async function createApp(config: UserConfig, deps: ServiceDeps, options: 
     now,
     sleep: options.sleep ?? ((ms) => sleep(ms)),
     keys,
-    passwords: createPasswordHasher({ concurrency: config.PASSWORD_HASH_CONCURRENCY, reservedForLogins: config.PASSWORD_HASH_RESERVED_FOR_LOGINS, queue: config.PASSWORD_HASH_QUEUE }),
+    passwords: createPasswordHasher({
+      concurrency: config.PASSWORD_HASH_CONCURRENCY,
+      reservedForLogins: config.PASSWORD_HASH_RESERVED_FOR_LOGINS,
+      queue: config.PASSWORD_HASH_QUEUE,
+    }),
     signUps: createSignUpBucket({ perSec: config.SIGNUP_MAX_PER_SEC, burst: config.SIGNUP_MAX_PER_SEC }, now),
     settings: {
       accessTokenTtlSec: config.ACCESS_TOKEN_TTL_SEC,
       refreshTokenTtlMs: config.REFRESH_TOKEN_TTL_SEC * 1000,
-      accountThrottle: { maxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, windowMs: window, baseLockMs: 60_000, maxLockMs: 3_600_000 },
+      accountThrottle: {
+        maxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        windowMs: window,
+        baseLockMs: 60_000,
+        maxLockMs: 3_600_000,
+      },
       // Counted per address that failed (loginThrottle.ts): the sixth address to fail at an account starts the delays.
-      accountDelay: { freeAttempts: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, windowMs: window, baseDelayMs: 100, maxDelayMs: config.LOGIN_MAX_DELAY_MS },
-      ipThrottle: { maxFailures: config.LOGIN_MAX_FAILURES_PER_IP, windowMs: window, baseLockMs: 60_000, maxLockMs: 3_600_000 },
+      accountDelay: {
+        freeAttempts: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+        windowMs: window,
+        baseDelayMs: 100,
+        maxDelayMs: config.LOGIN_MAX_DELAY_MS,
+      },
+      ipThrottle: {
+        maxFailures: config.LOGIN_MAX_FAILURES_PER_IP,
+        windowMs: window,
+        baseLockMs: 60_000,
+        maxLockMs: 3_600_000,
+      },
       signUpsPerAddress: { max: config.SIGNUP_MAX_PER_ADDRESS, windowMs: config.SIGNUP_ADDRESS_WINDOW_SEC * 1000 },
     },
   };

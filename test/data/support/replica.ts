@@ -29,7 +29,8 @@ async function problemWith(url: string): Promise<string | undefined> {
 /** Why replica tests cannot run (a skip reason), or false. With CI=true a missing replica throws instead. */
 export async function replicaSkip(): Promise<string | false> {
   const problem = await problemWith(REPLICA_URL);
-  if (problem && process.env.CI === 'true') throw new Error(`${problem} (CI=true: start it with scripts/replica.sh start)`);
+  if (problem && process.env.CI === 'true')
+    throw new Error(`${problem} (CI=true: start it with scripts/replica.sh start)`);
   return problem ?? false;
 }
 
@@ -63,7 +64,11 @@ export async function restartReplica(): Promise<void> {
  * over the service's own database on it, which serves nothing before it has
  * the schema the primary has now.
  */
-export async function routerFor(db: Database, databaseUrl: string, replicaUrl: string | undefined): Promise<ReadRouter> {
+export async function routerFor(
+  db: Database,
+  databaseUrl: string,
+  replicaUrl: string | undefined,
+): Promise<ReadRouter> {
   const reads = new ReadRouter(db, replicaUrl ? [onReplica(databaseUrl, replicaUrl)] : [], { pollIntervalMs: 50 });
   if (replicaUrl) reads.requireAtLeast(await reads.positionAfterWrite());
   return reads;

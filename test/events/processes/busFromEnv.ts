@@ -5,8 +5,16 @@ import { createLogger, type Logger } from '@shop/platform';
 /** What the crash-test processes share: a logger, the bus the env names, and a database pool. */
 export function fromEnv(name: string): { logger: Logger; bus: EventBus; db: Database } {
   const env = process.env;
-  const logger = createLogger({ service: name, instance: `${name}-${process.pid}`, region: 'us-east', level: env.LOG_LEVEL ?? 'silent' });
-  const bus = createEventBus({ NATS_URL: env.NATS_URL, EVENTS_DATABASE_URL: env.EVENTS_DATABASE_URL }, { logger, namespace: env.EVENTS_NAMESPACE, poolMax: 3, name });
+  const logger = createLogger({
+    service: name,
+    instance: `${name}-${process.pid}`,
+    region: 'us-east',
+    level: env.LOG_LEVEL ?? 'silent',
+  });
+  const bus = createEventBus(
+    { NATS_URL: env.NATS_URL, EVENTS_DATABASE_URL: env.EVENTS_DATABASE_URL },
+    { logger, namespace: env.EVENTS_NAMESPACE, poolMax: 3, name },
+  );
   if (!bus) throw new Error('set NATS_URL or EVENTS_DATABASE_URL');
   if (!env.DATABASE_URL) throw new Error('set DATABASE_URL');
   // One connection per partition (8), so partitions really go side by side.

@@ -13,7 +13,11 @@ const consumer = startConsumer({
   db,
   logger,
   handle: async (event, tx) => {
-    await tx.query('INSERT INTO effects (event_id, key, seq) VALUES ($1, $2, $3)', [event.id, event.key, event.payload.seq]);
+    await tx.query('INSERT INTO effects (event_id, key, seq) VALUES ($1, $2, $3)', [
+      event.id,
+      event.key,
+      event.payload.seq,
+    ]);
   },
   backoff: () => 20,
   pollIntervalMs: 100,

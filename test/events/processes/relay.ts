@@ -5,7 +5,13 @@ import { fromEnv, stopOnSigterm } from './busFromEnv.ts';
 
 const { logger, bus, db } = fromEnv('relay');
 await bus.ready();
-const relay = startOutboxRelay({ db, log: bus, logger, pollIntervalMs: 20, batchSize: Number(process.env.RELAY_BATCH_SIZE ?? 100) });
+const relay = startOutboxRelay({
+  db,
+  log: bus,
+  logger,
+  pollIntervalMs: 20,
+  batchSize: Number(process.env.RELAY_BATCH_SIZE ?? 100),
+});
 stopOnSigterm(async () => {
   await relay.stop();
   await bus.close();

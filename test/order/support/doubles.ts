@@ -4,7 +4,16 @@
 // told to fail. They stand in until the lead wires the real services in.
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@shop/platform';
-import type { ChargeOutcome, ChargeRequest, PaymentPort, ProductInfo, ProductPort, RefundOutcome, RefundRequest, ReserveOutcome } from '@shop/order-service';
+import type {
+  ChargeOutcome,
+  ChargeRequest,
+  PaymentPort,
+  ProductInfo,
+  ProductPort,
+  RefundOutcome,
+  RefundRequest,
+  ReserveOutcome,
+} from '@shop/order-service';
 
 export interface DoubleProduct {
   id: string;
@@ -29,7 +38,16 @@ export class ProductServiceDouble implements ProductPort {
 
   add(partial: Partial<DoubleProduct> = {}): DoubleProduct {
     const id = partial.id ?? randomUUID();
-    const product: DoubleProduct = { id, sku: `SKU-${id.slice(0, 6)}`, name: `Product ${id.slice(0, 4)}`, priceMinor: 1250, currency: 'USD', stock: 100, available: true, ...partial };
+    const product: DoubleProduct = {
+      id,
+      sku: `SKU-${id.slice(0, 6)}`,
+      name: `Product ${id.slice(0, 4)}`,
+      priceMinor: 1250,
+      currency: 'USD',
+      stock: 100,
+      available: true,
+      ...partial,
+    };
     this.products.set(id, product);
     return product;
   }
@@ -41,29 +59,48 @@ export class ProductServiceDouble implements ProductPort {
 
   #held(productId: string): number {
     let n = 0;
-    for (const r of this.reservations.values()) if (r.status !== 'released') for (const i of r.items) if (i.productId === productId) n += i.quantity;
+    for (const r of this.reservations.values())
+      if (r.status !== 'released') for (const i of r.items) if (i.productId === productId) n += i.quantity;
     return n;
   }
 
   getProduct(productId: string): Promise<ProductInfo | undefined> {
     this.#check(`get:${productId}`);
     const p = this.products.get(productId);
-    return Promise.resolve(p ? { id: p.id, name: p.name, priceMinor: p.priceMinor, currency: p.currency, available: p.available } : undefined);
+    return Promise.resolve(
+      p
+        ? { id: p.id, name: p.name, priceMinor: p.priceMinor, currency: p.currency, available: p.available }
+        : undefined,
+    );
   }
 
-  reserve(request: { reservationId: string; items: Array<{ productId: string; quantity: number }> }): Promise<ReserveOutcome> {
+  reserve(request: {
+    reservationId: string;
+    items: Array<{ productId: string; quantity: number }>;
+  }): Promise<ReserveOutcome> {
     this.#check(`reserve:${request.reservationId}`);
     const existing = this.reservations.get(request.reservationId);
     if (!existing) {
       const insufficient = request.items
-        .map((i) => ({ productId: i.productId, requested: i.quantity, available: Math.max(0, (this.products.get(i.productId)?.stock ?? 0) - this.#held(i.productId)) }))
+        .map((i) => ({
+          productId: i.productId,
+          requested: i.quantity,
+          available: Math.max(0, (this.products.get(i.productId)?.stock ?? 0) - this.#held(i.productId)),
+        }))
         .filter((x) => x.available < x.requested);
       if (insufficient.length > 0) return Promise.resolve({ kind: 'insufficient', insufficient });
       this.reservations.set(request.reservationId, { status: 'held', items: request.items.map((i) => ({ ...i })) });
     }
     const items = (existing ?? this.reservations.get(request.reservationId)!).items.map((i) => {
       const p = this.products.get(i.productId)!;
-      return { productId: p.id, sku: p.sku, name: p.name, quantity: i.quantity, unitPriceMinor: p.priceMinor, currency: p.currency };
+      return {
+        productId: p.id,
+        sku: p.sku,
+        name: p.name,
+        quantity: i.quantity,
+        unitPriceMinor: p.priceMinor,
+        currency: p.currency,
+      };
     });
     return Promise.resolve({ kind: 'held', items });
   }
@@ -98,7 +135,10 @@ export class ProductServiceDouble implements ProductPort {
  * - `pm_pending`: pending until `settle(orderId, status)` is called
  */
 export class PaymentServiceDouble implements PaymentPort {
-  readonly charges = new Map<string, { paymentId: string; status: 'succeeded' | 'declined' | 'failed' | 'pending'; request: ChargeRequest }>();
+  readonly charges = new Map<
+    string,
+    { paymentId: string; status: 'succeeded' | 'declined' | 'failed' | 'pending'; request: ChargeRequest }
+  >();
   readonly chargeCalls = new Map<string, number>();
   readonly refunds = new Map<string, { refundId: string; paymentId: string; amountMinor: number }>();
   readonly refundCalls = new Map<string, number>();
@@ -117,7 +157,14 @@ export class PaymentServiceDouble implements PaymentPort {
       return Promise.reject(new Error('test double: same key with a different body (the real service answers 422)'));
     }
     if (!charge) {
-      const status = request.paymentMethod === 'pm_card_declined' ? 'declined' : request.paymentMethod === 'pm_card_failed' ? 'failed' : request.paymentMethod === 'pm_pending' ? 'pending' : 'succeeded';
+      const status =
+        request.paymentMethod === 'pm_card_declined'
+          ? 'declined'
+          : request.paymentMethod === 'pm_card_failed'
+            ? 'failed'
+            : request.paymentMethod === 'pm_pending'
+              ? 'pending'
+              : 'succeeded';
       charge = { paymentId: `pay_${randomUUID()}`, status, request };
       this.charges.set(key, charge);
     }
@@ -126,7 +173,12 @@ export class PaymentServiceDouble implements PaymentPort {
       if (settled) charge.status = settled;
     }
     if (charge.status === 'pending') return Promise.resolve({ kind: 'pending', paymentId: charge.paymentId });
-    return Promise.resolve({ kind: 'settled', paymentId: charge.paymentId, status: charge.status, ...(charge.status === 'declined' ? { declineCode: 'card_declined' } : {}) });
+    return Promise.resolve({
+      kind: 'settled',
+      paymentId: charge.paymentId,
+      status: charge.status,
+      ...(charge.status === 'declined' ? { declineCode: 'card_declined' } : {}),
+    });
   }
 
   refund(request: RefundRequest): Promise<RefundOutcome> {

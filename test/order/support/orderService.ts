@@ -28,7 +28,11 @@ export async function startOrderService(adminUrl: string, overrides: Overrides =
     service: 'order',
     adminUrl,
     configSpec,
-    env: { PEER_PRODUCT_URLS: 'http://127.0.0.1:9', PEER_PAYMENT_URLS: 'http://127.0.0.1:9', SAGA_RECOVERY_INTERVAL_MS: '100' },
+    env: {
+      PEER_PRODUCT_URLS: 'http://127.0.0.1:9',
+      PEER_PAYMENT_URLS: 'http://127.0.0.1:9',
+      SAGA_RECOVERY_INTERVAL_MS: '100',
+    },
     createApp: (config, deps) => createApp(config, deps, { verifier, product, payment, saga: fastSaga, ...overrides }),
   });
   return {
@@ -41,10 +45,19 @@ export async function startOrderService(adminUrl: string, overrides: Overrides =
 }
 
 /** A second instance of the order service on the same database (another process, after a crash). */
-export async function startSecondInstance(first: OrderServiceUnderTest, overrides: Overrides): Promise<{ app: ServiceApp; close(): Promise<void> }> {
+export async function startSecondInstance(
+  first: OrderServiceUnderTest,
+  overrides: Overrides,
+): Promise<{ app: ServiceApp; close(): Promise<void> }> {
   const db = new Database({ connectionString: first.databaseUrl, max: 5, acquireTimeoutMs: 2000 });
   const identity = { service: 'order', instance: 'order-test-2', region: first.config.REGION };
-  const deps: ServiceDeps = { service: 'order', db, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), lifecycle: { draining: false } };
+  const deps: ServiceDeps = {
+    service: 'order',
+    db,
+    logger: createLogger({ ...identity, level: 'silent' }),
+    metrics: new ServiceMetrics(identity),
+    lifecycle: { draining: false },
+  };
   const verifier = createTokenVerifier({ loadKeys: () => Promise.resolve(first.issuer.jwks) });
   const app = createApp({ ...first.config, INSTANCE_ID: 'order-test-2' }, deps, { verifier, ...overrides });
   await app.ready();

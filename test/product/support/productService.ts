@@ -22,7 +22,13 @@ export interface ProductServiceUnderTest extends ServiceUnderTest<ProductConfig>
  */
 export async function startProductService(
   adminUrl: string,
-  options: { env?: Record<string, string>; overrides?: Overrides; countQueries?: RegExp; poolMax?: number; /** Admin URL of a streaming replica of adminUrl's server. */ replicaUrl?: string } = {},
+  options: {
+    env?: Record<string, string>;
+    overrides?: Overrides;
+    countQueries?: RegExp;
+    poolMax?: number;
+    /** Admin URL of a streaming replica of adminUrl's server. */ replicaUrl?: string;
+  } = {},
 ): Promise<ProductServiceUnderTest> {
   const issuer = await createTestIssuer();
   const verifier = createTokenVerifier({ loadKeys: () => Promise.resolve(issuer.jwks) });
@@ -71,11 +77,22 @@ function countingDb(db: Database, pattern: RegExp, counted: { n: number }): Data
 }
 
 /** Another instance of the service on the same database (as a second process would be), on the same replica if the first has one. */
-export async function startSecondInstance(first: ProductServiceUnderTest, env: Partial<ProductConfig> = {}, options: { replicaUrl?: string } = {}): Promise<{ app: ServiceApp; reads: ReadRouter; close(): Promise<void> }> {
+export async function startSecondInstance(
+  first: ProductServiceUnderTest,
+  env: Partial<ProductConfig> = {},
+  options: { replicaUrl?: string } = {},
+): Promise<{ app: ServiceApp; reads: ReadRouter; close(): Promise<void> }> {
   const db = new Database({ connectionString: first.databaseUrl, max: 5, acquireTimeoutMs: 5000 });
   const reads = await routerFor(db, first.databaseUrl, options.replicaUrl);
   const identity = { service: 'product', instance: 'product-test-2', region: first.config.REGION };
-  const deps: ServiceDeps = { service: 'product', db, reads, logger: createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), lifecycle: { draining: false } };
+  const deps: ServiceDeps = {
+    service: 'product',
+    db,
+    reads,
+    logger: createLogger({ ...identity, level: 'silent' }),
+    metrics: new ServiceMetrics(identity),
+    lifecycle: { draining: false },
+  };
   const verifier = createTokenVerifier({ loadKeys: () => Promise.resolve(first.issuer.jwks) });
   const app = createApp({ ...first.config, INSTANCE_ID: 'product-test-2', ...env }, deps, { verifier });
   return {
@@ -103,7 +120,13 @@ export interface ProductInput {
 
 /** Creates a product through the API as an administrator; returns its id. */
 export async function createProduct(service: ProductServiceUnderTest, input: ProductInput): Promise<string> {
-  const response = await service.app.inject({ method: 'POST', url: '/products', headers: await service.auth('admin'), payload: { currency: 'USD', ...input } });
-  if (response.statusCode !== 201) throw new Error(`creating ${input.sku} answered ${response.statusCode}: ${response.body}`);
+  const response = await service.app.inject({
+    method: 'POST',
+    url: '/products',
+    headers: await service.auth('admin'),
+    payload: { currency: 'USD', ...input },
+  });
+  if (response.statusCode !== 201)
+    throw new Error(`creating ${input.sku} answered ${response.statusCode}: ${response.body}`);
   return response.json<{ id: string }>().id;
 }

@@ -23,34 +23,73 @@ import { resultsDir, stampOf, writeResults } from './results.ts';
 import { scenarios, type Running } from './scenarios.ts';
 import { shopReads } from './shopReads.ts';
 
-const values = flagsOrExit('npm run bench --', 'Every scenario side by side in one run, as ratios to bare node:http measured in the same run; results in bench/results/ and the README.', {
-  duration: { type: 'string', default: '5', numeric: true, help: 'seconds each saturated scenario is measured' },
-  warmup: { type: 'string', default: '1', numeric: true, help: 'seconds of warm-up before each' },
-  connections: { type: 'string', default: '50', numeric: true, help: 'connections of the saturating client' },
-  single: { type: 'string', default: '2000', numeric: true, help: 'sequential requests for the one-in-flight latency' },
-  only: { type: 'string', help: 'comma-separated scenario keys and parts (shop, checkout, failover, events, micro); bare always runs' },
-  'checkout-rate': { type: 'string', default: '200', numeric: true, help: 'checkouts per second' },
-  'checkout-duration': { type: 'string', default: '10', numeric: true, help: 'seconds of checkouts' },
-  shoppers: { type: 'string', default: '150', numeric: true, help: 'shoppers prepared for the checkout' },
-  'failover-rate': { type: 'string', default: '100', numeric: true, help: 'requests per second during the failover' },
-  'failover-duration': { type: 'string', default: '12', numeric: true, help: 'seconds of the failover run' },
-  'failover-kill-at': { type: 'string', default: '4', numeric: true, help: 'second at which an instance is killed' },
-  'events-rate': { type: 'string', default: '1000', numeric: true, help: 'events per second for the event lag' },
-  'events-duration': { type: 'string', default: '5', numeric: true, help: 'seconds of events' },
-  overload: { type: 'boolean', default: false, help: 'also run the overload steps against the bench platform (about a minute more)' },
-  'cpu-prof': { type: 'boolean', default: false, help: 'CPU-profile the two-hop fronts into the report (slows them: not for headline numbers)' },
-  'no-readme': { type: 'boolean', default: false, help: 'leave the README\'s Performance block alone' },
-  statements: { type: 'boolean', default: false, help: 'count the statements each service runs per checkout (pg_stat_statements in the bench platform\'s PostgreSQL)' },
-  'profile-instance': { type: 'string', help: 'CPU-profile this platform instance (e.g. gateway-1, product-1, lb) through its inspector during the product read rows, summaries into the report (slows it: not for headline numbers)' },
-});
-const settings = { durationSec: Number(values.duration), warmupSec: Number(values.warmup), connections: Number(values.connections), singleRequests: Number(values.single) };
+const values = flagsOrExit(
+  'npm run bench --',
+  'Every scenario side by side in one run, as ratios to bare node:http measured in the same run; results in bench/results/ and the README.',
+  {
+    duration: { type: 'string', default: '5', numeric: true, help: 'seconds each saturated scenario is measured' },
+    warmup: { type: 'string', default: '1', numeric: true, help: 'seconds of warm-up before each' },
+    connections: { type: 'string', default: '50', numeric: true, help: 'connections of the saturating client' },
+    single: {
+      type: 'string',
+      default: '2000',
+      numeric: true,
+      help: 'sequential requests for the one-in-flight latency',
+    },
+    only: {
+      type: 'string',
+      help: 'comma-separated scenario keys and parts (shop, checkout, failover, events, micro); bare always runs',
+    },
+    'checkout-rate': { type: 'string', default: '200', numeric: true, help: 'checkouts per second' },
+    'checkout-duration': { type: 'string', default: '10', numeric: true, help: 'seconds of checkouts' },
+    shoppers: { type: 'string', default: '150', numeric: true, help: 'shoppers prepared for the checkout' },
+    'failover-rate': { type: 'string', default: '100', numeric: true, help: 'requests per second during the failover' },
+    'failover-duration': { type: 'string', default: '12', numeric: true, help: 'seconds of the failover run' },
+    'failover-kill-at': { type: 'string', default: '4', numeric: true, help: 'second at which an instance is killed' },
+    'events-rate': { type: 'string', default: '1000', numeric: true, help: 'events per second for the event lag' },
+    'events-duration': { type: 'string', default: '5', numeric: true, help: 'seconds of events' },
+    overload: {
+      type: 'boolean',
+      default: false,
+      help: 'also run the overload steps against the bench platform (about a minute more)',
+    },
+    'cpu-prof': {
+      type: 'boolean',
+      default: false,
+      help: 'CPU-profile the two-hop fronts into the report (slows them: not for headline numbers)',
+    },
+    'no-readme': { type: 'boolean', default: false, help: "leave the README's Performance block alone" },
+    statements: {
+      type: 'boolean',
+      default: false,
+      help: "count the statements each service runs per checkout (pg_stat_statements in the bench platform's PostgreSQL)",
+    },
+    'profile-instance': {
+      type: 'string',
+      help: 'CPU-profile this platform instance (e.g. gateway-1, product-1, lb) through its inspector during the product read rows, summaries into the report (slows it: not for headline numbers)',
+    },
+  },
+);
+const settings = {
+  durationSec: Number(values.duration),
+  warmupSec: Number(values.warmup),
+  connections: Number(values.connections),
+  singleRequests: Number(values.single),
+};
 const only = values.only?.split(',');
 const wants = (key: string): boolean => !only || only.includes(key);
 const say = (line: string): void => void process.stdout.write(`bench: ${line}\n`);
 
 const bench: BenchResult = {
   date: new Date().toISOString(),
-  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, platform: `${process.platform} ${process.arch}`, loadAverage: Math.round(loadavg()[0]! * 100) / 100 },
+  machine: {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    loadAverage: Math.round(loadavg()[0]! * 100) / 100,
+  },
   settings,
   scenarios: [],
 };
@@ -58,28 +97,48 @@ const stamp = stampOf(bench);
 const profileRoot = join(resultsDir, 'profiles', stamp);
 
 /** `profiled`: a platform instance to CPU-profile through its inspector while this row runs. */
-async function measureScenario(key: string, name: string, group: ScenarioResult['group'], start: () => Promise<Running>, profiled?: { instance: string; pid: number }): Promise<void> {
+async function measureScenario(
+  key: string,
+  name: string,
+  group: ScenarioResult['group'],
+  start: () => Promise<Running>,
+  profiled?: { instance: string; pid: number },
+): Promise<void> {
   process.stdout.write(`bench: ${name} ... `);
   let running: Running | undefined;
   try {
     running = await start();
     let window = { from: 0, to: 0 };
     const profiler = profiled ? await startInspectorProfile(profiled.pid) : undefined;
-    const result = await measure({ target: running.target, processes: running.processes, elu: running.elu, onWindow: (from, to) => (window = { from, to }), ...settings });
+    const result = await measure({
+      target: running.target,
+      processes: running.processes,
+      elu: running.elu,
+      onWindow: (from, to) => (window = { from, to }),
+      ...settings,
+    });
     if (profiler && profiled) {
       const profile = await profiler.stop();
       const file = join(profileRoot, key, `${profiled.instance}.cpuprofile`);
       await mkdir(dirname(file), { recursive: true });
       await writeFile(file, JSON.stringify(profile));
-      (bench.profiles ??= {})[key] = [summarise(file, profile, { fromUs: window.from, toUs: window.to, inclusive: PROFILE_FOCUS })];
+      (bench.profiles ??= {})[key] = [
+        summarise(file, profile, { fromUs: window.from, toUs: window.to, inclusive: PROFILE_FOCUS }),
+      ];
     }
     bench.scenarios.push({ key, name, group, result });
-    process.stdout.write(`${result.requestsPerSec} req/s, p99 ${result.latencyMs.p99} ms, single p50 ${result.singleMs.p50} ms, ${result.cpuMicrosPerRequest} us CPU/req ${JSON.stringify(result.cpuMicrosByRole)}${result.elu ? ` elu ${JSON.stringify(result.elu)} starved ${JSON.stringify(result.starvedByRole)}` : ''}\n`);
+    process.stdout.write(
+      `${result.requestsPerSec} req/s, p99 ${result.latencyMs.p99} ms, single p50 ${result.singleMs.p50} ms, ${result.cpuMicrosPerRequest} us CPU/req ${JSON.stringify(result.cpuMicrosByRole)}${result.elu ? ` elu ${JSON.stringify(result.elu)} starved ${JSON.stringify(result.starvedByRole)}` : ''}\n`,
+    );
     await running.stop();
     running = undefined;
     if (values['cpu-prof'] && key.startsWith('chain')) {
       // The saturated run only: not start-up, warm-up or the one-in-flight phase.
-      const summaries = await summariseDir(join(profileRoot, key), { fromUs: window.from, toUs: window.to, inclusive: PROFILE_FOCUS });
+      const summaries = await summariseDir(join(profileRoot, key), {
+        fromUs: window.from,
+        toUs: window.to,
+        inclusive: PROFILE_FOCUS,
+      });
       (bench.profiles ??= {})[key] = summaries;
     }
   } catch (error) {
@@ -100,13 +159,15 @@ const PROFILE_FOCUS: Record<string, RegExp> = {
   'platform kit hooks (createServiceApp.ts)': /platform\/src\/createServiceApp\.ts/,
   'prom-client (metrics)': /prom-client/,
   'pg (client)': /node_modules\/pg/,
-  'Fastify': /node_modules\/fastify\//,
+  Fastify: /node_modules\/fastify\//,
   'TLS (node:tls, _tls_wrap)': /node:(_tls|tls)/,
 };
 
 // 1. Baselines, the two-hop chains and the one-change-at-a-time diagnostics.
 for (const scenario of scenarios.filter((s) => s.key === 'bare' || wants(s.key))) {
-  await measureScenario(scenario.key, scenario.name, scenario.diagnostic ? 'diagnostic' : 'baseline', () => scenario.start({ profileDir: values['cpu-prof'] ? (key) => join(profileRoot, key) : undefined }));
+  await measureScenario(scenario.key, scenario.name, scenario.diagnostic ? 'diagnostic' : 'baseline', () =>
+    scenario.start({ profileDir: values['cpu-prof'] ? (key) => join(profileRoot, key) : undefined }),
+  );
 }
 
 // The mesh client's own code per call, without sockets (robust where the socket rows are noisy).
@@ -139,7 +200,12 @@ if (platformParts.some(wants)) {
       SIGNUP_MAX_PER_SEC: '1000000',
       ...(values.statements ? { EMBEDDED_PG_STAT_STATEMENTS: 'true' } : {}),
     };
-    bench.platform = { topology: '1 user, 1 product, 1 order, 1 payment, 1 notification, 1 gateway behind the lb; embedded PostgreSQL; mTLS', collector: 'not run: OTEL_EXPORTER_OTLP_ENDPOINT points at a sink that discards spans, so every process still makes and exports its spans but the collector does not compete for the cores; rate limits set to 1,000,000/s, per-address caps of the balancer and of sign-ups lifted (every virtual user is 127.0.0.1)' };
+    bench.platform = {
+      topology:
+        '1 user, 1 product, 1 order, 1 payment, 1 notification, 1 gateway behind the lb; embedded PostgreSQL; mTLS',
+      collector:
+        'not run: OTEL_EXPORTER_OTLP_ENDPOINT points at a sink that discards spans, so every process still makes and exports its spans but the collector does not compete for the cores; rate limits set to 1,000,000/s, per-address caps of the balancer and of sign-ups lifted (every virtual user is 127.0.0.1)',
+    };
     if (['shop', 'product-direct', 'product-gateway', 'product-lb', 'checkout', 'events'].some(wants)) {
       say('starting the platform (1 product instance) ...');
       const platform = await startPlatform({ dataDir: join(dataRoot, 'reads'), products: 1, env: platformEnv });
@@ -154,8 +220,16 @@ if (platformParts.some(wants)) {
       try {
         const platform = await startPlatform({ dataDir: join(dataRoot, 'failover'), products: 2, env: platformEnv });
         try {
-          bench.failover = await runFailover({ platform, rate: Number(values['failover-rate']), durationSec: Number(values['failover-duration']), killAtSec: Number(values['failover-kill-at']), log: say });
-          say(`failover: ${bench.failover.failed} failed of ${bench.failover.requests}; last attempt on the dead instance at +${bench.failover.lastAttemptOnDeadMs ?? '-'} ms; replacement up at +${bench.failover.replacementUpMs ?? '-'} ms`);
+          bench.failover = await runFailover({
+            platform,
+            rate: Number(values['failover-rate']),
+            durationSec: Number(values['failover-duration']),
+            killAtSec: Number(values['failover-kill-at']),
+            log: say,
+          });
+          say(
+            `failover: ${bench.failover.failed} failed of ${bench.failover.requests}; last attempt on the dead instance at +${bench.failover.lastAttemptOnDeadMs ?? '-'} ms; replacement up at +${bench.failover.replacementUpMs ?? '-'} ms`,
+          );
         } finally {
           await platform.stop();
         }
@@ -177,19 +251,45 @@ async function onPlatform(platform: Platform): Promise<void> {
     if (!(wants('shop') || wants(read.key))) continue;
     const instance = values['profile-instance'];
     const pid = instance ? (await platform.state()).instances.find((i) => i.id === instance)?.pid : undefined;
-    if (instance && pid === undefined) say(`no running instance ${instance} to profile; the bench platform has ${(await platform.state()).instances.map((i) => i.id).join(', ')}`);
-    await measureScenario(read.key, read.name, 'shop', () => Promise.resolve(read.running), instance && pid !== undefined ? { instance, pid } : undefined);
+    if (instance && pid === undefined)
+      say(
+        `no running instance ${instance} to profile; the bench platform has ${(await platform.state()).instances.map((i) => i.id).join(', ')}`,
+      );
+    await measureScenario(
+      read.key,
+      read.name,
+      'shop',
+      () => Promise.resolve(read.running),
+      instance && pid !== undefined ? { instance, pid } : undefined,
+    );
   }
   if (wants('shop') || wants('checkout')) {
-    say(`checkout at ${values['checkout-rate']}/s for ${values['checkout-duration']} s (preparing ${values.shoppers} shoppers first) ...`);
+    say(
+      `checkout at ${values['checkout-rate']}/s for ${values['checkout-duration']} s (preparing ${values.shoppers} shoppers first) ...`,
+    );
     const counter = values.statements ? await countStatements(platform.adminUrl) : undefined;
     try {
-      bench.checkout = await runCheckout({ baseUrl: platform.lbUrl, processes: platform.processes, rate: Number(values['checkout-rate']), warmupSec: 2, durationSec: Number(values['checkout-duration']), shoppers: Number(values.shoppers), log: say, beforeLoad: () => counter?.reset() ?? Promise.resolve() });
+      bench.checkout = await runCheckout({
+        baseUrl: platform.lbUrl,
+        processes: platform.processes,
+        rate: Number(values['checkout-rate']),
+        warmupSec: 2,
+        durationSec: Number(values['checkout-duration']),
+        shoppers: Number(values.shoppers),
+        log: say,
+        beforeLoad: () => counter?.reset() ?? Promise.resolve(),
+      });
       if (counter) {
         bench.statements = await counter.read(bench.checkout.sent);
-        say(`statements per checkout: ${bench.statements.total} (${Object.entries(bench.statements.perCheckout).map(([s, n]) => `${s} ${n}`).join(', ')})`);
+        say(
+          `statements per checkout: ${bench.statements.total} (${Object.entries(bench.statements.perCheckout)
+            .map(([s, n]) => `${s} ${n}`)
+            .join(', ')})`,
+        );
       }
-      say(`checkout: p50 ${bench.checkout.checkoutMs.p50} ms, p99 ${bench.checkout.checkoutMs.p99} ms; ${JSON.stringify(bench.checkout.outcomes)}`);
+      say(
+        `checkout: p50 ${bench.checkout.checkoutMs.p50} ms, p99 ${bench.checkout.checkoutMs.p99} ms; ${JSON.stringify(bench.checkout.outcomes)}`,
+      );
     } catch (error) {
       bench.checkout = { error: errorMessage(error) };
       say(`checkout failed: ${errorMessage(error).split('\n')[0]}`);
@@ -199,7 +299,13 @@ async function onPlatform(platform: Platform): Promise<void> {
   }
   if (values.overload && (wants('shop') || wants('overload'))) bench.overload = await runOverload(platform);
   if (wants('shop') || wants('events')) {
-    bench.events = await runEventLag({ adminUrl: platform.adminUrl, natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', rate: Number(values['events-rate']), durationSec: Number(values['events-duration']), log: say });
+    bench.events = await runEventLag({
+      adminUrl: platform.adminUrl,
+      natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+      rate: Number(values['events-rate']),
+      durationSec: Number(values['events-duration']),
+      log: say,
+    });
   }
 }
 
@@ -208,13 +314,30 @@ async function runOverload(platform: Platform): Promise<BenchResult['overload']>
   const { spawn } = await import('node:child_process');
   const file = join(resultsDir, `${stamp}-overload.html`);
   say('overload: npm run load -- --overload against the bench platform ...');
-  const child = spawn(process.execPath, [join(repoRoot, 'tools/load/src/load.ts'), '--overload', '--target', platform.lbUrl, '--users', '20', '--out', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [
+      join(repoRoot, 'tools/load/src/load.ts'),
+      '--overload',
+      '--target',
+      platform.lbUrl,
+      '--users',
+      '20',
+      '--out',
+      file,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   const verdict = /overload: (.*)/.exec(output)?.[1];
-  return { command: 'npm run load -- --overload', report: `bench/results/${stamp}-overload.html`, verdict: verdict ?? `did not finish (exit ${code}): ${output.split('\n').slice(-3).join(' ')}` };
+  return {
+    command: 'npm run load -- --overload',
+    report: `bench/results/${stamp}-overload.html`,
+    verdict: verdict ?? `did not finish (exit ${code}): ${output.split('\n').slice(-3).join(' ')}`,
+  };
 }
 
 function errorMessage(error: unknown): string {
@@ -232,7 +355,9 @@ async function latestOverload(): Promise<BenchResult['overload']> {
   if (!last) return undefined;
   const html = await readFile(join(dir, last), 'utf8');
   const verdict = /Target: at 3x saturation, goodput at least 90% of peak\. ([^<]*)\./.exec(html)?.[1];
-  return verdict ? { command: 'npm run load -- --overload (an earlier run, not this one)', report: `bench/load/${last}`, verdict } : undefined;
+  return verdict
+    ? { command: 'npm run load -- --overload (an earlier run, not this one)', report: `bench/load/${last}`, verdict }
+    : undefined;
 }
 
 const markdown = await writeResults(bench, { readme: !values['no-readme'] });

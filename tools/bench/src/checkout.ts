@@ -83,11 +83,17 @@ export async function runCheckout(options: CheckoutOptions): Promise<CheckoutRes
       const user = users[i % users.length]!;
       await client.call('PUT', `/orders/cart/items/${pick()}`, { token: user.token, body: { quantity: 1 } });
       const sent = performance.now();
-      const result = await client.call('POST', '/orders', { token: user.token, body: {}, headers: { 'idempotency-key': randomUUID() } });
+      const result = await client.call('POST', '/orders', {
+        token: user.token,
+        body: {},
+        headers: { 'idempotency-key': randomUUID() },
+      });
       single.push(performance.now() - sent);
       count(singleStatuses, result.status === undefined ? 'transport' : String(result.status));
     }
-    options.log?.(`one checkout in flight: p50 ${percentile(single, 50).toFixed(1)} ms, p99 ${percentile(single, 99).toFixed(1)} ms ${JSON.stringify(singleStatuses)}`);
+    options.log?.(
+      `one checkout in flight: p50 ${percentile(single, 50).toFixed(1)} ms, p99 ${percentile(single, 99).toFixed(1)} ms ${JSON.stringify(singleStatuses)}`,
+    );
 
     const free: VirtualUser[] = [...users];
     const measuredFrom = performance.now() + options.warmupSec * 1000;
@@ -108,10 +114,17 @@ export async function runCheckout(options: CheckoutOptions): Promise<CheckoutRes
         return undefined;
       }
       try {
-        const cart = await client.call('PUT', `/orders/cart/items/${pick()}`, { token: user.token, body: { quantity: 1 } });
+        const cart = await client.call('PUT', `/orders/cart/items/${pick()}`, {
+          token: user.token,
+          body: { quantity: 1 },
+        });
         const postedAt = performance.now();
         sent += 1;
-        const result = await client.call('POST', '/orders', { token: user.token, body: {}, headers: { 'idempotency-key': randomUUID() } });
+        const result = await client.call('POST', '/orders', {
+          token: user.token,
+          body: {},
+          headers: { 'idempotency-key': randomUUID() },
+        });
         const done = performance.now();
         if (measured) {
           count(cartOutcomes, cart.status === undefined ? 'transport' : String(cart.status));
@@ -129,7 +142,10 @@ export async function runCheckout(options: CheckoutOptions): Promise<CheckoutRes
     await options.beforeLoad?.();
     const memory = sampleMemory(options.processes);
     let before: Awaited<ReturnType<typeof cpuSnapshot>> | undefined;
-    const warmup = setTimeout(() => void cpuSnapshot(options.processes).then((s) => (before = s)), options.warmupSec * 1000);
+    const warmup = setTimeout(
+      () => void cpuSnapshot(options.processes).then((s) => (before = s)),
+      options.warmupSec * 1000,
+    );
     const stats = new ScheduledStats(performance.now());
     await openLoop({
       stats,
@@ -153,7 +169,12 @@ export async function runCheckout(options: CheckoutOptions): Promise<CheckoutRes
       prepareSec,
       offered,
       sent,
-      checkoutMs: { p50: r(percentile(checkoutLatencies, 50)), p90: r(percentile(checkoutLatencies, 90)), p99: r(percentile(checkoutLatencies, 99)), max: r(percentile(checkoutLatencies, 100)) },
+      checkoutMs: {
+        p50: r(percentile(checkoutLatencies, 50)),
+        p90: r(percentile(checkoutLatencies, 90)),
+        p99: r(percentile(checkoutLatencies, 99)),
+        max: r(percentile(checkoutLatencies, 100)),
+      },
       placedMs: { p50: r(percentile(placedLatencies, 50)), p99: r(percentile(placedLatencies, 99)) },
       singleMs: { p50: r(percentile(single, 50)), p99: r(percentile(single, 99)), statuses: singleStatuses },
       arrivalToDoneMs: { p50: r(percentile(endToEnd, 50)), p99: r(percentile(endToEnd, 99)) },

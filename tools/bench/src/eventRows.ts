@@ -8,17 +8,35 @@ import { measureEventLag, type EventLagResult } from './events/lag.ts';
 
 export type EventRow = EventLagResult | { backend: EventBackend; error: string };
 
-export async function runEventLag(options: { adminUrl: string; natsUrl: string; rate: number; durationSec: number; log?: (line: string) => void }): Promise<EventRow[]> {
+export async function runEventLag(options: {
+  adminUrl: string;
+  natsUrl: string;
+  rate: number;
+  durationSec: number;
+  log?: (line: string) => void;
+}): Promise<EventRow[]> {
   const prefix = `benchlag${randomBytes(3).toString('hex')}`;
   const services = ['events', 'consumer'];
   const rows: EventRow[] = [];
   try {
-    const dbs = await provisionServiceDatabases({ adminUrl: options.adminUrl, services, prefix, password: () => `pw-${prefix}` });
+    const dbs = await provisionServiceDatabases({
+      adminUrl: options.adminUrl,
+      services,
+      prefix,
+      password: () => `pw-${prefix}`,
+    });
     const url = (service: string): string => dbs.find((d) => d.service === service)!.url;
     for (const backend of ['postgres', 'jetstream'] as const) {
       options.log?.(`event lag: ${backend} at ${options.rate}/s for ${options.durationSec} s ...`);
       try {
-        const row = await measureEventLag({ backend, natsUrl: options.natsUrl, eventsDatabaseUrl: url('events'), consumerDatabaseUrl: url('consumer'), rate: options.rate, durationSec: options.durationSec });
+        const row = await measureEventLag({
+          backend,
+          natsUrl: options.natsUrl,
+          eventsDatabaseUrl: url('events'),
+          consumerDatabaseUrl: url('consumer'),
+          rate: options.rate,
+          durationSec: options.durationSec,
+        });
         rows.push(row);
         options.log?.(`event lag: ${backend} p50 ${row.p50Ms} ms, p99 ${row.p99Ms} ms`);
       } catch (error) {

@@ -53,7 +53,13 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
     const productIds = await client.productIds(1000);
     if (productIds.length === 0) throw new Error('the catalogue is empty');
     // Anonymous shoppers: browsing needs no account (and no argon2 sign-ups).
-    const users: VirtualUser[] = Array.from({ length: 50 }, (_, i) => ({ email: `failover-${i}@example.com`, password: 'x', token: undefined, cartItems: 0, source: 0 }));
+    const users: VirtualUser[] = Array.from({ length: 50 }, (_, i) => ({
+      email: `failover-${i}@example.com`,
+      password: 'x',
+      token: undefined,
+      cartItems: 0,
+      source: 0,
+    }));
     const mix = new ShopMix({ client, users, productIds, random: seeded(11), profile: PROFILES.browse! });
     const victim = [...platform.products.keys()].sort()[0]!;
     const victimUrl = platform.products.get(victim)!;
@@ -75,7 +81,10 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
         while (replacementUpAt === undefined && !runOver) {
           await new Promise((resolve) => setTimeout(resolve, 50));
           try {
-            const response = await request(`${victimUrl}/health`, { dispatcher: agent, signal: AbortSignal.timeout(500) });
+            const response = await request(`${victimUrl}/health`, {
+              dispatcher: agent,
+              signal: AbortSignal.timeout(500),
+            });
             await response.body.dump();
             if (response.statusCode === 200) replacementUpAt = Date.now();
           } catch {
@@ -99,7 +108,8 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
             const t0 = performance.now();
             const status = await op.send();
             latencies.push({ at: sentAt, ms: performance.now() - t0 });
-            if (status === undefined || status >= 500) failures.push({ at: sentAt, status: status === undefined ? 'transport' : String(status) });
+            if (status === undefined || status >= 500)
+              failures.push({ at: sentAt, status: status === undefined ? 'transport' : String(status) });
             return status;
           },
         };
@@ -143,7 +153,12 @@ export async function runFailover(options: FailoverOptions): Promise<FailoverRes
       attemptsOnDead: attempts.length,
       lastAttemptOnDeadMs: attempts.length > 0 ? Math.max(...attempts) - killedAt : undefined,
       replacementUpMs: replacementUpAt === undefined ? undefined : replacementUpAt - killedAt,
-      latencyMs: { beforeP50: r(percentile(before, 50)), beforeP99: r(percentile(before, 99)), afterP50: r(percentile(after, 50)), afterP99: r(percentile(after, 99)) },
+      latencyMs: {
+        beforeP50: r(percentile(before, 50)),
+        beforeP99: r(percentile(before, 99)),
+        afterP50: r(percentile(after, 50)),
+        afterP99: r(percentile(after, 99)),
+      },
     };
   } finally {
     await client.close();

@@ -13,12 +13,18 @@ export interface RunningProfile {
   stop(): Promise<CpuProfile>;
 }
 
-export async function startInspectorProfile(pid: number, options: { samplingIntervalUs?: number } = {}): Promise<RunningProfile> {
+export async function startInspectorProfile(
+  pid: number,
+  options: { samplingIntervalUs?: number } = {},
+): Promise<RunningProfile> {
   process.kill(pid, 'SIGUSR1');
   let target: string | undefined;
   for (let i = 0; i < 50 && !target; i++) {
     await sleep(100);
-    const targets = await fetch(`${INSPECTOR}/json/list`).then((r) => r.json() as Promise<Array<{ webSocketDebuggerUrl: string }>>, () => []);
+    const targets = await fetch(`${INSPECTOR}/json/list`).then(
+      (r) => r.json() as Promise<Array<{ webSocketDebuggerUrl: string }>>,
+      () => [],
+    );
     target = targets[0]?.webSocketDebuggerUrl;
   }
   if (!target) throw new Error(`process ${pid} opened no inspector on ${INSPECTOR} (is another one using the port?)`);

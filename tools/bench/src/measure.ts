@@ -52,7 +52,11 @@ function percentile(sorted: number[], p: number): number {
 
 /** Closed loop, one request at a time, timed with hrtime: no load-generator queueing in the number. */
 async function singleInFlight(target: Target, count: number): Promise<{ p50: number; p99: number; errors: number }> {
-  const agent = new Agent({ connections: 1, keepAliveTimeout: 30_000, ...(target.tls ? { connect: { ...target.tls, servername: 'localhost' } } : {}) });
+  const agent = new Agent({
+    connections: 1,
+    keepAliveTimeout: 30_000,
+    ...(target.tls ? { connect: { ...target.tls, servername: 'localhost' } } : {}),
+  });
   const samples: number[] = [];
   const warm = Math.min(200, count);
   let errors = 0;
@@ -77,7 +81,12 @@ async function singleInFlight(target: Target, count: number): Promise<{ p50: num
 
 function cannon(target: Target, connections: number, duration: number): Promise<autocannon.Result> {
   // autocannon speaks TLS with tlsOptions (with the client certificate the service asks for).
-  return autocannon({ url: target.url, connections, duration, ...(target.tls ? { tlsOptions: { ...target.tls }, servername: 'localhost' } : {}) });
+  return autocannon({
+    url: target.url,
+    connections,
+    duration,
+    ...(target.tls ? { tlsOptions: { ...target.tls }, servername: 'localhost' } : {}),
+  });
 }
 
 /** Saturation with a fixed number of connections (autocannon), then latency at one in flight. */

@@ -23,8 +23,21 @@ const CASES: Record<string, string> = {
 };
 
 const PATH = '/products/0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f';
-const BODY = Buffer.from(JSON.stringify({ id: '0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f', sku: 'SKU-1', name: 'Bench Headphones', priceMinor: 4999, currency: 'EUR' }));
-const RAW_HEADERS = [Buffer.from('content-type'), Buffer.from('application/json; charset=utf-8'), Buffer.from('content-length'), Buffer.from(String(BODY.length))];
+const BODY = Buffer.from(
+  JSON.stringify({
+    id: '0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f',
+    sku: 'SKU-1',
+    name: 'Bench Headphones',
+    priceMinor: 4999,
+    currency: 'EUR',
+  }),
+);
+const RAW_HEADERS = [
+  Buffer.from('content-type'),
+  Buffer.from('application/json; charset=utf-8'),
+  Buffer.from('content-length'),
+  Buffer.from(String(BODY.length)),
+];
 
 interface LegacyHandler {
   onConnect(abort: () => void, context?: unknown): void;
@@ -94,7 +107,12 @@ async function runCase(name: string, seconds: number): Promise<MicroResult> {
   const before = process.cpuUsage();
   const calls = await loop(performance.now() + seconds * 1000);
   const cpu = process.cpuUsage(before);
-  return { case: name, what: CASES[name]!, calls, cpuMicrosPerCall: Math.round(((cpu.user + cpu.system) / calls) * 10) / 10 };
+  return {
+    case: name,
+    what: CASES[name]!,
+    calls,
+    cpuMicrosPerCall: Math.round(((cpu.user + cpu.system) / calls) * 10) / 10,
+  };
 }
 
 /** Runs every case, each in a fresh process, `repeats` times; keeps the lowest (the least disturbed) per case. */
@@ -104,7 +122,9 @@ export async function runMicro(options: { seconds?: number; repeats?: number } =
   for (const name of Object.keys(CASES)) {
     let best: MicroResult | undefined;
     for (let i = 0; i < (options.repeats ?? 3); i++) {
-      const child = spawn(process.execPath, [self, '--case', name, '--seconds', String(options.seconds ?? 2)], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, [self, '--case', name, '--seconds', String(options.seconds ?? 2)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let output = '';
       child.stdout.on('data', (c: Buffer) => (output += c.toString()));
       await new Promise((resolve) => child.once('exit', resolve));
@@ -117,7 +137,13 @@ export async function runMicro(options: { seconds?: number; repeats?: number } =
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { case: { type: 'string' }, seconds: { type: 'string', default: '2' }, repeats: { type: 'string', default: '3' } } });
+  const { values } = parseArgs({
+    options: {
+      case: { type: 'string' },
+      seconds: { type: 'string', default: '2' },
+      repeats: { type: 'string', default: '3' },
+    },
+  });
   if (values.case) {
     process.stdout.write(`${JSON.stringify(await runCase(values.case, Number(values.seconds)))}\n`);
   } else {

@@ -68,11 +68,31 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const base = await findPortBase(options.products);
   await mkdir(options.dataDir, { recursive: true });
   const topology = join(options.dataDir, 'topology.json');
-  const services = Object.fromEntries(SERVICE_ORDER.map((s) => [s, { instances: s === 'product' ? options.products : 1 }]));
-  await writeFile(topology, JSON.stringify({ name: 'bench', description: 'written by npm run bench', regions: { 'us-east': { portBase: base, lbPort: base + 99, gateways: 1, services } } }, null, 2));
+  const services = Object.fromEntries(
+    SERVICE_ORDER.map((s) => [s, { instances: s === 'product' ? options.products : 1 }]),
+  );
+  await writeFile(
+    topology,
+    JSON.stringify(
+      {
+        name: 'bench',
+        description: 'written by npm run bench',
+        regions: { 'us-east': { portBase: base, lbPort: base + 99, gateways: 1, services } },
+      },
+      null,
+      2,
+    ),
+  );
   const child = spawn(process.execPath, [join(repoRoot, 'tools/launcher/src/main.ts')], {
     cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', SHOP_DATA_DIR: options.dataDir, TOPOLOGY: topology, EMBEDDED_PG_PORT: String(base + 98), LOG_LEVEL: 'warn', ...options.env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      SHOP_DATA_DIR: options.dataDir,
+      TOPOLOGY: topology,
+      EMBEDDED_PG_PORT: String(base + 98),
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -88,11 +108,18 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   const pki = join(options.dataDir, 'pki');
-  const tls = { cert: await readFile(join(pki, 'launcher.crt'), 'utf8'), key: await readFile(join(pki, 'launcher.key'), 'utf8'), ca: await readFile(join(pki, 'ca.crt'), 'utf8') };
+  const tls = {
+    cert: await readFile(join(pki, 'launcher.crt'), 'utf8'),
+    key: await readFile(join(pki, 'launcher.key'), 'utf8'),
+    ca: await readFile(join(pki, 'ca.crt'), 'utf8'),
+  };
   const secrets = JSON.parse(await readFile(join(options.dataDir, 'secrets.json'), 'utf8')) as { postgres: string };
-  const state = async (): Promise<LauncherState> => JSON.parse(await readFile(join(options.dataDir, 'launcher.json'), 'utf8')) as LauncherState;
+  const state = async (): Promise<LauncherState> =>
+    JSON.parse(await readFile(join(options.dataDir, 'launcher.json'), 'utf8')) as LauncherState;
   const first = await state();
-  const products = new Map(first.instances.filter((i) => i.service === 'product').map((i) => [i.id, `https://127.0.0.1:${i.port}`]));
+  const products = new Map(
+    first.instances.filter((i) => i.service === 'product').map((i) => [i.id, `https://127.0.0.1:${i.port}`]),
+  );
   return {
     dataDir: options.dataDir,
     adminUrl: `postgres://postgres:${encodeURIComponent(secrets.postgres)}@127.0.0.1:${first.postgres.port}/postgres`,
@@ -127,7 +154,8 @@ function platformProcesses(launcherPid: number, state: () => Promise<LauncherSta
       if (current?.postgres.pid) named.set(current.postgres.pid, 'postgres');
       for (const [pid] of tree) {
         let role: string | undefined;
-        for (let cur: number | undefined = pid; cur !== undefined && role === undefined; cur = tree.get(cur)) role = named.get(cur);
+        for (let cur: number | undefined = pid; cur !== undefined && role === undefined; cur = tree.get(cur))
+          role = named.get(cur);
         roles.set(pid, role ?? 'other');
       }
       return [...tree.keys()];

@@ -20,7 +20,10 @@ export interface StartOptions {
 
 /** Spawns a fixture process and waits for it to print "ready". */
 export async function startProcess(script: string, args: string[], options: StartOptions = {}): Promise<Started> {
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), script, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...options.env },
+  });
   let output = '';
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   await new Promise<void>((resolve, reject) => {
@@ -101,7 +104,12 @@ async function runDelaySeconds(pid: number): Promise<number> {
 async function procStat(pid: number, withDelay = false): Promise<ProcStat | undefined> {
   try {
     const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]!.split(' ');
-    return { ppid: Number(fields[1]), runDelay: withDelay ? await runDelaySeconds(pid) : 0, cpu: (Number(fields[11]) + Number(fields[12])) / 100, childCpu: (Number(fields[13]) + Number(fields[14])) / 100 };
+    return {
+      ppid: Number(fields[1]),
+      runDelay: withDelay ? await runDelaySeconds(pid) : 0,
+      cpu: (Number(fields[11]) + Number(fields[12])) / 100,
+      childCpu: (Number(fields[13]) + Number(fields[14])) / 100,
+    };
   } catch {
     return undefined;
   }
@@ -166,7 +174,11 @@ export async function cpuSnapshot(set: ProcessSet): Promise<CpuSnapshot> {
  * both counts its own CPU and that of children it reaped meanwhile; one that
  * appeared counts all it used.
  */
-export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot, set: ProcessSet): { cores: number; byRole: Record<string, number>; starvedByRole: Record<string, number> } {
+export function cpuBetween(
+  before: CpuSnapshot,
+  after: CpuSnapshot,
+  set: ProcessSet,
+): { cores: number; byRole: Record<string, number>; starvedByRole: Record<string, number> } {
   const seconds = (after.at - before.at) / 1000;
   const byRole: Record<string, number> = {};
   const starvedByRole: Record<string, number> = {};

@@ -72,7 +72,8 @@ function ownerOf(frame: CallFrame): string | undefined {
   return own ? own[1]! : url;
 }
 
-const label = (frame: CallFrame): string => `${frame.functionName || '(anonymous)'} ${frame.url.replace(/.*node_modules\//, '').replace(/.*\/(packages|services|tools|gateway|lb)\//, '$1/')}:${frame.lineNumber + 1}`;
+const label = (frame: CallFrame): string =>
+  `${frame.functionName || '(anonymous)'} ${frame.url.replace(/.*node_modules\//, '').replace(/.*\/(packages|services|tools|gateway|lb)\//, '$1/')}:${frame.lineNumber + 1}`;
 
 /**
  * Summarises one profile between `fromUs` and `toUs` (the system's monotonic
@@ -80,7 +81,11 @@ const label = (frame: CallFrame): string => `${frame.functionName || '(anonymous
  * whatever followed; `inclusive` names functions (matched on "name file") whose
  * inclusive busy share is reported.
  */
-export function summarise(file: string, profile: CpuProfile, options: { fromUs?: number; toUs?: number; inclusive?: Record<string, RegExp> } = {}): ProfileSummary {
+export function summarise(
+  file: string,
+  profile: CpuProfile,
+  options: { fromUs?: number; toUs?: number; inclusive?: Record<string, RegExp> } = {},
+): ProfileSummary {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -111,7 +116,8 @@ export function summarise(file: string, profile: CpuProfile, options: { fromUs?:
     byArea.set(area, (byArea.get(area) ?? 0) + time);
     const self = label(node.callFrame);
     bySelf.set(self, (bySelf.get(self) ?? 0) + time);
-    const special = node.callFrame.functionName === '(garbage collector)' || node.callFrame.functionName === '(program)';
+    const special =
+      node.callFrame.functionName === '(garbage collector)' || node.callFrame.functionName === '(program)';
     let owner: string | undefined = special ? node.callFrame.functionName : undefined;
     const matched = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
@@ -122,7 +128,10 @@ export function summarise(file: string, profile: CpuProfile, options: { fromUs?:
       }
     }
     for (const name of matched) byInclusive.set(name, (byInclusive.get(name) ?? 0) + time);
-    byOwner.set(owner ?? 'node (event loop, no JS caller)', (byOwner.get(owner ?? 'node (event loop, no JS caller)') ?? 0) + time);
+    byOwner.set(
+      owner ?? 'node (event loop, no JS caller)',
+      (byOwner.get(owner ?? 'node (event loop, no JS caller)') ?? 0) + time,
+    );
   }
   const busy = Math.max(1, total - idle);
   const share = (n: number): number => Math.round((1000 * n) / busy) / 1000;
@@ -130,15 +139,37 @@ export function summarise(file: string, profile: CpuProfile, options: { fromUs?:
     file,
     sampledMs: Math.round(total / 1000),
     idleShare: total > 0 ? Math.round((1000 * idle) / total) / 1000 : 0,
-    busyByArea: Object.fromEntries([...byArea].sort((a, b) => b[1] - a[1]).filter(([, v]) => v / busy >= 0.01).map(([k, v]) => [k, share(v)])),
-    busyByOwner: Object.fromEntries([...byOwner].sort((a, b) => b[1] - a[1]).filter(([, v]) => v / busy >= 0.01).map(([k, v]) => [k, share(v)])),
-    topSelf: [...bySelf].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([fn, v]) => ({ fn, share: share(v) })),
-    inclusive: Object.fromEntries(Object.keys(options.inclusive ?? {}).map((name) => [name, share(byInclusive.get(name) ?? 0)])),
+    busyByArea: Object.fromEntries(
+      [...byArea]
+        .sort((a, b) => b[1] - a[1])
+        .filter(([, v]) => v / busy >= 0.01)
+        .map(([k, v]) => [k, share(v)]),
+    ),
+    busyByOwner: Object.fromEntries(
+      [...byOwner]
+        .sort((a, b) => b[1] - a[1])
+        .filter(([, v]) => v / busy >= 0.01)
+        .map(([k, v]) => [k, share(v)]),
+    ),
+    topSelf: [...bySelf]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 12)
+      .map(([fn, v]) => ({ fn, share: share(v) })),
+    inclusive: Object.fromEntries(
+      Object.keys(options.inclusive ?? {}).map((name) => [name, share(byInclusive.get(name) ?? 0)]),
+    ),
   };
 }
 
 /** Summarises every .cpuprofile in `dir` (one per process that exited cleanly). */
-export async function summariseDir(dir: string, options: Parameters<typeof summarise>[2] = {}): Promise<ProfileSummary[]> {
+export async function summariseDir(
+  dir: string,
+  options: Parameters<typeof summarise>[2] = {},
+): Promise<ProfileSummary[]> {
   const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.cpuprofile'));
-  return Promise.all(files.map(async (f) => summarise(join(dir, f), JSON.parse(await readFile(join(dir, f), 'utf8')) as CpuProfile, options)));
+  return Promise.all(
+    files.map(async (f) =>
+      summarise(join(dir, f), JSON.parse(await readFile(join(dir, f), 'utf8')) as CpuProfile, options),
+    ),
+  );
 }

@@ -22,7 +22,10 @@ export async function writeResults(bench: BenchResult, options: { readme: boolea
     const readme = await readFile(readmePath, 'utf8');
     const block = `<!-- bench:start -->\n${markdown}\n<!-- bench:end -->`;
     const pattern = /<!-- bench:start -->[\s\S]*<!-- bench:end -->/;
-    await writeFile(readmePath, pattern.test(readme) ? readme.replace(pattern, () => block) : `${readme}\n## Performance\n\n${block}\n`);
+    await writeFile(
+      readmePath,
+      pattern.test(readme) ? readme.replace(pattern, () => block) : `${readme}\n## Performance\n\n${block}\n`,
+    );
   }
   return markdown;
 }

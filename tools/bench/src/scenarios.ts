@@ -39,7 +39,9 @@ function running(parts: Array<[string, Started]>, target: Target): Running {
 
 async function single(file: string, path: string): Promise<Running> {
   const port = await freePort();
-  return running([['server', await startProcess(script(file), [String(port)])]], { url: `http://127.0.0.1:${port}${path}` });
+  return running([['server', await startProcess(script(file), [String(port)])]], {
+    url: `http://127.0.0.1:${port}${path}`,
+  });
 }
 
 let pkiDir: Promise<string> | undefined;
@@ -72,19 +74,59 @@ function chain(shape: ChainShape): (context: ScenarioContext, key: string) => Pr
   return async (context, key) => {
     const [backPort, frontPort] = [await freePort(), await freePort()];
     const dir = shape.tls ? await pki() : undefined;
-    const back = await startProcess(script('platformHello.ts'), dir ? [String(backPort), dir, 'product'] : [String(backPort)]);
-    const args = ['--port', String(frontPort), '--back', `${dir ? 'https' : 'http'}://127.0.0.1:${backPort}`, '--front', shape.front, '--client', shape.client, ...(dir ? ['--pki', dir] : []), ...(shape.meshSpan === false ? ['--mesh-span', 'off'] : []), ...(shape.tracing === false ? ['--tracing', 'off'] : [])];
+    const back = await startProcess(
+      script('platformHello.ts'),
+      dir ? [String(backPort), dir, 'product'] : [String(backPort)],
+    );
+    const args = [
+      '--port',
+      String(frontPort),
+      '--back',
+      `${dir ? 'https' : 'http'}://127.0.0.1:${backPort}`,
+      '--front',
+      shape.front,
+      '--client',
+      shape.client,
+      ...(dir ? ['--pki', dir] : []),
+      ...(shape.meshSpan === false ? ['--mesh-span', 'off'] : []),
+      ...(shape.tracing === false ? ['--tracing', 'off'] : []),
+    ];
     const profile = context.profileDir?.(key);
-    const front = await startProcess(script('chainFront.ts'), args, { nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [] }).catch(async (error: unknown) => {
+    const front = await startProcess(script('chainFront.ts'), args, {
+      nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [],
+    }).catch(async (error: unknown) => {
       await back.stop();
       throw error;
     });
-    const run = running([['front', front], ['back', back]], { url: `http://127.0.0.1:${frontPort}/hello` });
-    const agent = dir ? new Agent({ connect: { cert: await readFile(join(dir, 'gateway.crt'), 'utf8'), key: await readFile(join(dir, 'gateway.key'), 'utf8'), ca: await readFile(join(dir, 'ca.crt'), 'utf8'), rejectUnauthorized: false } }) : undefined;
-    const elu = async (url: string): Promise<number> => ((await (await request(url, { dispatcher: url.startsWith('https') ? agent : undefined })).body.json()) as { elu: number }).elu;
+    const run = running(
+      [
+        ['front', front],
+        ['back', back],
+      ],
+      { url: `http://127.0.0.1:${frontPort}/hello` },
+    );
+    const agent = dir
+      ? new Agent({
+          connect: {
+            cert: await readFile(join(dir, 'gateway.crt'), 'utf8'),
+            key: await readFile(join(dir, 'gateway.key'), 'utf8'),
+            ca: await readFile(join(dir, 'ca.crt'), 'utf8'),
+            rejectUnauthorized: false,
+          },
+        })
+      : undefined;
+    const elu = async (url: string): Promise<number> =>
+      (
+        (await (await request(url, { dispatcher: url.startsWith('https') ? agent : undefined })).body.json()) as {
+          elu: number;
+        }
+      ).elu;
     return {
       ...run,
-      elu: async () => ({ front: await elu(`http://127.0.0.1:${frontPort}/_bench/elu`), back: await elu(`${dir ? 'https' : 'http'}://127.0.0.1:${backPort}/_bench/elu`) }),
+      elu: async () => ({
+        front: await elu(`http://127.0.0.1:${frontPort}/_bench/elu`),
+        back: await elu(`${dir ? 'https' : 'http'}://127.0.0.1:${backPort}/_bench/elu`),
+      }),
       stop: async () => {
         await agent?.close();
         await run.stop();
@@ -97,11 +139,19 @@ async function moleculer(transport: 'NATS' | 'TCP'): Promise<Running> {
   const port = await freePort();
   const env = { BENCH_RUN_ID: `${process.pid}-${Date.now()}` };
   const back = await startProcess(script('moleculerPeer.ts'), ['back', transport], { env });
-  const front = await startProcess(script('moleculerPeer.ts'), ['front', transport, String(port)], { env }).catch(async (error: unknown) => {
-    await back.stop();
-    throw error;
-  });
-  return running([['front', front], ['back', back]], { url: `http://127.0.0.1:${port}/hello` });
+  const front = await startProcess(script('moleculerPeer.ts'), ['front', transport, String(port)], { env }).catch(
+    async (error: unknown) => {
+      await back.stop();
+      throw error;
+    },
+  );
+  return running(
+    [
+      ['front', front],
+      ['back', back],
+    ],
+    { url: `http://127.0.0.1:${port}/hello` },
+  );
 }
 
 const PRODUCT_PATH = '/products/0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f';
@@ -115,15 +165,52 @@ function chainScenario(key: string, name: string, shape: ChainShape, diagnostic 
 export const scenarios: Scenario[] = [
   { key: 'bare', name: 'bare node:http hello', start: () => single('bareHttp.ts', '/hello') },
   { key: 'fastify', name: 'bare Fastify hello', start: () => single('fastifyHello.ts', '/hello') },
-  { key: 'platform', name: 'one service on the platform kit (product read shape)', start: () => single('platformHello.ts', PRODUCT_PATH) },
-  chainScenario('chain-raw', 'two hops, raw: Fastify -> keep-alive undici -> service', { front: 'raw', client: 'pool', tls: false }),
-  chainScenario('chain-mesh', 'two hops, mesh: service -> mesh client (mTLS, P2C, breaker, retry budget, deadline, span) -> service', { front: 'kit', client: 'mesh', tls: true }),
+  {
+    key: 'platform',
+    name: 'one service on the platform kit (product read shape)',
+    start: () => single('platformHello.ts', PRODUCT_PATH),
+  },
+  chainScenario('chain-raw', 'two hops, raw: Fastify -> keep-alive undici -> service', {
+    front: 'raw',
+    client: 'pool',
+    tls: false,
+  }),
+  chainScenario(
+    'chain-mesh',
+    'two hops, mesh: service -> mesh client (mTLS, P2C, breaker, retry budget, deadline, span) -> service',
+    { front: 'kit', client: 'mesh', tls: true },
+  ),
   { key: 'moleculer-nats', name: 'Moleculer: Fastify -> broker -> broker over NATS', start: () => moleculer('NATS') },
   { key: 'moleculer-tcp', name: 'Moleculer: Fastify -> broker -> broker over TCP', start: () => moleculer('TCP') },
   // One change at a time between chain-raw and chain-mesh.
-  chainScenario('chain-raw-tls', 'raw chain + mTLS: Fastify -> undici Pool over mTLS -> service', { front: 'raw', client: 'pool', tls: true }, true),
-  chainScenario('chain-kit-pool', 'raw chain + kit front: platform kit -> plain undici Pool -> service', { front: 'kit', client: 'pool', tls: false }, true),
-  chainScenario('chain-mesh-plain', 'mesh without TLS: platform kit -> mesh client over plain HTTP -> service', { front: 'kit', client: 'mesh', tls: false }, true),
-  chainScenario('chain-mesh-nospan', 'mesh without its span: platform kit -> mesh client (mTLS, no client span) -> service', { front: 'kit', client: 'mesh', tls: true, meshSpan: false }, true),
-  chainScenario('chain-mesh-notrace', 'mesh, front untraced: platform kit without tracing -> mesh client (mTLS, no spans) -> service', { front: 'kit', client: 'mesh', tls: true, tracing: false }, true),
+  chainScenario(
+    'chain-raw-tls',
+    'raw chain + mTLS: Fastify -> undici Pool over mTLS -> service',
+    { front: 'raw', client: 'pool', tls: true },
+    true,
+  ),
+  chainScenario(
+    'chain-kit-pool',
+    'raw chain + kit front: platform kit -> plain undici Pool -> service',
+    { front: 'kit', client: 'pool', tls: false },
+    true,
+  ),
+  chainScenario(
+    'chain-mesh-plain',
+    'mesh without TLS: platform kit -> mesh client over plain HTTP -> service',
+    { front: 'kit', client: 'mesh', tls: false },
+    true,
+  ),
+  chainScenario(
+    'chain-mesh-nospan',
+    'mesh without its span: platform kit -> mesh client (mTLS, no client span) -> service',
+    { front: 'kit', client: 'mesh', tls: true, meshSpan: false },
+    true,
+  ),
+  chainScenario(
+    'chain-mesh-notrace',
+    'mesh, front untraced: platform kit without tracing -> mesh client (mTLS, no spans) -> service',
+    { front: 'kit', client: 'mesh', tls: true, tracing: false },
+    true,
+  ),
 ];

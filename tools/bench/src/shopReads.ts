@@ -19,10 +19,26 @@ export async function shopReads(platform: Platform): Promise<ShopRead[]> {
   const path = `/products/${id}`;
   const [product] = [...platform.products.values()];
   // The platform outlives each row: stopping a row stops nothing.
-  const on = (target: Running['target']): Running => ({ target, processes: platform.processes, stop: () => Promise.resolve() });
+  const on = (target: Running['target']): Running => ({
+    target,
+    processes: platform.processes,
+    stop: () => Promise.resolve(),
+  });
   return [
-    { key: 'product-direct', name: 'product read, one product instance direct (mTLS, PostgreSQL + cache)', running: on({ url: `${product}${path}`, tls: platform.tls }) },
-    { key: 'product-gateway', name: 'product read through the gateway -> product (mesh, mTLS)', running: on({ url: `${platform.gatewayUrl}${path}` }) },
-    { key: 'product-lb', name: 'product read through load balancer -> gateway -> product', running: on({ url: `${platform.lbUrl}${path}` }) },
+    {
+      key: 'product-direct',
+      name: 'product read, one product instance direct (mTLS, PostgreSQL + cache)',
+      running: on({ url: `${product}${path}`, tls: platform.tls }),
+    },
+    {
+      key: 'product-gateway',
+      name: 'product read through the gateway -> product (mesh, mTLS)',
+      running: on({ url: `${platform.gatewayUrl}${path}` }),
+    },
+    {
+      key: 'product-lb',
+      name: 'product read through load balancer -> gateway -> product',
+      running: on({ url: `${platform.lbUrl}${path}` }),
+    },
   ];
 }

@@ -22,7 +22,12 @@ export interface StatementCounter {
 }
 
 export async function countStatements(adminUrl: string, prefix = 'shop'): Promise<StatementCounter> {
-  const db = new Database({ connectionString: adminUrl, max: 1, acquireTimeoutMs: 5000, applicationName: 'bench-statements' });
+  const db = new Database({
+    connectionString: adminUrl,
+    max: 1,
+    acquireTimeoutMs: 5000,
+    applicationName: 'bench-statements',
+  });
   await db.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   const service = (database: string): string => database.replace(new RegExp(`^${prefix}_`), '');
   const per = (calls: number, checkouts: number): number => Math.round((10 * calls) / Math.max(1, checkouts)) / 10;
@@ -39,12 +44,21 @@ export async function countStatements(adminUrl: string, prefix = 'shop'): Promis
          WHERE d.datname LIKE $1 ORDER BY s.calls DESC LIMIT 12`,
         [`${prefix}\\_%`],
       );
-      const perCheckout = Object.fromEntries(byDb.rows.map((r) => [service(r.datname), per(Number(r.calls), checkouts)]));
+      const perCheckout = Object.fromEntries(
+        byDb.rows.map((r) => [service(r.datname), per(Number(r.calls), checkouts)]),
+      );
       return {
         checkouts,
         perCheckout,
-        total: per(byDb.rows.reduce((sum, r) => sum + Number(r.calls), 0), checkouts),
-        top: top.rows.map((r) => ({ service: service(r.datname), perCheckout: per(Number(r.calls), checkouts), query: r.query })),
+        total: per(
+          byDb.rows.reduce((sum, r) => sum + Number(r.calls), 0),
+          checkouts,
+        ),
+        top: top.rows.map((r) => ({
+          service: service(r.datname),
+          perCheckout: per(Number(r.calls), checkouts),
+          query: r.query,
+        })),
       };
     },
     close: () => db.close(),

@@ -19,7 +19,13 @@ const letter: DeadLetter = {
 };
 
 test('parses list filters and refuses unknown statuses, bad limits and stray arguments', () => {
-  assert.deepEqual(parseCommand(['list', '--group', 'notification', '--status', 'dead']), { name: 'list', group: 'notification', status: 'dead', limit: 100, json: false });
+  assert.deepEqual(parseCommand(['list', '--group', 'notification', '--status', 'dead']), {
+    name: 'list',
+    group: 'notification',
+    status: 'dead',
+    limit: 100,
+    json: false,
+  });
   assert.deepEqual(parseCommand(['redrive', letter.id]), { name: 'redrive', id: letter.id });
   assert.deepEqual(parseCommand([]), { name: 'help' });
   assert.throws(() => parseCommand(['list', '--status', 'zombie']), UsageError);
@@ -41,7 +47,10 @@ test('list passes the filter to the bus and prints one line per letter; redrive 
   };
   const listed = await runCommand({ name: 'list', group: 'notification', limit: 10, json: false }, bus);
   assert.deepEqual(filters, [{ group: 'notification', status: undefined, limit: 10 }]);
-  assert.match(listed.output, /0190a6c2-0000-7000-8000-000000000001\s+notification\s+order\/3@42\s+dead\s+5\s+2026-11-30T10:00:00.000Z\s+handler bug: at line 1/);
+  assert.match(
+    listed.output,
+    /0190a6c2-0000-7000-8000-000000000001\s+notification\s+order\/3@42\s+dead\s+5\s+2026-11-30T10:00:00.000Z\s+handler bug: at line 1/,
+  );
   assert.match(listed.output, /1 dead letter\(s\) on jetstream/);
   assert.deepEqual(await runCommand({ name: 'redrive', id: letter.id }, bus).then((r) => r.exitCode), 0);
   assert.deepEqual(await runCommand({ name: 'redrive', id: 'nope' }, bus).then((r) => r.exitCode), 1);

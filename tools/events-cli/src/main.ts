@@ -16,7 +16,10 @@ if (command.name === 'help') {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
-const bus = createEventBus({ NATS_URL: process.env.NATS_URL, EVENTS_DATABASE_URL: process.env.EVENTS_DATABASE_URL }, { namespace: process.env.EVENTS_NAMESPACE, poolMax: 1, listen: false, name: 'events-cli' });
+const bus = createEventBus(
+  { NATS_URL: process.env.NATS_URL, EVENTS_DATABASE_URL: process.env.EVENTS_DATABASE_URL },
+  { namespace: process.env.EVENTS_NAMESPACE, poolMax: 1, listen: false, name: 'events-cli' },
+);
 if (!bus) {
   process.stderr.write('events: set NATS_URL (JetStream) or EVENTS_DATABASE_URL (the PostgreSQL event log)\n');
   process.exit(78);

@@ -26,7 +26,9 @@ export async function loadOrCreateSigningKek(file: string): Promise<string> {
       await chmod(file, 0o600);
       return file;
     }
-    throw new Error(`${file} does not hold a 32-byte key; move it away to make a new one (signing keys sealed under it will then not open)`);
+    throw new Error(
+      `${file} does not hold a 32-byte key; move it away to make a new one (signing keys sealed under it will then not open)`,
+    );
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
@@ -48,7 +50,11 @@ export interface AdminCredentials {
  * when ADMIN_EMAIL changes). The user service makes the account from them only
  * while no administrator exists.
  */
-export async function loadOrCreateAdminCredentials(file: string, email: string, password: string | undefined): Promise<AdminCredentials> {
+export async function loadOrCreateAdminCredentials(
+  file: string,
+  email: string,
+  password: string | undefined,
+): Promise<AdminCredentials> {
   if (password !== undefined) return { email, password, source: 'ADMIN_PASSWORD' };
   try {
     const kept = JSON.parse(await readFile(file, 'utf8')) as Partial<AdminCredentials>;
@@ -60,7 +66,10 @@ export async function loadOrCreateAdminCredentials(file: string, email: string, 
     // first start for this data directory (or an unreadable file): make new ones
   }
   const made = randomBytes(18).toString('base64url');
-  await writePrivate(file, `${JSON.stringify({ email, password: made, note: 'the initial password of the bootstrap administrator; used only when the account is created' }, null, 2)}\n`);
+  await writePrivate(
+    file,
+    `${JSON.stringify({ email, password: made, note: 'the initial password of the bootstrap administrator; used only when the account is created' }, null, 2)}\n`,
+  );
   return { email, password: made, source: file };
 }
 
@@ -75,6 +84,7 @@ export function adminPasswordProblem(email: string, password: string): string | 
   if (password.length < 10 || password.length > 256) return 'ADMIN_PASSWORD must be 10 to 256 characters';
   if (new Set(password).size < 4) return 'ADMIN_PASSWORD must use at least 4 different characters';
   const local = email.split('@')[0]?.toLowerCase() ?? '';
-  if (local.length >= 4 && password.toLowerCase().includes(local)) return `ADMIN_PASSWORD must not contain "${local}", the local part of ADMIN_EMAIL`;
+  if (local.length >= 4 && password.toLowerCase().includes(local))
+    return `ADMIN_PASSWORD must not contain "${local}", the local part of ADMIN_EMAIL`;
   return undefined;
 }

@@ -8,7 +8,13 @@ test('promote and demote name one email', () => {
 });
 
 test('anything else is the usage', () => {
-  for (const argv of [[], ['promote'], ['promote', 'not-an-email'], ['grant', 'ops@shop.io'], ['promote', 'a@b.io', 'c@d.io']]) {
+  for (const argv of [
+    [],
+    ['promote'],
+    ['promote', 'not-an-email'],
+    ['grant', 'ops@shop.io'],
+    ['promote', 'a@b.io', 'c@d.io'],
+  ]) {
     assert.ok('error' in parseAdminArgs(argv), JSON.stringify(argv));
   }
 });

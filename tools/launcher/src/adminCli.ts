@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
  * through the public API.
  */
 
-const USAGE = 'usage: npm run admin -- promote <email> | demote <email>   (SHOP_DATA_DIR: the running platform\'s data directory)';
+const USAGE =
+  "usage: npm run admin -- promote <email> | demote <email>   (SHOP_DATA_DIR: the running platform's data directory)";
 
 export type AdminCommand = { role: 'admin' | 'customer'; email: string };
 
@@ -36,7 +37,9 @@ export async function userPorts(dataDir: string): Promise<number[]> {
   try {
     state = JSON.parse(await readFile(join(dataDir, 'launcher.json'), 'utf8')) as typeof state;
   } catch {
-    throw new Error(`no running platform in ${dataDir} (no launcher.json): start it with npm start, or set SHOP_DATA_DIR`);
+    throw new Error(
+      `no running platform in ${dataDir} (no launcher.json): start it with npm start, or set SHOP_DATA_DIR`,
+    );
   }
   const ports = (state.instances ?? []).filter((i) => i.service === 'user').map((i) => i.port);
   if (ports.length === 0) throw new Error(`the platform in ${dataDir} runs no user instance`);
@@ -46,10 +49,14 @@ export async function userPorts(dataDir: string): Promise<number[]> {
 export async function launcherIdentity(dataDir: string): Promise<MeshIdentity> {
   const pki = join(dataDir, 'pki');
   try {
-    const [cert, key, ca] = await Promise.all(['launcher.crt', 'launcher.key', 'ca.crt'].map((name) => readFile(join(pki, name), 'utf8')));
+    const [cert, key, ca] = await Promise.all(
+      ['launcher.crt', 'launcher.key', 'ca.crt'].map((name) => readFile(join(pki, name), 'utf8')),
+    );
     return { cert: cert!, key: key!, ca: ca! };
   } catch {
-    throw new Error(`no launcher certificate in ${pki}: roles are changed over the mesh's mTLS, which SHOP_MTLS=false turns off`);
+    throw new Error(
+      `no launcher certificate in ${pki}: roles are changed over the mesh's mTLS, which SHOP_MTLS=false turns off`,
+    );
   }
 }
 
@@ -67,14 +74,31 @@ function parseBody(text: string): Answer['body'] {
   }
 }
 
-export function postRole(port: number, identity: MeshIdentity, command: AdminCommand, timeoutMs = 10_000): Promise<Answer> {
+export function postRole(
+  port: number,
+  identity: MeshIdentity,
+  command: AdminCommand,
+  timeoutMs = 10_000,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port, path: '/users/admin/roles', method: 'POST', headers: { 'content-type': 'application/json' }, ...identity, servername: 'localhost', agent: false, signal: AbortSignal.timeout(timeoutMs) },
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/users/admin/roles',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        ...identity,
+        servername: 'localhost',
+        agent: false,
+        signal: AbortSignal.timeout(timeoutMs),
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: parseBody(Buffer.concat(chunks).toString('utf8')) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: parseBody(Buffer.concat(chunks).toString('utf8')) }),
+        );
         res.on('error', reject);
       },
     );
@@ -109,10 +133,14 @@ async function main(): Promise<number> {
   try {
     const answer = await changeRole(dataDir, command);
     if (answer.status !== 200) {
-      process.stderr.write(`admin: ${command.email}: ${answer.status} ${answer.body.detail ?? answer.body.title ?? ''}\n`);
+      process.stderr.write(
+        `admin: ${command.email}: ${answer.status} ${answer.body.detail ?? answer.body.title ?? ''}\n`,
+      );
       return 1;
     }
-    process.stdout.write(`${answer.body.email ?? command.email} is ${answer.body.role === 'admin' ? 'an administrator' : 'a customer'}${answer.body.changed ? ' now' : ' already'}${command.role === 'customer' && answer.body.changed ? ' (their sessions were ended)' : ''}\n`);
+    process.stdout.write(
+      `${answer.body.email ?? command.email} is ${answer.body.role === 'admin' ? 'an administrator' : 'a customer'}${answer.body.changed ? ' now' : ' already'}${command.role === 'customer' && answer.body.changed ? ' (their sessions were ended)' : ''}\n`,
+    );
     return 0;
   } catch (error) {
     process.stderr.write(`admin: ${error instanceof Error ? error.message : String(error)}\n`);

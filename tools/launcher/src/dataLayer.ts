@@ -41,7 +41,13 @@ export async function startDataLayer(options: DataLayerOptions): Promise<DataLay
   if (options.externalUrl) {
     adminUrl = options.externalUrl;
   } else {
-    server = new EmbeddedPostgres({ dataDir: join(options.dataDir, 'postgres'), port: options.embeddedPort, password: secrets.postgres, settings: options.embeddedSettings, log: options.log });
+    server = new EmbeddedPostgres({
+      dataDir: join(options.dataDir, 'postgres'),
+      port: options.embeddedPort,
+      password: secrets.postgres,
+      settings: options.embeddedSettings,
+      log: options.log,
+    });
     adminUrl = await server.start();
   }
   try {
@@ -87,6 +93,14 @@ function address(serverUrl: string): string {
  */
 async function checkReplica(replicaUrl: string, log: (line: string) => void): Promise<void> {
   const probe = await probeStandby(replicaUrl);
-  if ('error' in probe) log(`replica ${address(replicaUrl)} is unreachable (${probe.error}): services read from the primary until it answers`);
-  else log(probe.standby ? `replica ${address(replicaUrl)}: a standby; services read from it` : `replica ${address(replicaUrl)} is not a standby: services will not read from it`);
+  if ('error' in probe)
+    log(
+      `replica ${address(replicaUrl)} is unreachable (${probe.error}): services read from the primary until it answers`,
+    );
+  else
+    log(
+      probe.standby
+        ? `replica ${address(replicaUrl)}: a standby; services read from it`
+        : `replica ${address(replicaUrl)} is not a standby: services will not read from it`,
+    );
 }

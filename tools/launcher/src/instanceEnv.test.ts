@@ -7,7 +7,12 @@ import type { InstanceSpec } from './topology.ts';
 const product: InstanceSpec = { service: 'product', region: 'us-east', id: 'product-1', port: 7111, entry: 'main.ts' };
 const user: InstanceSpec = { service: 'user', region: 'us-east', id: 'user-1', port: 7101, entry: 'main.ts' };
 const gateway: InstanceSpec = { service: 'gateway', region: 'us-east', id: 'gateway-1', port: 7181, entry: 'main.ts' };
-const own: ServiceDatabase = { service: 'product', database: 'shop_product', role: 'shop_product', url: 'postgres://shop_product:s%40cret@db.internal:5432/shop_product?sslmode=disable' };
+const own: ServiceDatabase = {
+  service: 'product',
+  database: 'shop_product',
+  role: 'shop_product',
+  url: 'postgres://shop_product:s%40cret@db.internal:5432/shop_product?sslmode=disable',
+};
 const replicaAdmins = ['postgres://postgres@127.0.0.1:5442/postgres', 'postgres://admin:x@replica-2:6432/postgres'];
 
 function context(replicas: string[]): EnvContext {
@@ -41,26 +46,44 @@ test('without replicas the variable is not set; gateways never get it', () => {
   assert.equal(instanceEnv(gateway, context(replicaAdmins)).DATABASE_REPLICA_URLS, undefined);
 });
 
-test('instances get the shared compile cache and the trace sampling of the launcher\'s environment, not the rest of it', () => {
-  const passed = passThrough({ NODE_COMPILE_CACHE: '/repo/node_modules/.cache/node-compile', OTEL_TRACES_SAMPLER_ARG: '0.1', HOME: '/root', DATABASE_URL: 'postgres://x/y' });
-  assert.deepEqual(passed, { NODE_COMPILE_CACHE: '/repo/node_modules/.cache/node-compile', OTEL_TRACES_SAMPLER_ARG: '0.1' });
+test("instances get the shared compile cache and the trace sampling of the launcher's environment, not the rest of it", () => {
+  const passed = passThrough({
+    NODE_COMPILE_CACHE: '/repo/node_modules/.cache/node-compile',
+    OTEL_TRACES_SAMPLER_ARG: '0.1',
+    HOME: '/root',
+    DATABASE_URL: 'postgres://x/y',
+  });
+  assert.deepEqual(passed, {
+    NODE_COMPILE_CACHE: '/repo/node_modules/.cache/node-compile',
+    OTEL_TRACES_SAMPLER_ARG: '0.1',
+  });
 });
 
-test('service settings reach instances by prefix: the cart\'s product TTL and the search page TTL', () => {
-  assert.deepEqual(passThrough({ CART_PRODUCT_TTL_MS: '0', PRODUCT_SEARCH_CACHE_TTL_MS: '0' }), { CART_PRODUCT_TTL_MS: '0', PRODUCT_SEARCH_CACHE_TTL_MS: '0' });
+test("service settings reach instances by prefix: the cart's product TTL and the search page TTL", () => {
+  assert.deepEqual(passThrough({ CART_PRODUCT_TTL_MS: '0', PRODUCT_SEARCH_CACHE_TTL_MS: '0' }), {
+    CART_PRODUCT_TTL_MS: '0',
+    PRODUCT_SEARCH_CACHE_TTL_MS: '0',
+  });
 });
 
 test('only user instances get the bootstrap administrator and the signing-key KEK; nobody gets ADMIN_EMAILS', () => {
   const ctx = { ...context([]), all: [product, user, gateway] };
   const own = instanceEnv(user, ctx);
-  assert.deepEqual([own.ADMIN_EMAIL, own.ADMIN_INITIAL_PASSWORD, own.SIGNING_KEY_KEK_FILE], ['admin@shop.local', 'an initial admin password', '/data/pki/signing-kek']);
+  assert.deepEqual(
+    [own.ADMIN_EMAIL, own.ADMIN_INITIAL_PASSWORD, own.SIGNING_KEY_KEK_FILE],
+    ['admin@shop.local', 'an initial admin password', '/data/pki/signing-kek'],
+  );
   for (const other of [product, gateway]) {
     const env = instanceEnv(other, ctx);
-    assert.deepEqual([env.ADMIN_EMAIL, env.ADMIN_INITIAL_PASSWORD, env.SIGNING_KEY_KEK_FILE], [undefined, undefined, undefined], other.id);
+    assert.deepEqual(
+      [env.ADMIN_EMAIL, env.ADMIN_INITIAL_PASSWORD, env.SIGNING_KEY_KEK_FILE],
+      [undefined, undefined, undefined],
+      other.id,
+    );
   }
   for (const instance of [product, user, gateway]) assert.equal(instanceEnv(instance, ctx).ADMIN_EMAILS, undefined);
 });
 
-test('sign-up limits set in the launcher\'s environment reach the instances', () => {
+test("sign-up limits set in the launcher's environment reach the instances", () => {
   assert.deepEqual(passThrough({ SIGNUP_MAX_PER_ADDRESS: '100' }), { SIGNUP_MAX_PER_ADDRESS: '100' });
 });

@@ -31,10 +31,13 @@ export interface EnvContext {
  * are (e.g. CATALOG_SEED_COUNT=2000 npm start). Everything else an instance
  * gets is computed here.
  */
-export const PASS_THROUGH = /^(NODE_COMPILE_CACHE|CATALOG_|CLIENT_|STREAMS_|MAX_STREAMS|CORS_|PRODUCT_|RESERVATION_|SANDBOX_|LOGIN_|PASSWORD_|ANALYTICS_|ACCESS_TOKEN_|REFRESH_TOKEN_|SAGA_|SIGNUP_|CART_|IDEMPOTENCY_|CHECKOUT_|RECONCILE_|PROVIDER_|NOTIFICATION_|MAIL_|RATE_LIMIT_|MAX_CONCURRENT_|MESH_|OTEL_TRACES_|DB_ACQUIRE_|DB_STATEMENT_|HEALTH_|UNHEALTHY_|HEALTHY_|EJECTION_)/;
+export const PASS_THROUGH =
+  /^(NODE_COMPILE_CACHE|CATALOG_|CLIENT_|STREAMS_|MAX_STREAMS|CORS_|PRODUCT_|RESERVATION_|SANDBOX_|LOGIN_|PASSWORD_|ANALYTICS_|ACCESS_TOKEN_|REFRESH_TOKEN_|SAGA_|SIGNUP_|CART_|IDEMPOTENCY_|CHECKOUT_|RECONCILE_|PROVIDER_|NOTIFICATION_|MAIL_|RATE_LIMIT_|MAX_CONCURRENT_|MESH_|OTEL_TRACES_|DB_ACQUIRE_|DB_STATEMENT_|HEALTH_|UNHEALTHY_|HEALTHY_|EJECTION_)/;
 
 export function passThrough(source: Record<string, string | undefined>): Record<string, string> {
-  return Object.fromEntries(Object.entries(source).filter((e): e is [string, string] => PASS_THROUGH.test(e[0]) && e[1] !== undefined));
+  return Object.fromEntries(
+    Object.entries(source).filter((e): e is [string, string] => PASS_THROUGH.test(e[0]) && e[1] !== undefined),
+  );
 }
 
 /** Services speak mTLS when the mesh is on; the gateway's public side and the stand-ins stay HTTP. */
@@ -50,7 +53,11 @@ export function schemeOf(instance: InstanceSpec, mesh: boolean): 'http' | 'https
  */
 export function instanceEnv(instance: InstanceSpec, ctx: EnvContext): Record<string, string> {
   const sameRegion = ctx.all.filter((i) => i.region === instance.region);
-  const urlsOf = (service: string): string => sameRegion.filter((i) => i.service === service).map((i) => `${schemeOf(i, ctx.mesh !== undefined)}://127.0.0.1:${i.port}`).join(',');
+  const urlsOf = (service: string): string =>
+    sameRegion
+      .filter((i) => i.service === service)
+      .map((i) => `${schemeOf(i, ctx.mesh !== undefined)}://127.0.0.1:${i.port}`)
+      .join(',');
   const sandbox = sameRegion.find((i) => i.service === 'payment-sandbox');
   const mailSink = sameRegion.find((i) => i.service === 'mail-sink');
   const env: Record<string, string> = {
@@ -62,7 +69,9 @@ export function instanceEnv(instance: InstanceSpec, ctx: EnvContext): Record<str
     LOG_LEVEL: ctx.logLevel,
     SHUTDOWN_TIMEOUT_MS: String(Math.max(100, ctx.shutdownTimeoutMs - 500)),
     ...passThrough(process.env),
-    ...(ctx.otlpEndpoint && instance.service !== 'trace-collector' ? { OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlpEndpoint } : {}),
+    ...(ctx.otlpEndpoint && instance.service !== 'trace-collector'
+      ? { OTEL_EXPORTER_OTLP_ENDPOINT: ctx.otlpEndpoint }
+      : {}),
     ...instance.env,
   };
   if (instance.service === 'lb') return { ...env, GATEWAY_URLS: urlsOf('gateway') };
@@ -71,7 +80,8 @@ export function instanceEnv(instance: InstanceSpec, ctx: EnvContext): Record<str
   const registry = ctx.databases.get('registry');
   if (registry) env.REGISTRY_DATABASE_URL = registry.url;
   const certs = ctx.mesh?.get(instance.service);
-  if (certs) Object.assign(env, { MESH_CERT_FILE: certs.certFile, MESH_KEY_FILE: certs.keyFile, MESH_CA_FILE: certs.caFile });
+  if (certs)
+    Object.assign(env, { MESH_CERT_FILE: certs.certFile, MESH_KEY_FILE: certs.keyFile, MESH_CA_FILE: certs.caFile });
   if (instance.service === 'gateway') return env;
   if (!(SERVICES as readonly string[]).includes(instance.service)) return env;
   Object.assign(env, {
@@ -81,7 +91,12 @@ export function instanceEnv(instance: InstanceSpec, ctx: EnvContext): Record<str
     PAYMENT_PROVIDER_URL: ctx.paymentProviderUrl ?? (sandbox ? `http://127.0.0.1:${sandbox.port}` : ''),
     SMTP_URL: ctx.smtpUrl ?? (mailSink?.env?.SMTP_PORT ? `smtp://127.0.0.1:${mailSink.env.SMTP_PORT}` : ''),
   });
-  if (instance.service === 'user') Object.assign(env, { ADMIN_EMAIL: ctx.admin.email, ADMIN_INITIAL_PASSWORD: ctx.admin.password, SIGNING_KEY_KEK_FILE: ctx.signingKekFile });
+  if (instance.service === 'user')
+    Object.assign(env, {
+      ADMIN_EMAIL: ctx.admin.email,
+      ADMIN_INITIAL_PASSWORD: ctx.admin.password,
+      SIGNING_KEY_KEK_FILE: ctx.signingKekFile,
+    });
   const replicas = ctx.replicaUrlsOf?.(instance.service) ?? [];
   if (replicas.length > 0) env.DATABASE_REPLICA_URLS = replicas.join(',');
   return env;

@@ -27,7 +27,11 @@ const spec = {
   EMBEDDED_PG_PORT: env.port({ default: 5433 }),
   /** Load pg_stat_statements into the embedded server (the bench's --statements counts each service's statements with it). */
   EMBEDDED_PG_STAT_STATEMENTS: env.bool({ default: false }),
-  DB_PREFIX: env.string({ default: 'shop', pattern: /^[a-z][a-z0-9_]{0,20}$/, description: 'lowercase letters, digits and _' }),
+  DB_PREFIX: env.string({
+    default: 'shop',
+    pattern: /^[a-z][a-z0-9_]{0,20}$/,
+    description: 'lowercase letters, digits and _',
+  }),
   INSTANCE_DB_POOL_MAX: env.int({ default: 10, min: 1, max: 100 }),
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   SHOP_LOG_STDOUT: env.bool({ default: false }),
@@ -39,7 +43,11 @@ const spec = {
   REDIS_URL: env.optionalUrl({ protocols: ['redis:', 'rediss:'] }),
   NATS_URL: env.optionalUrl({ protocols: ['nats:', 'tls:'] }),
   /** The bootstrap administrator, made by the user service at start while no administrator exists (README, "Administrators"). */
-  ADMIN_EMAIL: env.string({ default: 'admin@shop.local', pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/, description: 'an email address' }),
+  ADMIN_EMAIL: env.string({
+    default: 'admin@shop.local',
+    pattern: /^[^\s@]+@[^\s@]+\.[^\s@]+$/,
+    description: 'an email address',
+  }),
   /** Its initial password; unset: made at random once per data directory, kept in <data dir>/admin-credentials.json (0600). */
   ADMIN_PASSWORD: env.optionalString(),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
@@ -52,17 +60,31 @@ const say = (line: string): void => {
 
 async function main(): Promise<void> {
   const config = loadConfig(spec, process.env);
-  if (config.DATABASE_REPLICA_URLS.length > 0 && !config.DATABASE_URL) throw new ConfigError(['DATABASE_REPLICA_URLS needs DATABASE_URL: they are replicas of that server (the embedded PostgreSQL has none)']);
-  const adminPasswordRefused = config.ADMIN_PASSWORD === undefined ? undefined : adminPasswordProblem(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+  if (config.DATABASE_REPLICA_URLS.length > 0 && !config.DATABASE_URL)
+    throw new ConfigError([
+      'DATABASE_REPLICA_URLS needs DATABASE_URL: they are replicas of that server (the embedded PostgreSQL has none)',
+    ]);
+  const adminPasswordRefused =
+    config.ADMIN_PASSWORD === undefined ? undefined : adminPasswordProblem(config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
   if (adminPasswordRefused) throw new ConfigError([adminPasswordRefused]);
   const topology: Topology = await loadTopology(config.TOPOLOGY, repoRoot);
-  const instances = [...supportInstances(topology, repoRoot, { sandbox: !config.PAYMENT_PROVIDER_URL, mailSink: !config.SMTP_URL, collector: !config.OTEL_EXPORTER_OTLP_ENDPOINT }), ...topology.instances];
+  const instances = [
+    ...supportInstances(topology, repoRoot, {
+      sandbox: !config.PAYMENT_PROVIDER_URL,
+      mailSink: !config.SMTP_URL,
+      collector: !config.OTEL_EXPORTER_OTLP_ENDPOINT,
+    }),
+    ...topology.instances,
+  ];
   const collector = instances.find((i) => i.service === 'trace-collector');
-  const otlpEndpoint = config.OTEL_EXPORTER_OTLP_ENDPOINT ?? (collector ? `http://127.0.0.1:${collector.port}` : undefined);
+  const otlpEndpoint =
+    config.OTEL_EXPORTER_OTLP_ENDPOINT ?? (collector ? `http://127.0.0.1:${collector.port}` : undefined);
   const logDir = join(config.SHOP_DATA_DIR, 'logs');
   await mkdir(logDir, { recursive: true, mode: 0o700 });
   await restrictLogs(logDir);
-  say(`Node ${process.version}; topology "${topology.name}": ${instances.length} processes; ${config.DATABASE_URL ? `external PostgreSQL${config.DATABASE_REPLICA_URLS.length > 0 ? ` with ${config.DATABASE_REPLICA_URLS.length} replica(s)` : ''}` : 'embedded PostgreSQL'}`);
+  say(
+    `Node ${process.version}; topology "${topology.name}": ${instances.length} processes; ${config.DATABASE_URL ? `external PostgreSQL${config.DATABASE_REPLICA_URLS.length > 0 ? ` with ${config.DATABASE_REPLICA_URLS.length} replica(s)` : ''}` : 'embedded PostgreSQL'}`,
+  );
 
   let dataLayer: DataLayer | undefined;
   let supervisor: Supervisor | undefined;
@@ -73,7 +95,13 @@ async function main(): Promise<void> {
   const stop = (reason: string): Promise<void> => {
     stopping ??= (async () => {
       say(`${reason}: stopping ${instances.length} processes`);
-      const waves: Record<string, number> = { lb: 0, gateway: 1, 'payment-sandbox': 3, 'mail-sink': 3, 'trace-collector': 4 };
+      const waves: Record<string, number> = {
+        lb: 0,
+        gateway: 1,
+        'payment-sandbox': 3,
+        'mail-sink': 3,
+        'trace-collector': 4,
+      };
       await supervisor?.stop(config.SHUTDOWN_TIMEOUT_MS, (spec) => waves[spec.service] ?? 2);
       await closeProber?.();
       await dataLayer?.stop();
@@ -105,7 +133,9 @@ async function main(): Promise<void> {
       externalUrl: config.DATABASE_URL,
       replicaUrls: config.DATABASE_REPLICA_URLS,
       embeddedPort: config.EMBEDDED_PG_PORT,
-      ...(config.EMBEDDED_PG_STAT_STATEMENTS ? { embeddedSettings: { shared_preload_libraries: 'pg_stat_statements' } } : {}),
+      ...(config.EMBEDDED_PG_STAT_STATEMENTS
+        ? { embeddedSettings: { shared_preload_libraries: 'pg_stat_statements' } }
+        : {}),
       prefix: config.DB_PREFIX,
       // The embedded event log lives in its own database, as a broker would on its own servers.
       services: [...SERVICES, 'events', 'registry'],
@@ -117,15 +147,26 @@ async function main(): Promise<void> {
     if (mesh) say(`mesh: mTLS between services, certificates from the local CA in ${pki}`);
     const signingKekFile = await loadOrCreateSigningKek(join(pki, 'signing-kek'));
     await restrictPki(pki);
-    const admin = await loadOrCreateAdminCredentials(join(config.SHOP_DATA_DIR, 'admin-credentials.json'), config.ADMIN_EMAIL, config.ADMIN_PASSWORD);
+    const admin = await loadOrCreateAdminCredentials(
+      join(config.SHOP_DATA_DIR, 'admin-credentials.json'),
+      config.ADMIN_EMAIL,
+      config.ADMIN_PASSWORD,
+    );
     // Where the password is, never the password: this output often ends up in a file.
-    say(`administrator: ${admin.email}, initial password in ${admin.source} (used only if no administrator exists yet); npm run admin -- promote|demote <email> changes roles`);
+    say(
+      `administrator: ${admin.email}, initial password in ${admin.source} (used only if no administrator exists yet); npm run admin -- promote|demote <email> changes roles`,
+    );
     const prober = await createProber(mesh?.get('launcher'));
     closeProber = () => prober.close();
-    say(`PostgreSQL ready at ${dataLayer.describe}; databases ${[...databases.values()].map((d) => d.database).join(', ')}`);
+    say(
+      `PostgreSQL ready at ${dataLayer.describe}; databases ${[...databases.values()].map((d) => d.database).join(', ')}`,
+    );
 
     const writeState = (): Promise<void> =>
-      writeFile(stateFile, `${JSON.stringify({ pid: process.pid, topology: topology.name, postgres: { kind: dataLayer?.kind, pid: dataLayer?.pid, port: dataLayer?.port }, instances: supervisor?.status() ?? [] }, null, 2)}\n`);
+      writeFile(
+        stateFile,
+        `${JSON.stringify({ pid: process.pid, topology: topology.name, postgres: { kind: dataLayer?.kind, pid: dataLayer?.pid, port: dataLayer?.port }, instances: supervisor?.status() ?? [] }, null, 2)}\n`,
+      );
 
     supervisor = new Supervisor({
       logDir,
@@ -149,7 +190,11 @@ async function main(): Promise<void> {
           signingKekFile,
           mesh,
           otlpEndpoint,
-          engines: { REDIS_URL: config.REDIS_URL, NATS_URL: config.NATS_URL, EVENTS_NAMESPACE: config.DB_PREFIX.replaceAll('_', '') },
+          engines: {
+            REDIS_URL: config.REDIS_URL,
+            NATS_URL: config.NATS_URL,
+            EVENTS_NAMESPACE: config.DB_PREFIX.replaceAll('_', ''),
+          },
         }),
     });
     supervisor.start(instances);
@@ -157,7 +202,9 @@ async function main(): Promise<void> {
     await writeState();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const schemes = new Map(instances.map((i) => [i.id, schemeOf(i, mesh !== undefined)]));
-    process.stdout.write(`\n${renderTable(supervisor.status(), dataLayer, (i) => `${schemes.get(i.id) ?? 'http'}://127.0.0.1:${i.port}`)}\n`);
+    process.stdout.write(
+      `\n${renderTable(supervisor.status(), dataLayer, (i) => `${schemes.get(i.id) ?? 'http'}://127.0.0.1:${i.port}`)}\n`,
+    );
     say(`all ${instances.length} processes ready in ${seconds} s; logs in ${logDir}; Ctrl-C stops everything`);
     const lbs = instances.filter((i) => i.service === 'lb');
     if (lbs.length > 0) say(`the shop: ${lbs.map((i) => `http://127.0.0.1:${i.port}`).join(', ')}`);

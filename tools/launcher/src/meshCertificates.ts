@@ -17,7 +17,10 @@ const RENEW_BEFORE_MS = 7 * 86_400_000;
  * (for its readiness probes). Certificates are reused across restarts and
  * renewed when within a week of expiry.
  */
-export async function issueMeshCertificates(dir: string, identities: readonly string[]): Promise<Map<string, MeshFiles>> {
+export async function issueMeshCertificates(
+  dir: string,
+  identities: readonly string[],
+): Promise<Map<string, MeshFiles>> {
   const ca = await loadOrCreatePki(dir);
   const caFile = join(dir, 'ca.crt');
   const out = new Map<string, MeshFiles>();

@@ -30,7 +30,7 @@ test('keys left readable by others in an older data directory are tightened: pki
   }
 });
 
-test('instance logs are the owner\'s only', async () => {
+test("instance logs are the owner's only", async () => {
   const dir = await scratch();
   try {
     await writeFile(join(dir, 'user-1.log'), 'line\n');

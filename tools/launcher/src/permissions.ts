@@ -10,7 +10,8 @@ import { join } from 'node:path';
 export async function restrictPki(dir: string): Promise<void> {
   await chmod(dir, 0o700);
   for (const entry of await readdir(dir, { withFileTypes: true })) {
-    if (entry.isFile() && (entry.name.endsWith('.key') || entry.name === 'signing-kek')) await chmod(join(dir, entry.name), 0o600);
+    if (entry.isFile() && (entry.name.endsWith('.key') || entry.name === 'signing-kek'))
+      await chmod(join(dir, entry.name), 0o600);
   }
 }
 

@@ -5,7 +5,9 @@ import { schemeOf } from './instanceEnv.ts';
 import type { InstanceSpec } from './topology.ts';
 
 /** Readiness probes: plain HTTP, or mTLS with the launcher's own mesh identity. */
-export async function createProber(launcherCerts: MeshFiles | undefined): Promise<{ probe(instance: InstanceSpec): Promise<boolean>; close(): Promise<void> }> {
+export async function createProber(
+  launcherCerts: MeshFiles | undefined,
+): Promise<{ probe(instance: InstanceSpec): Promise<boolean>; close(): Promise<void> }> {
   const agent = launcherCerts
     ? new Agent({
         connect: {
@@ -19,7 +21,10 @@ export async function createProber(launcherCerts: MeshFiles | undefined): Promis
   return {
     async probe(instance) {
       try {
-        const response = await request(`${schemeOf(instance, launcherCerts !== undefined)}://127.0.0.1:${instance.port}/ready`, { dispatcher: agent, signal: AbortSignal.timeout(1500) });
+        const response = await request(
+          `${schemeOf(instance, launcherCerts !== undefined)}://127.0.0.1:${instance.port}/ready`,
+          { dispatcher: agent, signal: AbortSignal.timeout(1500) },
+        );
         await response.body.dump();
         return response.statusCode === 200;
       } catch {

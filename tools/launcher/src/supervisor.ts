@@ -60,14 +60,28 @@ export class Supervisor {
 
   start(specs: InstanceSpec[]): void {
     for (const spec of specs) {
-      const entry: Supervised = { spec, child: undefined, crashes: 0, startedAt: 0, restartTimer: undefined, restarts: 0 };
+      const entry: Supervised = {
+        spec,
+        child: undefined,
+        crashes: 0,
+        startedAt: 0,
+        restartTimer: undefined,
+        restarts: 0,
+      };
       this.#instances.set(spec.id, entry);
       this.#spawn(entry);
     }
   }
 
   status(): InstanceStatus[] {
-    return [...this.#instances.values()].map((s) => ({ id: s.spec.id, service: s.spec.service, region: s.spec.region, port: s.spec.port, pid: s.child?.pid, restarts: s.restarts }));
+    return [...this.#instances.values()].map((s) => ({
+      id: s.spec.id,
+      service: s.spec.service,
+      region: s.spec.region,
+      port: s.spec.port,
+      pid: s.child?.pid,
+      restarts: s.restarts,
+    }));
   }
 
   async waitUntilReady(timeoutMs: number): Promise<void> {
@@ -81,7 +95,8 @@ export class Supervisor {
         }),
       );
       if (pending.size === 0) return;
-      if (Date.now() > deadline) throw new Error(`Not ready after ${timeoutMs} ms: ${[...pending].join(', ')} (see ${this.#options.logDir})`);
+      if (Date.now() > deadline)
+        throw new Error(`Not ready after ${timeoutMs} ms: ${[...pending].join(', ')} (see ${this.#options.logDir})`);
       await sleep(100);
     }
   }
@@ -96,7 +111,10 @@ export class Supervisor {
     const waves = [...new Set([...this.#instances.values()].map((e) => order(e.spec)))].sort((a, b) => a - b);
     const deadline = Date.now() + timeoutMs;
     for (const wave of waves) {
-      await this.#stopWave([...this.#instances.values()].filter((e) => order(e.spec) === wave), Math.max(100, deadline - Date.now()));
+      await this.#stopWave(
+        [...this.#instances.values()].filter((e) => order(e.spec) === wave),
+        Math.max(100, deadline - Date.now()),
+      );
     }
   }
 
@@ -157,7 +175,9 @@ export class Supervisor {
     entry.crashes += 1;
     const delay = Math.min(backoff.maxMs, backoff.baseMs * 2 ** (entry.crashes - 1));
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
-    this.#options.log(`${entry.spec.id} (pid ${child.pid}) stopped by ${how}; restart #${entry.restarts + 1} in ${delay} ms`);
+    this.#options.log(
+      `${entry.spec.id} (pid ${child.pid}) stopped by ${how}; restart #${entry.restarts + 1} in ${delay} ms`,
+    );
     entry.restartTimer = setTimeout(() => {
       if (this.#stopping) return;
       entry.restarts += 1;

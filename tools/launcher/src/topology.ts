@@ -33,15 +33,32 @@ export interface InstanceSpec {
 export const SUPPORT = ['payment-sandbox', 'mail-sink', 'trace-collector', 'gateway', 'lb'] as const;
 export type SupportName = (typeof SUPPORT)[number];
 
-export function supportInstances(topology: Topology, repoRoot: string, wanted: { sandbox: boolean; mailSink: boolean; collector: boolean }): InstanceSpec[] {
+export function supportInstances(
+  topology: Topology,
+  repoRoot: string,
+  wanted: { sandbox: boolean; mailSink: boolean; collector: boolean },
+): InstanceSpec[] {
   const out: InstanceSpec[] = [];
   const [firstRegion, firstBase] = [...topology.regions][0] ?? ['us-east', 7100];
   // One collector for the whole platform, so a trace crossing regions is kept in one place.
-  if (wanted.collector) out.push({ service: 'trace-collector', region: firstRegion, id: 'trace-collector', port: firstBase + 93, entry: resolve(repoRoot, 'tools/trace-collector/src/main.ts') });
+  if (wanted.collector)
+    out.push({
+      service: 'trace-collector',
+      region: firstRegion,
+      id: 'trace-collector',
+      port: firstBase + 93,
+      entry: resolve(repoRoot, 'tools/trace-collector/src/main.ts'),
+    });
   for (const [region, portBase] of topology.regions) {
     const prefix = topology.regions.size > 1 ? `${region}-` : '';
     if (wanted.sandbox) {
-      out.push({ service: 'payment-sandbox', region, id: `${prefix}payment-sandbox`, port: portBase + 90, entry: resolve(repoRoot, 'tools/payment-sandbox/src/main.ts') });
+      out.push({
+        service: 'payment-sandbox',
+        region,
+        id: `${prefix}payment-sandbox`,
+        port: portBase + 90,
+        entry: resolve(repoRoot, 'tools/payment-sandbox/src/main.ts'),
+      });
     }
     if (wanted.mailSink) {
       out.push({
@@ -70,7 +87,11 @@ export class TopologyError extends Error {
 }
 
 export async function loadTopology(nameOrPath: string, repoRoot: string): Promise<Topology> {
-  const path = nameOrPath.endsWith('.json') ? (isAbsolute(nameOrPath) ? nameOrPath : resolve(process.cwd(), nameOrPath)) : resolve(repoRoot, 'topology', `${nameOrPath}.json`);
+  const path = nameOrPath.endsWith('.json')
+    ? isAbsolute(nameOrPath)
+      ? nameOrPath
+      : resolve(process.cwd(), nameOrPath)
+    : resolve(repoRoot, 'topology', `${nameOrPath}.json`);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -87,7 +108,10 @@ export function parseTopology(raw: unknown, repoRoot: string, source = 'topology
   if (typeof raw !== 'object' || raw === null) return fail('must be a JSON object');
   const doc = raw as Record<string, unknown>;
   const name = typeof doc.name === 'string' ? doc.name : fail('"name" must be a string');
-  const regions = typeof doc.regions === 'object' && doc.regions !== null ? (doc.regions as Record<string, unknown>) : fail('"regions" must be an object');
+  const regions =
+    typeof doc.regions === 'object' && doc.regions !== null
+      ? (doc.regions as Record<string, unknown>)
+      : fail('"regions" must be an object');
   const instances: InstanceSpec[] = [];
   const ports = new Set<number>();
   const regionBases = new Map<string, number>();
@@ -95,32 +119,62 @@ export function parseTopology(raw: unknown, repoRoot: string, source = 'topology
     if (!/^[a-z]+-[a-z]+$/.test(region)) fail(`region "${region}" must look like "us-east"`);
     const r = value as Record<string, unknown>;
     const portBase = r.portBase;
-    if (typeof portBase !== 'number' || !Number.isInteger(portBase) || portBase < 1024 || portBase > 65000) fail(`regions.${region}.portBase must be an integer from 1024 to 65000`);
+    if (typeof portBase !== 'number' || !Number.isInteger(portBase) || portBase < 1024 || portBase > 65000)
+      fail(`regions.${region}.portBase must be an integer from 1024 to 65000`);
     regionBases.set(region, portBase as number);
     const gateways = r.gateways ?? 0;
-    if (typeof gateways !== 'number' || !Number.isInteger(gateways) || gateways < 0 || gateways > 9) fail(`regions.${region}.gateways must be an integer from 0 to 9`);
+    if (typeof gateways !== 'number' || !Number.isInteger(gateways) || gateways < 0 || gateways > 9)
+      fail(`regions.${region}.gateways must be an integer from 0 to 9`);
     const lbPort = r.lbPort;
-    if ((gateways as number) > 0 && (typeof lbPort !== 'number' || !Number.isInteger(lbPort) || lbPort < 1 || lbPort > 65535)) fail(`regions.${region}.lbPort must be a port number when gateways > 0`);
+    if (
+      (gateways as number) > 0 &&
+      (typeof lbPort !== 'number' || !Number.isInteger(lbPort) || lbPort < 1 || lbPort > 65535)
+    )
+      fail(`regions.${region}.lbPort must be a port number when gateways > 0`);
     const prefix = Object.keys(regions).length > 1 ? `${region}-` : '';
     for (let i = 1; i <= (gateways as number); i++) {
-      instances.push({ service: 'gateway', region, id: `${prefix}gateway-${i}`, port: (portBase as number) + 80 + i, entry: resolve(repoRoot, 'gateway/src/main.ts') });
+      instances.push({
+        service: 'gateway',
+        region,
+        id: `${prefix}gateway-${i}`,
+        port: (portBase as number) + 80 + i,
+        entry: resolve(repoRoot, 'gateway/src/main.ts'),
+      });
     }
     if ((gateways as number) > 0) {
-      instances.push({ service: 'lb', region, id: `${prefix}lb`, port: lbPort as number, entry: resolve(repoRoot, 'lb/src/main.ts') });
+      instances.push({
+        service: 'lb',
+        region,
+        id: `${prefix}lb`,
+        port: lbPort as number,
+        entry: resolve(repoRoot, 'lb/src/main.ts'),
+      });
     }
     const services = (r.services ?? {}) as Record<string, unknown>;
     for (const [service, spec] of Object.entries(services)) {
       const index = SERVICES.indexOf(service as ServiceName);
       if (index < 0) fail(`regions.${region}.services.${service} is not one of ${SERVICES.join(', ')}`);
       const count = (spec as { instances?: unknown }).instances;
-      if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 9) fail(`regions.${region}.services.${service}.instances must be an integer from 0 to 9`);
+      if (typeof count !== 'number' || !Number.isInteger(count) || count < 0 || count > 9)
+        fail(`regions.${region}.services.${service}.instances must be an integer from 0 to 9`);
       for (let i = 1; i <= (count as number); i++) {
         const port = (portBase as number) + 10 * index + i;
         if (ports.has(port)) fail(`port ${port} is used twice; give regions port bases at least 100 apart`);
         ports.add(port);
-        instances.push({ service: service as ServiceName, region, id: `${prefix}${service}-${i}`, port, entry: resolve(repoRoot, 'services', service, 'src', 'main.ts') });
+        instances.push({
+          service: service as ServiceName,
+          region,
+          id: `${prefix}${service}-${i}`,
+          port,
+          entry: resolve(repoRoot, 'services', service, 'src', 'main.ts'),
+        });
       }
     }
   }
-  return { name, description: typeof doc.description === 'string' ? doc.description : '', instances, regions: regionBases };
+  return {
+    name,
+    description: typeof doc.description === 'string' ? doc.description : '',
+    instances,
+    regions: regionBases,
+  };
 }

@@ -16,7 +16,11 @@ export interface FlagSpec {
 }
 
 export type Flags<S extends Record<string, FlagSpec>> = {
-  [K in keyof S]: S[K]['type'] extends 'boolean' ? boolean : S[K] extends { default: string } ? string : string | undefined;
+  [K in keyof S]: S[K]['type'] extends 'boolean'
+    ? boolean
+    : S[K] extends { default: string }
+      ? string
+      : string | undefined;
 };
 
 /** A bad command line, or --help: `usage` is what to show. */
@@ -33,38 +37,66 @@ export class UsageError extends Error {
 
 function usageOf(command: string, summary: string, specs: Record<string, FlagSpec>): string {
   const rows = Object.entries(specs).map(([name, spec]) => {
-    const flag = spec.type === 'boolean' ? `--${name}` : `--${name} <${spec.oneOf ? 'name' : spec.numeric ? 'n' : 'value'}>`;
+    const flag =
+      spec.type === 'boolean' ? `--${name}` : `--${name} <${spec.oneOf ? 'name' : spec.numeric ? 'n' : 'value'}>`;
     const choices = spec.oneOf ? `: ${spec.oneOf.join(', ')}` : '';
     const fallback = spec.type === 'string' && spec.default !== undefined ? ` (default ${String(spec.default)})` : '';
     return [flag, `${spec.help}${choices}${fallback}`] as const;
   });
   const width = Math.max(...rows.map(([flag]) => flag.length), '--help'.length);
-  return [`Usage: ${command} [flags]`, '', summary, '', ...[...rows, ['--help', 'show this and exit'] as const].map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`)].join('\n');
+  return [
+    `Usage: ${command} [flags]`,
+    '',
+    summary,
+    '',
+    ...[...rows, ['--help', 'show this and exit'] as const].map(([flag, text]) => `  ${flag.padEnd(width)}  ${text}`),
+  ].join('\n');
 }
 
 /** Parses `argv` against `specs`; throws UsageError for --help or anything wrong. */
-export function parseFlags<const S extends Record<string, FlagSpec>>(command: string, summary: string, specs: S, argv: string[]): Flags<S> {
+export function parseFlags<const S extends Record<string, FlagSpec>>(
+  command: string,
+  summary: string,
+  specs: S,
+  argv: string[],
+): Flags<S> {
   const usage = usageOf(command, summary, specs);
   if (argv.includes('--help') || argv.includes('-h')) throw new UsageError('', usage, true);
-  const options: ParseArgsOptionsConfig = Object.fromEntries(Object.entries(specs).map(([name, { type, default: fallback }]) => [name, fallback === undefined ? { type } : { type, default: fallback }]));
+  const options: ParseArgsOptionsConfig = Object.fromEntries(
+    Object.entries(specs).map(([name, { type, default: fallback }]) => [
+      name,
+      fallback === undefined ? { type } : { type, default: fallback },
+    ]),
+  );
   let values: Record<string, string | boolean | undefined>;
   try {
-    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<string, string | boolean | undefined>;
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string | boolean | undefined
+    >;
   } catch (error) {
-    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message, usage);
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      throw new UsageError((error as Error).message, usage);
     throw error;
   }
   for (const [name, spec] of Object.entries(specs)) {
     const value = values[name];
     if (typeof value !== 'string') continue;
-    if (spec.numeric && (value.trim() === '' || !Number.isFinite(Number(value)) || Number(value) < 0)) throw new UsageError(`--${name} must be a number, zero or more (got "${value}")`, usage);
-    if (spec.oneOf && !spec.oneOf.includes(value)) throw new UsageError(`--${name} must be one of ${spec.oneOf.join(', ')} (got "${value}")`, usage);
+    if (spec.numeric && (value.trim() === '' || !Number.isFinite(Number(value)) || Number(value) < 0))
+      throw new UsageError(`--${name} must be a number, zero or more (got "${value}")`, usage);
+    if (spec.oneOf && !spec.oneOf.includes(value))
+      throw new UsageError(`--${name} must be one of ${spec.oneOf.join(', ')} (got "${value}")`, usage);
   }
   return values as Flags<S>;
 }
 
 /** parseFlags for a tool's main: prints the usage and exits (0 for --help, 2 for a mistake) instead of throwing. */
-export function flagsOrExit<const S extends Record<string, FlagSpec>>(command: string, summary: string, specs: S, argv: string[] = process.argv.slice(2)): Flags<S> {
+export function flagsOrExit<const S extends Record<string, FlagSpec>>(
+  command: string,
+  summary: string,
+  specs: S,
+  argv: string[] = process.argv.slice(2),
+): Flags<S> {
   try {
     return parseFlags(command, summary, specs, argv);
   } catch (error) {

@@ -14,20 +14,37 @@ import { renderReport } from './report.ts';
 import { seeded } from './zipf.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-const values = flagsOrExit('npm run load --', 'Open-loop load against the running platform (start it with npm start), with an HTML report in bench/load/.', {
-  target: { type: 'string', default: 'http://127.0.0.1:8080', help: 'the shop\'s public URL (the load balancer)' },
-  rate: { type: 'string', default: '200', numeric: true, help: 'offered requests per second, evenly spaced' },
-  duration: { type: 'string', default: '30', numeric: true, help: 'seconds of load after the ramp starts' },
-  ramp: { type: 'string', default: '5', numeric: true, help: 'seconds to ramp up to the rate' },
-  users: { type: 'string', default: '50', numeric: true, help: 'shoppers to sign up and log in first' },
-  profile: { type: 'string', default: 'black-friday', oneOf: Object.keys(PROFILES), help: 'the traffic mix' },
-  seed: { type: 'string', default: '1', numeric: true, help: 'random seed (the same seed, the same requests)' },
-  sources: { type: 'string', numeric: true, help: 'loopback addresses the shoppers send from, as many real shoppers would (the platform caps sign-ups, connections and requests in flight per address); default 128 for a loopback target on Linux, else 1' },
-  'max-inflight': { type: 'string', default: '4000', numeric: true, help: 'past this many in flight, arrivals are dropped and counted' },
-  overload: { type: 'boolean', default: false, help: 'find saturation, then step offered load up to 3x it and report goodput' },
-  'step-duration': { type: 'string', default: '8', numeric: true, help: 'seconds per overload step' },
-  out: { type: 'string', help: 'where to write the HTML report' },
-});
+const values = flagsOrExit(
+  'npm run load --',
+  'Open-loop load against the running platform (start it with npm start), with an HTML report in bench/load/.',
+  {
+    target: { type: 'string', default: 'http://127.0.0.1:8080', help: "the shop's public URL (the load balancer)" },
+    rate: { type: 'string', default: '200', numeric: true, help: 'offered requests per second, evenly spaced' },
+    duration: { type: 'string', default: '30', numeric: true, help: 'seconds of load after the ramp starts' },
+    ramp: { type: 'string', default: '5', numeric: true, help: 'seconds to ramp up to the rate' },
+    users: { type: 'string', default: '50', numeric: true, help: 'shoppers to sign up and log in first' },
+    profile: { type: 'string', default: 'black-friday', oneOf: Object.keys(PROFILES), help: 'the traffic mix' },
+    seed: { type: 'string', default: '1', numeric: true, help: 'random seed (the same seed, the same requests)' },
+    sources: {
+      type: 'string',
+      numeric: true,
+      help: 'loopback addresses the shoppers send from, as many real shoppers would (the platform caps sign-ups, connections and requests in flight per address); default 128 for a loopback target on Linux, else 1',
+    },
+    'max-inflight': {
+      type: 'string',
+      default: '4000',
+      numeric: true,
+      help: 'past this many in flight, arrivals are dropped and counted',
+    },
+    overload: {
+      type: 'boolean',
+      default: false,
+      help: 'find saturation, then step offered load up to 3x it and report goodput',
+    },
+    'step-duration': { type: 'string', default: '8', numeric: true, help: 'seconds per overload step' },
+    out: { type: 'string', help: 'where to write the HTML report' },
+  },
+);
 
 const profile = PROFILES[values.profile]!;
 const random = seeded(Number(values.seed));
@@ -45,7 +62,9 @@ const users = await prepareShoppers(client, run, Number(values.users));
 const loggedIn = users.filter((u) => u.token).length;
 const productIds = await client.productIds(1000);
 if (productIds.length === 0) {
-  process.stderr.write(`load: no products at ${values.target}: is the platform running (npm start), and is --target its load balancer?\n`);
+  process.stderr.write(
+    `load: no products at ${values.target}: is the platform running (npm start), and is --target its load balancer?\n`,
+  );
   process.exit(1);
 }
 const mix = new ShopMix({ client, users, productIds, random, profile });
@@ -56,7 +75,12 @@ function progressLine(stats: Stats): (p: { elapsedSec: number; inflight: number;
     const last = stats.buckets.slice(-5);
     const done = last.reduce((s, b) => s + b.latencies.length, 0);
     const sum = (f: (b: Stats['buckets'][number]) => number) => stats.buckets.reduce((s, b) => s + f(b), 0);
-    process.stdout.write(`\r  t=${elapsedSec.toFixed(0)}s offered ${rate.toFixed(0)}/s  in flight ${inflight}  errors ${sum((b) => b.errors)}  shed ${sum((b) => b.shed)}  dropped ${sum((b) => b.dropped)}  p99(5s) ${percentile(last.flatMap((b) => b.latencies), 99).toFixed(1)} ms (${done} done)   `);
+    process.stdout.write(
+      `\r  t=${elapsedSec.toFixed(0)}s offered ${rate.toFixed(0)}/s  in flight ${inflight}  errors ${sum((b) => b.errors)}  shed ${sum((b) => b.shed)}  dropped ${sum((b) => b.dropped)}  p99(5s) ${percentile(
+        last.flatMap((b) => b.latencies),
+        99,
+      ).toFixed(1)} ms (${done} done)   `,
+    );
   };
 }
 
@@ -69,7 +93,14 @@ if (!values.overload) {
   const rate = Number(values.rate);
   const ramp = Number(values.ramp);
   process.stdout.write(`load: ${values.profile} at ${rate}/s for ${values.duration}s (ramp ${ramp}s)\n`);
-  await openLoop({ stats, seconds: Number(values.duration), rateAt: (t) => (ramp > 0 && t < ramp ? rate * Math.max(0.05, t / ramp) : rate), next: () => mix.next(), maxInflight, onProgress: progressLine(stats) });
+  await openLoop({
+    stats,
+    seconds: Number(values.duration),
+    rateAt: (t) => (ramp > 0 && t < ramp ? rate * Math.max(0.05, t / ramp) : rate),
+    next: () => mix.next(),
+    maxInflight,
+    onProgress: progressLine(stats),
+  });
   process.stdout.write('\n');
   const all = stats.buckets.flatMap((b) => b.latencies);
   const ok = stats.buckets.reduce((s, b) => s + b.ok, 0);
@@ -80,9 +111,18 @@ if (!values.overload) {
   const summary: Array<[string, string]> = [
     ['target', values.target],
     ['profile', `${values.profile} (${profile.map(([k, w]) => `${k} ${w}`).join(', ')})`],
-    ['offered', `${rate}/s for ${values.duration} s, ramp ${ramp} s, ${users.length} shoppers from ${client.sources} address${client.sources === 1 ? '' : 'es'}`],
-    ['requests', `${all.length}: ${ok} ok, ${rejected} rejected (4xx), ${shed} shed (503/429), ${errors} server errors; ${dropped} dropped by the generator`],
-    ['latency p50 / p90 / p99', `${percentile(all, 50).toFixed(1)} / ${percentile(all, 90).toFixed(1)} / ${percentile(all, 99).toFixed(1)} ms`],
+    [
+      'offered',
+      `${rate}/s for ${values.duration} s, ramp ${ramp} s, ${users.length} shoppers from ${client.sources} address${client.sources === 1 ? '' : 'es'}`,
+    ],
+    [
+      'requests',
+      `${all.length}: ${ok} ok, ${rejected} rejected (4xx), ${shed} shed (503/429), ${errors} server errors; ${dropped} dropped by the generator`,
+    ],
+    [
+      'latency p50 / p90 / p99',
+      `${percentile(all, 50).toFixed(1)} / ${percentile(all, 90).toFixed(1)} / ${percentile(all, 99).toFixed(1)} ms`,
+    ],
   ];
   const file = values.out ?? join(outDir, `${stamp}-${values.profile}.html`);
   await writeFile(file, renderReport(`Load: ${values.profile}`, stats, summary));
@@ -114,10 +154,19 @@ if (!values.overload) {
     saturation = throughput;
     atInFlight = inFlight;
   }
-  process.stdout.write(`load: saturation ~${saturation.toFixed(0)} req/s (browse, closed loop, ${atInFlight} in flight)\n`);
+  process.stdout.write(
+    `load: saturation ~${saturation.toFixed(0)} req/s (browse, closed loop, ${atInFlight} in flight)\n`,
+  );
   const steps = [0.5, 1, 1.5, 2, 2.5, 3];
   const stepSeconds = Number(values['step-duration']);
-  const rows: Array<{ factor: number; offered: number; goodput: number; shed: number; errors: number; p99Admitted: number }> = [];
+  const rows: Array<{
+    factor: number;
+    offered: number;
+    goodput: number;
+    shed: number;
+    errors: number;
+    p99Admitted: number;
+  }> = [];
   const all = new Stats(performance.now());
   for (const factor of steps) {
     const stats = new Stats(performance.now());
@@ -148,18 +197,38 @@ if (!values.overload) {
       goodput: Math.round(good / ((window.to - window.from) / 1000)),
       shed: Math.round(measured.reduce((s, b) => s + b.shed, 0) / secs),
       errors: Math.round(measured.reduce((s, b) => s + b.errors, 0) / secs),
-      p99Admitted: percentile(measured.flatMap((b) => b.admitted), 99),
+      p99Admitted: percentile(
+        measured.flatMap((b) => b.admitted),
+        99,
+      ),
     };
     rows.push(row);
     for (const b of stats.buckets) all.buckets.push({ ...b, second: all.buckets.length });
-    process.stdout.write(`    goodput ${row.goodput}/s, shed ${row.shed}/s, errors ${row.errors}/s, p99 admitted ${row.p99Admitted.toFixed(1)} ms\n`);
+    process.stdout.write(
+      `    goodput ${row.goodput}/s, shed ${row.shed}/s, errors ${row.errors}/s, p99 admitted ${row.p99Admitted.toFixed(1)} ms\n`,
+    );
   }
   const peak = Math.max(...rows.map((r) => r.goodput));
   const atThree = rows.at(-1)!.goodput;
-  const verdict = atThree >= 0.9 * peak ? `met: goodput at 3x is ${((atThree / peak) * 100).toFixed(0)}% of peak` : `missed: goodput at 3x is ${((atThree / peak) * 100).toFixed(0)}% of peak (target 90%)`;
+  const verdict =
+    atThree >= 0.9 * peak
+      ? `met: goodput at 3x is ${((atThree / peak) * 100).toFixed(0)}% of peak`
+      : `missed: goodput at 3x is ${((atThree / peak) * 100).toFixed(0)}% of peak (target 90%)`;
   const table = `<h2>Overload steps</h2><table><tr><th>offered</th><th>req/s</th><th>goodput/s</th><th>shed/s</th><th>errors/s</th><th>p99 admitted ms</th></tr>${rows.map((r) => `<tr><td>${r.factor}x</td><td>${r.offered}</td><td>${r.goodput}</td><td>${r.shed}</td><td>${r.errors}</td><td>${r.p99Admitted.toFixed(1)}</td></tr>`).join('')}</table><p>Target: at 3x saturation, goodput at least 90% of peak. ${verdict}.</p>`;
   const file = values.out ?? join(outDir, `${stamp}-overload.html`);
-  await writeFile(file, renderReport('Overload: offered load stepped to 3x saturation', all, [['target', values.target], ['saturation', `${saturation.toFixed(0)} req/s`], ['verdict', verdict]], table));
+  await writeFile(
+    file,
+    renderReport(
+      'Overload: offered load stepped to 3x saturation',
+      all,
+      [
+        ['target', values.target],
+        ['saturation', `${saturation.toFixed(0)} req/s`],
+        ['verdict', verdict],
+      ],
+      table,
+    ),
+  );
   process.stdout.write(`overload: ${verdict}\nreport: ${file}\n`);
 }
 await client.close();

@@ -5,16 +5,55 @@ export type Kind = 'browse' | 'search' | 'cart' | 'checkout' | 'login' | 'orders
 
 /** Weighted request mixes; black-friday is the seed's day: mostly browsing, some carts, a few checkouts. */
 export const PROFILES: Record<string, Array<[Kind, number]>> = {
-  'black-friday': [['browse', 58], ['search', 20], ['cart', 12], ['checkout', 8], ['login', 2]],
-  browse: [['browse', 80], ['search', 20]],
-  checkout: [['cart', 50], ['checkout', 50]],
+  'black-friday': [
+    ['browse', 58],
+    ['search', 20],
+    ['cart', 12],
+    ['checkout', 8],
+    ['login', 2],
+  ],
+  browse: [
+    ['browse', 80],
+    ['search', 20],
+  ],
+  checkout: [
+    ['cart', 50],
+    ['checkout', 50],
+  ],
   /** Every service on the request path: what a chaos run needs to notice any instance dying. */
   /** An ordinary busy day at every service: reads dominate, a few percent of visits check out. */
-  day: [['browse', 56], ['search', 18], ['cart', 8], ['checkout', 3], ['login', 2], ['orders', 8], ['notifications', 5]],
-  everything: [['browse', 48], ['search', 16], ['cart', 12], ['checkout', 8], ['login', 4], ['orders', 6], ['notifications', 6]],
+  day: [
+    ['browse', 56],
+    ['search', 18],
+    ['cart', 8],
+    ['checkout', 3],
+    ['login', 2],
+    ['orders', 8],
+    ['notifications', 5],
+  ],
+  everything: [
+    ['browse', 48],
+    ['search', 16],
+    ['cart', 12],
+    ['checkout', 8],
+    ['login', 4],
+    ['orders', 6],
+    ['notifications', 6],
+  ],
 };
 
-const SEARCH_TERMS = ['headphones', 'hedphones', 'lamp', 'running shoes', 'coffee', 'laptop', 'garden hose', 'yoga mat', 'novel', 'lego'];
+const SEARCH_TERMS = [
+  'headphones',
+  'hedphones',
+  'lamp',
+  'running shoes',
+  'coffee',
+  'laptop',
+  'garden hose',
+  'yoga mat',
+  'novel',
+  'lego',
+];
 
 /**
  * Shoppers acting on the public API: each request is of a kind drawn from the
@@ -28,8 +67,15 @@ export class ShopMix {
   readonly #profile: Array<[Kind, number]>;
   readonly #popular: () => number;
 
-  constructor(options: { client: ShopClient; users: VirtualUser[]; productIds: string[]; random: () => number; profile: Array<[Kind, number]> }) {
-    if (options.users.length === 0 || options.productIds.length === 0) throw new Error('a mix needs shoppers and products');
+  constructor(options: {
+    client: ShopClient;
+    users: VirtualUser[];
+    productIds: string[];
+    random: () => number;
+    profile: Array<[Kind, number]>;
+  }) {
+    if (options.users.length === 0 || options.productIds.length === 0)
+      throw new Error('a mix needs shoppers and products');
     this.#client = options.client;
     this.#users = options.users;
     this.#productIds = options.productIds;
@@ -61,15 +107,29 @@ export class ShopMix {
       case 'browse':
         return (await client.call('GET', `/products/${product}`, { token: user.token, source: user.source })).status;
       case 'search':
-        return (await client.call('GET', `/products?q=${encodeURIComponent(SEARCH_TERMS[Math.floor(this.#random() * SEARCH_TERMS.length)]!)}&limit=20`, { token: user.token, source: user.source })).status;
+        return (
+          await client.call(
+            'GET',
+            `/products?q=${encodeURIComponent(SEARCH_TERMS[Math.floor(this.#random() * SEARCH_TERMS.length)]!)}&limit=20`,
+            { token: user.token, source: user.source },
+          )
+        ).status;
       case 'cart': {
-        const result = await client.call('PUT', `/orders/cart/items/${product}`, { token: user.token, body: { quantity: 1 }, source: user.source });
+        const result = await client.call('PUT', `/orders/cart/items/${product}`, {
+          token: user.token,
+          body: { quantity: 1 },
+          source: user.source,
+        });
         if (result.status !== undefined && result.status < 300) user.cartItems += 1;
         return result.status;
       }
       case 'checkout': {
         if (user.cartItems === 0) {
-          await client.call('PUT', `/orders/cart/items/${product}`, { token: user.token, body: { quantity: 1 }, source: user.source });
+          await client.call('PUT', `/orders/cart/items/${product}`, {
+            token: user.token,
+            body: { quantity: 1 },
+            source: user.source,
+          });
           user.cartItems = 1;
         }
         const result = await client.checkout(user);
@@ -87,10 +147,19 @@ export class ShopMix {
 }
 
 /** Signs up and logs in `count` shoppers a few at a time (argon2 is deliberately slow; a burst is shed). */
-export async function prepareShoppers(client: ShopClient, run: string, count: number, concurrency = 4): Promise<VirtualUser[]> {
+export async function prepareShoppers(
+  client: ShopClient,
+  run: string,
+  count: number,
+  concurrency = 4,
+): Promise<VirtualUser[]> {
   const users: VirtualUser[] = [];
   for (let i = 0; i < count; i += concurrency) {
-    users.push(...(await Promise.all(Array.from({ length: Math.min(concurrency, count - i) }, (_, k) => client.signUpAndLogin(run, i + k)))));
+    users.push(
+      ...(await Promise.all(
+        Array.from({ length: Math.min(concurrency, count - i) }, (_, k) => client.signUpAndLogin(run, i + k)),
+      )),
+    );
   }
   return users;
 }

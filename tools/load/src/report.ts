@@ -11,9 +11,14 @@ function chart(title: string, series: Array<{ name: string; color: string; value
   const x = (i: number): number => pad + (i / Math.max(1, n - 1)) * (width - 2 * pad);
   const y = (v: number): number => height - pad - (v / max) * (height - 2 * pad);
   const lines = series
-    .map((s) => `<polyline fill="none" stroke="${s.color}" stroke-width="1.6" points="${s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`)
+    .map(
+      (s) =>
+        `<polyline fill="none" stroke="${s.color}" stroke-width="1.6" points="${s.values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(' ')}"/>`,
+    )
     .join('');
-  const legend = series.map((s, i) => `<text x="${pad + i * 130}" y="16" fill="${s.color}" font-size="12">■ ${escape(s.name)}</text>`).join('');
+  const legend = series
+    .map((s, i) => `<text x="${pad + i * 130}" y="16" fill="${s.color}" font-size="12">■ ${escape(s.name)}</text>`)
+    .join('');
   const axis = `<line x1="${pad}" y1="${height - pad}" x2="${width - pad}" y2="${height - pad}" stroke="#999"/><line x1="${pad}" y1="${pad}" x2="${pad}" y2="${height - pad}" stroke="#999"/>
 <text x="4" y="${pad + 4}" font-size="11">${max.toFixed(max < 10 ? 1 : 0)} ${unit}</text><text x="4" y="${height - pad}" font-size="11">0</text>
 <text x="${width - pad - 40}" y="${height - 8}" font-size="11">${n} s</text>`;
@@ -23,23 +28,39 @@ function chart(title: string, series: Array<{ name: string; color: string; value
 export function renderReport(title: string, stats: Stats, summary: Array<[string, string]>, extra = ''): string {
   const b = stats.buckets;
   const rows = [...stats.byKind]
-    .map(([kind, s]) => `<tr><td>${escape(kind)}</td><td>${s.ok + s.failed}</td><td>${s.ok}</td><td>${s.failed}</td><td>${percentile(s.latencies, 50).toFixed(1)}</td><td>${percentile(s.latencies, 90).toFixed(1)}</td><td>${percentile(s.latencies, 99).toFixed(1)}</td><td>${escape([...s.statuses].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}: ${v}`).join(', '))}</td></tr>`)
+    .map(
+      ([kind, s]) =>
+        `<tr><td>${escape(kind)}</td><td>${s.ok + s.failed}</td><td>${s.ok}</td><td>${s.failed}</td><td>${percentile(s.latencies, 50).toFixed(1)}</td><td>${percentile(s.latencies, 90).toFixed(1)}</td><td>${percentile(s.latencies, 99).toFixed(1)}</td><td>${escape(
+          [...s.statuses]
+            .sort((a, b) => b[1] - a[1])
+            .map(([k, v]) => `${k}: ${v}`)
+            .join(', '),
+        )}</td></tr>`,
+    )
     .join('');
   return `<!doctype html><html><head><meta charset="utf-8"><title>${escape(title)}</title><style>body{font:13px system-ui,sans-serif;margin:20px;max-width:900px}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}</style></head><body>
 <h1>${escape(title)}</h1>
 <table>${summary.map(([k, v]) => `<tr><th>${escape(k)}</th><td>${escape(v)}</td></tr>`).join('')}</table>
-${chart('Throughput (per second)', [
+${chart(
+  'Throughput (per second)',
+  [
     { name: 'offered', color: '#888', values: b.map((x) => x.offered) },
     { name: 'succeeded', color: '#2a8f4f', values: b.map((x) => x.ok) },
     { name: 'shed (503/429)', color: '#c58b2a', values: b.map((x) => x.shed) },
     { name: 'rejected (4xx)', color: '#8e5bd0', values: b.map((x) => x.rejected) },
     { name: 'errors (5xx)', color: '#d04a4a', values: b.map((x) => x.errors) },
-  ], 'req/s')}
-${chart('Latency by second of start', [
+  ],
+  'req/s',
+)}
+${chart(
+  'Latency by second of start',
+  [
     { name: 'p50', color: '#4a7bd0', values: b.map((x) => percentile(x.latencies, 50)) },
     { name: 'p90', color: '#8e5bd0', values: b.map((x) => percentile(x.latencies, 90)) },
     { name: 'p99', color: '#d04a4a', values: b.map((x) => percentile(x.latencies, 99)) },
-  ], 'ms')}
+  ],
+  'ms',
+)}
 ${chart('Server errors per second', [{ name: 'errors (5xx, transport)', color: '#d04a4a', values: b.map((x) => x.errors) }], '/s')}
 <h2>By request kind</h2><table><tr><th>kind</th><th>requests</th><th>ok</th><th>failed</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>statuses</th></tr>${rows}</table>
 ${extra}

@@ -33,21 +33,45 @@ export class ShopClient {
 
   constructor(base: string, connections = 512, sources = 1) {
     this.#base = base.replace(/\/$/, '');
-    if (!Number.isInteger(sources) || sources < 1 || sources > 250 * 250) throw new RangeError(`sources must be 1 to 62500, got ${sources}`);
+    if (!Number.isInteger(sources) || sources < 1 || sources > 250 * 250)
+      throw new RangeError(`sources must be 1 to 62500, got ${sources}`);
     const perAgent = Math.max(1, Math.ceil(connections / sources));
-    this.#agents = Array.from({ length: sources }, (_, k) => new Agent({ connections: perAgent, keepAliveTimeout: 30_000, pipelining: 1, ...(sources > 1 ? { localAddress: sourceAddress(k) } : {}) }));
+    this.#agents = Array.from(
+      { length: sources },
+      (_, k) =>
+        new Agent({
+          connections: perAgent,
+          keepAliveTimeout: 30_000,
+          pipelining: 1,
+          ...(sources > 1 ? { localAddress: sourceAddress(k) } : {}),
+        }),
+    );
   }
 
   get sources(): number {
     return this.#agents.length;
   }
 
-  async call(method: string, path: string, options: { token?: string; body?: unknown; headers?: Record<string, string>; timeoutMs?: number; source?: number } = {}): Promise<{ status: number | undefined; json: unknown }> {
+  async call(
+    method: string,
+    path: string,
+    options: {
+      token?: string;
+      body?: unknown;
+      headers?: Record<string, string>;
+      timeoutMs?: number;
+      source?: number;
+    } = {},
+  ): Promise<{ status: number | undefined; json: unknown }> {
     try {
       const response = await request(this.#base + path, {
         dispatcher: this.#agents[(options.source ?? 0) % this.#agents.length],
         method: method as 'GET',
-        headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...options.headers },
+        headers: {
+          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+          ...options.headers,
+        },
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
         headersTimeout: options.timeoutMs ?? 10_000,
         bodyTimeout: options.timeoutMs ?? 10_000,
@@ -79,15 +103,29 @@ export class ShopClient {
   // with the request in flight.
 
   async login(user: VirtualUser): Promise<Outcome> {
-    const result = await this.call('POST', '/users/sessions', { body: { email: user.email, password: user.password }, headers: { 'idempotency-key': randomUUID() }, source: user.source });
+    const result = await this.call('POST', '/users/sessions', {
+      body: { email: user.email, password: user.password },
+      headers: { 'idempotency-key': randomUUID() },
+      source: user.source,
+    });
     const token = (result.json as { accessToken?: string } | undefined)?.accessToken;
     if (token) user.token = token;
     return result;
   }
 
   async signUpAndLogin(run: string, i: number): Promise<VirtualUser> {
-    const user: VirtualUser = { email: `load-${run}-${i}@example.com`, password: `load test password ${run}`, token: undefined, cartItems: 0, source: i % this.#agents.length };
-    await this.call('POST', '/users', { body: { email: user.email, password: user.password, name: `Shopper ${i}` }, headers: { 'idempotency-key': randomUUID() }, source: user.source });
+    const user: VirtualUser = {
+      email: `load-${run}-${i}@example.com`,
+      password: `load test password ${run}`,
+      token: undefined,
+      cartItems: 0,
+      source: i % this.#agents.length,
+    };
+    await this.call('POST', '/users', {
+      body: { email: user.email, password: user.password, name: `Shopper ${i}` },
+      headers: { 'idempotency-key': randomUUID() },
+      source: user.source,
+    });
     await this.login(user);
     return user;
   }
@@ -97,8 +135,13 @@ export class ShopClient {
     const ids: string[] = [];
     let cursor: string | undefined;
     while (ids.length < max) {
-      const page = await this.call('GET', `/products?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-      const body = page.json as { items?: Array<{ id: string; availability?: { available?: boolean } }>; nextCursor?: string | null } | undefined;
+      const page = await this.call(
+        'GET',
+        `/products?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+      );
+      const body = page.json as
+        | { items?: Array<{ id: string; availability?: { available?: boolean } }>; nextCursor?: string | null }
+        | undefined;
       // Shoppers browse what is for sale; out-of-stock pages would only measure 422s.
       for (const item of body?.items ?? []) if (item.availability?.available !== false) ids.push(item.id);
       cursor = body?.nextCursor ?? undefined;
@@ -108,7 +151,12 @@ export class ShopClient {
   }
 
   checkout(user: VirtualUser): Promise<{ status: number | undefined; json: unknown }> {
-    return this.call('POST', '/orders', { token: user.token, body: {}, headers: { 'idempotency-key': randomUUID() }, source: user.source });
+    return this.call('POST', '/orders', {
+      token: user.token,
+      body: {},
+      headers: { 'idempotency-key': randomUUID() },
+      source: user.source,
+    });
   }
 
   async close(): Promise<void> {

@@ -17,7 +17,10 @@ export interface Bucket {
 
 export class Stats {
   readonly buckets: Bucket[] = [];
-  readonly byKind = new Map<string, { ok: number; failed: number; statuses: Map<string, number>; latencies: number[] }>();
+  readonly byKind = new Map<
+    string,
+    { ok: number; failed: number; statuses: Map<string, number>; latencies: number[] }
+  >();
   readonly #start: number;
 
   constructor(start: number) {
@@ -26,7 +29,18 @@ export class Stats {
 
   #bucket(at: number): Bucket {
     const second = Math.floor((at - this.#start) / 1000);
-    while (this.buckets.length <= second) this.buckets.push({ second: this.buckets.length, offered: 0, ok: 0, shed: 0, rejected: 0, errors: 0, dropped: 0, latencies: [], admitted: [] });
+    while (this.buckets.length <= second)
+      this.buckets.push({
+        second: this.buckets.length,
+        offered: 0,
+        ok: 0,
+        shed: 0,
+        rejected: 0,
+        errors: 0,
+        dropped: 0,
+        latencies: [],
+        admitted: [],
+      });
     return this.buckets[second]!;
   }
 

@@ -56,7 +56,10 @@ export async function createMailSink(options: MailSinkOptions): Promise<MailSink
             text: mail.text ?? '',
             html: typeof mail.html === 'string' ? mail.html : null,
           });
-          logger.info({ id: message.id, messageId: message.messageId, to: message.to, duplicate }, duplicate ? 'duplicate message ignored' : 'message received');
+          logger.info(
+            { id: message.id, messageId: message.messageId, to: message.to, duplicate },
+            duplicate ? 'duplicate message ignored' : 'message received',
+          );
           callback();
         })
         .catch((error: unknown) => {
@@ -110,14 +113,30 @@ const MessageView = Type.Object({
 function createMailboxApp(mailbox: Mailbox, logger: Logger): ServiceApp {
   const identity = { service: 'mail-sink', instance: 'mail-sink', region: 'local' };
   const app = createServiceApp({ ...identity, logger, metrics: new ServiceMetrics(identity), readiness: [] });
-  app.get('/mailbox', { schema: { querystring: Type.Object({ to: Type.Optional(Type.String({ maxLength: 320 })) }, { additionalProperties: false }), response: { 200: Type.Object({ messages: Type.Array(MessageView) }) } } }, (request) => ({
-    messages: mailbox.list(request.query.to),
-  }));
-  app.get('/mailbox/:id', { schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: MessageView } } }, (request): StoredMessage => {
-    const message = mailbox.get(request.params.id);
-    if (!message) throw new AppError('NOT_FOUND', { detail: 'No such message' });
-    return message;
-  });
+  app.get(
+    '/mailbox',
+    {
+      schema: {
+        querystring: Type.Object(
+          { to: Type.Optional(Type.String({ maxLength: 320 })) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ messages: Type.Array(MessageView) }) },
+      },
+    },
+    (request) => ({
+      messages: mailbox.list(request.query.to),
+    }),
+  );
+  app.get(
+    '/mailbox/:id',
+    { schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: MessageView } } },
+    (request): StoredMessage => {
+      const message = mailbox.get(request.params.id);
+      if (!message) throw new AppError('NOT_FOUND', { detail: 'No such message' });
+      return message;
+    },
+  );
   app.delete('/mailbox', async (_request, reply) => {
     mailbox.clear();
     return reply.status(204).send();

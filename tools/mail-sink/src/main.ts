@@ -21,7 +21,13 @@ try {
   throw error;
 }
 const logger = createLogger({ service: 'mail-sink', instance: 'mail-sink', region: 'local', level: config.LOG_LEVEL });
-const sink = await createMailSink({ host: config.HOST, smtpPort: config.SMTP_PORT, httpPort: config.HTTP_PORT, capacity: config.MAILBOX_CAPACITY, logger });
+const sink = await createMailSink({
+  host: config.HOST,
+  smtpPort: config.SMTP_PORT,
+  httpPort: config.HTTP_PORT,
+  capacity: config.MAILBOX_CAPACITY,
+  logger,
+});
 logger.info({ smtp: `smtp://${config.HOST}:${sink.smtpPort}`, http: sink.httpUrl }, 'mail sink listening');
 
 let stopping = false;

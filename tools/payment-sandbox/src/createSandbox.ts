@@ -1,4 +1,11 @@
-import { createLogger, createServiceApp, ServiceMetrics, type Lifecycle, type Logger, type ServiceApp } from '@shop/platform';
+import {
+  createLogger,
+  createServiceApp,
+  ServiceMetrics,
+  type Lifecycle,
+  type Logger,
+  type ServiceApp,
+} from '@shop/platform';
 import { registerControlRoutes } from './control.ts';
 import { Faults, type FaultSettings } from './faults.ts';
 import { registerIntentRoutes } from './intents.ts';
@@ -27,9 +34,18 @@ export function createSandbox(options: SandboxOptions = {}): ServiceApp {
   const instance = options.instance ?? 'payment-sandbox-1';
   const region = options.region ?? 'us-east';
   const identity = { service: 'payment-sandbox', instance, region };
-  const ctx = { store: options.store ?? new SandboxStore(), faults: new Faults(options.faults ?? {}, options.random ?? Math.random) };
+  const ctx = {
+    store: options.store ?? new SandboxStore(),
+    faults: new Faults(options.faults ?? {}, options.random ?? Math.random),
+  };
   const now = options.now ?? Date.now;
-  const app = createServiceApp({ ...identity, logger: options.logger ?? createLogger({ ...identity, level: 'silent' }), metrics: new ServiceMetrics(identity), readiness: [], ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}) });
+  const app = createServiceApp({
+    ...identity,
+    logger: options.logger ?? createLogger({ ...identity, level: 'silent' }),
+    metrics: new ServiceMetrics(identity),
+    readiness: [],
+    ...(options.lifecycle ? { lifecycle: options.lifecycle } : {}),
+  });
   registerIntentRoutes(app, ctx, now);
   registerRefundRoutes(app, ctx, now);
   registerControlRoutes(app, ctx);

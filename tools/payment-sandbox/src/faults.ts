@@ -24,7 +24,10 @@ export class Faults {
   }
 
   update(change: Partial<FaultSettings>): FaultSettings {
-    this.#settings = { ...this.#settings, ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)) };
+    this.#settings = {
+      ...this.#settings,
+      ...Object.fromEntries(Object.entries(change).filter(([, v]) => v !== undefined)),
+    };
     return this.settings;
   }
 

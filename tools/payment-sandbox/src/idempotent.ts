@@ -21,7 +21,13 @@ export interface SandboxContext {
  * injected 500 frees the key (nothing happened); any executed outcome, success
  * or refusal, is stored and replayed with `Idempotent-Replayed: true`.
  */
-export async function runIdempotent(ctx: SandboxContext, request: FastifyRequest, reply: FastifyReply, params: unknown, execute: (key: string) => Outcome): Promise<FastifyReply> {
+export async function runIdempotent(
+  ctx: SandboxContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  params: unknown,
+  execute: (key: string) => Outcome,
+): Promise<FastifyReply> {
   const header = idempotencyKey(request.headers);
   if ('error' in header) return sendError(reply, 400, header.error);
   const key = header.key;
@@ -29,9 +35,17 @@ export async function runIdempotent(ctx: SandboxContext, request: FastifyRequest
   const claim = ctx.store.claim(key, fingerprint(path, params));
   switch (claim.kind) {
     case 'mismatch':
-      return sendError(reply, 400, { type: 'idempotency_error', code: 'idempotency_key_reused', message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.' });
+      return sendError(reply, 400, {
+        type: 'idempotency_error',
+        code: 'idempotency_key_reused',
+        message: 'Keys for idempotent requests can only be used with the same parameters they were first used with.',
+      });
     case 'in_flight':
-      return sendError(reply, 409, { type: 'idempotency_error', code: 'idempotency_key_in_use', message: 'There is currently another in-progress request using this Idempotency Key. Try again later.' });
+      return sendError(reply, 409, {
+        type: 'idempotency_error',
+        code: 'idempotency_key_in_use',
+        message: 'There is currently another in-progress request using this Idempotency Key. Try again later.',
+      });
     case 'replay':
       return reply.header('idempotent-replayed', 'true').status(claim.response.status).send(claim.response.body);
     case 'claimed':

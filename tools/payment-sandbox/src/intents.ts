@@ -8,7 +8,10 @@ import { errorBody, sendError } from './stripeErrors.ts';
 const SUCCEEDS = new Set(['pm_card_visa', 'pm_card_mastercard', 'pm_card_amex']);
 const DECLINES: Record<string, { decline_code: string; message: string }> = {
   pm_card_chargeDeclined: { decline_code: 'generic_decline', message: 'Your card was declined.' },
-  pm_card_chargeDeclinedInsufficientFunds: { decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' },
+  pm_card_chargeDeclinedInsufficientFunds: {
+    decline_code: 'insufficient_funds',
+    message: 'Your card has insufficient funds.',
+  },
 };
 
 export function registerIntentRoutes(app: ServiceApp, ctx: SandboxContext, now: () => number): void {
@@ -23,7 +26,13 @@ export function registerIntentRoutes(app: ServiceApp, ctx: SandboxContext, now: 
     if (faulted) return faulted;
     const { id } = request.params as { id: string };
     const intent = ctx.store.intents.get(id);
-    if (!intent) return sendError(reply, 404, { type: 'invalid_request_error', code: 'resource_missing', param: 'id', message: `No such payment_intent: '${id}'` });
+    if (!intent)
+      return sendError(reply, 404, {
+        type: 'invalid_request_error',
+        code: 'resource_missing',
+        param: 'id',
+        message: `No such payment_intent: '${id}'`,
+      });
     return reply.send(intent);
   });
 
@@ -32,9 +41,20 @@ export function registerIntentRoutes(app: ServiceApp, ctx: SandboxContext, now: 
     const faulted = await readFaults(ctx, reply);
     if (faulted) return faulted;
     const key = (request.query as Record<string, unknown>).idempotency_key;
-    if (typeof key !== 'string' || key.length === 0) return sendError(reply, 400, { type: 'invalid_request_error', code: 'parameter_missing', param: 'idempotency_key', message: 'idempotency_key is required.' });
+    if (typeof key !== 'string' || key.length === 0)
+      return sendError(reply, 400, {
+        type: 'invalid_request_error',
+        code: 'parameter_missing',
+        param: 'idempotency_key',
+        message: 'idempotency_key is required.',
+      });
     // Still executing: "not found" now would be a lie the caller could act on.
-    if (ctx.store.inFlight(key)) return sendError(reply, 409, { type: 'idempotency_error', code: 'idempotency_key_in_use', message: 'A request with this key is still being processed.' });
+    if (ctx.store.inFlight(key))
+      return sendError(reply, 409, {
+        type: 'idempotency_error',
+        code: 'idempotency_key_in_use',
+        message: 'A request with this key is still being processed.',
+      });
     const intent = ctx.store.intentByKey(key);
     return reply.send({ object: 'list', data: intent ? [intent] : [], has_more: false });
   });
@@ -43,10 +63,29 @@ export function registerIntentRoutes(app: ServiceApp, ctx: SandboxContext, now: 
 function createIntent(ctx: SandboxContext, params: IntentParams, key: string, now: () => number): Outcome {
   const decline = DECLINES[params.payment_method];
   if (params.payment_method === 'pm_card_processingError') {
-    return { response: { status: 500, body: errorBody({ type: 'api_error', code: 'processing_error', message: 'An error occurred while processing your card. Nothing was charged.' }) } };
+    return {
+      response: {
+        status: 500,
+        body: errorBody({
+          type: 'api_error',
+          code: 'processing_error',
+          message: 'An error occurred while processing your card. Nothing was charged.',
+        }),
+      },
+    };
   }
   if (!decline && !SUCCEEDS.has(params.payment_method)) {
-    return { response: { status: 400, body: errorBody({ type: 'invalid_request_error', code: 'resource_missing', param: 'payment_method', message: `No such PaymentMethod: '${params.payment_method}'` }) } };
+    return {
+      response: {
+        status: 400,
+        body: errorBody({
+          type: 'invalid_request_error',
+          code: 'resource_missing',
+          param: 'payment_method',
+          message: `No such PaymentMethod: '${params.payment_method}'`,
+        }),
+      },
+    };
   }
   const intent: Intent = {
     id: newId('pi'),
@@ -64,7 +103,12 @@ function createIntent(ctx: SandboxContext, params: IntentParams, key: string, no
   };
   ctx.store.intents.set(intent.id, intent);
   if (decline) {
-    return { response: { status: 402, body: errorBody({ type: 'card_error', code: 'card_declined', ...decline, payment_intent: intent.id }) } };
+    return {
+      response: {
+        status: 402,
+        body: errorBody({ type: 'card_error', code: 'card_declined', ...decline, payment_intent: intent.id }),
+      },
+    };
   }
   return { response: { status: 200, body: { ...intent } }, drop: ctx.faults.dropCharge() };
 }

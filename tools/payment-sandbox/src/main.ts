@@ -6,13 +6,25 @@ import { createSandbox } from './createSandbox.ts';
 const spec = {
   HOST: env.string({ default: '127.0.0.1' }),
   PORT: env.port({ default: 7190 }),
-  INSTANCE_ID: env.string({ default: 'payment-sandbox-1', pattern: /^[a-z0-9][a-z0-9-]{0,62}$/, description: 'a lowercase id like "payment-sandbox-1"' }),
+  INSTANCE_ID: env.string({
+    default: 'payment-sandbox-1',
+    pattern: /^[a-z0-9][a-z0-9-]{0,62}$/,
+    description: 'a lowercase id like "payment-sandbox-1"',
+  }),
   LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   SHUTDOWN_TIMEOUT_MS: env.int({ default: 10_000, min: 100, max: 120_000 }),
   SANDBOX_LATENCY_MS: env.int({ default: 0, min: 0, max: 120_000 }),
-  SANDBOX_ERROR_RATE: env.string({ default: '0', pattern: /^(0(\.\d+)?|1(\.0+)?)$/, description: 'a fraction from 0 to 1' }),
+  SANDBOX_ERROR_RATE: env.string({
+    default: '0',
+    pattern: /^(0(\.\d+)?|1(\.0+)?)$/,
+    description: 'a fraction from 0 to 1',
+  }),
   SHOP_SUPERVISED: env.bool({ default: false }),
-  SANDBOX_DROP_RATE: env.string({ default: '0', pattern: /^(0(\.\d+)?|1(\.0+)?)$/, description: 'a fraction from 0 to 1' }),
+  SANDBOX_DROP_RATE: env.string({
+    default: '0',
+    pattern: /^(0(\.\d+)?|1(\.0+)?)$/,
+    description: 'a fraction from 0 to 1',
+  }),
 };
 
 let config;
@@ -23,14 +35,36 @@ try {
   process.stderr.write(`payment-sandbox: ${error.message}\n`);
   process.exit(78);
 }
-const logger = createLogger({ service: 'payment-sandbox', instance: config.INSTANCE_ID, region: 'us-east', level: config.LOG_LEVEL });
-const telemetry = startTelemetry({ service: 'payment-sandbox', instance: config.INSTANCE_ID, region: 'us-east', endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT });
+const logger = createLogger({
+  service: 'payment-sandbox',
+  instance: config.INSTANCE_ID,
+  region: 'us-east',
+  level: config.LOG_LEVEL,
+});
+const telemetry = startTelemetry({
+  service: 'payment-sandbox',
+  instance: config.INSTANCE_ID,
+  region: 'us-east',
+  endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
+});
 const lifecycle = { draining: false };
 const app = createSandbox({
   logger,
   lifecycle,
   instance: config.INSTANCE_ID,
-  faults: { latencyMs: config.SANDBOX_LATENCY_MS, errorRate: Number(config.SANDBOX_ERROR_RATE), dropRate: Number(config.SANDBOX_DROP_RATE) },
+  faults: {
+    latencyMs: config.SANDBOX_LATENCY_MS,
+    errorRate: Number(config.SANDBOX_ERROR_RATE),
+    dropRate: Number(config.SANDBOX_DROP_RATE),
+  },
 });
-await serve(app, { host: config.HOST, port: config.PORT, logger, lifecycle, shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS, exitWithParent: config.SHOP_SUPERVISED, onClose: [() => telemetry.shutdown()] });
+await serve(app, {
+  host: config.HOST,
+  port: config.PORT,
+  logger,
+  lifecycle,
+  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  exitWithParent: config.SHOP_SUPERVISED,
+  onClose: [() => telemetry.shutdown()],
+});
 logger.info({ port: config.PORT, host: config.HOST }, 'payment sandbox listening');

@@ -35,30 +35,65 @@ const INTENT_FIELDS = new Set(['amount', 'currency', 'payment_method', 'capture'
 export function parseIntentParams(body: unknown): Parsed<IntentParams> {
   if (!isRecord(body)) return invalid('body', 'The body must be a JSON object.');
   const unknown = Object.keys(body).find((k) => !INTENT_FIELDS.has(k));
-  if (unknown !== undefined) return { ok: false, error: { type: 'invalid_request_error', code: 'parameter_unknown', param: unknown, message: `Received unknown parameter: ${unknown}` } };
-  if (!isAmount(body.amount)) return invalid('amount', `amount must be an integer from 1 to ${MAX_AMOUNT} (minor units).`);
-  if (typeof body.currency !== 'string' || !/^[A-Za-z]{3}$/.test(body.currency)) return invalid('currency', 'currency must be a three-letter ISO code.');
-  if (typeof body.payment_method !== 'string' || !/^[A-Za-z0-9_]{1,100}$/.test(body.payment_method)) return invalid('payment_method', 'payment_method must be a payment method id.');
-  if (body.capture !== undefined && body.capture !== true) return invalid('capture', 'Only capture=true is supported by the sandbox.');
-  if (body.confirm !== undefined && body.confirm !== true) return invalid('confirm', 'Only confirm=true is supported by the sandbox.');
+  if (unknown !== undefined)
+    return {
+      ok: false,
+      error: {
+        type: 'invalid_request_error',
+        code: 'parameter_unknown',
+        param: unknown,
+        message: `Received unknown parameter: ${unknown}`,
+      },
+    };
+  if (!isAmount(body.amount))
+    return invalid('amount', `amount must be an integer from 1 to ${MAX_AMOUNT} (minor units).`);
+  if (typeof body.currency !== 'string' || !/^[A-Za-z]{3}$/.test(body.currency))
+    return invalid('currency', 'currency must be a three-letter ISO code.');
+  if (typeof body.payment_method !== 'string' || !/^[A-Za-z0-9_]{1,100}$/.test(body.payment_method))
+    return invalid('payment_method', 'payment_method must be a payment method id.');
+  if (body.capture !== undefined && body.capture !== true)
+    return invalid('capture', 'Only capture=true is supported by the sandbox.');
+  if (body.confirm !== undefined && body.confirm !== true)
+    return invalid('confirm', 'Only confirm=true is supported by the sandbox.');
   const metadata: Record<string, string> = {};
   if (body.metadata !== undefined) {
     if (!isRecord(body.metadata)) return invalid('metadata', 'metadata must be an object of strings.');
     const entries = Object.entries(body.metadata);
     if (entries.length > 50) return invalid('metadata', 'metadata has at most 50 keys.');
     for (const [k, v] of entries) {
-      if (k.length === 0 || k.length > 40 || typeof v !== 'string' || v.length > 500) return invalid(`metadata[${k}]`, 'metadata keys are 1-40 characters and values strings of at most 500.');
+      if (k.length === 0 || k.length > 40 || typeof v !== 'string' || v.length > 500)
+        return invalid(`metadata[${k}]`, 'metadata keys are 1-40 characters and values strings of at most 500.');
       metadata[k] = v;
     }
   }
-  return { ok: true, value: { amount: body.amount, currency: body.currency.toLowerCase(), payment_method: body.payment_method, capture: true, metadata } };
+  return {
+    ok: true,
+    value: {
+      amount: body.amount,
+      currency: body.currency.toLowerCase(),
+      payment_method: body.payment_method,
+      capture: true,
+      metadata,
+    },
+  };
 }
 
 export function parseRefundParams(body: unknown): Parsed<RefundParams> {
   if (!isRecord(body)) return invalid('body', 'The body must be a JSON object.');
   const unknown = Object.keys(body).find((k) => k !== 'payment_intent' && k !== 'amount');
-  if (unknown !== undefined) return { ok: false, error: { type: 'invalid_request_error', code: 'parameter_unknown', param: unknown, message: `Received unknown parameter: ${unknown}` } };
-  if (typeof body.payment_intent !== 'string' || !/^pi_[A-Za-z0-9]{1,64}$/.test(body.payment_intent)) return invalid('payment_intent', 'payment_intent must be a PaymentIntent id.');
-  if (body.amount !== undefined && !isAmount(body.amount)) return invalid('amount', 'amount must be a positive integer (minor units).');
+  if (unknown !== undefined)
+    return {
+      ok: false,
+      error: {
+        type: 'invalid_request_error',
+        code: 'parameter_unknown',
+        param: unknown,
+        message: `Received unknown parameter: ${unknown}`,
+      },
+    };
+  if (typeof body.payment_intent !== 'string' || !/^pi_[A-Za-z0-9]{1,64}$/.test(body.payment_intent))
+    return invalid('payment_intent', 'payment_intent must be a PaymentIntent id.');
+  if (body.amount !== undefined && !isAmount(body.amount))
+    return invalid('amount', 'amount must be a positive integer (minor units).');
   return { ok: true, value: { payment_intent: body.payment_intent, amount: body.amount } };
 }

@@ -38,7 +38,8 @@ interface KeyRecord {
   response: StoredResponse | undefined;
 }
 
-export type KeyClaim = { kind: 'claimed' } | { kind: 'replay'; response: StoredResponse } | { kind: 'mismatch' } | { kind: 'in_flight' };
+export type KeyClaim =
+  { kind: 'claimed' } | { kind: 'replay'; response: StoredResponse } | { kind: 'mismatch' } | { kind: 'in_flight' };
 
 /**
  * The provider's memory: intents, refunds and idempotency keys. It stands in for
@@ -88,7 +89,11 @@ export class SandboxStore {
   }
 
   /** Every intent and refund, with the net amount charged per metadata.orderId. */
-  ledger(): { intents: Intent[]; refunds: Refund[]; byOrder: Record<string, { charged: number; refunded: number; net: number; succeededIntents: number }> } {
+  ledger(): {
+    intents: Intent[];
+    refunds: Refund[];
+    byOrder: Record<string, { charged: number; refunded: number; net: number; succeededIntents: number }>;
+  } {
     const byOrder: Record<string, { charged: number; refunded: number; net: number; succeededIntents: number }> = {};
     for (const intent of this.intents.values()) {
       const orderId = intent.metadata.orderId;
@@ -115,7 +120,9 @@ export function fingerprint(path: string, params: unknown): string {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';

@@ -21,5 +21,18 @@ try {
 }
 const identity = { service: 'trace-collector', instance: config.INSTANCE_ID, region: config.REGION };
 const logger = createLogger({ ...identity, level: config.LOG_LEVEL });
-const app = createCollector({ instance: config.INSTANCE_ID, region: config.REGION, logger, metrics: new ServiceMetrics(identity), maxTraces: config.TRACE_STORE_MAX_TRACES });
-await serve(app, { host: config.HOST, port: config.PORT, logger, lifecycle: { draining: false }, shutdownTimeoutMs: 2000, exitWithParent: process.env.SHOP_SUPERVISED === '1' });
+const app = createCollector({
+  instance: config.INSTANCE_ID,
+  region: config.REGION,
+  logger,
+  metrics: new ServiceMetrics(identity),
+  maxTraces: config.TRACE_STORE_MAX_TRACES,
+});
+await serve(app, {
+  host: config.HOST,
+  port: config.PORT,
+  logger,
+  lifecycle: { draining: false },
+  shutdownTimeoutMs: 2000,
+  exitWithParent: process.env.SHOP_SUPERVISED === '1',
+});

@@ -61,11 +61,25 @@ export function parseExport(body: unknown): StoredSpan[] {
   const out: StoredSpan[] = [];
   const resourceSpans = (body as { resourceSpans?: unknown[] } | null)?.resourceSpans;
   if (!Array.isArray(resourceSpans)) throw new Error('resourceSpans must be an array');
-  for (const rs of resourceSpans as Array<{ resource?: { attributes?: KeyValue[] }; scopeSpans?: Array<{ spans?: unknown[] }> }>) {
+  for (const rs of resourceSpans as Array<{
+    resource?: { attributes?: KeyValue[] };
+    scopeSpans?: Array<{ spans?: unknown[] }>;
+  }>) {
     const resource = attributes(rs.resource?.attributes);
     for (const scope of rs.scopeSpans ?? []) {
       for (const raw of scope.spans ?? []) {
-        const span = raw as { traceId?: string; spanId?: string; parentSpanId?: string; name?: string; kind?: number; startTimeUnixNano?: unknown; endTimeUnixNano?: unknown; attributes?: KeyValue[]; status?: { code?: number }; events?: Array<{ name?: string; timeUnixNano?: unknown }> };
+        const span = raw as {
+          traceId?: string;
+          spanId?: string;
+          parentSpanId?: string;
+          name?: string;
+          kind?: number;
+          startTimeUnixNano?: unknown;
+          endTimeUnixNano?: unknown;
+          attributes?: KeyValue[];
+          status?: { code?: number };
+          events?: Array<{ name?: string; timeUnixNano?: unknown }>;
+        };
         const traceId = id(span.traceId, 32);
         const spanId = id(span.spanId, 16);
         if (!traceId || !spanId) continue;

@@ -37,7 +37,10 @@ export class TraceStore {
   }
 
   recent(limit: number): TraceSummary[] {
-    return [...this.#traces.keys()].reverse().slice(0, limit).map((traceId) => summarise(traceId, this.get(traceId) ?? []));
+    return [...this.#traces.keys()]
+      .reverse()
+      .slice(0, limit)
+      .map((traceId) => summarise(traceId, this.get(traceId) ?? []));
   }
 }
 

@@ -29,7 +29,11 @@ export function renderWaterfall(traceId: string, spans: StoredSpan[]): string {
     .map(({ span, depth }) => {
       const left = ((span.startMs - start) / total) * 100;
       const width = Math.max(0.3, ((span.endMs - span.startMs) / total) * 100);
-      const title = escape(Object.entries(span.attributes).map(([k, v]) => `${k}=${String(v)}`).join('\n'));
+      const title = escape(
+        Object.entries(span.attributes)
+          .map(([k, v]) => `${k}=${String(v)}`)
+          .join('\n'),
+      );
       return `<tr><td class="name" style="padding-left:${depth * 14 + 6}px" title="${title}"><b>${escape(span.service)}</b> ${escape(span.name)}</td>
 <td class="bar"><div class="${span.error ? 'err' : span.kind}" style="left:${left.toFixed(3)}%;width:${width.toFixed(3)}%"></div></td>
 <td class="ms">${(span.endMs - span.startMs).toFixed(2)} ms</td></tr>`;

@@ -47,7 +47,20 @@ export function letterKey(group: string, id: string): string {
 }
 
 export function toDeadLetter(s: StoredLetter): DeadLetter {
-  return { id: s.id, group: s.group, topic: s.topic, partition: s.partition, offset: s.offset, eventId: s.eventId, envelope: s.envelope, error: s.error, attempts: s.attempts, status: s.status, failedAt: new Date(s.failedAt), redrivenAt: s.redrivenAt ? new Date(s.redrivenAt) : null };
+  return {
+    id: s.id,
+    group: s.group,
+    topic: s.topic,
+    partition: s.partition,
+    offset: s.offset,
+    eventId: s.eventId,
+    envelope: s.envelope,
+    error: s.error,
+    attempts: s.attempts,
+    status: s.status,
+    failedAt: new Date(s.failedAt),
+    redrivenAt: s.redrivenAt ? new Date(s.redrivenAt) : null,
+  };
 }
 
 export function parseEntry(entry: KvEntry | null): StoredLetter | undefined {
@@ -94,7 +107,9 @@ export class KvDeadLetters {
     const kv = await this.#bucket();
     const keys: string[] = [];
     for await (const key of await kv.keys(filter.group ? letterKey(filter.group, '*') : '>')) keys.push(key);
-    const letters = (await Promise.all(keys.map(async (key) => parseEntry(await kv.get(key))))).filter((l): l is StoredLetter => l !== undefined);
+    const letters = (await Promise.all(keys.map(async (key) => parseEntry(await kv.get(key))))).filter(
+      (l): l is StoredLetter => l !== undefined,
+    );
     const limit = Math.min(Math.max(filter.limit ?? 100, 1), 1000);
     return letters
       .filter((l) => filter.status === undefined || l.status === filter.status)
@@ -126,10 +141,19 @@ export class KvDeadLetters {
   /** Takes a letter to redrive (redrive, or redriving with an expired claim) for `owner`; undefined when another got it first. */
   async claim(key: string, owner: string, leaseMs: number): Promise<StoredLetter | undefined> {
     try {
-      return await this.#mutate(key, (current) => {
-        if (!current || !claimable(current, Date.now())) throw new NotApplicable();
-        return { ...current, status: 'redriving', claimedBy: owner, claimedUntil: new Date(Date.now() + leaseMs).toISOString() };
-      }, 1);
+      return await this.#mutate(
+        key,
+        (current) => {
+          if (!current || !claimable(current, Date.now())) throw new NotApplicable();
+          return {
+            ...current,
+            status: 'redriving',
+            claimedBy: owner,
+            claimedUntil: new Date(Date.now() + leaseMs).toISOString(),
+          };
+        },
+        1,
+      );
     } catch (error) {
       if (error instanceof NotApplicable || error instanceof CasConflictError) return undefined;
       throw error;
@@ -137,7 +161,11 @@ export class KvDeadLetters {
   }
 
   /** Ends a redrive this owner holds: redriven, dead again (adding attempts), or back to 'redrive' when it stopped midway. */
-  async settle(key: string, owner: string, result: { status: Extract<DeadLetterStatus, 'redriven' | 'dead' | 'redrive'>; error?: string; attempts?: number }): Promise<void> {
+  async settle(
+    key: string,
+    owner: string,
+    result: { status: Extract<DeadLetterStatus, 'redriven' | 'dead' | 'redrive'>; error?: string; attempts?: number },
+  ): Promise<void> {
     try {
       await this.#mutate(key, (current) => {
         if (!current || current.claimedBy !== owner) throw new NotApplicable();
@@ -148,7 +176,13 @@ export class KvDeadLetters {
           claimedBy: null,
           claimedUntil: null,
           ...(result.status === 'redriven' ? { redrivenAt: now } : {}),
-          ...(result.status === 'dead' ? { error: result.error ?? current.error, attempts: current.attempts + (result.attempts ?? 0), failedAt: now } : {}),
+          ...(result.status === 'dead'
+            ? {
+                error: result.error ?? current.error,
+                attempts: current.attempts + (result.attempts ?? 0),
+                failedAt: now,
+              }
+            : {}),
         };
       });
     } catch (error) {
@@ -157,7 +191,11 @@ export class KvDeadLetters {
   }
 
   /** Read-modify-write with the entry's revision as the compare-and-set guard. */
-  async #mutate(key: string, change: (current: StoredLetter | undefined) => StoredLetter, rounds = MAX_CAS_ROUNDS): Promise<StoredLetter> {
+  async #mutate(
+    key: string,
+    change: (current: StoredLetter | undefined) => StoredLetter,
+    rounds = MAX_CAS_ROUNDS,
+  ): Promise<StoredLetter> {
     const kv = await this.#bucket();
     for (let round = 0; round < rounds; round++) {
       const entry = await kv.get(key);
@@ -177,7 +215,10 @@ export class KvDeadLetters {
 }
 
 export function claimable(letter: StoredLetter, now: number): boolean {
-  return letter.status === 'redrive' || (letter.status === 'redriving' && (letter.claimedUntil === null || Date.parse(letter.claimedUntil) < now));
+  return (
+    letter.status === 'redrive' ||
+    (letter.status === 'redriving' && (letter.claimedUntil === null || Date.parse(letter.claimedUntil) < now))
+  );
 }
 
 class NotApplicable extends Error {}

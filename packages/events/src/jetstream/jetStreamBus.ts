@@ -1,13 +1,45 @@
-import { AckPolicy, DeliverPolicy, DiscardPolicy, JetStreamApiError, RetentionPolicy, StorageType, jetstreamManager, type ConsumerConfig, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import {
+  AckPolicy,
+  DeliverPolicy,
+  DiscardPolicy,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+  jetstreamManager,
+  type ConsumerConfig,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@shop/platform';
-import type { ConsumerHandle, DeadLetter, DeadLetterFilter, EventBus, PublishResult, ReplayOptions, ReplayedEvent, SubscribeOptions } from '../bus.ts';
+import type {
+  ConsumerHandle,
+  DeadLetter,
+  DeadLetterFilter,
+  EventBus,
+  PublishResult,
+  ReplayOptions,
+  ReplayedEvent,
+  SubscribeOptions,
+} from '../bus.ts';
 import { assertEnvelope, type Envelope } from '../envelope.ts';
 import { partitionOf } from '../partition.ts';
 import { KvDeadLetters } from './deadLetters.ts';
 import { startJetStreamConsumer } from './jetStreamConsumer.ts';
-import { assertGroup, assertNamespace, assertTopic, consumerName, deadLetterBucket, describeTopic, partitionsFromDescription, streamName, subjectOf, subjectsOf, type Names } from './names.ts';
+import {
+  assertGroup,
+  assertNamespace,
+  assertTopic,
+  consumerName,
+  deadLetterBucket,
+  describeTopic,
+  partitionsFromDescription,
+  streamName,
+  subjectOf,
+  subjectsOf,
+  type Names,
+} from './names.ts';
 import { replayStream } from './replay.ts';
 
 export interface JetStreamBusOptions {
@@ -73,7 +105,9 @@ export class JetStreamBus implements EventBus {
   constructor(options: JetStreamBusOptions) {
     this.names = { namespace: options.namespace ?? 'shop' };
     assertNamespace(this.names.namespace);
-    this.#servers = (typeof options.servers === 'string' ? options.servers.split(',') : [...options.servers]).map((s) => s.trim()).filter(Boolean);
+    this.#servers = (typeof options.servers === 'string' ? options.servers.split(',') : [...options.servers])
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (this.#servers.length === 0) throw new Error('createJetStreamBus needs at least one server');
     this.logger = options.logger;
     this.#connectionName = options.name ?? 'shop-events';
@@ -116,7 +150,10 @@ export class JetStreamBus implements EventBus {
     await Promise.all(
       [...byPartition].map(async ([partition, batch]) => {
         for (const e of batch) {
-          const ack = await js.publish(subjectOf(this.names, topic, partition), JSON.stringify(e), { msgID: e.id, expect: { streamName: stream } });
+          const ack = await js.publish(subjectOf(this.names, topic, partition), JSON.stringify(e), {
+            msgID: e.id,
+            expect: { streamName: stream },
+          });
           results.set(e.id, { id: e.id, topic, partition, offset: ack.seq, duplicate: ack.duplicate });
         }
       }),
@@ -190,8 +227,14 @@ export class JetStreamBus implements EventBus {
         throw error;
       });
       if (existing) await jsm.consumers.delete(stream, existing.name);
-      const from: Partial<ConsumerConfig> = toOffset > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: toOffset + 1 } : { deliver_policy: DeliverPolicy.All };
-      await jsm.consumers.add(stream, { ...this.consumerConfig(group, topic, partition, (existing?.config.ack_wait ?? nanos(15_000)) / 1e6), ...from });
+      const from: Partial<ConsumerConfig> =
+        toOffset > 0
+          ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: toOffset + 1 }
+          : { deliver_policy: DeliverPolicy.All };
+      await jsm.consumers.add(stream, {
+        ...this.consumerConfig(group, topic, partition, (existing?.config.ack_wait ?? nanos(15_000)) / 1e6),
+        ...from,
+      });
     }
   }
 
@@ -222,7 +265,8 @@ export class JetStreamBus implements EventBus {
   /** Deletes every stream of this namespace and its dead-letter bucket: for tests and benches, never for a live platform. */
   async destroyNamespace(): Promise<void> {
     const { jsm } = await this.connection();
-    const mine = (name: string): boolean => name.startsWith(`${this.names.namespace.toUpperCase()}_`) || name === `KV_${deadLetterBucket(this.names)}`;
+    const mine = (name: string): boolean =>
+      name.startsWith(`${this.names.namespace.toUpperCase()}_`) || name === `KV_${deadLetterBucket(this.names)}`;
     const names: string[] = [];
     for await (const name of jsm.streams.names()) if (mine(name)) names.push(name);
     for (const name of names) await jsm.streams.delete(name);
@@ -244,7 +288,13 @@ export class JetStreamBus implements EventBus {
   }
 
   async #connect(): Promise<Connection> {
-    const nc = await connect({ servers: this.#servers, name: this.#connectionName, maxReconnectAttempts: -1, reconnectTimeWait: 250, timeout: 3000 });
+    const nc = await connect({
+      servers: this.#servers,
+      name: this.#connectionName,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      timeout: 3000,
+    });
     void this.#watchStatus(nc);
     const jsm = await jetstreamManager(nc).catch(async (error: unknown) => {
       await nc.close();
@@ -255,7 +305,8 @@ export class JetStreamBus implements EventBus {
 
   async #watchStatus(nc: NatsConnection): Promise<void> {
     for await (const status of nc.status()) {
-      if (status.type === 'disconnect' || status.type === 'reconnect') this.logger?.warn({ nats: status.type, server: status.server }, `NATS ${status.type}`);
+      if (status.type === 'disconnect' || status.type === 'reconnect')
+        this.logger?.warn({ nats: status.type, server: status.server }, `NATS ${status.type}`);
     }
   }
 
@@ -284,13 +335,22 @@ export class JetStreamBus implements EventBus {
       } catch (error) {
         // Another process made it first: read what it made (or give up: e.g. its subjects overlap another stream's).
         if (round >= 3) throw error;
-        this.logger?.debug({ topic, err: error instanceof Error ? error.message : String(error) }, 'stream creation raced; reading it');
+        this.logger?.debug(
+          { topic, err: error instanceof Error ? error.message : String(error) },
+          'stream creation raced; reading it',
+        );
       }
     }
   }
 
   async #deadLetterBucket(): Promise<KV> {
-    this.#bucket ??= this.connection().then(({ js }) => new Kvm(js).create(deadLetterBucket(this.names), { storage: StorageType.File, replicas: this.#replicas, history: 1 }));
+    this.#bucket ??= this.connection().then(({ js }) =>
+      new Kvm(js).create(deadLetterBucket(this.names), {
+        storage: StorageType.File,
+        replicas: this.#replicas,
+        history: 1,
+      }),
+    );
     try {
       return await this.#bucket;
     } catch (error) {

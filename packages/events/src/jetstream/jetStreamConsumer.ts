@@ -38,7 +38,10 @@ export function startJetStreamConsumer(bus: JetStreamBus, options: SubscribeOpti
   const stopping = new AbortController();
   const open = new Set<ConsumerMessages>();
 
-  const pause = (failures: number): Promise<void> => sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal: stopping.signal }).catch(() => undefined);
+  const pause = (failures: number): Promise<void> =>
+    sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal: stopping.signal }).catch(
+      () => undefined,
+    );
 
   const ensureConsumer = async (jsm: JetStreamManager, { topic, partition }: Slot): Promise<void> => {
     const stream = streamName(bus.names, topic);
@@ -68,17 +71,35 @@ export function startJetStreamConsumer(bus: JetStreamBus, options: SubscribeOpti
         return slots;
       } catch (error) {
         if (stopping.signal.aborted) return [];
-        if (failures === 1 || failures % 20 === 0) logger.warn({ err: errorMessage(error) }, 'JetStream not ready for the consumer; retrying');
+        if (failures === 1 || failures % 20 === 0)
+          logger.warn({ err: errorMessage(error) }, 'JetStream not ready for the consumer; retrying');
         await pause(failures);
       }
     }
   };
 
-  const deadLetter = async (m: JsMsg, slot: Slot, envelope: unknown, error: string, attempts: number): Promise<void> => {
-    await bus.deadLetters.record({ group: options.group, topic: slot.topic, partition: slot.partition, offset: m.seq, envelope, error, attempts });
+  const deadLetter = async (
+    m: JsMsg,
+    slot: Slot,
+    envelope: unknown,
+    error: string,
+    attempts: number,
+  ): Promise<void> => {
+    await bus.deadLetters.record({
+      group: options.group,
+      topic: slot.topic,
+      partition: slot.partition,
+      offset: m.seq,
+      envelope,
+      error,
+      attempts,
+    });
     // No reason text: nats-server 2.9 takes "+TERM <reason>" for an unknown ack and redelivers.
     m.term();
-    logger.error({ topic: slot.topic, partition: slot.partition, offset: m.seq, attempts, err: error }, 'event dead-lettered');
+    logger.error(
+      { topic: slot.topic, partition: slot.partition, offset: m.seq, attempts, err: error },
+      'event dead-lettered',
+    );
   };
 
   const handleMessage = async (m: JsMsg, slot: Slot): Promise<void> => {
@@ -93,31 +114,44 @@ export function startJetStreamConsumer(bus: JetStreamBus, options: SubscribeOpti
     const attempt = m.info.deliveryCount;
     for (let outages = 1; ; outages++) {
       try {
-        await applyOnce(options.db, envelope, { topic: slot.topic, partition: slot.partition, offset: m.seq, attempt }, options.handle, options.accepts);
+        await applyOnce(
+          options.db,
+          envelope,
+          { topic: slot.topic, partition: slot.partition, offset: m.seq, attempt },
+          options.handle,
+          options.accepts,
+        );
         m.ack();
         return;
       } catch (error) {
         const message = errorMessage(error);
         if (isOutage(error)) {
           if (stopping.signal.aborted) return m.nak();
-          if (outages === 1 || outages % 20 === 0) logger.warn({ eventId: envelope.id, err: message }, 'consumer database unavailable; holding the event');
+          if (outages === 1 || outages % 20 === 0)
+            logger.warn({ eventId: envelope.id, err: message }, 'consumer database unavailable; holding the event');
           m.working();
           await sleep(backoff(Math.min(outages, 6)), undefined, { signal: stopping.signal }).catch(() => undefined);
           continue;
         }
         if (attempt >= maxAttempts) return deadLetter(m, slot, envelope, message, attempt);
-        logger.warn({ eventId: envelope.id, type: envelope.type, attempt, err: message }, 'event handler failed; retrying');
+        logger.warn(
+          { eventId: envelope.id, type: envelope.type, attempt, err: message },
+          'event handler failed; retrying',
+        );
         return m.nak(backoff(attempt));
       }
     }
   };
 
   const consumePartition = async (slot: Slot): Promise<void> => {
-    for (let failures = 0; !stopping.signal.aborted; ) {
+    for (let failures = 0; !stopping.signal.aborted;) {
       let messages: ConsumerMessages | undefined;
       try {
         const { js } = await bus.connection();
-        const consumer = await js.consumers.get(streamName(bus.names, slot.topic), consumerName(options.group, slot.partition));
+        const consumer = await js.consumers.get(
+          streamName(bus.names, slot.topic),
+          consumerName(options.group, slot.partition),
+        );
         messages = await consumer.consume({ max_messages: options.batchSize ?? 100 });
         open.add(messages);
         if (stopping.signal.aborted) break;
@@ -134,7 +168,11 @@ export function startJetStreamConsumer(bus: JetStreamBus, options: SubscribeOpti
         }
       } catch (error) {
         failures += 1;
-        if (failures === 1 || failures % 20 === 0) logger.warn({ topic: slot.topic, partition: slot.partition, err: errorMessage(error) }, 'partition consumer failed; retrying');
+        if (failures === 1 || failures % 20 === 0)
+          logger.warn(
+            { topic: slot.topic, partition: slot.partition, err: errorMessage(error) },
+            'partition consumer failed; retrying',
+          );
         await pause(failures);
       } finally {
         if (messages) {
@@ -148,7 +186,10 @@ export function startJetStreamConsumer(bus: JetStreamBus, options: SubscribeOpti
   const run = async (): Promise<void> => {
     const slots = await prepare();
     if (stopping.signal.aborted) return;
-    await Promise.all([...slots.map(consumePartition), runRedriver(bus, { ...options, logger, leaseMs }, owner, stopping.signal)]);
+    await Promise.all([
+      ...slots.map(consumePartition),
+      runRedriver(bus, { ...options, logger, leaseMs }, owner, stopping.signal),
+    ]);
   };
 
   const running = run();

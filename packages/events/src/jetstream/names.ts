@@ -16,7 +16,8 @@ const TOPIC = /^[a-z][a-z0-9_.-]{0,99}$/;
 const GROUP = /^[a-zA-Z0-9_-]{1,100}$/;
 
 export function assertNamespace(namespace: string): void {
-  if (!NAMESPACE.test(namespace)) throw new Error(`Invalid JetStream namespace ${JSON.stringify(namespace)}: lowercase letters and digits`);
+  if (!NAMESPACE.test(namespace))
+    throw new Error(`Invalid JetStream namespace ${JSON.stringify(namespace)}: lowercase letters and digits`);
 }
 
 export function assertTopic(topic: string): void {

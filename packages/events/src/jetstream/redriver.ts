@@ -14,13 +14,18 @@ type RedriveOptions = SubscribeOptions & { leaseMs: number };
  * usual retries, and records the outcome. A claim abandoned by a dead member
  * is taken over after leaseMs. Resolves when `signal` aborts.
  */
-export async function runRedriver(bus: JetStreamBus, options: RedriveOptions, owner: string, signal: AbortSignal): Promise<void> {
+export async function runRedriver(
+  bus: JetStreamBus,
+  options: RedriveOptions,
+  owner: string,
+  signal: AbortSignal,
+): Promise<void> {
   const known = new Map<string, StoredLetter>();
   let wake: () => void = () => undefined;
   const poll = Math.max(options.pollIntervalMs ?? 1000, 100);
 
   const watch = async (): Promise<void> => {
-    for (let failures = 0; !signal.aborted; ) {
+    for (let failures = 0; !signal.aborted;) {
       try {
         const kv = await bus.deadLetters.bucket();
         const watcher = await kv.watch({ key: letterKey(options.group, '*') });
@@ -39,7 +44,8 @@ export async function runRedriver(bus: JetStreamBus, options: RedriveOptions, ow
         }
       } catch (error) {
         failures += 1;
-        if (failures === 1 || failures % 20 === 0) options.logger.warn({ err: errorMessage(error) }, 'dead-letter watch failed; retrying');
+        if (failures === 1 || failures % 20 === 0)
+          options.logger.warn({ err: errorMessage(error) }, 'dead-letter watch failed; retrying');
         await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal }).catch(() => undefined);
       }
     }
@@ -60,13 +66,22 @@ export async function runRedriver(bus: JetStreamBus, options: RedriveOptions, ow
 
   const redrive = async (key: string, letter: StoredLetter): Promise<void> => {
     // Until the watch reports the claim (ours or another's), do not pick this one again.
-    known.set(key, { ...letter, status: 'redriving', claimedUntil: new Date(Date.now() + options.leaseMs).toISOString() });
+    known.set(key, {
+      ...letter,
+      status: 'redriving',
+      claimedUntil: new Date(Date.now() + options.leaseMs).toISOString(),
+    });
     const claimed = await bus.deadLetters.claim(key, owner, options.leaseMs);
     if (!claimed) return;
     let result: Outcome = { outcome: 'dead', error: 'invalid envelope', attempts: 0 };
     if (isEnvelope(claimed.envelope)) {
       observeClock(options, claimed.envelope);
-      result = await applyWithRetries(options, claimed.envelope, { topic: claimed.topic, partition: claimed.partition, offset: claimed.offset }, signal);
+      result = await applyWithRetries(
+        options,
+        claimed.envelope,
+        { topic: claimed.topic, partition: claimed.partition, offset: claimed.offset },
+        signal,
+      );
     }
     switch (result.outcome) {
       case 'done':

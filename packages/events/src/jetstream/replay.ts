@@ -10,7 +10,11 @@ import { streamName } from './names.ts';
  * last sequence when the replay starts. Stream order is publish order, which
  * holds per-partition order. Sequences that were deleted are simply absent.
  */
-export async function* replayStream(bus: JetStreamBus, topic: string, options: ReplayOptions): AsyncGenerator<ReplayedEvent> {
+export async function* replayStream(
+  bus: JetStreamBus,
+  topic: string,
+  options: ReplayOptions,
+): AsyncGenerator<ReplayedEvent> {
   const { js, jsm } = await bus.connection();
   await bus.partitionsOf(topic);
   const stream = streamName(bus.names, topic);

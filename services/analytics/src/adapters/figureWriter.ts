@@ -45,18 +45,34 @@ export function figureWriter(tx: Queryable): FigureWriter {
     },
 
     async confirmedOrder(orderId) {
-      const { rows } = await tx.query<{ currency: string; total_minor: string; refunded_minor: string; lines_refunded: boolean; lines: SaleLine[] }>(
+      const { rows } = await tx.query<{
+        currency: string;
+        total_minor: string;
+        refunded_minor: string;
+        lines_refunded: boolean;
+        lines: SaleLine[];
+      }>(
         'SELECT currency, total_minor, refunded_minor, lines_refunded, lines FROM confirmed_orders WHERE order_id = $1 FOR UPDATE',
         [orderId],
       );
       const row = rows[0];
       if (!row) return undefined;
-      const order: ConfirmedOrder & { lines: SaleLine[] } = { currency: row.currency, totalMinor: Number(row.total_minor), refundedMinor: Number(row.refunded_minor), linesRefunded: row.lines_refunded, lines: row.lines };
+      const order: ConfirmedOrder & { lines: SaleLine[] } = {
+        currency: row.currency,
+        totalMinor: Number(row.total_minor),
+        refundedMinor: Number(row.refunded_minor),
+        linesRefunded: row.lines_refunded,
+        lines: row.lines,
+      };
       return order;
     },
 
     async markRefunded(orderId, refundedMinor, linesRefunded) {
-      await tx.query('UPDATE confirmed_orders SET refunded_minor = $2, lines_refunded = $3 WHERE order_id = $1', [orderId, refundedMinor, linesRefunded]);
+      await tx.query('UPDATE confirmed_orders SET refunded_minor = $2, lines_refunded = $3 WHERE order_id = $1', [
+        orderId,
+        refundedMinor,
+        linesRefunded,
+      ]);
     },
   };
 }

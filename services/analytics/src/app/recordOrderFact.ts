@@ -9,7 +9,11 @@ export interface FigureWriter {
   addRevenue(minute: Date, currency: string, amounts: { confirmedMinor: number; refundedMinor: number }): Promise<void>;
   addSales(currency: string, lines: readonly SaleLine[], sign: 1 | -1): Promise<void>;
   /** Remembers a confirmed order; false when it was already remembered. */
-  rememberConfirmed(orderId: string, minute: Date, order: { currency: string; totalMinor: number; lines: readonly SaleLine[] }): Promise<boolean>;
+  rememberConfirmed(
+    orderId: string,
+    minute: Date,
+    order: { currency: string; totalMinor: number; lines: readonly SaleLine[] },
+  ): Promise<boolean>;
   /** The remembered order, locked until the transaction ends; undefined if it was never confirmed. */
   confirmedOrder(orderId: string): Promise<(ConfirmedOrder & { lines: SaleLine[] }) | undefined>;
   markRefunded(orderId: string, refundedMinor: number, linesRefunded: boolean): Promise<void>;
@@ -37,9 +41,14 @@ export async function recordOrderFact(figures: FigureWriter, fact: OrderFact): P
       if (!order) return; // its revenue was never counted
       const effect = refundEffect(order, fact);
       if (effect.countedMinor === 0 && !effect.removeLines) return;
-      if (effect.countedMinor > 0) await figures.addRevenue(fact.minute, fact.currency, { confirmedMinor: 0, refundedMinor: effect.countedMinor });
+      if (effect.countedMinor > 0)
+        await figures.addRevenue(fact.minute, fact.currency, { confirmedMinor: 0, refundedMinor: effect.countedMinor });
       if (effect.removeLines) await figures.addSales(order.currency, order.lines, -1);
-      await figures.markRefunded(fact.orderId, order.refundedMinor + effect.countedMinor, order.linesRefunded || effect.removeLines);
+      await figures.markRefunded(
+        fact.orderId,
+        order.refundedMinor + effect.countedMinor,
+        order.linesRefunded || effect.removeLines,
+      );
       return;
     }
   }

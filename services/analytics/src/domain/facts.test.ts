@@ -19,13 +19,25 @@ test('saleLines merges a repeated product and prices each line as quantity x uni
     { productId: 'p1', name: 'Mug', quantity: 3, revenueMinor: 3897 },
     { productId: 'p2', name: null, quantity: 1, revenueMinor: 500 },
   ]);
-  assert.throws(() => saleLines([{ productId: 'p', name: null, quantity: 1_000_000, unitPriceMinor: Number.MAX_SAFE_INTEGER }]), FactRuleError);
+  assert.throws(
+    () => saleLines([{ productId: 'p', name: null, quantity: 1_000_000, unitPriceMinor: Number.MAX_SAFE_INTEGER }]),
+    FactRuleError,
+  );
 });
 
 test('a refund counts no more than what is left of the order, and removes its lines once when it is refunded in full', () => {
   const order = { currency: 'USD', totalMinor: 1000, refundedMinor: 0, linesRefunded: false };
-  assert.deepEqual(refundEffect(order, { currency: 'USD', amountMinor: 400 }), { countedMinor: 400, removeLines: false });
-  assert.deepEqual(refundEffect({ ...order, refundedMinor: 400 }, { currency: 'USD', amountMinor: 900 }), { countedMinor: 600, removeLines: true });
-  assert.deepEqual(refundEffect({ ...order, refundedMinor: 1000, linesRefunded: true }, { currency: 'USD', amountMinor: 1 }), { countedMinor: 0, removeLines: false });
+  assert.deepEqual(refundEffect(order, { currency: 'USD', amountMinor: 400 }), {
+    countedMinor: 400,
+    removeLines: false,
+  });
+  assert.deepEqual(refundEffect({ ...order, refundedMinor: 400 }, { currency: 'USD', amountMinor: 900 }), {
+    countedMinor: 600,
+    removeLines: true,
+  });
+  assert.deepEqual(
+    refundEffect({ ...order, refundedMinor: 1000, linesRefunded: true }, { currency: 'USD', amountMinor: 1 }),
+    { countedMinor: 0, removeLines: false },
+  );
   assert.throws(() => refundEffect(order, { currency: 'EUR', amountMinor: 1 }), /EUR/);
 });

@@ -33,15 +33,23 @@ export function minuteOf(instant: Date): Date {
 }
 
 /** An order's lines as sales, one per product (repeated products merged), revenue = quantity x unit price. */
-export function saleLines(items: ReadonlyArray<{ productId: string; name: string | null; quantity: number; unitPriceMinor: number }>): SaleLine[] {
+export function saleLines(
+  items: ReadonlyArray<{ productId: string; name: string | null; quantity: number; unitPriceMinor: number }>,
+): SaleLine[] {
   const byProduct = new Map<string, SaleLine>();
   for (const item of items) {
     const revenue = item.quantity * item.unitPriceMinor;
-    const line = byProduct.get(item.productId) ?? { productId: item.productId, name: item.name, quantity: 0, revenueMinor: 0 };
+    const line = byProduct.get(item.productId) ?? {
+      productId: item.productId,
+      name: item.name,
+      quantity: 0,
+      revenueMinor: 0,
+    };
     line.quantity += item.quantity;
     line.revenueMinor += revenue;
     line.name = item.name ?? line.name;
-    if (!Number.isSafeInteger(line.revenueMinor) || !Number.isSafeInteger(line.quantity)) throw new FactRuleError(`The revenue of product ${item.productId} is out of range`);
+    if (!Number.isSafeInteger(line.revenueMinor) || !Number.isSafeInteger(line.quantity))
+      throw new FactRuleError(`The revenue of product ${item.productId} is out of range`);
     byProduct.set(item.productId, line);
   }
   return [...byProduct.values()];
@@ -63,7 +71,8 @@ export interface RefundEffect {
 }
 
 export function refundEffect(order: ConfirmedOrder, refund: { currency: string; amountMinor: number }): RefundEffect {
-  if (refund.currency !== order.currency) throw new FactRuleError(`A refund in ${refund.currency} of an order confirmed in ${order.currency}`);
+  if (refund.currency !== order.currency)
+    throw new FactRuleError(`A refund in ${refund.currency} of an order confirmed in ${order.currency}`);
   const countedMinor = Math.max(0, Math.min(refund.amountMinor, order.totalMinor - order.refundedMinor));
   const removeLines = !order.linesRefunded && order.refundedMinor + countedMinor >= order.totalMinor;
   return { countedMinor, removeLines };

@@ -17,10 +17,18 @@ test('summarise: sparse minutes oldest first, per-currency revenue with net, rat
     ],
     [{ currency: 'USD', confirmedMinor: 9000, refundedMinor: 300 }],
   );
-  assert.deepEqual(summary.perMinute.map((x) => [x.minute, x.ordersPlaced, x.ordersConfirmed, x.revenue.map((r) => `${r.currency}:${r.netMinor}`)]), [
-    ['2026-11-30T10:01:00.000Z', 2, 2, ['USD:2000']],
-    ['2026-11-30T10:05:00.000Z', 3, 1, ['EUR:700', 'USD:200']],
-  ]);
+  assert.deepEqual(
+    summary.perMinute.map((x) => [
+      x.minute,
+      x.ordersPlaced,
+      x.ordersConfirmed,
+      x.revenue.map((r) => `${r.currency}:${r.netMinor}`),
+    ]),
+    [
+      ['2026-11-30T10:01:00.000Z', 2, 2, ['USD:2000']],
+      ['2026-11-30T10:05:00.000Z', 3, 1, ['EUR:700', 'USD:200']],
+    ],
+  );
   assert.deepEqual(summary.totals, {
     ordersPlaced: 5,
     ordersConfirmed: 3,
@@ -31,5 +39,7 @@ test('summarise: sparse minutes oldest first, per-currency revenue with net, rat
       { currency: 'USD', confirmedMinor: 2500, refundedMinor: 300, netMinor: 2200 },
     ],
   });
-  assert.deepEqual(summary.allTime.revenue, [{ currency: 'USD', confirmedMinor: 9000, refundedMinor: 300, netMinor: 8700 }]);
+  assert.deepEqual(summary.allTime.revenue, [
+    { currency: 'USD', confirmedMinor: 9000, refundedMinor: 300, netMinor: 8700 },
+  ]);
 });

@@ -33,12 +33,23 @@ export interface MinuteFigures {
 export interface Summary {
   from: string;
   to: string;
-  totals: { ordersPlaced: number; ordersConfirmed: number; placedPerMinute: number; confirmedPerMinute: number; revenue: CurrencyRevenue[] };
+  totals: {
+    ordersPlaced: number;
+    ordersConfirmed: number;
+    placedPerMinute: number;
+    confirmedPerMinute: number;
+    revenue: CurrencyRevenue[];
+  };
   perMinute: MinuteFigures[];
   allTime: { revenue: CurrencyRevenue[] };
 }
 
-export function summarise(window: TimeWindow, counts: readonly MinuteCounts[], revenue: ReadonlyArray<RevenueRow & { minute: Date }>, allTime: readonly RevenueRow[]): Summary {
+export function summarise(
+  window: TimeWindow,
+  counts: readonly MinuteCounts[],
+  revenue: ReadonlyArray<RevenueRow & { minute: Date }>,
+  allTime: readonly RevenueRow[],
+): Summary {
   const minutes = new Map<number, MinuteFigures>();
   const at = (minute: Date): MinuteFigures => {
     let figures = minutes.get(minute.getTime());
@@ -54,21 +65,34 @@ export function summarise(window: TimeWindow, counts: readonly MinuteCounts[], r
     figures.ordersConfirmed += c.confirmed;
   }
   for (const r of revenue) at(r.minute).revenue.push(withNet(r));
-  const perMinute = [...minutes.entries()].sort(([a], [b]) => a - b).map(([, figures]) => ({ ...figures, revenue: byCurrency(figures.revenue) }));
+  const perMinute = [...minutes.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, figures]) => ({ ...figures, revenue: byCurrency(figures.revenue) }));
   const ordersPlaced = sum(counts.map((c) => c.placed));
   const ordersConfirmed = sum(counts.map((c) => c.confirmed));
   const span = windowMinutes(window);
   return {
     from: window.from.toISOString(),
     to: window.to.toISOString(),
-    totals: { ordersPlaced, ordersConfirmed, placedPerMinute: rate(ordersPlaced, span), confirmedPerMinute: rate(ordersConfirmed, span), revenue: byCurrency(revenue.map(withNet)) },
+    totals: {
+      ordersPlaced,
+      ordersConfirmed,
+      placedPerMinute: rate(ordersPlaced, span),
+      confirmedPerMinute: rate(ordersConfirmed, span),
+      revenue: byCurrency(revenue.map(withNet)),
+    },
     perMinute,
     allTime: { revenue: byCurrency(allTime.map(withNet)) },
   };
 }
 
 function withNet(r: RevenueRow): CurrencyRevenue {
-  return { currency: r.currency, confirmedMinor: r.confirmedMinor, refundedMinor: r.refundedMinor, netMinor: r.confirmedMinor - r.refundedMinor };
+  return {
+    currency: r.currency,
+    confirmedMinor: r.confirmedMinor,
+    refundedMinor: r.refundedMinor,
+    netMinor: r.confirmedMinor - r.refundedMinor,
+  };
 }
 
 /** Rows of one currency added up; currencies in alphabetical order. */

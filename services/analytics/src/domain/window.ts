@@ -23,9 +23,11 @@ export class WindowError extends Error {
 
 export function resolveWindow(query: { from?: string | undefined; to?: string | undefined }, now: Date): TimeWindow {
   const to = query.to === undefined ? now : instant('to', query.to);
-  const from = query.from === undefined ? new Date(to.getTime() - DEFAULT_WINDOW_MINUTES * 60_000) : instant('from', query.from);
+  const from =
+    query.from === undefined ? new Date(to.getTime() - DEFAULT_WINDOW_MINUTES * 60_000) : instant('from', query.from);
   if (from.getTime() >= to.getTime()) throw new WindowError('from', 'must be before to');
-  if (to.getTime() - from.getTime() > MAX_WINDOW_MINUTES * 60_000) throw new WindowError('from', `must be at most ${MAX_WINDOW_MINUTES} minutes (31 days) before to`);
+  if (to.getTime() - from.getTime() > MAX_WINDOW_MINUTES * 60_000)
+    throw new WindowError('from', `must be at most ${MAX_WINDOW_MINUTES} minutes (31 days) before to`);
   return { from, to };
 }
 
@@ -41,7 +43,9 @@ const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59);
 // (a leap second "23:59:60Z"), or one the database cannot compare (year 0).
 function instant(field: 'from' | 'to', text: string): Date {
   const date = new Date(text);
-  if (!Number.isFinite(date.getTime())) throw new WindowError(field, 'must be an RFC 3339 date-time, e.g. 2026-11-30T10:00:00Z');
-  if (date.getTime() < EARLIEST || date.getTime() > LATEST) throw new WindowError(field, 'must be between 1970-01-01 and 9999-12-31');
+  if (!Number.isFinite(date.getTime()))
+    throw new WindowError(field, 'must be an RFC 3339 date-time, e.g. 2026-11-30T10:00:00Z');
+  if (date.getTime() < EARLIEST || date.getTime() > LATEST)
+    throw new WindowError(field, 'must be between 1970-01-01 and 9999-12-31');
   return date;
 }

@@ -7,7 +7,12 @@ import { Gauge, type Registry } from 'prom-client';
  * than `timeoutMs`: the gauge then keeps its last value.
  * (The notification service has the same gauge; it belongs in @shop/events.)
  */
-export function observeConsumerLag(registry: Registry, group: string, lag: () => Promise<number> | undefined, timeoutMs = 1000): void {
+export function observeConsumerLag(
+  registry: Registry,
+  group: string,
+  lag: () => Promise<number> | undefined,
+  timeoutMs = 1000,
+): void {
   new Gauge({
     name: 'event_consumer_lag',
     help: 'Events in the subscribed topics not yet processed by the consumer group',

@@ -31,7 +31,9 @@ const schemas = {
 } satisfies Record<string, TSchema>;
 
 type CountedType = keyof typeof schemas;
-const validators = new Map<string, ReturnType<typeof Compile<TSchema>>>(Object.entries(schemas).map(([type, schema]) => [type, Compile(schema)]));
+const validators = new Map<string, ReturnType<typeof Compile<TSchema>>>(
+  Object.entries(schemas).map(([type, schema]) => [type, Compile(schema)]),
+);
 
 export class InvalidPayloadError extends Error {
   override name = 'InvalidPayloadError';
@@ -42,7 +44,9 @@ export function orderFactOf(event: Envelope): OrderFact | undefined {
   const validator = validators.get(event.type);
   if (!validator) return undefined;
   if (!validator.Check(event.payload)) {
-    const problems = [...validator.Errors(event.payload)].slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message}`);
+    const problems = [...validator.Errors(event.payload)]
+      .slice(0, 3)
+      .map((e) => `${e.instancePath || '/'} ${e.message}`);
     throw new InvalidPayloadError(`${event.type} payload is invalid: ${problems.join('; ')}`);
   }
   const minute = minuteOf(new Date(event.occurredAt));
@@ -54,7 +58,14 @@ export function orderFactOf(event: Envelope): OrderFact | undefined {
     }
     case 'order.confirmed': {
       const p = event.payload as Static<(typeof schemas)['order.confirmed']>;
-      return { kind: 'confirmed', orderId: p.orderId, minute, currency: p.currency, totalMinor: p.totalMinor, lines: saleLines(p.items) };
+      return {
+        kind: 'confirmed',
+        orderId: p.orderId,
+        minute,
+        currency: p.currency,
+        totalMinor: p.totalMinor,
+        lines: saleLines(p.items),
+      };
     }
     case 'order.refunded': {
       const p = event.payload as Static<(typeof schemas)['order.refunded']>;

@@ -21,23 +21,41 @@ export function registerAnalyticsRoutes(app: ServiceApp, deps: AnalyticsRoutesDe
     done();
   };
 
-  app.get('/analytics/summary', { preValidation: adminOnly, schema: { querystring: SummaryQuery, response: { 200: SummaryResponse } } }, async (request) => {
-    const window = windowOf(request.query, deps.now());
-    const [counts, revenue, allTime] = await Promise.all([deps.figures.minuteCounts(window), deps.figures.minuteRevenue(window), deps.figures.revenueAllTime()]);
-    return summarise(window, counts, revenue, allTime);
-  });
+  app.get(
+    '/analytics/summary',
+    { preValidation: adminOnly, schema: { querystring: SummaryQuery, response: { 200: SummaryResponse } } },
+    async (request) => {
+      const window = windowOf(request.query, deps.now());
+      const [counts, revenue, allTime] = await Promise.all([
+        deps.figures.minuteCounts(window),
+        deps.figures.minuteRevenue(window),
+        deps.figures.revenueAllTime(),
+      ]);
+      return summarise(window, counts, revenue, allTime);
+    },
+  );
 
-  app.get('/analytics/top-products', { preValidation: adminOnly, schema: { querystring: TopProductsQuery, response: { 200: TopProductsResponse } } }, async (request) => {
-    const { limit, by, currency } = request.query;
-    return { by, items: await deps.figures.topProducts({ limit, by, currency }) };
-  });
+  app.get(
+    '/analytics/top-products',
+    { preValidation: adminOnly, schema: { querystring: TopProductsQuery, response: { 200: TopProductsResponse } } },
+    async (request) => {
+      const { limit, by, currency } = request.query;
+      return { by, items: await deps.figures.topProducts({ limit, by, currency }) };
+    },
+  );
 }
 
-function windowOf(query: { from?: string | undefined; to?: string | undefined }, now: Date): ReturnType<typeof resolveWindow> {
+function windowOf(
+  query: { from?: string | undefined; to?: string | undefined },
+  now: Date,
+): ReturnType<typeof resolveWindow> {
   try {
     return resolveWindow(query, now);
   } catch (error) {
     if (!(error instanceof WindowError)) throw error;
-    throw new AppError('VALIDATION_FAILED', { detail: `query/${error.field} ${error.message}`, errors: [{ field: `query/${error.field}`, message: error.message }] });
+    throw new AppError('VALIDATION_FAILED', {
+      detail: `query/${error.field} ${error.message}`,
+      errors: [{ field: `query/${error.field}`, message: error.message }],
+    });
   }
 }

@@ -23,7 +23,12 @@ export const TopProductsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const CurrencyRevenue = Type.Object({ currency: Type.String(), confirmedMinor: Type.Integer(), refundedMinor: Type.Integer(), netMinor: Type.Integer() });
+const CurrencyRevenue = Type.Object({
+  currency: Type.String(),
+  confirmedMinor: Type.Integer(),
+  refundedMinor: Type.Integer(),
+  netMinor: Type.Integer(),
+});
 
 export const SummaryResponse = Type.Object({
   from: Type.String({ format: 'date-time' }),
@@ -35,11 +40,26 @@ export const SummaryResponse = Type.Object({
     confirmedPerMinute: Type.Number(),
     revenue: Type.Array(CurrencyRevenue),
   }),
-  perMinute: Type.Array(Type.Object({ minute: Type.String({ format: 'date-time' }), ordersPlaced: Type.Integer(), ordersConfirmed: Type.Integer(), revenue: Type.Array(CurrencyRevenue) })),
+  perMinute: Type.Array(
+    Type.Object({
+      minute: Type.String({ format: 'date-time' }),
+      ordersPlaced: Type.Integer(),
+      ordersConfirmed: Type.Integer(),
+      revenue: Type.Array(CurrencyRevenue),
+    }),
+  ),
   allTime: Type.Object({ revenue: Type.Array(CurrencyRevenue) }),
 });
 
 export const TopProductsResponse = Type.Object({
   by: Type.String(),
-  items: Type.Array(Type.Object({ productId: Type.String(), name: Type.Union([Type.String(), Type.Null()]), currency: Type.String(), units: Type.Integer(), revenueMinor: Type.Integer() })),
+  items: Type.Array(
+    Type.Object({
+      productId: Type.String(),
+      name: Type.Union([Type.String(), Type.Null()]),
+      currency: Type.String(),
+      units: Type.Integer(),
+      revenueMinor: Type.Integer(),
+    }),
+  ),
 });

@@ -25,7 +25,9 @@ export function createSmtpMailer(smtpUrl: string): Mailer {
     host: url.hostname,
     port: Number(url.port || (url.protocol === 'smtps:' ? 465 : 25)),
     secure: url.protocol === 'smtps:',
-    ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } } : {}),
+    ...(url.username
+      ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } }
+      : {}),
     pool: true,
     maxConnections: 2,
     connectionTimeout: 5000,
@@ -34,7 +36,13 @@ export function createSmtpMailer(smtpUrl: string): Mailer {
   });
   return {
     send: async (email) => {
-      await transport.sendMail({ from: email.from, to: email.to, subject: email.subject, text: email.text, messageId: email.messageId });
+      await transport.sendMail({
+        from: email.from,
+        to: email.to,
+        subject: email.subject,
+        text: email.text,
+        messageId: email.messageId,
+      });
     },
     close: () => transport.close(),
   };

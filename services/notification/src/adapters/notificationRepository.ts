@@ -28,7 +28,16 @@ interface Row {
 const COLUMNS = 'id, kind, title, body, data, read_at, created_at';
 
 export function toView(row: Row): NotificationView {
-  return { id: row.id, kind: row.kind, title: row.title, body: row.body, data: row.data, read: row.read_at !== null, readAt: row.read_at?.toISOString() ?? null, createdAt: row.created_at.toISOString() };
+  return {
+    id: row.id,
+    kind: row.kind,
+    title: row.title,
+    body: row.body,
+    data: row.data,
+    read: row.read_at !== null,
+    readAt: row.read_at?.toISOString() ?? null,
+    createdAt: row.created_at.toISOString(),
+  };
 }
 
 /** The email's Message-ID: derived from the event, so every (re)send of it carries the same one. */
@@ -52,13 +61,29 @@ export class NotificationRepository {
     const { rowCount } = await tx.query(
       `INSERT INTO notifications (id, user_id, event_id, kind, title, body, data, email_to, email_subject, email_text, email_message_id)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (event_id) DO NOTHING`,
-      [id, message.userId, eventId, message.kind, message.title, message.body, JSON.stringify(message.data), message.email.to, message.email.subject, message.email.text, messageIdFor(eventId)],
+      [
+        id,
+        message.userId,
+        eventId,
+        message.kind,
+        message.title,
+        message.body,
+        JSON.stringify(message.data),
+        message.email.to,
+        message.email.subject,
+        message.email.text,
+        messageIdFor(eventId),
+      ],
     );
-    if (rowCount) await tx.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, JSON.stringify({ id, userId: message.userId })]);
+    if (rowCount)
+      await tx.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, JSON.stringify({ id, userId: message.userId })]);
   }
 
   /** The user's notifications, newest first, after `cursor` (the last id of the previous page). */
-  async list(userId: string, options: { limit: number; cursor?: string; unread?: boolean }): Promise<{ items: NotificationView[]; nextCursor: string | null }> {
+  async list(
+    userId: string,
+    options: { limit: number; cursor?: string; unread?: boolean },
+  ): Promise<{ items: NotificationView[]; nextCursor: string | null }> {
     const { rows } = await this.#db.query<Row>(
       `SELECT ${COLUMNS} FROM notifications WHERE user_id = $1 AND ($2::uuid IS NULL OR id < $2::uuid) AND (NOT $3::boolean OR read_at IS NULL)
        ORDER BY id DESC LIMIT $4`,
@@ -70,18 +95,27 @@ export class NotificationRepository {
 
   /** One notification, only if it is the user's. */
   async get(userId: string, id: string): Promise<NotificationView | undefined> {
-    const { rows } = await this.#db.query<Row>(`SELECT ${COLUMNS} FROM notifications WHERE id = $1 AND user_id = $2`, [id, userId]);
+    const { rows } = await this.#db.query<Row>(`SELECT ${COLUMNS} FROM notifications WHERE id = $1 AND user_id = $2`, [
+      id,
+      userId,
+    ]);
     return rows[0] ? toView(rows[0]) : undefined;
   }
 
   /** The user's notifications created after `afterId`, oldest first (a stream resuming from Last-Event-ID). */
   async since(userId: string, afterId: string, limit = 100): Promise<NotificationView[]> {
-    const { rows } = await this.#db.query<Row>(`SELECT ${COLUMNS} FROM notifications WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3`, [userId, afterId, limit]);
+    const { rows } = await this.#db.query<Row>(
+      `SELECT ${COLUMNS} FROM notifications WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3`,
+      [userId, afterId, limit],
+    );
     return rows.map(toView);
   }
 
   async markRead(userId: string, id: string): Promise<NotificationView | undefined> {
-    const { rows } = await this.#db.query<Row>(`UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND user_id = $2 RETURNING ${COLUMNS}`, [id, userId]);
+    const { rows } = await this.#db.query<Row>(
+      `UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND user_id = $2 RETURNING ${COLUMNS}`,
+      [id, userId],
+    );
     return rows[0] ? toView(rows[0]) : undefined;
   }
 }

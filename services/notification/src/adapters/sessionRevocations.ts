@@ -16,7 +16,10 @@ const TYPE = 'session-revoked';
  * connection. The payload has no `id`, so LiveFeed.publish passes over it.
  */
 export async function announceRevocation(tx: Queryable, revocation: SessionRevocation): Promise<void> {
-  await tx.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, JSON.stringify({ type: TYPE, userId: revocation.userId, sessionId: revocation.sessionId })]);
+  await tx.query('SELECT pg_notify($1, $2)', [
+    NOTIFY_CHANNEL,
+    JSON.stringify({ type: TYPE, userId: revocation.userId, sessionId: revocation.sessionId }),
+  ]);
 }
 
 /** The revocation a NOTIFY payload announces; undefined for anything else (a notification's payload, junk). */

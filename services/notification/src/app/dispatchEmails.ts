@@ -25,7 +25,13 @@ interface PendingEmail {
  * into one message. At-least-once sending plus an idempotent Message-ID is
  * the strongest guarantee SMTP allows.
  */
-export async function dispatchPendingEmails(db: Database, mailer: Mailer, from: string, logger: Logger, batch = 10): Promise<number> {
+export async function dispatchPendingEmails(
+  db: Database,
+  mailer: Mailer,
+  from: string,
+  logger: Logger,
+  batch = 10,
+): Promise<number> {
   return db.transaction(async (tx) => {
     const { rows } = await tx.query<PendingEmail>(
       `SELECT id, email_to, email_subject, email_text, email_message_id, email_attempts FROM notifications
@@ -35,13 +41,28 @@ export async function dispatchPendingEmails(db: Database, mailer: Mailer, from: 
     );
     for (const row of rows) {
       try {
-        await mailer.send({ from, to: row.email_to, subject: row.email_subject, text: row.email_text, messageId: row.email_message_id });
-        await tx.query('UPDATE notifications SET email_sent_at = now(), email_attempts = email_attempts + 1, email_error = NULL WHERE id = $1', [row.id]);
+        await mailer.send({
+          from,
+          to: row.email_to,
+          subject: row.email_subject,
+          text: row.email_text,
+          messageId: row.email_message_id,
+        });
+        await tx.query(
+          'UPDATE notifications SET email_sent_at = now(), email_attempts = email_attempts + 1, email_error = NULL WHERE id = $1',
+          [row.id],
+        );
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const delaySec = Math.min(600, 2 ** Math.min(row.email_attempts + 1, 10));
-        logger.warn({ notificationId: row.id, attempt: row.email_attempts + 1, err: message }, 'email not sent; will retry');
-        await tx.query('UPDATE notifications SET email_attempts = email_attempts + 1, email_error = $2, email_next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1', [row.id, message.slice(0, 500), delaySec]);
+        logger.warn(
+          { notificationId: row.id, attempt: row.email_attempts + 1, err: message },
+          'email not sent; will retry',
+        );
+        await tx.query(
+          'UPDATE notifications SET email_attempts = email_attempts + 1, email_error = $2, email_next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1',
+          [row.id, message.slice(0, 500), delaySec],
+        );
       }
     }
     return rows.length;
@@ -55,7 +76,13 @@ export interface EmailDispatcher {
 }
 
 /** Runs dispatchPendingEmails on every kick and at least every `pollIntervalMs`. */
-export function startEmailDispatcher(options: { db: Database; mailer: Mailer; from: string; logger: Logger; pollIntervalMs: number }): EmailDispatcher {
+export function startEmailDispatcher(options: {
+  db: Database;
+  mailer: Mailer;
+  from: string;
+  logger: Logger;
+  pollIntervalMs: number;
+}): EmailDispatcher {
   const stopping = new AbortController();
   let kicked = new AbortController();
   const run = async (): Promise<void> => {
@@ -67,17 +94,28 @@ export function startEmailDispatcher(options: { db: Database; mailer: Mailer; fr
         failures = 0;
       } catch (error) {
         failures += 1;
-        if (failures === 1 || failures % 20 === 0) options.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'email dispatch failed; retrying');
+        if (failures === 1 || failures % 20 === 0)
+          options.logger.warn(
+            { err: error instanceof Error ? error.message : String(error) },
+            'email dispatch failed; retrying',
+          );
       }
       if (sent > 0 && !kicked.signal.aborted) continue;
       if (!kicked.signal.aborted) {
         await new Promise<void>((resolve) => {
           const signal = AbortSignal.any([stopping.signal, kicked.signal]);
-          const timer = setTimeout(resolve, failures > 0 ? Math.min(10_000, options.pollIntervalMs * 2 ** failures) : options.pollIntervalMs);
-          signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            resolve();
-          }, { once: true });
+          const timer = setTimeout(
+            resolve,
+            failures > 0 ? Math.min(10_000, options.pollIntervalMs * 2 ** failures) : options.pollIntervalMs,
+          );
+          signal.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(timer);
+              resolve();
+            },
+            { once: true },
+          );
         });
       }
       kicked = new AbortController();

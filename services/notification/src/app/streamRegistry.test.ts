@@ -35,7 +35,10 @@ function owner(userId: string, options: { sessionId?: string; expiresAt?: number
 }
 
 /** Opens a stream that records how it was ended. */
-function openStream(registry: StreamRegistry, who: StreamOwner): { ended: EndReason[]; admission: ReturnType<StreamRegistry['open']> } {
+function openStream(
+  registry: StreamRegistry,
+  who: StreamOwner,
+): { ended: EndReason[]; admission: ReturnType<StreamRegistry['open']> } {
   const ended: EndReason[] = [];
   return { ended, admission: registry.open(who, (reason) => ended.push(reason)) };
 }
@@ -118,14 +121,20 @@ test('an expiry beyond what one timer can wait is reached in steps, not early', 
   assert.deepEqual(stream.ended, ['token-expired']);
 });
 
-test('a revoked session ends that session\'s streams of that user only', () => {
+test("a revoked session ends that session's streams of that user only", () => {
   const registry = new StreamRegistry({ perUser: 5, perInstance: 10 }, fakeClock());
-  const revoked = [openStream(registry, owner('alice', { sessionId: 's1' })), openStream(registry, owner('alice', { sessionId: 's1' }))];
+  const revoked = [
+    openStream(registry, owner('alice', { sessionId: 's1' })),
+    openStream(registry, owner('alice', { sessionId: 's1' })),
+  ];
   const otherSession = openStream(registry, owner('alice', { sessionId: 's2' }));
   const noSession = openStream(registry, owner('alice'));
   const otherUser = openStream(registry, owner('bob', { sessionId: 's1' }));
   assert.equal(registry.endSession('alice', 's1'), 2);
-  assert.deepEqual(revoked.map((s) => s.ended), [['session-revoked'], ['session-revoked']]);
+  assert.deepEqual(
+    revoked.map((s) => s.ended),
+    [['session-revoked'], ['session-revoked']],
+  );
   for (const untouched of [otherSession, noSession, otherUser]) assert.deepEqual(untouched.ended, []);
   assert.equal(registry.countOf('alice'), 2);
   assert.equal(registry.endSession('alice', 's1'), 0, 'nothing left to end');
@@ -134,10 +143,17 @@ test('a revoked session ends that session\'s streams of that user only', () => {
 
 test('endAll ends every stream once and empties the registry', () => {
   const registry = new StreamRegistry({ perUser: 5, perInstance: 10 }, fakeClock());
-  const streams = [openStream(registry, owner('a')), openStream(registry, owner('a')), openStream(registry, owner('b'))];
+  const streams = [
+    openStream(registry, owner('a')),
+    openStream(registry, owner('a')),
+    openStream(registry, owner('b')),
+  ];
   registry.endAll('shutting-down');
   registry.endAll('shutting-down');
-  assert.deepEqual(streams.map((s) => s.ended), [['shutting-down'], ['shutting-down'], ['shutting-down']]);
+  assert.deepEqual(
+    streams.map((s) => s.ended),
+    [['shutting-down'], ['shutting-down'], ['shutting-down']],
+  );
   assert.equal(registry.size, 0);
 });
 

@@ -13,9 +13,22 @@ export interface OrderItem {
 
 export type NotifiableEvent =
   | { type: 'user.registered'; payload: { userId: string; email: string; name: string } }
-  | { type: 'order.confirmed'; payload: { orderId: string; userId: string; email: string; totalMinor: number; currency: string; items: OrderItem[] } }
+  | {
+      type: 'order.confirmed';
+      payload: {
+        orderId: string;
+        userId: string;
+        email: string;
+        totalMinor: number;
+        currency: string;
+        items: OrderItem[];
+      };
+    }
   | { type: 'order.cancelled'; payload: { orderId: string; userId: string; email: string; reason?: string } }
-  | { type: 'order.refunded'; payload: { orderId: string; userId: string; email: string; amountMinor: number; currency: string } };
+  | {
+      type: 'order.refunded';
+      payload: { orderId: string; userId: string; email: string; amountMinor: number; currency: string };
+    };
 
 export interface Message {
   kind: NotificationKind;
@@ -36,7 +49,11 @@ export function messageFor(event: NotifiableEvent): Message {
         title: `Welcome, ${p.name}`,
         body: 'Your account is ready. Happy shopping!',
         data: {},
-        email: { to: p.email, subject: `Welcome to Shop, ${p.name}`, text: `Hello ${p.name},\n\nyour Shop account is ready. Happy shopping!\n\nThe Shop team\n` },
+        email: {
+          to: p.email,
+          subject: `Welcome to Shop, ${p.name}`,
+          text: `Hello ${p.name},\n\nyour Shop account is ready. Happy shopping!\n\nThe Shop team\n`,
+        },
       };
     }
     case 'order.confirmed': {
@@ -65,7 +82,11 @@ export function messageFor(event: NotifiableEvent): Message {
         title: 'Order cancelled',
         body: `Your order ${p.orderId} was cancelled.${reason}`,
         data: { orderId: p.orderId, ...(p.reason ? { reason: p.reason } : {}) },
-        email: { to: p.email, subject: `Your order ${p.orderId} was cancelled`, text: `Your order ${p.orderId} was cancelled.${reason}\n\nAny payment taken will be refunded.\n\nThe Shop team\n` },
+        email: {
+          to: p.email,
+          subject: `Your order ${p.orderId} was cancelled`,
+          text: `Your order ${p.orderId} was cancelled.${reason}\n\nAny payment taken will be refunded.\n\nThe Shop team\n`,
+        },
       };
     }
     case 'order.refunded': {
@@ -77,7 +98,11 @@ export function messageFor(event: NotifiableEvent): Message {
         title: 'Refund issued',
         body: `We refunded ${amount} for order ${p.orderId}.`,
         data: { orderId: p.orderId, amountMinor: p.amountMinor, currency: p.currency },
-        email: { to: p.email, subject: `Refund for order ${p.orderId}`, text: `We refunded ${amount} for your order ${p.orderId}.\n\nThe Shop team\n` },
+        email: {
+          to: p.email,
+          subject: `Refund for order ${p.orderId}`,
+          text: `We refunded ${amount} for your order ${p.orderId}.\n\nThe Shop team\n`,
+        },
       };
     }
   }

@@ -11,7 +11,11 @@ test('event_consumer_lag reads the group lag at scrape time and keeps its last v
   next = () => Promise.resolve(42);
   assert.match(await registry.metrics(), /event_consumer_lag\{group="notification"\} 42/);
   next = () => new Promise<number>(() => undefined);
-  assert.match(await registry.metrics(), /event_consumer_lag\{group="notification"\} 42/, 'a hanging bus does not hold the scrape');
+  assert.match(
+    await registry.metrics(),
+    /event_consumer_lag\{group="notification"\} 42/,
+    'a hanging bus does not hold the scrape',
+  );
   next = () => Promise.reject(new Error('bus down'));
   assert.match(await registry.metrics(), /event_consumer_lag\{group="notification"\} 42/);
 });

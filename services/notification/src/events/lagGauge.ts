@@ -6,7 +6,12 @@ import { Gauge, type Registry } from 'prom-client';
  * scrape time. A scrape never waits on a slow or unreachable bus for more
  * than `timeoutMs`: the gauge then keeps its last value.
  */
-export function observeConsumerLag(registry: Registry, group: string, lag: () => Promise<number> | undefined, timeoutMs = 1000): void {
+export function observeConsumerLag(
+  registry: Registry,
+  group: string,
+  lag: () => Promise<number> | undefined,
+  timeoutMs = 1000,
+): void {
   new Gauge({
     name: 'event_consumer_lag',
     help: 'Events in the subscribed topics not yet processed by the consumer group',

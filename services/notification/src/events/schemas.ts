@@ -17,10 +17,29 @@ const schemas: Record<NotifiableEvent['type'], TSchema> = {
     email: Email,
     totalMinor: Minor,
     currency: Currency,
-    items: Type.Array(Type.Object({ productId: Type.String({ maxLength: 100 }), name: Type.String({ maxLength: 500 }), quantity: Type.Integer({ minimum: 1 }), unitPriceMinor: Minor }), { maxItems: 500 }),
+    items: Type.Array(
+      Type.Object({
+        productId: Type.String({ maxLength: 100 }),
+        name: Type.String({ maxLength: 500 }),
+        quantity: Type.Integer({ minimum: 1 }),
+        unitPriceMinor: Minor,
+      }),
+      { maxItems: 500 },
+    ),
   }),
-  'order.cancelled': Type.Object({ orderId: Type.String({ minLength: 1, maxLength: 100 }), userId: Uuid, email: Email, reason: Type.Optional(Type.String({ maxLength: 500 })) }),
-  'order.refunded': Type.Object({ orderId: Type.String({ minLength: 1, maxLength: 100 }), userId: Uuid, email: Email, amountMinor: Minor, currency: Currency }),
+  'order.cancelled': Type.Object({
+    orderId: Type.String({ minLength: 1, maxLength: 100 }),
+    userId: Uuid,
+    email: Email,
+    reason: Type.Optional(Type.String({ maxLength: 500 })),
+  }),
+  'order.refunded': Type.Object({
+    orderId: Type.String({ minLength: 1, maxLength: 100 }),
+    userId: Uuid,
+    email: Email,
+    amountMinor: Minor,
+    currency: Currency,
+  }),
 };
 
 type Validator = ReturnType<typeof Compile<TSchema>>;

@@ -35,18 +35,40 @@ export interface NotificationRoutesDeps {
 }
 
 export function registerNotificationRoutes(app: ServiceApp, deps: NotificationRoutesDeps): void {
-  app.get('/notifications', { schema: { querystring: ListQuery, response: { 200: Type.Object({ items: Type.Array(NotificationSchema), nextCursor: Type.Union([Type.String(), Type.Null()]) }) } } }, async (request) => {
-    const user = requireUser(request);
-    return deps.notifications.list(user.userId, { limit: request.query.limit, cursor: request.query.cursor, unread: request.query.unread });
-  });
+  app.get(
+    '/notifications',
+    {
+      schema: {
+        querystring: ListQuery,
+        response: {
+          200: Type.Object({
+            items: Type.Array(NotificationSchema),
+            nextCursor: Type.Union([Type.String(), Type.Null()]),
+          }),
+        },
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      return deps.notifications.list(user.userId, {
+        limit: request.query.limit,
+        cursor: request.query.cursor,
+        unread: request.query.unread,
+      });
+    },
+  );
 
-  app.post('/notifications/:id/read', { schema: { params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: NotificationSchema } } }, async (request) => {
-    const user = requireUser(request);
-    const updated = await deps.notifications.markRead(user.userId, request.params.id);
-    // Another user's notification is indistinguishable from a missing one.
-    if (!updated) throw new AppError('NOT_FOUND', { detail: 'No such notification' });
-    return updated;
-  });
+  app.post(
+    '/notifications/:id/read',
+    { schema: { params: Type.Object({ id: Type.String({ format: 'uuid' }) }), response: { 200: NotificationSchema } } },
+    async (request) => {
+      const user = requireUser(request);
+      const updated = await deps.notifications.markRead(user.userId, request.params.id);
+      // Another user's notification is indistinguishable from a missing one.
+      if (!updated) throw new AppError('NOT_FOUND', { detail: 'No such notification' });
+      return updated;
+    },
+  );
 
   /**
    * Server-sent events: `event: notification` with the notification as data,
@@ -120,9 +142,15 @@ const INSTANCE_LIMIT_RETRY_AFTER_SEC = 5;
 function refusal(reason: Refusal, streams: StreamRegistry): AppError {
   switch (reason) {
     case 'user-limit':
-      return new AppError('RATE_LIMITED', { retryAfter: USER_LIMIT_RETRY_AFTER_SEC, detail: `At most ${streams.limits.perUser} live streams per user: close one first` });
+      return new AppError('RATE_LIMITED', {
+        retryAfter: USER_LIMIT_RETRY_AFTER_SEC,
+        detail: `At most ${streams.limits.perUser} live streams per user: close one first`,
+      });
     case 'instance-limit':
-      return new AppError('OVERLOADED', { retryAfter: INSTANCE_LIMIT_RETRY_AFTER_SEC, detail: 'This instance holds all the live streams it may' });
+      return new AppError('OVERLOADED', {
+        retryAfter: INSTANCE_LIMIT_RETRY_AFTER_SEC,
+        detail: 'This instance holds all the live streams it may',
+      });
     case 'token-expired':
       // Accepted within the verifier's clock tolerance, but its stream would end at once.
       return new AppError('UNAUTHENTICATED', { detail: 'The token has expired' });

@@ -33,7 +33,10 @@ export class CartRepository {
   }
 
   async remove(userId: string, productId: string): Promise<boolean> {
-    const { rowCount } = await this.#db.query('DELETE FROM cart_items WHERE user_id = $1 AND product_id = $2', [userId, productId]);
+    const { rowCount } = await this.#db.query('DELETE FROM cart_items WHERE user_id = $1 AND product_id = $2', [
+      userId,
+      productId,
+    ]);
     return rowCount === 1;
   }
 }

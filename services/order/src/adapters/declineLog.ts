@@ -14,14 +14,19 @@ export class DeclineLog {
   }
 
   /** `address` null: the user's declines only. */
-  async recent(scope: { userId: string; address: string | null }, since: number, limits: { user: number; address: number }): Promise<RecentDeclines> {
+  async recent(
+    scope: { userId: string; address: string | null },
+    since: number,
+    limits: { user: number; address: number },
+  ): Promise<RecentDeclines> {
     const { rows } = await this.#db.query<{ scope: 'user' | 'address'; declined_at: Date }>(
       `(SELECT 'user' AS scope, declined_at FROM checkout_declines WHERE user_id = $1 AND declined_at > $3 ORDER BY declined_at DESC LIMIT $4)
        UNION ALL
        (SELECT 'address' AS scope, declined_at FROM checkout_declines WHERE $2::text IS NOT NULL AND client_address = $2 AND declined_at > $3 ORDER BY declined_at DESC LIMIT $5)`,
       [scope.userId, scope.address, new Date(since), limits.user, limits.address],
     );
-    const of = (s: 'user' | 'address'): number[] => rows.filter((r) => r.scope === s).map((r) => r.declined_at.getTime());
+    const of = (s: 'user' | 'address'): number[] =>
+      rows.filter((r) => r.scope === s).map((r) => r.declined_at.getTime());
     return scope.address === null ? { user: of('user') } : { user: of('user'), address: of('address') };
   }
 
@@ -37,7 +42,9 @@ export class DeclineLog {
 
   /** Declines that have left every window: they can never count again. */
   async purgeBefore(before: number): Promise<number> {
-    const { rowCount } = await this.#db.query('DELETE FROM checkout_declines WHERE declined_at <= $1', [new Date(before)]);
+    const { rowCount } = await this.#db.query('DELETE FROM checkout_declines WHERE declined_at <= $1', [
+      new Date(before),
+    ]);
     return rowCount ?? 0;
   }
 }

@@ -55,11 +55,21 @@ export class IdempotencyStore {
         return { kind: 'proceed' } as const;
       }
       const verdict = judgeExistingKey(
-        { fingerprint: row.fingerprint, state: row.state, orderId: row.order_id, responseStatus: row.response_status, responseBody: row.response_body, lockExpired: row.lock_expired },
+        {
+          fingerprint: row.fingerprint,
+          state: row.state,
+          orderId: row.order_id,
+          responseStatus: row.response_status,
+          responseBody: row.response_body,
+          lockExpired: row.lock_expired,
+        },
         fingerprint,
       );
       if (verdict.kind === 'take_over') {
-        await client.query(`UPDATE idempotency_keys SET locked_until = ${this.#lockUntil('$3')} WHERE user_id = $1 AND key = $2`, [userId, key, this.#lockMs]);
+        await client.query(
+          `UPDATE idempotency_keys SET locked_until = ${this.#lockUntil('$3')} WHERE user_id = $1 AND key = $2`,
+          [userId, key, this.#lockMs],
+        );
       }
       return verdict;
     });
@@ -67,11 +77,18 @@ export class IdempotencyStore {
 
   /** Ties the key to the order it created, in the transaction that created it. */
   async attachOrder(client: Queryable, userId: string, key: string, orderId: string): Promise<void> {
-    await client.query('UPDATE idempotency_keys SET order_id = $3 WHERE user_id = $1 AND key = $2', [userId, key, orderId]);
+    await client.query('UPDATE idempotency_keys SET order_id = $3 WHERE user_id = $1 AND key = $2', [
+      userId,
+      key,
+      orderId,
+    ]);
   }
 
   async complete(userId: string, key: string, status: number, body: unknown): Promise<void> {
-    await this.#db.query(`UPDATE idempotency_keys SET state = 'done', response_status = $3, response_body = $4 WHERE user_id = $1 AND key = $2`, [userId, key, status, JSON.stringify(body)]);
+    await this.#db.query(
+      `UPDATE idempotency_keys SET state = 'done', response_status = $3, response_body = $4 WHERE user_id = $1 AND key = $2`,
+      [userId, key, status, JSON.stringify(body)],
+    );
   }
 
   /**
@@ -81,23 +98,35 @@ export class IdempotencyStore {
    * which the saga's own lease makes harmless.
    */
   hold(userId: string, key: string): () => void {
-    const timer = setInterval(() => {
-      this.#db
-        .query(`UPDATE idempotency_keys SET locked_until = ${this.#lockUntil('$3')} WHERE user_id = $1 AND key = $2 AND state = 'in_flight'`, [userId, key, this.#lockMs])
-        .catch(() => undefined);
-    }, Math.max(50, Math.floor(this.#lockMs / 3)));
+    const timer = setInterval(
+      () => {
+        this.#db
+          .query(
+            `UPDATE idempotency_keys SET locked_until = ${this.#lockUntil('$3')} WHERE user_id = $1 AND key = $2 AND state = 'in_flight'`,
+            [userId, key, this.#lockMs],
+          )
+          .catch(() => undefined);
+      },
+      Math.max(50, Math.floor(this.#lockMs / 3)),
+    );
     timer.unref();
     return () => clearInterval(timer);
   }
 
   /** The request failed before it changed anything: the key is free for a corrected retry. */
   async abandon(userId: string, key: string): Promise<void> {
-    await this.#db.query(`DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND state = 'in_flight' AND order_id IS NULL`, [userId, key]);
+    await this.#db.query(
+      `DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND state = 'in_flight' AND order_id IS NULL`,
+      [userId, key],
+    );
   }
 
   /** Something broke after the order existed: let the next retry take over at once. */
   async unlock(userId: string, key: string): Promise<void> {
-    await this.#db.query(`UPDATE idempotency_keys SET locked_until = now() WHERE user_id = $1 AND key = $2 AND state = 'in_flight'`, [userId, key]);
+    await this.#db.query(
+      `UPDATE idempotency_keys SET locked_until = now() WHERE user_id = $1 AND key = $2 AND state = 'in_flight'`,
+      [userId, key],
+    );
   }
 
   async purgeExpired(): Promise<number> {

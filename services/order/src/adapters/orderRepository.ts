@@ -1,5 +1,12 @@
 import type { Database, Queryable } from '@shop/data';
-import { IN_PROGRESS_STATUSES, type Order, type OrderChange, type OrderLine, type OrderState, type OrderStatus } from '../domain/order.ts';
+import {
+  IN_PROGRESS_STATUSES,
+  type Order,
+  type OrderChange,
+  type OrderLine,
+  type OrderState,
+  type OrderStatus,
+} from '../domain/order.ts';
 import { ORDER_TOPIC, writeOutbox } from '../app/outbox.ts';
 
 /** Another driver moved the order first (the status was not the one we loaded). */
@@ -64,8 +71,11 @@ export interface StatusChange {
   at: Date;
 }
 
-const ORDER_COLUMNS = 'id, seq, user_id, email, status, total_minor, currency, payment_method, payment_id, payment_captured, refund_id, reason, correlation_id, attempts, created_at, updated_at';
-const ORDER_COLUMNS_OF_O = ORDER_COLUMNS.split(', ').map((c) => `o.${c}`).join(', ');
+const ORDER_COLUMNS =
+  'id, seq, user_id, email, status, total_minor, currency, payment_method, payment_id, payment_captured, refund_id, reason, correlation_id, attempts, created_at, updated_at';
+const ORDER_COLUMNS_OF_O = ORDER_COLUMNS.split(', ')
+  .map((c) => `o.${c}`)
+  .join(', ');
 
 function toLine(row: ItemRow): OrderLine {
   return {
@@ -118,7 +128,12 @@ export class OrderRepository {
    * Inserts a freshly placed order, leased to `owner` for `leaseMs`, with the
    * client address it came from (for the card-testing limit; null: unknown).
    */
-  async insert(client: Queryable, order: Order, lease: { owner: string; ms: number }, clientAddress: string | null): Promise<void> {
+  async insert(
+    client: Queryable,
+    order: Order,
+    lease: { owner: string; ms: number },
+    clientAddress: string | null,
+  ): Promise<void> {
     const s = order.state;
     await client.query(
       `INSERT INTO orders (id, user_id, email, status, payment_method, correlation_id, lease_owner, lease_until, client_address)
@@ -126,7 +141,11 @@ export class OrderRepository {
       [s.id, s.userId, s.email, s.status, s.paymentMethod, s.correlationId, lease.owner, lease.ms, clientAddress],
     );
     for (const line of s.lines) {
-      await client.query('INSERT INTO order_items (order_id, product_id, quantity) VALUES ($1, $2, $3)', [s.id, line.productId, line.quantity]);
+      await client.query('INSERT INTO order_items (order_id, product_id, quantity) VALUES ($1, $2, $3)', [
+        s.id,
+        line.productId,
+        line.quantity,
+      ]);
     }
     await this.#record(client, s, order.pullChanges());
   }
@@ -135,7 +154,12 @@ export class OrderRepository {
    * Saves the changes made since `expected` was loaded. `alsoInTransaction`
    * runs on the same transaction (clearing the cart on confirmation).
    */
-  async save(order: Order, expected: OrderStatus, lease: { owner: string; ms: number }, alsoInTransaction?: (client: Queryable) => Promise<void>): Promise<void> {
+  async save(
+    order: Order,
+    expected: OrderStatus,
+    lease: { owner: string; ms: number },
+    alsoInTransaction?: (client: Queryable) => Promise<void>,
+  ): Promise<void> {
     const changes = order.pullChanges();
     if (changes.length === 0) return;
     const s = order.state;
@@ -144,12 +168,27 @@ export class OrderRepository {
         `UPDATE orders SET status = $3, total_minor = $4, currency = $5, payment_id = $6, payment_captured = $7, refund_id = $8, reason = $9,
            attempts = 0, updated_at = now(), lease_owner = $10, lease_until = now() + make_interval(secs => $11::double precision / 1000)
          WHERE id = $1 AND status = $2`,
-        [s.id, expected, s.status, s.totalMinor, s.currency, s.paymentId, s.paymentCaptured, s.refundId, s.reason, lease.owner, lease.ms],
+        [
+          s.id,
+          expected,
+          s.status,
+          s.totalMinor,
+          s.currency,
+          s.paymentId,
+          s.paymentCaptured,
+          s.refundId,
+          s.reason,
+          lease.owner,
+          lease.ms,
+        ],
       );
       if (rowCount !== 1) throw new ConcurrentChangeError(s.id);
       if (changes.some((c) => c.to === 'stock_reserved')) {
         for (const line of s.lines) {
-          await client.query('UPDATE order_items SET sku = $3, name = $4, unit_price_minor = $5, currency = $6 WHERE order_id = $1 AND product_id = $2', [s.id, line.productId, line.sku, line.name, line.unitPriceMinor, line.currency]);
+          await client.query(
+            'UPDATE order_items SET sku = $3, name = $4, unit_price_minor = $5, currency = $6 WHERE order_id = $1 AND product_id = $2',
+            [s.id, line.productId, line.sku, line.name, line.unitPriceMinor, line.currency],
+          );
         }
       }
       await this.#record(client, s, changes);
@@ -159,9 +198,19 @@ export class OrderRepository {
 
   async #record(client: Queryable, s: Readonly<OrderState>, changes: OrderChange[]): Promise<void> {
     for (const change of changes) {
-      await client.query('INSERT INTO order_events (order_id, from_status, to_status, reason) VALUES ($1, $2, $3, $4)', [s.id, change.from, change.to, change.reason]);
+      await client.query(
+        'INSERT INTO order_events (order_id, from_status, to_status, reason) VALUES ($1, $2, $3, $4)',
+        [s.id, change.from, change.to, change.reason],
+      );
       for (const event of change.events) {
-        await writeOutbox(client, { topic: ORDER_TOPIC, type: event.type, key: s.id, aggregateId: s.id, correlationId: s.correlationId, payload: event.payload });
+        await writeOutbox(client, {
+          topic: ORDER_TOPIC,
+          type: event.type,
+          key: s.id,
+          aggregateId: s.id,
+          correlationId: s.correlationId,
+          payload: event.payload,
+        });
       }
     }
   }
@@ -179,16 +228,29 @@ export class OrderRepository {
     if (!row) return undefined;
     const items: ItemRow[] = [];
     for (const r of rows) {
-      if (r.item_product_id !== null) items.push({ order_id: r.id, product_id: r.item_product_id, quantity: r.item_quantity, sku: r.item_sku, name: r.item_name, unit_price_minor: r.item_unit_price_minor, currency: r.item_currency });
+      if (r.item_product_id !== null)
+        items.push({
+          order_id: r.id,
+          product_id: r.item_product_id,
+          quantity: r.item_quantity,
+          sku: r.item_sku,
+          name: r.item_name,
+          unit_price_minor: r.item_unit_price_minor,
+          currency: r.item_currency,
+        });
     }
     return toStored(row, items);
   }
 
   async history(orderId: string): Promise<StatusChange[]> {
-    const { rows } = await this.#db.query<{ from_status: OrderStatus | null; to_status: OrderStatus; reason: string | null; occurred_at: Date }>(
-      'SELECT from_status, to_status, reason, occurred_at FROM order_events WHERE order_id = $1 ORDER BY id',
-      [orderId],
-    );
+    const { rows } = await this.#db.query<{
+      from_status: OrderStatus | null;
+      to_status: OrderStatus;
+      reason: string | null;
+      occurred_at: Date;
+    }>('SELECT from_status, to_status, reason, occurred_at FROM order_events WHERE order_id = $1 ORDER BY id', [
+      orderId,
+    ]);
     return rows.map((r) => ({ from: r.from_status, to: r.to_status, reason: r.reason, at: r.occurred_at }));
   }
 
@@ -199,7 +261,10 @@ export class OrderRepository {
       [userId, beforeSeq ?? null, limit],
     );
     if (rows.length === 0) return [];
-    const items = await this.#db.query<ItemRow>('SELECT * FROM order_items WHERE order_id = ANY($1::uuid[]) ORDER BY product_id', [rows.map((r) => r.id)]);
+    const items = await this.#db.query<ItemRow>(
+      'SELECT * FROM order_items WHERE order_id = ANY($1::uuid[]) ORDER BY product_id',
+      [rows.map((r) => r.id)],
+    );
     return rows.map((r) => toStored(r, items.rows));
   }
 
@@ -209,7 +274,10 @@ export class OrderRepository {
   }
 
   async releaseLease(orderId: string, owner: string): Promise<void> {
-    await this.#db.query('UPDATE orders SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2', [orderId, owner]);
+    await this.#db.query(
+      'UPDATE orders SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2',
+      [orderId, owner],
+    );
   }
 
   /**
@@ -217,7 +285,10 @@ export class OrderRepository {
    * `staleAfterMs`, lease expired. SKIP LOCKED and the lease keep two
    * instances from driving one saga at once.
    */
-  async claimStale(owner: string, options: { leaseMs: number; staleAfterMs: number; limit: number }): Promise<string[]> {
+  async claimStale(
+    owner: string,
+    options: { leaseMs: number; staleAfterMs: number; limit: number },
+  ): Promise<string[]> {
     const { rows } = await this.#db.query<{ id: string }>(
       `UPDATE orders SET lease_owner = $1, lease_until = now() + make_interval(secs => $2::double precision / 1000)
        WHERE id IN (

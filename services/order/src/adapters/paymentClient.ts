@@ -19,11 +19,18 @@ export function createPaymentClient(peer: PeerClient & Circuit): PaymentPort {
         method: 'POST',
         path: '/payments/charges',
         headers: { 'idempotency-key': request.idempotencyKey },
-        body: { orderId: request.orderId, userId: request.userId, amountMinor: request.amountMinor, currency: request.currency, paymentMethod: request.paymentMethod },
+        body: {
+          orderId: request.orderId,
+          userId: request.userId,
+          amountMinor: request.amountMinor,
+          currency: request.currency,
+          paymentMethod: request.paymentMethod,
+        },
         signal,
       });
       // The first request with this key is still being worked on: its outcome is not known yet.
-      if (response.status === 409 && problemCode(response) === 'REQUEST_IN_PROGRESS') return { kind: 'pending', paymentId: null };
+      if (response.status === 409 && problemCode(response) === 'REQUEST_IN_PROGRESS')
+        return { kind: 'pending', paymentId: null };
       if (response.status !== 200 && response.status !== 201) throw unexpected(SERVICE, 'charge', response);
       return toCharge(response.body);
     },
@@ -36,17 +43,25 @@ export function createPaymentClient(peer: PeerClient & Circuit): PaymentPort {
         body: { amountMinor: request.amountMinor },
         signal,
       });
-      if (response.status === 409 && problemCode(response) === 'REQUEST_IN_PROGRESS') return { refundId: '', status: 'pending' };
+      if (response.status === 409 && problemCode(response) === 'REQUEST_IN_PROGRESS')
+        return { refundId: '', status: 'pending' };
       if (response.status !== 200 && response.status !== 201) throw unexpected(SERVICE, 'refund', response);
       const body = response.body;
-      if (!isRecord(body) || typeof body.refundId !== 'string' || typeof body.status !== 'string' || !REFUND_STATUSES.has(body.status)) throw malformed(SERVICE, 'a refund');
+      if (
+        !isRecord(body) ||
+        typeof body.refundId !== 'string' ||
+        typeof body.status !== 'string' ||
+        !REFUND_STATUSES.has(body.status)
+      )
+        throw malformed(SERVICE, 'a refund');
       return { refundId: body.refundId, status: body.status as RefundOutcome['status'] };
     },
   };
 }
 
 function toCharge(body: unknown): ChargeOutcome {
-  if (!isRecord(body) || typeof body.paymentId !== 'string' || typeof body.status !== 'string') throw malformed(SERVICE, 'a charge');
+  if (!isRecord(body) || typeof body.paymentId !== 'string' || typeof body.status !== 'string')
+    throw malformed(SERVICE, 'a charge');
   if (body.status === 'pending') return { kind: 'pending', paymentId: body.paymentId };
   if (!CHARGE_STATUSES.has(body.status)) throw malformed(SERVICE, 'a charge');
   return {

@@ -14,9 +14,16 @@ export function problemCode(response: PeerResponse): string | undefined {
 export function unexpected(service: string, what: string, response: PeerResponse): Error {
   const code = problemCode(response);
   if (response.status >= 500 || response.status === 408 || response.status === 429) {
-    return new AppError('DEPENDENCY_UNAVAILABLE', { retryAfter: 1, detail: `The ${service} service could not ${what} (${response.status}${code ? ` ${code}` : ''})` });
+    return new AppError('DEPENDENCY_UNAVAILABLE', {
+      retryAfter: 1,
+      detail: `The ${service} service could not ${what} (${response.status}${code ? ` ${code}` : ''})`,
+    });
   }
-  return new PeerRejectedError(`The ${service} service refused to ${what} (${response.status}${code ? ` ${code}` : ''})`, response.status, code);
+  return new PeerRejectedError(
+    `The ${service} service refused to ${what} (${response.status}${code ? ` ${code}` : ''})`,
+    response.status,
+    code,
+  );
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
@@ -25,5 +32,8 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** A 2xx body that is not what the contract promised is the peer's fault, not ours: transient. */
 export function malformed(service: string, what: string): AppError {
-  return new AppError('DEPENDENCY_UNAVAILABLE', { retryAfter: 1, detail: `The ${service} service answered ${what} with an unexpected body` });
+  return new AppError('DEPENDENCY_UNAVAILABLE', {
+    retryAfter: 1,
+    detail: `The ${service} service answered ${what} with an unexpected body`,
+  });
 }

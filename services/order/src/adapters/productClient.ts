@@ -8,7 +8,11 @@ const SERVICE = 'product';
 export function createProductClient(peer: PeerClient, options: { reservationTtlSeconds?: number } = {}): ProductPort {
   return {
     async getProduct(productId, signal) {
-      const response = await peer.request({ method: 'GET', path: `/products/${encodeURIComponent(productId)}`, signal });
+      const response = await peer.request({
+        method: 'GET',
+        path: `/products/${encodeURIComponent(productId)}`,
+        signal,
+      });
       if (response.status === 404) return undefined;
       if (response.status !== 200) throw unexpected(SERVICE, 'look up a product', response);
       return toProduct(response.body);
@@ -18,27 +22,44 @@ export function createProductClient(peer: PeerClient, options: { reservationTtlS
       const response = await peer.request({
         method: 'POST',
         path: '/inventory/reservations',
-        body: { reservationId: request.reservationId, items: request.items, ...(options.reservationTtlSeconds ? { ttlSeconds: options.reservationTtlSeconds } : {}) },
+        body: {
+          reservationId: request.reservationId,
+          items: request.items,
+          ...(options.reservationTtlSeconds ? { ttlSeconds: options.reservationTtlSeconds } : {}),
+        },
         // Idempotent on reservationId: safe for the mesh to retry.
         idempotent: true,
         signal,
       });
       if (response.status === 200 || response.status === 201) return toHeld(response.body);
       if (response.status === 422 && isRecord(response.body) && Array.isArray(response.body.insufficient)) {
-        return { kind: 'insufficient', insufficient: response.body.insufficient as Extract<ReserveOutcome, { kind: 'insufficient' }>['insufficient'] };
+        return {
+          kind: 'insufficient',
+          insufficient: response.body.insufficient as Extract<ReserveOutcome, { kind: 'insufficient' }>['insufficient'],
+        };
       }
       throw unexpected(SERVICE, 'reserve stock', response);
     },
 
     async commit(reservationId, signal) {
-      const response = await peer.request({ method: 'POST', path: `/inventory/reservations/${reservationId}/commit`, idempotent: true, signal });
+      const response = await peer.request({
+        method: 'POST',
+        path: `/inventory/reservations/${reservationId}/commit`,
+        idempotent: true,
+        signal,
+      });
       if (response.status === 200) return 'committed';
       if (response.status === 409) return 'conflict';
       throw unexpected(SERVICE, 'commit a reservation', response);
     },
 
     async release(reservationId, signal) {
-      const response = await peer.request({ method: 'POST', path: `/inventory/reservations/${reservationId}/release`, idempotent: true, signal });
+      const response = await peer.request({
+        method: 'POST',
+        path: `/inventory/reservations/${reservationId}/release`,
+        idempotent: true,
+        signal,
+      });
       // Never held (the reserve call never reached it): nothing to release.
       if (response.status === 200 || response.status === 404) return 'released';
       if (response.status === 409) return 'conflict';
@@ -48,15 +69,33 @@ export function createProductClient(peer: PeerClient, options: { reservationTtlS
 }
 
 function toProduct(body: unknown): ProductInfo {
-  if (!isRecord(body) || typeof body.id !== 'string' || typeof body.priceMinor !== 'number' || typeof body.currency !== 'string') throw malformed(SERVICE, 'a product');
+  if (
+    !isRecord(body) ||
+    typeof body.id !== 'string' ||
+    typeof body.priceMinor !== 'number' ||
+    typeof body.currency !== 'string'
+  )
+    throw malformed(SERVICE, 'a product');
   const availability = isRecord(body.availability) ? body.availability : {};
-  return { id: body.id, name: typeof body.name === 'string' ? body.name : '', priceMinor: body.priceMinor, currency: body.currency, available: availability.available !== false };
+  return {
+    id: body.id,
+    name: typeof body.name === 'string' ? body.name : '',
+    priceMinor: body.priceMinor,
+    currency: body.currency,
+    available: availability.available !== false,
+  };
 }
 
 function toHeld(body: unknown): ReserveOutcome {
   if (!isRecord(body) || !Array.isArray(body.items)) throw malformed(SERVICE, 'a reservation');
   const items: ReservationLine[] = body.items.map((item: unknown) => {
-    if (!isRecord(item) || typeof item.productId !== 'string' || typeof item.quantity !== 'number' || typeof item.unitPriceMinor !== 'number' || typeof item.currency !== 'string') {
+    if (
+      !isRecord(item) ||
+      typeof item.productId !== 'string' ||
+      typeof item.quantity !== 'number' ||
+      typeof item.unitPriceMinor !== 'number' ||
+      typeof item.currency !== 'string'
+    ) {
       throw malformed(SERVICE, 'a reservation');
     }
     return {

@@ -42,7 +42,13 @@ async function priceLines(deps: CartDeps, lines: readonly CartLine[]): Promise<C
 }
 
 /** Adds a line or changes its quantity, after checking the product exists and is for sale. */
-export async function setCartItem(deps: CartDeps, userId: string, productId: string, quantity: number, signal?: AbortSignal): Promise<CartView> {
+export async function setCartItem(
+  deps: CartDeps,
+  userId: string,
+  productId: string,
+  quantity: number,
+  signal?: AbortSignal,
+): Promise<CartView> {
   const product = await deps.product.getProduct(productId, signal);
   if (!product) throw new AppError('NOT_FOUND', { detail: `No product ${productId}` });
   if (!product.available) throw new AppError('UNPROCESSABLE', { detail: `Product ${productId} is not for sale` });
@@ -52,7 +58,9 @@ export async function setCartItem(deps: CartDeps, userId: string, productId: str
     const verdict = checkCartChange(lines, productId, quantity);
     if (!verdict.ok) throw new AppError('UNPROCESSABLE', { detail: `The cart cannot take this: ${verdict.reason}` });
     await deps.carts.upsert(client, userId, { productId, quantity });
-    return lines.some((l) => l.productId === productId) ? lines.map((l) => (l.productId === productId ? { productId, quantity } : l)) : [...lines, { productId, quantity }];
+    return lines.some((l) => l.productId === productId)
+      ? lines.map((l) => (l.productId === productId ? { productId, quantity } : l))
+      : [...lines, { productId, quantity }];
   });
   return priceLines(deps, after);
 }

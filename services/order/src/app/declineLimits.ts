@@ -22,7 +22,10 @@ export interface DeclineLimits {
 export async function admitNewCheckout(limits: DeclineLimits, userId: string, address: string | null): Promise<void> {
   const now = limits.now();
   const windowMs = Math.max(limits.policy.user.windowMs, limits.policy.address.windowMs);
-  const recent = await limits.log.recent({ userId, address }, now - windowMs, { user: limits.policy.user.max, address: limits.policy.address.max });
+  const recent = await limits.log.recent({ userId, address }, now - windowMs, {
+    user: limits.policy.user.max,
+    address: limits.policy.address.max,
+  });
   const verdict = admitCheckout(recent, now, limits.policy);
   if (verdict.allowed) return;
   throw new AppError('RATE_LIMITED', {
@@ -32,6 +35,9 @@ export async function admitNewCheckout(limits: DeclineLimits, userId: string, ad
 }
 
 /** In the transaction that saves the order's move after its payment was declined. */
-export function recordDecline(limits: Pick<DeclineLimits, 'log' | 'now'>, orderId: string): (client: Queryable) => Promise<void> {
+export function recordDecline(
+  limits: Pick<DeclineLimits, 'log' | 'now'>,
+  orderId: string,
+): (client: Queryable) => Promise<void> {
   return (client) => limits.log.record(client, orderId, limits.now());
 }

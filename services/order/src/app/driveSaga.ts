@@ -31,7 +31,11 @@ const MAX_STEPS = 12;
  * id, so re-driving after a crash asks the peers the same question again.
  * Peer calls never happen inside a database transaction.
  */
-export async function driveSaga(deps: SagaDeps, orderId: string, signal?: AbortSignal): Promise<OrderState | undefined> {
+export async function driveSaga(
+  deps: SagaDeps,
+  orderId: string,
+  signal?: AbortSignal,
+): Promise<OrderState | undefined> {
   let stored = await deps.orders.load(orderId);
   if (!stored) return undefined;
   // A saved step leaves the order exactly as stored (the save is conditional
@@ -47,7 +51,10 @@ export async function driveSaga(deps: SagaDeps, orderId: string, signal?: AbortS
     } catch (error) {
       if (isPermanentBug(error)) throw error;
       if (!(error instanceof ConcurrentChangeError)) {
-        deps.logger.warn({ orderId, status: order.status, err: error instanceof Error ? error.message : String(error) }, 'saga step failed; will retry');
+        deps.logger.warn(
+          { orderId, status: order.status, err: error instanceof Error ? error.message : String(error) },
+          'saga step failed; will retry',
+        );
         await deps.orders.recordFailedAttempt(orderId);
         return (await deps.orders.load(orderId))?.state;
       }
@@ -76,10 +83,20 @@ async function advance(deps: SagaDeps, order: Order, attempts: number, signal?: 
     case 'pending': {
       let outcome;
       try {
-        outcome = await deps.product.reserve({ reservationId: reservationIdFor(s.id), items: s.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })) }, signal);
+        outcome = await deps.product.reserve(
+          {
+            reservationId: reservationIdFor(s.id),
+            items: s.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+          },
+          signal,
+        );
       } catch (error) {
         if (error instanceof PeerRejectedError) {
-          order.cancel(error.status === 404 || error.status === 422 ? 'product_unavailable' : `reservation_rejected: ${error.message}`);
+          order.cancel(
+            error.status === 404 || error.status === 422
+              ? 'product_unavailable'
+              : `reservation_rejected: ${error.message}`,
+          );
           await deps.orders.save(order, from, lease);
           return 'advanced';
         }
@@ -110,7 +127,14 @@ async function advance(deps: SagaDeps, order: Order, attempts: number, signal?: 
       let outcome;
       try {
         outcome = await deps.payment.charge(
-          { idempotencyKey: chargeKeyFor(s.id), orderId: s.id, userId: s.userId, amountMinor: s.totalMinor ?? 0, currency: s.currency ?? 'USD', paymentMethod: s.paymentMethod },
+          {
+            idempotencyKey: chargeKeyFor(s.id),
+            orderId: s.id,
+            userId: s.userId,
+            amountMinor: s.totalMinor ?? 0,
+            currency: s.currency ?? 'USD',
+            paymentMethod: s.paymentMethod,
+          },
           signal,
         );
       } catch (error) {
@@ -137,10 +161,20 @@ async function advance(deps: SagaDeps, order: Order, attempts: number, signal?: 
         return 'waiting';
       }
       if (outcome.status === 'succeeded') order.markPaid(outcome.paymentId);
-      else order.beginCancelling(outcome.status === 'declined' ? `payment_declined${outcome.declineCode ? `: ${outcome.declineCode}` : ''}` : 'payment_failed');
+      else
+        order.beginCancelling(
+          outcome.status === 'declined'
+            ? `payment_declined${outcome.declineCode ? `: ${outcome.declineCode}` : ''}`
+            : 'payment_failed',
+        );
       // Only the issuer's refusal counts toward the card-testing limit; a provider
       // error ('failed') says nothing about the card and is not the client's doing.
-      await deps.orders.save(order, from, lease, outcome.status === 'declined' ? recordDecline(deps.declines, s.id) : undefined);
+      await deps.orders.save(
+        order,
+        from,
+        lease,
+        outcome.status === 'declined' ? recordDecline(deps.declines, s.id) : undefined,
+      );
       return 'advanced';
     }
 
@@ -156,7 +190,10 @@ async function advance(deps: SagaDeps, order: Order, attempts: number, signal?: 
         order.confirm();
         await deps.orders.save(order, from, lease, async (client) => {
           // The ordered lines leave the cart; lines added since checkout stay.
-          await client.query('DELETE FROM cart_items WHERE user_id = $1 AND product_id = ANY($2::uuid[])', [s.userId, s.lines.map((l) => l.productId)]);
+          await client.query('DELETE FROM cart_items WHERE user_id = $1 AND product_id = ANY($2::uuid[])', [
+            s.userId,
+            s.lines.map((l) => l.productId),
+          ]);
         });
       } else {
         order.beginCancelling('stock_commit_failed');
@@ -183,7 +220,10 @@ async function compensate(deps: SagaDeps, order: Order, signal?: AbortSignal): P
   let refundFailed = false;
   if (s.paymentCaptured) {
     if (!s.paymentId) throw new OrderRuleError('A captured payment without a payment id');
-    const outcome = await deps.payment.refund({ idempotencyKey: refundKeyFor(s.id), paymentId: s.paymentId, amountMinor: s.totalMinor ?? 0 }, signal);
+    const outcome = await deps.payment.refund(
+      { idempotencyKey: refundKeyFor(s.id), paymentId: s.paymentId, amountMinor: s.totalMinor ?? 0 },
+      signal,
+    );
     if (outcome.status === 'pending') {
       await deps.orders.recordFailedAttempt(s.id);
       return 'waiting';

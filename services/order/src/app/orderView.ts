@@ -8,7 +8,14 @@ export interface OrderView {
   currency: string | null;
   reason: string | null;
   paymentId: string | null;
-  items: Array<{ productId: string; sku: string | null; name: string | null; quantity: number; unitPriceMinor: number | null; currency: string | null }>;
+  items: Array<{
+    productId: string;
+    sku: string | null;
+    name: string | null;
+    quantity: number;
+    unitPriceMinor: number | null;
+    currency: string | null;
+  }>;
   createdAt: string;
   updatedAt: string;
   history?: Array<{ from: string | null; to: string; reason: string | null; at: string }>;
@@ -23,7 +30,14 @@ export function toOrderView(stored: StoredOrder): OrderView {
     currency: s.currency,
     reason: s.reason,
     paymentId: s.paymentId,
-    items: s.lines.map((l) => ({ productId: l.productId, sku: l.sku, name: l.name, quantity: l.quantity, unitPriceMinor: l.unitPriceMinor, currency: l.currency })),
+    items: s.lines.map((l) => ({
+      productId: l.productId,
+      sku: l.sku,
+      name: l.name,
+      quantity: l.quantity,
+      unitPriceMinor: l.unitPriceMinor,
+      currency: l.currency,
+    })),
     createdAt: stored.createdAt.toISOString(),
     updatedAt: stored.updatedAt.toISOString(),
   };
@@ -31,5 +45,8 @@ export function toOrderView(stored: StoredOrder): OrderView {
 
 export async function orderWithHistory(orders: OrderRepository, stored: StoredOrder): Promise<OrderView> {
   const history = await orders.history(stored.state.id);
-  return { ...toOrderView(stored), history: history.map((h) => ({ from: h.from, to: h.to, reason: h.reason, at: h.at.toISOString() })) };
+  return {
+    ...toOrderView(stored),
+    history: history.map((h) => ({ from: h.from, to: h.to, reason: h.reason, at: h.at.toISOString() })),
+  };
 }

@@ -69,7 +69,10 @@ export interface PlaceOrderResult {
 export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): Promise<PlaceOrderResult> {
   if (deps.saga.payment.available?.() === false) {
     // Fail fast, before a key or an order exists: a retry with the same key starts afresh.
-    throw new AppError('DEPENDENCY_UNAVAILABLE', { retryAfter: PAYMENT_RETRY_AFTER_SEC, detail: 'Payments are unavailable right now; nothing was ordered or charged. Please try again shortly.' });
+    throw new AppError('DEPENDENCY_UNAVAILABLE', {
+      retryAfter: PAYMENT_RETRY_AFTER_SEC,
+      detail: 'Payments are unavailable right now; nothing was ordered or charged. Please try again shortly.',
+    });
   }
   const body = input.body ?? {};
   const verdict = await claimKey(deps, input, requestFingerprint(input.userId, body));
@@ -77,9 +80,14 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
     case 'replay':
       return { status: verdict.status, body: verdict.body, replayed: true };
     case 'reused':
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', { detail: 'This Idempotency-Key was used with a different request' });
+      throw new AppError('IDEMPOTENCY_KEY_REUSED', {
+        detail: 'This Idempotency-Key was used with a different request',
+      });
     case 'in_flight':
-      throw new AppError('REQUEST_IN_PROGRESS', { retryAfter: 1, detail: 'A request with this Idempotency-Key is still in flight' });
+      throw new AppError('REQUEST_IN_PROGRESS', {
+        retryAfter: 1,
+        detail: 'A request with this Idempotency-Key is still in flight',
+      });
     case 'proceed':
     case 'take_over':
       break;
@@ -110,7 +118,13 @@ async function claimKey(deps: PlaceOrderDeps, input: PlaceOrderInput, fingerprin
   }
 }
 
-async function carryOut(deps: PlaceOrderDeps, input: PlaceOrderInput, answerBy: number, body: { paymentMethod?: string }, existingOrderId: string | null): Promise<PlaceOrderResult> {
+async function carryOut(
+  deps: PlaceOrderDeps,
+  input: PlaceOrderInput,
+  answerBy: number,
+  body: { paymentMethod?: string },
+  existingOrderId: string | null,
+): Promise<PlaceOrderResult> {
   let orderId = existingOrderId;
   try {
     if (orderId === null) {
@@ -151,18 +165,35 @@ function driveInBackground(deps: PlaceOrderDeps, orderId: string): Promise<void>
     } finally {
       await deps.orders.releaseLease(orderId, deps.saga.owner).catch(() => undefined);
     }
-  }).catch((error: unknown) => deps.saga.logger.warn({ orderId, err: error instanceof Error ? error.message : String(error) }, 'checkout saga stopped early; recovery resumes it'));
+  }).catch((error: unknown) =>
+    deps.saga.logger.warn(
+      { orderId, err: error instanceof Error ? error.message : String(error) },
+      'checkout saga stopped early; recovery resumes it',
+    ),
+  );
   deps.background.add(drive);
   void drive.finally(() => deps.background.delete(drive));
   return drive;
 }
 
-async function createOrder(deps: PlaceOrderDeps, input: PlaceOrderInput, paymentMethod: string, clientAddress: string | null): Promise<string> {
+async function createOrder(
+  deps: PlaceOrderDeps,
+  input: PlaceOrderInput,
+  paymentMethod: string,
+  clientAddress: string | null,
+): Promise<string> {
   const id = randomUUID();
   await deps.db.transaction(async (client) => {
     const lines = await deps.carts.lines(input.userId, client);
     if (lines.length === 0) throw new AppError('UNPROCESSABLE', { detail: 'The cart is empty' });
-    const order = Order.place({ id, userId: input.userId, email: input.email, paymentMethod, correlationId: input.correlationId, lines });
+    const order = Order.place({
+      id,
+      userId: input.userId,
+      email: input.email,
+      paymentMethod,
+      correlationId: input.correlationId,
+      lines,
+    });
     await deps.orders.insert(client, order, { owner: deps.saga.owner, ms: deps.saga.leaseMs }, clientAddress);
     await deps.keys.attachOrder(client, input.userId, input.idempotencyKey, id);
   });

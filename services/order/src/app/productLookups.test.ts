@@ -16,7 +16,13 @@ function countingPort(answer: (id: string) => Promise<ProductInfo | undefined>):
   };
   return port;
 }
-const info = (id: string, priceMinor = 100): ProductInfo => ({ id, name: `P ${id}`, priceMinor, currency: 'EUR', available: true });
+const info = (id: string, priceMinor = 100): ProductInfo => ({
+  id,
+  name: `P ${id}`,
+  priceMinor,
+  currency: 'EUR',
+  available: true,
+});
 
 test('a product found is remembered until the TTL passes, then asked again', async () => {
   let clock = 0;
@@ -43,7 +49,9 @@ test('concurrent lookups of one product make one call', async () => {
 
 test('a missing product and a failed lookup are not remembered', async () => {
   let fail = true;
-  const port = countingPort((id) => (id === 'gone' ? Promise.resolve(undefined) : fail ? Promise.reject(new Error('down')) : Promise.resolve(info(id))));
+  const port = countingPort((id) =>
+    id === 'gone' ? Promise.resolve(undefined) : fail ? Promise.reject(new Error('down')) : Promise.resolve(info(id)),
+  );
   const lookups = rememberLookups(port, { ttlMs: 60_000 });
   assert.equal(await lookups.getProduct('gone'), undefined);
   assert.equal(await lookups.getProduct('gone'), undefined);

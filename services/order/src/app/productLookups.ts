@@ -9,12 +9,16 @@ import type { ProductInfo, ProductPort } from '../domain/ports.ts';
  * is: the reservation snapshots name and price from the product service itself.
  * Only products found are kept; a failed lookup is not remembered.
  */
-export function rememberLookups(port: ProductPort, options: { ttlMs: number; maxEntries?: number; now?: () => number }): ProductPort {
+export function rememberLookups(
+  port: ProductPort,
+  options: { ttlMs: number; maxEntries?: number; now?: () => number },
+): ProductPort {
   if (options.ttlMs <= 0) return port;
   // cacheAside stores only what a load found, and only when the load succeeded.
   const known = cacheAside(new MemoryCache({ maxEntries: options.maxEntries ?? 10_000, now: options.now }));
   return {
     ...port,
-    getProduct: (productId, signal) => known.read<ProductInfo>(productId, options.ttlMs, () => port.getProduct(productId, signal)),
+    getProduct: (productId, signal) =>
+      known.read<ProductInfo>(productId, options.ttlMs, () => port.getProduct(productId, signal)),
   };
 }

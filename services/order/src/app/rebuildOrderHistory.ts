@@ -8,7 +8,10 @@ import { ORDER_TOPIC } from './outbox.ts';
  * consumer group, folded by OrderHistoryFold. Needs nothing of this service's
  * database: what it returns is what the events say.
  */
-export async function rebuildOrderHistory(bus: Pick<EventBus, 'replay'>, options: { signal?: AbortSignal } = {}): Promise<Map<string, OrderHistory>> {
+export async function rebuildOrderHistory(
+  bus: Pick<EventBus, 'replay'>,
+  options: { signal?: AbortSignal } = {},
+): Promise<Map<string, OrderHistory>> {
   const fold = new OrderHistoryFold();
   for await (const { event } of bus.replay(ORDER_TOPIC, { fromOffset: 0, signal: options.signal })) fold.apply(event);
   return fold.histories();

@@ -10,8 +10,16 @@ export interface RecoveryOptions {
 }
 
 /** One pass: claim stale in-progress sagas and drive each from its persisted step. */
-export async function recoverSagas(deps: SagaDeps & { orders: OrderRepository }, options: RecoveryOptions, signal?: AbortSignal): Promise<number> {
-  const ids = await deps.orders.claimStale(deps.owner, { leaseMs: deps.leaseMs, staleAfterMs: options.staleAfterMs, limit: options.batchSize ?? 20 });
+export async function recoverSagas(
+  deps: SagaDeps & { orders: OrderRepository },
+  options: RecoveryOptions,
+  signal?: AbortSignal,
+): Promise<number> {
+  const ids = await deps.orders.claimStale(deps.owner, {
+    leaseMs: deps.leaseMs,
+    staleAfterMs: options.staleAfterMs,
+    limit: options.batchSize ?? 20,
+  });
   for (const id of ids) {
     if (signal?.aborted) break;
     try {
@@ -33,7 +41,11 @@ export interface RecoveryLoop {
  * Every `intervalMs`, one recovery pass (never two at once). `stop()` waits for
  * the pass in progress, so an onClose hook can end it before the pool closes.
  */
-export function startRecoveryLoop(deps: SagaDeps, options: RecoveryOptions & { onTick?: () => Promise<unknown> }, logger: Logger): RecoveryLoop {
+export function startRecoveryLoop(
+  deps: SagaDeps,
+  options: RecoveryOptions & { onTick?: () => Promise<unknown> },
+  logger: Logger,
+): RecoveryLoop {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();

@@ -16,7 +16,8 @@ export function checkCartChange(lines: readonly CartLine[], productId: string, q
     return { ok: false, reason: `quantity must be an integer from ${MIN_QUANTITY} to ${MAX_QUANTITY}` };
   }
   const isNewLine = !lines.some((l) => l.productId === productId);
-  if (isNewLine && lines.length >= MAX_CART_LINES) return { ok: false, reason: `a cart holds at most ${MAX_CART_LINES} lines` };
+  if (isNewLine && lines.length >= MAX_CART_LINES)
+    return { ok: false, reason: `a cart holds at most ${MAX_CART_LINES} lines` };
   return { ok: true };
 }
 

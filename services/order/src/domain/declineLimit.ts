@@ -30,7 +30,11 @@ export interface RecentDeclines {
  * Whether one scope may check out now, and if not, in how many seconds: when
  * enough of its declines have left the window that fewer than `max` remain.
  */
-export function judgeDeclines(declinedAt: readonly number[], now: number, policy: DeclinePolicy): { allowed: true } | { allowed: false; retryAfterSec: number } {
+export function judgeDeclines(
+  declinedAt: readonly number[],
+  now: number,
+  policy: DeclinePolicy,
+): { allowed: true } | { allowed: false; retryAfterSec: number } {
   // Newest first; a decline stamped ahead of this clock (another instance's) still counts.
   const inWindow = declinedAt.filter((at) => at > now - policy.windowMs).sort((a, b) => b - a);
   const decisive = inWindow[policy.max - 1];
@@ -39,7 +43,11 @@ export function judgeDeclines(declinedAt: readonly number[], now: number, policy
 }
 
 /** Both scopes must allow it; refused, the answer names the scope that keeps it refused longest. */
-export function admitCheckout(recent: RecentDeclines, now: number, limits: Record<DeclineScope, DeclinePolicy>): CheckoutAdmission {
+export function admitCheckout(
+  recent: RecentDeclines,
+  now: number,
+  limits: Record<DeclineScope, DeclinePolicy>,
+): CheckoutAdmission {
   let refusal: CheckoutAdmission = { allowed: true };
   const scopes: Array<[DeclineScope, readonly number[] | undefined]> = [
     ['user', recent.user],
@@ -48,7 +56,8 @@ export function admitCheckout(recent: RecentDeclines, now: number, limits: Recor
   for (const [scope, declinedAt] of scopes) {
     if (!declinedAt) continue;
     const verdict = judgeDeclines(declinedAt, now, limits[scope]);
-    if (!verdict.allowed && (refusal.allowed || verdict.retryAfterSec > refusal.retryAfterSec)) refusal = { allowed: false, scope, retryAfterSec: verdict.retryAfterSec };
+    if (!verdict.allowed && (refusal.allowed || verdict.retryAfterSec > refusal.retryAfterSec))
+      refusal = { allowed: false, scope, retryAfterSec: verdict.retryAfterSec };
   }
   return refusal;
 }
@@ -67,7 +76,10 @@ export function addressKey(address: string): string | null {
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
     return [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join('.');
   }
-  return `${groups.slice(0, 4).map((g) => g.toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16))
+    .join(':')}::/64`;
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (`::` filled in, a dotted IPv4 tail split in two). */

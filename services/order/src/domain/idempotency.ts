@@ -6,7 +6,9 @@ import { createHash } from 'node:crypto';
  * canonicalised (key order and an absent body do not matter).
  */
 export function requestFingerprint(userId: string, body: unknown): string {
-  return createHash('sha256').update(canonicalJson({ userId, body: body ?? {} })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ userId, body: body ?? {} }))
+    .digest('hex');
 }
 
 export function canonicalJson(value: unknown): string {
@@ -38,7 +40,8 @@ export interface StoredKey {
 /** Decides, for an existing key, what a new request with it gets. */
 export function judgeExistingKey(stored: StoredKey, fingerprint: string): KeyVerdict {
   if (stored.fingerprint !== fingerprint) return { kind: 'reused' };
-  if (stored.state === 'done' && stored.responseStatus !== null) return { kind: 'replay', status: stored.responseStatus, body: stored.responseBody };
+  if (stored.state === 'done' && stored.responseStatus !== null)
+    return { kind: 'replay', status: stored.responseStatus, body: stored.responseBody };
   // The first request's holder died mid-flight: this retry carries on its work.
   if (stored.lockExpired) return { kind: 'take_over', orderId: stored.orderId };
   return { kind: 'in_flight' };

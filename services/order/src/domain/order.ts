@@ -10,11 +10,22 @@
  *      ├─► cancelling (gave up reserving: release whatever may be held)
  *      └─► failed
  */
-export const ORDER_STATUSES = ['pending', 'stock_reserved', 'payment_pending', 'paid', 'confirmed', 'cancelling', 'cancelled', 'failed'] as const;
+export const ORDER_STATUSES = [
+  'pending',
+  'stock_reserved',
+  'payment_pending',
+  'paid',
+  'confirmed',
+  'cancelling',
+  'cancelled',
+  'failed',
+] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 export const TERMINAL_STATUSES: readonly OrderStatus[] = ['confirmed', 'cancelled', 'failed'];
-export const IN_PROGRESS_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter((s) => !TERMINAL_STATUSES.includes(s));
+export const IN_PROGRESS_STATUSES: readonly OrderStatus[] = ORDER_STATUSES.filter(
+  (s) => !TERMINAL_STATUSES.includes(s),
+);
 
 const allowed: Record<OrderStatus, readonly OrderStatus[]> = {
   pending: ['stock_reserved', 'cancelling', 'cancelled', 'failed'],
@@ -122,7 +133,8 @@ export function priceLines(lines: readonly PricedLine[]): { totalMinor: number; 
   let total = 0;
   for (const line of lines) {
     if (line.currency !== first.currency) throw new OrderRuleError('The lines of one order must share a currency');
-    if (!Number.isSafeInteger(line.unitPriceMinor) || line.unitPriceMinor < 0) throw new OrderRuleError('A unit price must be a non-negative integer');
+    if (!Number.isSafeInteger(line.unitPriceMinor) || line.unitPriceMinor < 0)
+      throw new OrderRuleError('A unit price must be a non-negative integer');
     total += line.unitPriceMinor * line.quantity;
   }
   if (!Number.isSafeInteger(total)) throw new OrderRuleError('The order total is out of range');
@@ -138,14 +150,28 @@ export class Order {
   }
 
   /** A new order from the cart: `pending`, nothing reserved or charged yet. */
-  static place(input: { id: string; userId: string; email: string; paymentMethod: string; correlationId: string; lines: ReadonlyArray<{ productId: string; quantity: number }> }): Order {
+  static place(input: {
+    id: string;
+    userId: string;
+    email: string;
+    paymentMethod: string;
+    correlationId: string;
+    lines: ReadonlyArray<{ productId: string; quantity: number }>;
+  }): Order {
     if (input.lines.length === 0) throw new OrderRuleError('An order needs at least one line');
     const order = new Order({
       id: input.id,
       userId: input.userId,
       email: input.email,
       status: 'pending',
-      lines: input.lines.map((l) => ({ productId: l.productId, quantity: l.quantity, sku: null, name: null, unitPriceMinor: null, currency: null })),
+      lines: input.lines.map((l) => ({
+        productId: l.productId,
+        quantity: l.quantity,
+        sku: null,
+        name: null,
+        unitPriceMinor: null,
+        currency: null,
+      })),
       totalMinor: null,
       currency: null,
       paymentMethod: input.paymentMethod,
@@ -155,7 +181,16 @@ export class Order {
       reason: null,
       correlationId: input.correlationId,
     });
-    order.#changes.push({ from: null, to: 'pending', reason: null, events: [order.#event('order.placed', { items: order.#state.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })) })] });
+    order.#changes.push({
+      from: null,
+      to: 'pending',
+      reason: null,
+      events: [
+        order.#event('order.placed', {
+          items: order.#state.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+        }),
+      ],
+    });
     return order;
   }
 
@@ -182,7 +217,10 @@ export class Order {
   reserveStock(priced: readonly PricedLine[]): void {
     const { totalMinor, currency } = priceLines(priced);
     const byProduct = new Map(priced.map((p) => [p.productId, p]));
-    if (byProduct.size !== this.#state.lines.length || this.#state.lines.some((l) => byProduct.get(l.productId)?.quantity !== l.quantity)) {
+    if (
+      byProduct.size !== this.#state.lines.length ||
+      this.#state.lines.some((l) => byProduct.get(l.productId)?.quantity !== l.quantity)
+    ) {
       throw new OrderRuleError('The reservation does not match the order lines');
     }
     this.#move('stock_reserved', null, () => {
@@ -208,12 +246,20 @@ export class Order {
     this.#move('paid', null, () => {
       this.#state.paymentId = paymentId;
       this.#state.paymentCaptured = true;
-      return [this.#event('order.paid', { paymentId, amountMinor: this.#state.totalMinor, currency: this.#state.currency })];
+      return [
+        this.#event('order.paid', { paymentId, amountMinor: this.#state.totalMinor, currency: this.#state.currency }),
+      ];
     });
   }
 
   confirm(): void {
-    this.#move('confirmed', null, () => [this.#event('order.confirmed', { totalMinor: this.#state.totalMinor, currency: this.#state.currency, items: this.#items() })]);
+    this.#move('confirmed', null, () => [
+      this.#event('order.confirmed', {
+        totalMinor: this.#state.totalMinor,
+        currency: this.#state.currency,
+        items: this.#items(),
+      }),
+    ]);
   }
 
   /** Nothing is held anywhere: cancelled at once. */
@@ -230,13 +276,20 @@ export class Order {
   /** Compensation done: stock released, and the charge refunded if there was one. */
   finishCancelling(refund: { refundId: string } | null): void {
     if (this.#state.status !== 'cancelling') throw new IllegalTransitionError(this.#state.status, 'cancelled');
-    if (this.#state.paymentCaptured && !refund) throw new OrderRuleError('A captured payment must be refunded before the order is cancelled');
+    if (this.#state.paymentCaptured && !refund)
+      throw new OrderRuleError('A captured payment must be refunded before the order is cancelled');
     const reason = this.#state.reason ?? 'cancelled';
     this.#move('cancelled', reason, () => {
       const events: OrderEvent[] = [];
       if (refund) {
         this.#state.refundId = refund.refundId;
-        events.push(this.#event('order.refunded', { refundId: refund.refundId, amountMinor: this.#state.totalMinor, currency: this.#state.currency }));
+        events.push(
+          this.#event('order.refunded', {
+            refundId: refund.refundId,
+            amountMinor: this.#state.totalMinor,
+            currency: this.#state.currency,
+          }),
+        );
       }
       events.push(this.#event('order.cancelled', { reason }));
       return events;
@@ -244,7 +297,9 @@ export class Order {
   }
 
   fail(reason: string): void {
-    this.#move('failed', reason, () => [this.#event('order.failed', { reason, paymentCaptured: this.#state.paymentCaptured })]);
+    this.#move('failed', reason, () => [
+      this.#event('order.failed', { reason, paymentCaptured: this.#state.paymentCaptured }),
+    ]);
   }
 
   #move(to: OrderStatus, reason: string | null, apply: () => OrderEvent[]): void {
@@ -257,10 +312,18 @@ export class Order {
   }
 
   #items(): Array<{ productId: string; name: string | null; quantity: number; unitPriceMinor: number | null }> {
-    return this.#state.lines.map((l) => ({ productId: l.productId, name: l.name, quantity: l.quantity, unitPriceMinor: l.unitPriceMinor }));
+    return this.#state.lines.map((l) => ({
+      productId: l.productId,
+      name: l.name,
+      quantity: l.quantity,
+      unitPriceMinor: l.unitPriceMinor,
+    }));
   }
 
   #event(type: OrderEventType, payload: Record<string, unknown>): OrderEvent {
-    return { type, payload: { orderId: this.#state.id, userId: this.#state.userId, email: this.#state.email, ...payload } };
+    return {
+      type,
+      payload: { orderId: this.#state.id, userId: this.#state.userId, email: this.#state.email, ...payload },
+    };
   }
 }

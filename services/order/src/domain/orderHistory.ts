@@ -65,7 +65,10 @@ export class OrderHistoryFold {
       order.refundId = text(p.refundId) ?? order.refundId;
       return;
     }
-    order.statuses.push({ status, reason: status === 'cancelling' || status === 'cancelled' || status === 'failed' ? text(p.reason) : null });
+    order.statuses.push({
+      status,
+      reason: status === 'cancelling' || status === 'cancelled' || status === 'failed' ? text(p.reason) : null,
+    });
     order.status = status;
     if (status === 'payment_pending' || status === 'paid') order.paymentId = text(p.paymentId) ?? order.paymentId;
     if (status === 'pending' || status === 'stock_reserved') order.items = items(p.items, status === 'stock_reserved');
@@ -82,14 +85,32 @@ export class OrderHistoryFold {
 }
 
 function blank(orderId: string): OrderHistory {
-  return { orderId, userId: null, statuses: [], status: ORDER_STATUSES[0], totalMinor: null, currency: null, paymentId: null, refundId: null, items: [] };
+  return {
+    orderId,
+    userId: null,
+    statuses: [],
+    status: ORDER_STATUSES[0],
+    totalMinor: null,
+    currency: null,
+    paymentId: null,
+    refundId: null,
+    items: [],
+  };
 }
 
 function items(value: unknown, priced: boolean): OrderHistory['items'] {
   if (!Array.isArray(value)) return [];
   return value
-    .filter((i): i is Record<string, unknown> => typeof i === 'object' && i !== null && typeof (i as { productId?: unknown }).productId === 'string')
-    .map((i) => ({ productId: i.productId as string, quantity: num(i.quantity) ?? 0, name: priced ? text(i.name) : null, unitPriceMinor: priced ? num(i.unitPriceMinor) : null }))
+    .filter(
+      (i): i is Record<string, unknown> =>
+        typeof i === 'object' && i !== null && typeof (i as { productId?: unknown }).productId === 'string',
+    )
+    .map((i) => ({
+      productId: i.productId as string,
+      quantity: num(i.quantity) ?? 0,
+      name: priced ? text(i.name) : null,
+      unitPriceMinor: priced ? num(i.unitPriceMinor) : null,
+    }))
     .sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
 }
 

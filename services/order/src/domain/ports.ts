@@ -30,7 +30,10 @@ export type ReserveOutcome =
 export interface ProductPort {
   /** undefined when the product does not exist. */
   getProduct(productId: string, signal?: AbortSignal): Promise<ProductInfo | undefined>;
-  reserve(request: { reservationId: string; items: Array<{ productId: string; quantity: number }> }, signal?: AbortSignal): Promise<ReserveOutcome>;
+  reserve(
+    request: { reservationId: string; items: Array<{ productId: string; quantity: number }> },
+    signal?: AbortSignal,
+  ): Promise<ReserveOutcome>;
   /** 'conflict': the reservation is released (or expired) and can no longer be committed. */
   commit(reservationId: string, signal?: AbortSignal): Promise<'committed' | 'conflict'>;
   /** 'conflict': already committed. A reservation the peer never heard of counts as released. */

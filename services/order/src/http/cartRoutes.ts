@@ -10,10 +10,20 @@ export function registerCartRoutes(app: ServiceApp, deps: CartDeps): void {
     return viewCart(deps, user.userId);
   });
 
-  app.put('/orders/cart/items/:productId', { schema: { params: ProductParams, body: CartItemBody } }, async (request, reply) => {
-    const user = requireUser(request);
-    return setCartItem(deps, user.userId, request.params.productId.toLowerCase(), request.body.quantity, requestSignal(request, reply));
-  });
+  app.put(
+    '/orders/cart/items/:productId',
+    { schema: { params: ProductParams, body: CartItemBody } },
+    async (request, reply) => {
+      const user = requireUser(request);
+      return setCartItem(
+        deps,
+        user.userId,
+        request.params.productId.toLowerCase(),
+        request.body.quantity,
+        requestSignal(request, reply),
+      );
+    },
+  );
 
   app.delete('/orders/cart/items/:productId', { schema: { params: ProductParams } }, async (request, reply) => {
     const user = requireUser(request);

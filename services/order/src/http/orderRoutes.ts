@@ -12,7 +12,11 @@ export function encodeCursor(seq: number): string {
 
 export function decodeCursor(cursor: string): number {
   const match = /^o:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match?.[1]) throw new AppError('VALIDATION_FAILED', { detail: 'query/cursor is not a cursor this service issued', errors: [{ field: 'query/cursor', message: 'is not a valid cursor' }] });
+  if (!match?.[1])
+    throw new AppError('VALIDATION_FAILED', {
+      detail: 'query/cursor is not a cursor this service issued',
+      errors: [{ field: 'query/cursor', message: 'is not a valid cursor' }],
+    });
   return Number(match[1]);
 }
 
@@ -21,7 +25,10 @@ const ANSWER_MARGIN_MS = 300;
 /** A caller that states no deadline (not the gateway, which always does) gets this long. */
 const DEFAULT_DEADLINE_MS = 10_000;
 
-export function registerOrderRoutes(app: ServiceApp, deps: PlaceOrderDeps & { orders: OrderRepository; syncBudgetMs: number }): void {
+export function registerOrderRoutes(
+  app: ServiceApp,
+  deps: PlaceOrderDeps & { orders: OrderRepository; syncBudgetMs: number },
+): void {
   app.post(
     '/orders',
     {
@@ -33,20 +40,20 @@ export function registerOrderRoutes(app: ServiceApp, deps: PlaceOrderDeps & { or
       },
     },
     async (request, reply) => {
-    const started = Date.now();
-    const user = requireUser(request);
-    const result = await placeOrder(deps, {
-      userId: user.userId,
-      email: user.email,
-      clientAddress: request.clientAddress,
-      idempotencyKey: request.headers['idempotency-key'],
-      body: request.body ?? undefined,
-      correlationId: request.id,
-      syncBudgetMs: deps.syncBudgetMs,
-      deadline: (request.deadline ?? started + DEFAULT_DEADLINE_MS) - ANSWER_MARGIN_MS,
-    });
-    if (result.replayed) void reply.header('idempotent-replayed', 'true');
-    return reply.status(result.status).send(result.body);
+      const started = Date.now();
+      const user = requireUser(request);
+      const result = await placeOrder(deps, {
+        userId: user.userId,
+        email: user.email,
+        clientAddress: request.clientAddress,
+        idempotencyKey: request.headers['idempotency-key'],
+        body: request.body ?? undefined,
+        correlationId: request.id,
+        syncBudgetMs: deps.syncBudgetMs,
+        deadline: (request.deadline ?? started + DEFAULT_DEADLINE_MS) - ANSWER_MARGIN_MS,
+      });
+      if (result.replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.status(result.status).send(result.body);
     },
   );
 
@@ -64,7 +71,8 @@ export function registerOrderRoutes(app: ServiceApp, deps: PlaceOrderDeps & { or
     const user = requireUser(request);
     const stored = await deps.orders.load(request.params.id.toLowerCase());
     // Another user's order is indistinguishable from none (admins see all).
-    if (!stored || (stored.state.userId !== user.userId && user.role !== 'admin')) throw new AppError('NOT_FOUND', { detail: 'No such order' });
+    if (!stored || (stored.state.userId !== user.userId && user.role !== 'admin'))
+      throw new AppError('NOT_FOUND', { detail: 'No such order' });
     return orderWithHistory(deps.orders, stored);
   });
 }

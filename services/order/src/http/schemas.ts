@@ -1,10 +1,16 @@
 import { Type } from '@shop/platform';
 import { MAX_QUANTITY, MIN_QUANTITY } from '../domain/cart.ts';
 
-export const ProductParams = Type.Object({ productId: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
+export const ProductParams = Type.Object(
+  { productId: Type.String({ format: 'uuid' }) },
+  { additionalProperties: false },
+);
 export const OrderParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false });
 
-export const CartItemBody = Type.Object({ quantity: Type.Integer({ minimum: MIN_QUANTITY, maximum: MAX_QUANTITY }) }, { additionalProperties: false });
+export const CartItemBody = Type.Object(
+  { quantity: Type.Integer({ minimum: MIN_QUANTITY, maximum: MAX_QUANTITY }) },
+  { additionalProperties: false },
+);
 
 export const PlaceOrderBody = Type.Object(
   { paymentMethod: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_]+$' })) },
@@ -12,7 +18,9 @@ export const PlaceOrderBody = Type.Object(
 );
 
 /** Printable ASCII without spaces, as Stripe's keys; UUIDs fit. */
-export const IdempotencyHeaders = Type.Object({ 'idempotency-key': Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' }) });
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' }),
+});
 
 export const ListOrdersQuery = Type.Object(
   {

@@ -84,13 +84,26 @@ export const payments = {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, now() + make_interval(secs => $10::double precision / 1000))
        ON CONFLICT (idempotency_key) DO NOTHING
        RETURNING ${COLUMNS}`,
-      [payment.id, payment.orderId, payment.userId, payment.idempotencyKey, payment.fingerprint, payment.amountMinor, payment.currency, payment.paymentMethod, payment.correlationId, leaseMs],
+      [
+        payment.id,
+        payment.orderId,
+        payment.userId,
+        payment.idempotencyKey,
+        payment.fingerprint,
+        payment.amountMinor,
+        payment.currency,
+        payment.paymentMethod,
+        payment.correlationId,
+        leaseMs,
+      ],
     );
     return rows[0] ? toRecord(rows[0]) : null;
   },
 
   async lockByKey(db: Queryable, key: string): Promise<PaymentRecord | null> {
-    const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM payments WHERE idempotency_key = $1 FOR UPDATE`, [key]);
+    const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM payments WHERE idempotency_key = $1 FOR UPDATE`, [
+      key,
+    ]);
     return rows[0] ? toRecord(rows[0]) : null;
   },
 
@@ -105,11 +118,18 @@ export const payments = {
   },
 
   async takeLease(db: Queryable, id: string, leaseMs: number): Promise<void> {
-    await db.query(`UPDATE payments SET locked_until = now() + make_interval(secs => $2::double precision / 1000) WHERE id = $1`, [id, leaseMs]);
+    await db.query(
+      `UPDATE payments SET locked_until = now() + make_interval(secs => $2::double precision / 1000) WHERE id = $1`,
+      [id, leaseMs],
+    );
   },
 
   /** Records a settlement (or, still pending, just gives the lease back). */
-  async settle(db: Queryable, id: string, change: { status: PaymentStatus; providerRef: string | null; declineCode: string | null }): Promise<PaymentRecord> {
+  async settle(
+    db: Queryable,
+    id: string,
+    change: { status: PaymentStatus; providerRef: string | null; declineCode: string | null },
+  ): Promise<PaymentRecord> {
     const { rows } = await db.query<Row>(
       `UPDATE payments SET status = $2, provider_ref = coalesce($3, provider_ref), decline_code = coalesce($4, decline_code), locked_until = NULL, updated_at = now()
        WHERE id = $1 RETURNING ${COLUMNS}`,
@@ -119,14 +139,20 @@ export const payments = {
   },
 
   async addRefunded(db: Queryable, id: string, deltaMinor: number): Promise<void> {
-    await db.query('UPDATE payments SET refunded_minor = refunded_minor + $2, updated_at = now() WHERE id = $1', [id, deltaMinor]);
+    await db.query('UPDATE payments SET refunded_minor = refunded_minor + $2, updated_at = now() WHERE id = $1', [
+      id,
+      deltaMinor,
+    ]);
   },
 
   /**
    * Claims pending payments older than `afterMs` that nobody holds, under a
    * lease; SKIP LOCKED lets several instances reconcile without colliding.
    */
-  async claimStale(db: Queryable, options: { afterMs: number; leaseMs: number; limit: number }): Promise<PaymentRecord[]> {
+  async claimStale(
+    db: Queryable,
+    options: { afterMs: number; leaseMs: number; limit: number },
+  ): Promise<PaymentRecord[]> {
     const { rows } = await db.query<Row>(
       `UPDATE payments SET locked_until = now() + make_interval(secs => $2::double precision / 1000)
        WHERE id IN (

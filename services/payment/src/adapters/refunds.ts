@@ -47,13 +47,32 @@ function toRecord(row: Row): RefundRecord {
 
 /** SQL for the refunds table; every function runs on the caller's connection or transaction. */
 export const refunds = {
-  async insertPending(db: Queryable, refund: { id: string; paymentId: string; idempotencyKey: string; fingerprint: string; amountMinor: number; correlationId: string }, leaseMs: number): Promise<RefundRecord | null> {
+  async insertPending(
+    db: Queryable,
+    refund: {
+      id: string;
+      paymentId: string;
+      idempotencyKey: string;
+      fingerprint: string;
+      amountMinor: number;
+      correlationId: string;
+    },
+    leaseMs: number,
+  ): Promise<RefundRecord | null> {
     const { rows } = await db.query<Row>(
       `INSERT INTO refunds (id, payment_id, idempotency_key, request_fingerprint, amount_minor, status, correlation_id, locked_until)
        VALUES ($1, $2, $3, $4, $5, 'pending', $6, now() + make_interval(secs => $7::double precision / 1000))
        ON CONFLICT (idempotency_key) DO NOTHING
        RETURNING ${COLUMNS}`,
-      [refund.id, refund.paymentId, refund.idempotencyKey, refund.fingerprint, refund.amountMinor, refund.correlationId, leaseMs],
+      [
+        refund.id,
+        refund.paymentId,
+        refund.idempotencyKey,
+        refund.fingerprint,
+        refund.amountMinor,
+        refund.correlationId,
+        leaseMs,
+      ],
     );
     return rows[0] ? toRecord(rows[0]) : null;
   },
@@ -69,10 +88,17 @@ export const refunds = {
   },
 
   async takeLease(db: Queryable, id: string, leaseMs: number): Promise<void> {
-    await db.query(`UPDATE refunds SET locked_until = now() + make_interval(secs => $2::double precision / 1000) WHERE id = $1`, [id, leaseMs]);
+    await db.query(
+      `UPDATE refunds SET locked_until = now() + make_interval(secs => $2::double precision / 1000) WHERE id = $1`,
+      [id, leaseMs],
+    );
   },
 
-  async settle(db: Queryable, id: string, change: { status: RefundStatus; providerRef: string | null }): Promise<RefundRecord> {
+  async settle(
+    db: Queryable,
+    id: string,
+    change: { status: RefundStatus; providerRef: string | null },
+  ): Promise<RefundRecord> {
     const { rows } = await db.query<Row>(
       `UPDATE refunds SET status = $2, provider_ref = coalesce($3, provider_ref), locked_until = NULL, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, change.status, change.providerRef],
@@ -80,7 +106,10 @@ export const refunds = {
     return toRecord(rows[0]!);
   },
 
-  async claimStale(db: Queryable, options: { afterMs: number; leaseMs: number; limit: number }): Promise<RefundRecord[]> {
+  async claimStale(
+    db: Queryable,
+    options: { afterMs: number; leaseMs: number; limit: number },
+  ): Promise<RefundRecord[]> {
     const { rows } = await db.query<Row>(
       `UPDATE refunds SET locked_until = now() + make_interval(secs => $2::double precision / 1000)
        WHERE id IN (

@@ -28,26 +28,44 @@ type Begun = { kind: 'created'; payment: PaymentRecord } | (KeyVerdict & { payme
  * no retry of ours can charge twice. A repeat of an attempt that ended
  * unknown settles it by asking the provider; it never sends a second charge.
  */
-export async function charge(deps: PaymentDeps, input: ChargeInput): Promise<{ payment: PaymentRecord; replayed: boolean }> {
+export async function charge(
+  deps: PaymentDeps,
+  input: ChargeInput,
+): Promise<{ payment: PaymentRecord; replayed: boolean }> {
   const print = fingerprint([input.orderId, input.userId, input.amountMinor, input.currency, input.paymentMethod]);
   const begun = await deps.db.transaction(async (tx): Promise<Begun> => {
     const created = await payments.insertPending(tx, { id: randomUUID(), ...input, fingerprint: print }, deps.leaseMs);
     if (created) {
-      await appendLedger(tx, { paymentId: created.id, orderId: created.orderId, kind: 'attempt_started', amountMinor: created.amountMinor, currency: created.currency, detail: { paymentMethod: input.paymentMethod } });
+      await appendLedger(tx, {
+        paymentId: created.id,
+        orderId: created.orderId,
+        kind: 'attempt_started',
+        amountMinor: created.amountMinor,
+        currency: created.currency,
+        detail: { paymentMethod: input.paymentMethod },
+      });
       return { kind: 'created', payment: created };
     }
     const existing = await payments.lockByKey(tx, input.idempotencyKey);
     if (!existing) throw new AppError('REQUEST_IN_PROGRESS', { retryAfter: 1 });
-    const verdict = judgeRepeat({ fingerprint: existing.fingerprint, pending: existing.status === 'pending', leaseActive: existing.leaseActive }, print);
+    const verdict = judgeRepeat(
+      { fingerprint: existing.fingerprint, pending: existing.status === 'pending', leaseActive: existing.leaseActive },
+      print,
+    );
     if (verdict.kind === 'take_over') await payments.takeLease(tx, existing.id, deps.leaseMs);
     return { ...verdict, payment: existing };
   });
 
   switch (begun.kind) {
     case 'mismatch':
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', { detail: 'This Idempotency-Key was first used with a different charge' });
+      throw new AppError('IDEMPOTENCY_KEY_REUSED', {
+        detail: 'This Idempotency-Key was first used with a different charge',
+      });
     case 'in_progress':
-      throw new AppError('REQUEST_IN_PROGRESS', { retryAfter: 1, detail: 'A charge with this Idempotency-Key is still being processed' });
+      throw new AppError('REQUEST_IN_PROGRESS', {
+        retryAfter: 1,
+        detail: 'A charge with this Idempotency-Key is still being processed',
+      });
     case 'replay':
       return { payment: begun.payment, replayed: true };
     case 'take_over':
@@ -61,8 +79,15 @@ export async function charge(deps: PaymentDeps, input: ChargeInput): Promise<{ p
         paymentMethod: payment.paymentMethod,
         metadata: { orderId: payment.orderId, userId: payment.userId, paymentId: payment.id },
       });
-      if (outcome.kind === 'unknown') deps.logger.warn({ paymentId: payment.id, reason: outcome.reason }, 'charge outcome unknown; left pending for the reconciler');
-      return { payment: await recordCharge(deps, payment.id, (status) => settleFromCharge(status, outcome)), replayed: false };
+      if (outcome.kind === 'unknown')
+        deps.logger.warn(
+          { paymentId: payment.id, reason: outcome.reason },
+          'charge outcome unknown; left pending for the reconciler',
+        );
+      return {
+        payment: await recordCharge(deps, payment.id, (status) => settleFromCharge(status, outcome)),
+        replayed: false,
+      };
     }
   }
 }

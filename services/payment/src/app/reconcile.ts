@@ -12,17 +12,24 @@ import { settlePendingRefund } from './recordRefund.ts';
  * pending for the next pass. Aborting `signal` (shutdown) cuts provider calls
  * short: those stay pending, and claims not reached yet wait out their lease.
  */
-export async function reconcileOnce(deps: PaymentDeps, options: { limit?: number; signal?: AbortSignal } = {}): Promise<{ payments: number; refunds: number }> {
+export async function reconcileOnce(
+  deps: PaymentDeps,
+  options: { limit?: number; signal?: AbortSignal } = {},
+): Promise<{ payments: number; refunds: number }> {
   const claim = { afterMs: deps.reconcileAfterMs, leaseMs: deps.leaseMs, limit: options.limit ?? 50 };
   const stalePayments = await payments.claimStale(deps.db, claim);
   for (const payment of stalePayments) {
     if (options.signal?.aborted) break;
-    await settlePendingCharge(deps, payment, options.signal).catch((error: unknown) => deps.logger.error({ paymentId: payment.id, err: error }, 'reconciling a payment failed'));
+    await settlePendingCharge(deps, payment, options.signal).catch((error: unknown) =>
+      deps.logger.error({ paymentId: payment.id, err: error }, 'reconciling a payment failed'),
+    );
   }
   const staleRefunds = await refunds.claimStale(deps.db, claim);
   for (const refund of staleRefunds) {
     if (options.signal?.aborted) break;
-    await settlePendingRefund(deps, refund, options.signal).catch((error: unknown) => deps.logger.error({ refundId: refund.id, err: error }, 'reconciling a refund failed'));
+    await settlePendingRefund(deps, refund, options.signal).catch((error: unknown) =>
+      deps.logger.error({ refundId: refund.id, err: error }, 'reconciling a refund failed'),
+    );
   }
   return { payments: stalePayments.length, refunds: staleRefunds.length };
 }
@@ -41,7 +48,9 @@ export function startReconciler(deps: PaymentDeps, options: { intervalMs: number
     timer = setTimeout(() => {
       running = reconcileOnce(deps, { signal: controller.signal })
         .then(() => undefined)
-        .catch((error: unknown) => deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'reconcile pass failed'))
+        .catch((error: unknown) =>
+          deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'reconcile pass failed'),
+        )
         .finally(schedule);
     }, options.intervalMs);
     timer.unref();

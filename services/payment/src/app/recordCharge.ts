@@ -12,15 +12,30 @@ import { writeOutbox } from './outbox.ts';
  * there is nothing to record; the lease is given back either way. A payment
  * already settled (by a racing reconciler) is returned as it is.
  */
-export async function recordCharge(deps: PaymentDeps, paymentId: string, decide: (status: PaymentStatus) => ChargeSettlement | null): Promise<PaymentRecord> {
+export async function recordCharge(
+  deps: PaymentDeps,
+  paymentId: string,
+  decide: (status: PaymentStatus) => ChargeSettlement | null,
+): Promise<PaymentRecord> {
   return deps.db.transaction(async (tx) => {
     const current = await payments.lockById(tx, paymentId);
     if (!current) throw new Error(`payment ${paymentId} vanished`);
     if (current.status !== 'pending') return current;
     const settlement = decide(current.status);
     if (!settlement) return payments.settle(tx, paymentId, { status: 'pending', providerRef: null, declineCode: null });
-    const updated = await payments.settle(tx, paymentId, { status: settlement.status, providerRef: settlement.providerRef, declineCode: settlement.declineCode });
-    await appendLedger(tx, { paymentId, orderId: current.orderId, kind: settlement.ledgerKind, amountMinor: current.amountMinor, currency: current.currency, detail: settlement.detail });
+    const updated = await payments.settle(tx, paymentId, {
+      status: settlement.status,
+      providerRef: settlement.providerRef,
+      declineCode: settlement.declineCode,
+    });
+    await appendLedger(tx, {
+      paymentId,
+      orderId: current.orderId,
+      kind: settlement.ledgerKind,
+      amountMinor: current.amountMinor,
+      currency: current.currency,
+      detail: settlement.detail,
+    });
     if (settlement.event) {
       await writeOutbox(tx, {
         type: settlement.event,
@@ -43,9 +58,14 @@ export async function recordCharge(deps: PaymentDeps, paymentId: string, decide:
 }
 
 /** Settles a pending payment whose answer was lost by asking the provider under its key. Never charges. */
-export async function settlePendingCharge(deps: PaymentDeps, payment: PaymentRecord, signal?: AbortSignal): Promise<PaymentRecord> {
+export async function settlePendingCharge(
+  deps: PaymentDeps,
+  payment: PaymentRecord,
+  signal?: AbortSignal,
+): Promise<PaymentRecord> {
   const lookup = await deps.provider.findCharge(providerChargeKey(payment.idempotencyKey), signal);
   const oldEnough = deps.now() - payment.createdAt.getTime() >= deps.reconcileAfterMs;
-  if (lookup.kind === 'unknown') deps.logger.warn({ paymentId: payment.id, reason: lookup.reason }, 'payment outcome still unknown');
+  if (lookup.kind === 'unknown')
+    deps.logger.warn({ paymentId: payment.id, reason: lookup.reason }, 'payment outcome still unknown');
   return recordCharge(deps, payment.id, (status) => settleFromLookup(status, lookup, oldEnough));
 }

@@ -12,7 +12,11 @@ import { writeOutbox } from './outbox.ts';
  * line and, when money moved, `payment.refunded`. Locks the payment before the
  * refund, the same order as starting a refund, so the two cannot deadlock.
  */
-export async function recordRefund(deps: PaymentDeps, refundId: string, decide: (status: RefundStatus) => RefundSettlement | null): Promise<RefundRecord> {
+export async function recordRefund(
+  deps: PaymentDeps,
+  refundId: string,
+  decide: (status: RefundStatus) => RefundSettlement | null,
+): Promise<RefundRecord> {
   return deps.db.transaction(async (tx) => {
     const { rows } = await tx.query<{ payment_id: string }>('SELECT payment_id FROM refunds WHERE id = $1', [refundId]);
     const payment = rows[0] ? await payments.lockById(tx, rows[0].payment_id) : null;
@@ -21,16 +25,35 @@ export async function recordRefund(deps: PaymentDeps, refundId: string, decide: 
     if (current.status !== 'pending') return current;
     const settlement = decide(current.status);
     if (!settlement) return refunds.settle(tx, refundId, { status: 'pending', providerRef: null });
-    const updated = await refunds.settle(tx, refundId, { status: settlement.status, providerRef: settlement.providerRef });
+    const updated = await refunds.settle(tx, refundId, {
+      status: settlement.status,
+      providerRef: settlement.providerRef,
+    });
     if (settlement.release) await payments.addRefunded(tx, payment.id, -current.amountMinor);
-    await appendLedger(tx, { paymentId: payment.id, refundId, orderId: payment.orderId, kind: settlement.ledgerKind, amountMinor: current.amountMinor, currency: payment.currency, detail: settlement.detail });
+    await appendLedger(tx, {
+      paymentId: payment.id,
+      refundId,
+      orderId: payment.orderId,
+      kind: settlement.ledgerKind,
+      amountMinor: current.amountMinor,
+      currency: payment.currency,
+      detail: settlement.detail,
+    });
     if (settlement.status === 'succeeded') {
       await writeOutbox(tx, {
         type: 'payment.refunded',
         key: payment.orderId,
         aggregateId: payment.id,
         correlationId: current.correlationId,
-        payload: { refundId, paymentId: payment.id, orderId: payment.orderId, userId: payment.userId, amountMinor: current.amountMinor, currency: payment.currency, paymentAmountMinor: payment.amountMinor },
+        payload: {
+          refundId,
+          paymentId: payment.id,
+          orderId: payment.orderId,
+          userId: payment.userId,
+          amountMinor: current.amountMinor,
+          currency: payment.currency,
+          paymentAmountMinor: payment.amountMinor,
+        },
       });
     }
     return updated;
@@ -38,9 +61,14 @@ export async function recordRefund(deps: PaymentDeps, refundId: string, decide: 
 }
 
 /** Settles a refund whose answer was lost by asking the provider under its key. Never refunds again. */
-export async function settlePendingRefund(deps: PaymentDeps, refund: RefundRecord, signal?: AbortSignal): Promise<RefundRecord> {
+export async function settlePendingRefund(
+  deps: PaymentDeps,
+  refund: RefundRecord,
+  signal?: AbortSignal,
+): Promise<RefundRecord> {
   const lookup = await deps.provider.findRefund(providerRefundKey(refund.idempotencyKey), signal);
   const oldEnough = deps.now() - refund.createdAt.getTime() >= deps.reconcileAfterMs;
-  if (lookup.kind === 'unknown') deps.logger.warn({ refundId: refund.id, reason: lookup.reason }, 'refund outcome still unknown');
+  if (lookup.kind === 'unknown')
+    deps.logger.warn({ refundId: refund.id, reason: lookup.reason }, 'refund outcome still unknown');
   return recordRefund(deps, refund.id, (status) => settleRefundFromLookup(status, lookup, oldEnough));
 }

@@ -6,7 +6,10 @@
  */
 export type KeyVerdict = { kind: 'mismatch' } | { kind: 'replay' } | { kind: 'in_progress' } | { kind: 'take_over' };
 
-export function judgeRepeat(existing: { fingerprint: string; pending: boolean; leaseActive: boolean }, fingerprint: string): KeyVerdict {
+export function judgeRepeat(
+  existing: { fingerprint: string; pending: boolean; leaseActive: boolean },
+  fingerprint: string,
+): KeyVerdict {
   if (existing.fingerprint !== fingerprint) return { kind: 'mismatch' };
   if (!existing.pending) return { kind: 'replay' };
   return existing.leaseActive ? { kind: 'in_progress' } : { kind: 'take_over' };

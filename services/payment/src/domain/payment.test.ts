@@ -15,12 +15,19 @@ test('"not found" at the provider means failed only once no request of ours can 
   assert.equal(settleFromLookup('pending', { kind: 'not_found' }, false), null);
   assert.equal(settleFromLookup('pending', { kind: 'not_found' }, true)?.status, 'failed');
   assert.equal(settleFromLookup('pending', { kind: 'unknown', reason: 'down' }, true), null);
-  assert.equal(settleFromLookup('pending', { kind: 'found', outcome: { kind: 'succeeded', providerRef: 'pi_1' } }, false)?.ledgerKind, 'reconciled_succeeded');
+  assert.equal(
+    settleFromLookup('pending', { kind: 'found', outcome: { kind: 'succeeded', providerRef: 'pi_1' } }, false)
+      ?.ledgerKind,
+    'reconciled_succeeded',
+  );
   assert.equal(settleRefundFromLookup('pending', { kind: 'not_found' }, true)?.release, true);
 });
 
 test('refunds never exceed what is left, pending refunds included', () => {
-  assert.deepEqual(decideRefund({ status: 'succeeded', amountMinor: 1000, refundedMinor: 300 }, undefined), { ok: true, amountMinor: 700 });
+  assert.deepEqual(decideRefund({ status: 'succeeded', amountMinor: 1000, refundedMinor: 300 }, undefined), {
+    ok: true,
+    amountMinor: 700,
+  });
   assert.equal(decideRefund({ status: 'succeeded', amountMinor: 1000, refundedMinor: 300 }, 701).ok, false);
   assert.equal(decideRefund({ status: 'succeeded', amountMinor: 1000, refundedMinor: 1000 }, undefined).ok, false);
   assert.equal(decideRefund({ status: 'declined', amountMinor: 1000, refundedMinor: 0 }, 1).ok, false);

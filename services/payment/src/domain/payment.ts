@@ -42,13 +42,41 @@ export function settleFromCharge(current: PaymentStatus, outcome: ChargeOutcome)
   assertSettleable(current);
   switch (outcome.kind) {
     case 'succeeded':
-      return { status: 'succeeded', ledgerKind: 'provider_succeeded', event: 'payment.succeeded', providerRef: outcome.providerRef, declineCode: null, detail: { providerRef: outcome.providerRef } };
+      return {
+        status: 'succeeded',
+        ledgerKind: 'provider_succeeded',
+        event: 'payment.succeeded',
+        providerRef: outcome.providerRef,
+        declineCode: null,
+        detail: { providerRef: outcome.providerRef },
+      };
     case 'declined':
-      return { status: 'declined', ledgerKind: 'provider_declined', event: 'payment.declined', providerRef: outcome.providerRef, declineCode: outcome.declineCode, detail: { declineCode: outcome.declineCode } };
+      return {
+        status: 'declined',
+        ledgerKind: 'provider_declined',
+        event: 'payment.declined',
+        providerRef: outcome.providerRef,
+        declineCode: outcome.declineCode,
+        detail: { declineCode: outcome.declineCode },
+      };
     case 'failed':
-      return { status: 'failed', ledgerKind: 'provider_error', event: 'payment.failed', providerRef: null, declineCode: null, detail: { reason: outcome.reason } };
+      return {
+        status: 'failed',
+        ledgerKind: 'provider_error',
+        event: 'payment.failed',
+        providerRef: null,
+        declineCode: null,
+        detail: { reason: outcome.reason },
+      };
     case 'unknown':
-      return { status: 'pending', ledgerKind: 'outcome_unknown', event: null, providerRef: null, declineCode: null, detail: { reason: outcome.reason } };
+      return {
+        status: 'pending',
+        ledgerKind: 'outcome_unknown',
+        event: null,
+        providerRef: null,
+        declineCode: null,
+        detail: { reason: outcome.reason },
+      };
   }
 }
 
@@ -59,19 +87,44 @@ export function settleFromCharge(current: PaymentStatus, outcome: ChargeOutcome)
  * (`oldEnough`); before that, and when the provider cannot be asked, the
  * payment stays pending and nothing is recorded (null).
  */
-export function settleFromLookup(current: PaymentStatus, lookup: ChargeLookup, oldEnough: boolean): ChargeSettlement | null {
+export function settleFromLookup(
+  current: PaymentStatus,
+  lookup: ChargeLookup,
+  oldEnough: boolean,
+): ChargeSettlement | null {
   assertSettleable(current);
   switch (lookup.kind) {
     case 'found': {
       const outcome = lookup.outcome;
       if (outcome.kind === 'succeeded') {
-        return { status: 'succeeded', ledgerKind: 'reconciled_succeeded', event: 'payment.succeeded', providerRef: outcome.providerRef, declineCode: null, detail: { providerRef: outcome.providerRef } };
+        return {
+          status: 'succeeded',
+          ledgerKind: 'reconciled_succeeded',
+          event: 'payment.succeeded',
+          providerRef: outcome.providerRef,
+          declineCode: null,
+          detail: { providerRef: outcome.providerRef },
+        };
       }
-      return { status: 'declined', ledgerKind: 'reconciled_declined', event: 'payment.declined', providerRef: outcome.providerRef, declineCode: outcome.declineCode, detail: { declineCode: outcome.declineCode } };
+      return {
+        status: 'declined',
+        ledgerKind: 'reconciled_declined',
+        event: 'payment.declined',
+        providerRef: outcome.providerRef,
+        declineCode: outcome.declineCode,
+        detail: { declineCode: outcome.declineCode },
+      };
     }
     case 'not_found':
       if (!oldEnough) return null;
-      return { status: 'failed', ledgerKind: 'reconciled_not_found', event: 'payment.failed', providerRef: null, declineCode: null, detail: { reason: 'the provider has no charge under this key' } };
+      return {
+        status: 'failed',
+        ledgerKind: 'reconciled_not_found',
+        event: 'payment.failed',
+        providerRef: null,
+        declineCode: null,
+        detail: { reason: 'the provider has no charge under this key' },
+      };
     case 'unknown':
       return null;
   }

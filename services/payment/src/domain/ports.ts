@@ -40,9 +40,11 @@ export type ChargeLookup =
   | { kind: 'not_found' }
   | { kind: 'unknown'; reason: string };
 
-export type RefundOutcome = { kind: 'succeeded'; providerRef: string } | { kind: 'failed'; reason: string } | { kind: 'unknown'; reason: string };
+export type RefundOutcome =
+  { kind: 'succeeded'; providerRef: string } | { kind: 'failed'; reason: string } | { kind: 'unknown'; reason: string };
 
-export type RefundLookup = { kind: 'found'; providerRef: string } | { kind: 'not_found' } | { kind: 'unknown'; reason: string };
+export type RefundLookup =
+  { kind: 'found'; providerRef: string } | { kind: 'not_found' } | { kind: 'unknown'; reason: string };
 
 /** Our key, namespaced, is the provider's key: any retry of ours is a retry there too. */
 export function providerChargeKey(key: string): string {

@@ -5,8 +5,12 @@ import { LedgerQuery } from './schemas.ts';
 
 /** The append-only ledger of one order, with the money that moved: for tests and the invariant checker. */
 export function registerLedgerRoutes(app: ServiceApp, deps: PaymentDeps): void {
-  app.get('/payments/ledger', { config: { callers: ['order', 'launcher'] }, schema: { querystring: LedgerQuery } }, async (request) => {
-    const entries = await ledgerForOrder(deps.db, request.query.orderId);
-    return { orderId: request.query.orderId, entries, totals: ledgerTotals(entries) };
-  });
+  app.get(
+    '/payments/ledger',
+    { config: { callers: ['order', 'launcher'] }, schema: { querystring: LedgerQuery } },
+    async (request) => {
+      const entries = await ledgerForOrder(deps.db, request.query.orderId);
+      return { orderId: request.query.orderId, entries, totals: ledgerTotals(entries) };
+    },
+  );
 }

@@ -19,7 +19,12 @@ export const ChargeBody = Type.Object(
 export const Charge = Type.Object({
   paymentId: Type.String(),
   orderId: Type.String(),
-  status: Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('declined'), Type.Literal('failed')]),
+  status: Type.Union([
+    Type.Literal('pending'),
+    Type.Literal('succeeded'),
+    Type.Literal('declined'),
+    Type.Literal('failed'),
+  ]),
   amountMinor: Type.Integer(),
   currency: Type.String(),
   declineCode: Type.Optional(Type.String()),
@@ -35,7 +40,10 @@ export const ChargeDetail = Type.Object({
 
 export const PaymentParams = Type.Object({ paymentId: Type.String({ format: 'uuid' }) });
 
-export const RefundBody = Type.Object({ amountMinor: Type.Optional(Type.Integer({ minimum: 1, maximum: 99_999_999 })) }, { additionalProperties: false });
+export const RefundBody = Type.Object(
+  { amountMinor: Type.Optional(Type.Integer({ minimum: 1, maximum: 99_999_999 })) },
+  { additionalProperties: false },
+);
 
 export const Refund = Type.Object({
   refundId: Type.String(),

@@ -44,11 +44,28 @@ export function createHttpProvider(options: { baseUrl: string; timeoutMs: number
   const agent = new Agent({ connections: 32, keepAliveTimeout: 4000, connect: { timeout: options.timeoutMs } });
   const base = options.baseUrl.replace(/\/+$/, '');
 
-  const call = async (method: 'GET' | 'POST', path: string, body: Json | undefined, idempotencyKey: string | undefined, signal: AbortSignal | undefined): Promise<Answer | { failure: string }> => {
+  const call = async (
+    method: 'GET' | 'POST',
+    path: string,
+    body: Json | undefined,
+    idempotencyKey: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Answer | { failure: string }> => {
     const timeout = AbortSignal.timeout(options.timeoutMs);
     // The provider is outside the mesh, but a trace should still show the hop to it.
-    const span = tracer.startSpan(`${method} payment-provider`, { kind: SpanKind.CLIENT, attributes: { 'http.request.method': method, 'url.path': path.split('?')[0] ?? path, 'peer.service': 'payment-provider' } });
-    const headers: Record<string, string> = { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}) };
+    const span = tracer.startSpan(`${method} payment-provider`, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': method,
+        'url.path': path.split('?')[0] ?? path,
+        'peer.service': 'payment-provider',
+      },
+    });
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+    };
     propagation.inject(trace.setSpan(context.active(), span), headers);
     try {
       const response = await request(`${base}${path}`, {
@@ -68,7 +85,11 @@ export function createHttpProvider(options: { baseUrl: string; timeoutMs: number
       }
       return { status: response.statusCode, body: parsed };
     } catch (error) {
-      const reason = timeout.aborted ? `no answer within ${options.timeoutMs} ms` : error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      const reason = timeout.aborted
+        ? `no answer within ${options.timeoutMs} ms`
+        : error instanceof Error
+          ? `${error.name}: ${error.message}`
+          : String(error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: reason });
       return { failure: reason };
     } finally {
@@ -78,28 +99,61 @@ export function createHttpProvider(options: { baseUrl: string; timeoutMs: number
 
   return {
     async charge(req, signal): Promise<ChargeOutcome> {
-      const answer = await call('POST', '/v1/payment_intents', { amount: req.amountMinor, currency: req.currency.toLowerCase(), payment_method: req.paymentMethod, capture: true, metadata: req.metadata }, req.idempotencyKey, signal);
+      const answer = await call(
+        'POST',
+        '/v1/payment_intents',
+        {
+          amount: req.amountMinor,
+          currency: req.currency.toLowerCase(),
+          payment_method: req.paymentMethod,
+          capture: true,
+          metadata: req.metadata,
+        },
+        req.idempotencyKey,
+        signal,
+      );
       if ('failure' in answer) return { kind: 'unknown', reason: answer.failure };
       const body = answer.body;
       if (answer.status === 200 && isRecord(body) && typeof body.id === 'string') {
-        return body.status === 'succeeded' ? { kind: 'succeeded', providerRef: body.id } : { kind: 'unknown', reason: `intent ${body.id} is ${String(body.status)}` };
+        return body.status === 'succeeded'
+          ? { kind: 'succeeded', providerRef: body.id }
+          : { kind: 'unknown', reason: `intent ${body.id} is ${String(body.status)}` };
       }
       const error = errorOf(body);
       if (answer.status === 402 && error?.type === 'card_error') {
-        const declineCode = typeof error.decline_code === 'string' ? error.decline_code : typeof error.code === 'string' ? error.code : 'card_declined';
-        return { kind: 'declined', declineCode, providerRef: typeof error.payment_intent === 'string' ? error.payment_intent : null };
+        const declineCode =
+          typeof error.decline_code === 'string'
+            ? error.decline_code
+            : typeof error.code === 'string'
+              ? error.code
+              : 'card_declined';
+        return {
+          kind: 'declined',
+          declineCode,
+          providerRef: typeof error.payment_intent === 'string' ? error.payment_intent : null,
+        };
       }
-      return provedNothingHappened(answer) ? { kind: 'failed', reason: describe(answer) } : { kind: 'unknown', reason: describe(answer) };
+      return provedNothingHappened(answer)
+        ? { kind: 'failed', reason: describe(answer) }
+        : { kind: 'unknown', reason: describe(answer) };
     },
 
     async findCharge(idempotencyKey, signal): Promise<ChargeLookup> {
-      const answer = await call('GET', `/v1/payment_intents?idempotency_key=${encodeURIComponent(idempotencyKey)}`, undefined, undefined, signal);
+      const answer = await call(
+        'GET',
+        `/v1/payment_intents?idempotency_key=${encodeURIComponent(idempotencyKey)}`,
+        undefined,
+        undefined,
+        signal,
+      );
       if ('failure' in answer) return { kind: 'unknown', reason: answer.failure };
-      if (answer.status !== 200 || !isRecord(answer.body) || !Array.isArray(answer.body.data)) return { kind: 'unknown', reason: describe(answer) };
+      if (answer.status !== 200 || !isRecord(answer.body) || !Array.isArray(answer.body.data))
+        return { kind: 'unknown', reason: describe(answer) };
       const intent: unknown = answer.body.data[0];
       if (intent === undefined) return { kind: 'not_found' };
       if (!isRecord(intent) || typeof intent.id !== 'string') return { kind: 'unknown', reason: 'unreadable intent' };
-      if (intent.status === 'succeeded') return { kind: 'found', outcome: { kind: 'succeeded', providerRef: intent.id } };
+      if (intent.status === 'succeeded')
+        return { kind: 'found', outcome: { kind: 'succeeded', providerRef: intent.id } };
       const lastError = isRecord(intent.last_payment_error) ? intent.last_payment_error : undefined;
       if (intent.status === 'requires_payment_method' && lastError) {
         const declineCode = typeof lastError.decline_code === 'string' ? lastError.decline_code : 'card_declined';
@@ -109,20 +163,37 @@ export function createHttpProvider(options: { baseUrl: string; timeoutMs: number
     },
 
     async refund(req, signal): Promise<RefundOutcome> {
-      const answer = await call('POST', '/v1/refunds', { payment_intent: req.providerRef, amount: req.amountMinor }, req.idempotencyKey, signal);
+      const answer = await call(
+        'POST',
+        '/v1/refunds',
+        { payment_intent: req.providerRef, amount: req.amountMinor },
+        req.idempotencyKey,
+        signal,
+      );
       if ('failure' in answer) return { kind: 'unknown', reason: answer.failure };
       const body = answer.body;
-      if (answer.status === 200 && isRecord(body) && typeof body.id === 'string' && body.status === 'succeeded') return { kind: 'succeeded', providerRef: body.id };
-      return provedNothingHappened(answer) ? { kind: 'failed', reason: describe(answer) } : { kind: 'unknown', reason: describe(answer) };
+      if (answer.status === 200 && isRecord(body) && typeof body.id === 'string' && body.status === 'succeeded')
+        return { kind: 'succeeded', providerRef: body.id };
+      return provedNothingHappened(answer)
+        ? { kind: 'failed', reason: describe(answer) }
+        : { kind: 'unknown', reason: describe(answer) };
     },
 
     async findRefund(idempotencyKey, signal): Promise<RefundLookup> {
-      const answer = await call('GET', `/v1/refunds?idempotency_key=${encodeURIComponent(idempotencyKey)}`, undefined, undefined, signal);
+      const answer = await call(
+        'GET',
+        `/v1/refunds?idempotency_key=${encodeURIComponent(idempotencyKey)}`,
+        undefined,
+        undefined,
+        signal,
+      );
       if ('failure' in answer) return { kind: 'unknown', reason: answer.failure };
-      if (answer.status !== 200 || !isRecord(answer.body) || !Array.isArray(answer.body.data)) return { kind: 'unknown', reason: describe(answer) };
+      if (answer.status !== 200 || !isRecord(answer.body) || !Array.isArray(answer.body.data))
+        return { kind: 'unknown', reason: describe(answer) };
       const refund: unknown = answer.body.data[0];
       if (refund === undefined) return { kind: 'not_found' };
-      if (isRecord(refund) && typeof refund.id === 'string' && refund.status === 'succeeded') return { kind: 'found', providerRef: refund.id };
+      if (isRecord(refund) && typeof refund.id === 'string' && refund.status === 'succeeded')
+        return { kind: 'found', providerRef: refund.id };
       return { kind: 'unknown', reason: 'unreadable refund' };
     },
 

@@ -14,8 +14,18 @@ export async function deleteProduct(db: Database, id: string, context: { correla
     );
     const found = rows[0];
     if (!found) throw new AppError('NOT_FOUND', { detail: `No product ${id}` });
-    if (found.reserved > 0) throw new AppError('CONFLICT', { detail: `${found.reserved} units of this product are reserved; release or commit them first` });
+    if (found.reserved > 0)
+      throw new AppError('CONFLICT', {
+        detail: `${found.reserved} units of this product are reserved; release or commit them first`,
+      });
     await tx.query('DELETE FROM products WHERE id = $1', [id]);
-    await writeOutbox(tx, { topic: 'product', type: 'product.deleted', key: id, aggregateId: id, correlationId: context.correlationId, payload: { productId: id, sku: found.sku } });
+    await writeOutbox(tx, {
+      topic: 'product',
+      type: 'product.deleted',
+      key: id,
+      aggregateId: id,
+      correlationId: context.correlationId,
+      payload: { productId: id, sku: found.sku },
+    });
   });
 }

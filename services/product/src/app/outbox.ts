@@ -7,8 +7,22 @@ export type ProductEventType = 'product.updated' | 'product.deleted';
 export type InventoryEventType = 'inventory.committed' | 'inventory.released';
 
 export type OutboxEvent =
-  | { topic: 'product'; type: ProductEventType; key: string; aggregateId: string; correlationId: string; payload: Record<string, unknown> }
-  | { topic: 'inventory'; type: InventoryEventType; key: string; aggregateId: string; correlationId: string; payload: Record<string, unknown> };
+  | {
+      topic: 'product';
+      type: ProductEventType;
+      key: string;
+      aggregateId: string;
+      correlationId: string;
+      payload: Record<string, unknown>;
+    }
+  | {
+      topic: 'inventory';
+      type: InventoryEventType;
+      key: string;
+      aggregateId: string;
+      correlationId: string;
+      payload: Record<string, unknown>;
+    };
 
 /**
  * Writes one event to the transactional outbox on the caller's transaction,

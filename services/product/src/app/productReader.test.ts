@@ -6,7 +6,20 @@ import { createProductReader } from './productReader.ts';
 const id = '0b9c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d';
 
 function row(name: string) {
-  return { id, sku: 'SKU-1', name, brand: 'b', category: 'c', description: '', attributes: {}, price_minor: 100, currency: 'USD', images: [], created_at: new Date(0), updated_at: new Date(0) };
+  return {
+    id,
+    sku: 'SKU-1',
+    name,
+    brand: 'b',
+    category: 'c',
+    description: '',
+    attributes: {},
+    price_minor: 100,
+    currency: 'USD',
+    images: [],
+    created_at: new Date(0),
+    updated_at: new Date(0),
+  };
 }
 
 /**
@@ -15,7 +28,12 @@ function row(name: string) {
  * wait for `release()`.
  */
 function fakeDatabases() {
-  const state = { primaryName: 'v1' as string | undefined, replicaName: 'v1' as string | undefined, replayed: '0/100', productReads: [] as Array<{ target: string; minLsn: string | undefined }> };
+  const state = {
+    primaryName: 'v1' as string | undefined,
+    replicaName: 'v1' as string | undefined,
+    replayed: '0/100',
+    productReads: [] as Array<{ target: string; minLsn: string | undefined }>,
+  };
   let gate = Promise.withResolvers<void>();
   gate.resolve();
   const table = (name: () => string | undefined, target: string, minLsn?: string): Queryable =>
@@ -33,7 +51,15 @@ function fakeDatabases() {
     read: () => Promise.reject(new Error('not used')),
     withReader: <T>(work: (q: Queryable, source: ReadSource) => Promise<T>, options: { minLsn?: string } = {}) => {
       const onReplica = options.minLsn === undefined || parseLsn(state.replayed) >= parseLsn(options.minLsn);
-      return onReplica ? work(table(() => state.replicaName, 'replica', options.minLsn), { target: 'replica', position: state.replayed }) : work(table(() => state.primaryName, 'primary', options.minLsn), { target: 'primary', position: options.minLsn });
+      return onReplica
+        ? work(
+            table(() => state.replicaName, 'replica', options.minLsn),
+            { target: 'replica', position: state.replayed },
+          )
+        : work(
+            table(() => state.primaryName, 'primary', options.minLsn),
+            { target: 'primary', position: options.minLsn },
+          );
     },
   };
   return {
@@ -46,7 +72,13 @@ function fakeDatabases() {
 }
 
 function readerOver(fake: ReturnType<typeof fakeDatabases>) {
-  return createProductReader({ reads: fake.reads, primary: fake.primary, cache: new MemoryCache(), ttlMs: 60_000, changes: new ConsistencyTracker() });
+  return createProductReader({
+    reads: fake.reads,
+    primary: fake.primary,
+    cache: new MemoryCache(),
+    ttlMs: 60_000,
+    changes: new ConsistencyTracker(),
+  });
 }
 
 test('concurrent misses share one read; hits read nothing', async () => {
@@ -98,7 +130,11 @@ test('after a change heard of with its position, no refill comes from a replica 
   fake.state.replicaName = 'v2';
   await reader.invalidate(id, '0/200');
   await reader.get(id);
-  assert.deepEqual(fake.state.productReads.at(-1), { target: 'replica', minLsn: '0/200' }, 'once it has caught up, the replica serves');
+  assert.deepEqual(
+    fake.state.productReads.at(-1),
+    { target: 'replica', minLsn: '0/200' },
+    'once it has caught up, the replica serves',
+  );
 });
 
 test('a product missing on a replica that is behind is looked for on the primary', async () => {

@@ -1,4 +1,12 @@
-import { cacheAside, maxLsn, parseLsn, type Cache, type ConsistencyTracker, type Queryable, type Reads } from '@shop/data';
+import {
+  cacheAside,
+  maxLsn,
+  parseLsn,
+  type Cache,
+  type ConsistencyTracker,
+  type Queryable,
+  type Reads,
+} from '@shop/data';
 import { PRODUCT_COLUMNS, toProduct, type ProductRow } from '../adapters/productRows.ts';
 import { availabilityOf, type Availability, type Product } from '../domain/product.ts';
 
@@ -41,20 +49,39 @@ const STOCK_BY_SKU = 'SELECT on_hand, reserved FROM inventory WHERE sku = $1';
  * entry and reads again. A product missing on a replica is looked for on the
  * primary: absence on a replica that is behind proves nothing.
  */
-export function createProductReader(options: { reads: Reads; primary: Queryable; cache: Cache; ttlMs: number; changes: ConsistencyTracker; onCacheError?: (error: unknown) => void }): ProductReader {
+export function createProductReader(options: {
+  reads: Reads;
+  primary: Queryable;
+  cache: Cache;
+  ttlMs: number;
+  changes: ConsistencyTracker;
+  onCacheError?: (error: unknown) => void;
+}): ProductReader {
   const { reads, primary, cache, ttlMs, changes } = options;
   const aside = cacheAside(cache, options.onCacheError);
 
   const fetchProduct = async (id: string, floor: string | undefined): Promise<Entry | undefined> => {
-    const read = await reads.withReader(async (q, source) => ({ rows: (await q.query<ProductRow>(PRODUCT_BY_ID, [id])).rows, source }), { minLsn: floor });
+    const read = await reads.withReader(
+      async (q, source) => ({ rows: (await q.query<ProductRow>(PRODUCT_BY_ID, [id])).rows, source }),
+      { minLsn: floor },
+    );
     if (read.rows[0]) return { product: toProduct(read.rows[0]), lsn: read.source.position ?? null };
     if (read.source.target === 'primary') return undefined;
     const { rows } = await primary.query<ProductRow>(PRODUCT_BY_ID, [id]);
     return rows[0] ? { product: toProduct(rows[0]), lsn: floor ?? null } : undefined;
   };
 
-  const fetchStock = async (sku: string, floor: string | undefined): Promise<{ on_hand: number; reserved: number } | undefined> => {
-    const read = await reads.withReader(async (q, source) => ({ row: (await q.query<{ on_hand: number; reserved: number }>(STOCK_BY_SKU, [sku])).rows[0], source }), { minLsn: floor });
+  const fetchStock = async (
+    sku: string,
+    floor: string | undefined,
+  ): Promise<{ on_hand: number; reserved: number } | undefined> => {
+    const read = await reads.withReader(
+      async (q, source) => ({
+        row: (await q.query<{ on_hand: number; reserved: number }>(STOCK_BY_SKU, [sku])).rows[0],
+        source,
+      }),
+      { minLsn: floor },
+    );
     if (read.row || read.source.target === 'primary') return read.row;
     return (await primary.query<{ on_hand: number; reserved: number }>(STOCK_BY_SKU, [sku])).rows[0];
   };
@@ -63,7 +90,9 @@ export function createProductReader(options: { reads: Reads; primary: Queryable;
     async get(id, floor) {
       const changed = await changes.minLsnFor(id);
       const needed = maxLsn(floor, changed);
-      const entry = await aside.read<Entry>(id, ttlMs, () => fetchProduct(id, needed), { accept: (e) => atLeast(e.lsn, needed) });
+      const entry = await aside.read<Entry>(id, ttlMs, () => fetchProduct(id, needed), {
+        accept: (e) => atLeast(e.lsn, needed),
+      });
       if (!entry) return undefined;
       // At or past the product row's own position: its inventory row (same transaction) is there unless deleted since.
       const stock = await fetchStock(entry.product.sku, maxLsn(floor, entry.lsn ?? undefined));

@@ -26,7 +26,10 @@ export interface Shortfall {
  * is checked under the lock, the UPDATE repeats the guard, and the table's
  * CHECK (reserved <= on_hand) is the last line of defence.
  */
-export async function reserveStock(db: Database, request: ReserveRequest): Promise<{ created: boolean; reservation: Reservation }> {
+export async function reserveStock(
+  db: Database,
+  request: ReserveRequest,
+): Promise<{ created: boolean; reservation: Reservation }> {
   return db.transaction(async (tx) => {
     const inserted = await tx.query(
       `INSERT INTO reservations (id, status, expires_at) VALUES ($1, 'held', now() + make_interval(secs => $2))
@@ -37,16 +40,23 @@ export async function reserveStock(db: Database, request: ReserveRequest): Promi
       const existing = await loadReservation(tx, request.reservationId);
       if (!existing) throw new Error(`Reservation ${request.reservationId} conflicted but cannot be read`);
       if (!sameRequest(existing.items, request.items)) {
-        throw new AppError('IDEMPOTENCY_KEY_REUSED', { detail: `Reservation ${request.reservationId} already exists with different items` });
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', {
+          detail: `Reservation ${request.reservationId} already exists with different items`,
+        });
       }
       return { created: false, reservation: existing };
     }
     const lines = inLockOrder(request.items);
-    const stock = await lockStock(tx, lines.map((l) => l.productId));
+    const stock = await lockStock(
+      tx,
+      lines.map((l) => l.productId),
+    );
     const shortfalls = lines.flatMap((line): Shortfall[] => {
       const row = stock.get(line.productId);
       const available = row ? row.on_hand - row.reserved : 0;
-      return available >= line.quantity ? [] : [{ productId: line.productId, requested: line.quantity, available: Math.max(0, available) }];
+      return available >= line.quantity
+        ? []
+        : [{ productId: line.productId, requested: line.quantity, available: Math.max(0, available) }];
     });
     if (shortfalls.length > 0) throw insufficient(shortfalls, stock);
 
@@ -86,7 +96,12 @@ async function lockStock(tx: Queryable, productIds: string[]): Promise<Map<strin
 function insufficient(shortfalls: Shortfall[], stock: Map<string, StockRow>): AppError {
   const describe = (s: Shortfall): string => {
     const row = stock.get(s.productId);
-    return row ? `${row.name} (${s.productId}): requested ${s.requested}, available ${s.available}` : `product ${s.productId} does not exist`;
+    return row
+      ? `${row.name} (${s.productId}): requested ${s.requested}, available ${s.available}`
+      : `product ${s.productId} does not exist`;
   };
-  return new AppError('UNPROCESSABLE', { detail: `Not enough stock: ${shortfalls.map(describe).join('; ')}`, extensions: { insufficient: shortfalls } });
+  return new AppError('UNPROCESSABLE', {
+    detail: `Not enough stock: ${shortfalls.map(describe).join('; ')}`,
+    extensions: { insufficient: shortfalls },
+  });
 }

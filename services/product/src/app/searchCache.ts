@@ -27,7 +27,13 @@ export function createSearchCache(options: { ttlMs: number; maxEntries: number }
   let generation = 0;
   return {
     async read(query, after, load) {
-      const key = JSON.stringify([generation, searchFingerprint(query), query.limit, after?.key ?? null, after?.id ?? null]);
+      const key = JSON.stringify([
+        generation,
+        searchFingerprint(query),
+        query.limit,
+        after?.key ?? null,
+        after?.id ?? null,
+      ]);
       // A load always yields a page, so the read does too.
       return (await aside.read<SearchResult>(key, options.ttlMs, load))!;
     },

@@ -25,7 +25,12 @@ const sortKeys: Record<Sort, { expr: string; text: string; type: string; dir: 'A
   relevance: { expr: 'm.score', text: 'm.score::text', type: 'real', dir: 'DESC' },
   price_asc: { expr: 'm.price_minor', text: 'm.price_minor::bigint::text', type: 'bigint', dir: 'ASC' },
   price_desc: { expr: 'm.price_minor', text: 'm.price_minor::bigint::text', type: 'bigint', dir: 'DESC' },
-  newest: { expr: 'm.created_at', text: `to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`, type: 'timestamptz', dir: 'DESC' },
+  newest: {
+    expr: 'm.created_at',
+    text: `to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`,
+    type: 'timestamptz',
+    dir: 'DESC',
+  },
   name: { expr: 'm.name', text: 'm.name', type: 'text', dir: 'ASC' },
 };
 
@@ -35,7 +40,11 @@ const sortKeys: Record<Sort, { expr: string; text: string; type: string; dir: 'A
  * product; filters combine with AND; keyset pagination on (sort key, id).
  * Facets count the whole matching set (every filter applied), not one page.
  */
-export async function searchProducts(db: Queryable, query: SearchQuery, after: CursorPosition | undefined): Promise<SearchResult> {
+export async function searchProducts(
+  db: Queryable,
+  query: SearchQuery,
+  after: CursorPosition | undefined,
+): Promise<SearchResult> {
   const params: unknown[] = [];
   const param = (value: unknown): string => {
     params.push(value);
@@ -79,25 +88,53 @@ export async function searchProducts(db: Queryable, query: SearchQuery, after: C
 
   const rows = page.rows.slice(0, query.limit);
   const last = rows[rows.length - 1];
-  const nextCursor = page.rows.length > query.limit && last ? encodeCursor(searchFingerprint(query), { key: last.sort_key, id: last.id }) : null;
+  const nextCursor =
+    page.rows.length > query.limit && last
+      ? encodeCursor(searchFingerprint(query), { key: last.sort_key, id: last.id })
+      : null;
   return {
     items: rows.map((row) => ({ ...toProduct(row), availability: availabilityOf(row.on_hand, row.reserved) })),
-    facets: toFacets(facets.rows as Array<{ category: string | null; brand: string | null; band: string | null; n: number; g: number }>),
+    facets: toFacets(
+      facets.rows as Array<{
+        category: string | null;
+        brand: string | null;
+        band: string | null;
+        n: number;
+        g: number;
+      }>,
+    ),
     nextCursor,
   };
 }
 
 function bandCase(column: string): string {
-  const arms = PRICE_BANDS.map((band) => (band.maxMinor === undefined ? `ELSE '${band.key}'` : `WHEN ${column} <= ${band.maxMinor} THEN '${band.key}'`));
+  const arms = PRICE_BANDS.map((band) =>
+    band.maxMinor === undefined ? `ELSE '${band.key}'` : `WHEN ${column} <= ${band.maxMinor} THEN '${band.key}'`,
+  );
   return `CASE ${arms.join(' ')} END`;
 }
 
 /** GROUPING(category, brand, band) has a bit set per column left out: 3 = the category set, 5 = brand, 6 = price band. */
-function toFacets(rows: Array<{ category: string | null; brand: string | null; band: string | null; n: number; g: number }>): Facets {
-  const byCount = (a: { value: string; count: number }, b: { value: string; count: number }): number => b.count - a.count || (a.value < b.value ? -1 : 1);
-  const category = rows.filter((r) => r.g === 3 && r.category !== null).map((r) => ({ value: r.category!, count: r.n })).sort(byCount);
-  const brand = rows.filter((r) => r.g === 5 && r.brand !== null).map((r) => ({ value: r.brand!, count: r.n })).sort(byCount).slice(0, MAX_BRAND_FACETS);
+function toFacets(
+  rows: Array<{ category: string | null; brand: string | null; band: string | null; n: number; g: number }>,
+): Facets {
+  const byCount = (a: { value: string; count: number }, b: { value: string; count: number }): number =>
+    b.count - a.count || (a.value < b.value ? -1 : 1);
+  const category = rows
+    .filter((r) => r.g === 3 && r.category !== null)
+    .map((r) => ({ value: r.category!, count: r.n }))
+    .sort(byCount);
+  const brand = rows
+    .filter((r) => r.g === 5 && r.brand !== null)
+    .map((r) => ({ value: r.brand!, count: r.n }))
+    .sort(byCount)
+    .slice(0, MAX_BRAND_FACETS);
   const bands = new Map(rows.filter((r) => r.g === 6 && r.band !== null).map((r) => [r.band!, r.n]));
-  const price = PRICE_BANDS.map((band) => ({ key: band.key, minPriceMinor: band.minMinor, maxPriceMinor: band.maxMinor ?? null, count: bands.get(band.key) ?? 0 }));
+  const price = PRICE_BANDS.map((band) => ({
+    key: band.key,
+    minPriceMinor: band.minMinor,
+    maxPriceMinor: band.maxMinor ?? null,
+    count: bands.get(band.key) ?? 0,
+  }));
   return { category, brand, price };
 }

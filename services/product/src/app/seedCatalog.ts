@@ -48,9 +48,27 @@ async function insertBatch(tx: Queryable, products: GeneratedProduct[]): Promise
   const values: unknown[] = [];
   const tuples = products.map((p) => {
     const base = values.length;
-    values.push(p.id, p.sku, p.name, p.brand, p.category, p.description, JSON.stringify(p.attributes), p.priceMinor, p.currency, p.images, new Date(CATALOG_EPOCH_MS + p.ageIndex * 60_000).toISOString());
+    values.push(
+      p.id,
+      p.sku,
+      p.name,
+      p.brand,
+      p.category,
+      p.description,
+      JSON.stringify(p.attributes),
+      p.priceMinor,
+      p.currency,
+      p.images,
+      new Date(CATALOG_EPOCH_MS + p.ageIndex * 60_000).toISOString(),
+    );
     return `(${Array.from({ length: 11 }, (_, i) => `$${base + i + 1}`).join(', ')}, $${base + 11})`;
   });
-  await tx.query(`INSERT INTO products (id, sku, name, brand, category, description, attributes, price_minor, currency, images, created_at, updated_at) VALUES ${tuples.join(', ')}`, values);
-  await tx.query('INSERT INTO inventory (sku, on_hand) SELECT * FROM unnest($1::text[], $2::int[])', [products.map((p) => p.sku), products.map((p) => p.stock)]);
+  await tx.query(
+    `INSERT INTO products (id, sku, name, brand, category, description, attributes, price_minor, currency, images, created_at, updated_at) VALUES ${tuples.join(', ')}`,
+    values,
+  );
+  await tx.query('INSERT INTO inventory (sku, on_hand) SELECT * FROM unnest($1::text[], $2::int[])', [
+    products.map((p) => p.sku),
+    products.map((p) => p.stock),
+  ]);
 }

@@ -39,7 +39,12 @@ export function startSweeper(db: Database, logger: Logger, intervalMs: number): 
       .then((count) => {
         if (count > 0) logger.info({ released: count }, 'expired reservations released');
       })
-      .catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'reservation sweep failed; retrying next tick'))
+      .catch((error: unknown) =>
+        logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          'reservation sweep failed; retrying next tick',
+        ),
+      )
       .finally(() => {
         running = undefined;
       });

@@ -49,19 +49,29 @@ export function decodeCursor(cursor: string, fingerprint: string, sort: Sort): C
   try {
     const json = Buffer.from(cursor, 'base64url').toString('utf8');
     // Base64url decoding is lenient; only the canonical encoding is ours.
-    if (Buffer.from(json, 'utf8').toString('base64url') !== cursor) return { ok: false, reason: 'is not a cursor this service issued' };
+    if (Buffer.from(json, 'utf8').toString('base64url') !== cursor)
+      return { ok: false, reason: 'is not a cursor this service issued' };
     payload = JSON.parse(json);
   } catch {
     return { ok: false, reason: 'is not a cursor this service issued' };
   }
-  if (!isPayload(payload) || payload.c !== digest([payload.f, payload.k, payload.i])) return { ok: false, reason: 'is not a cursor this service issued' };
-  if (payload.f !== digest([fingerprint])) return { ok: false, reason: 'belongs to a different search (q, filters or sort changed)' };
-  if (!UUID.test(payload.i) || !keyShapes[sort].test(payload.k) || payload.k.includes('\u0000')) return { ok: false, reason: 'is not a cursor this service issued' };
+  if (!isPayload(payload) || payload.c !== digest([payload.f, payload.k, payload.i]))
+    return { ok: false, reason: 'is not a cursor this service issued' };
+  if (payload.f !== digest([fingerprint]))
+    return { ok: false, reason: 'belongs to a different search (q, filters or sort changed)' };
+  if (!UUID.test(payload.i) || !keyShapes[sort].test(payload.k) || payload.k.includes('\u0000'))
+    return { ok: false, reason: 'is not a cursor this service issued' };
   return { ok: true, position: { key: payload.k, id: payload.i } };
 }
 
 function isPayload(value: unknown): value is Payload {
   if (typeof value !== 'object' || value === null) return false;
   const p = value as Record<string, unknown>;
-  return p.v === 1 && typeof p.f === 'string' && typeof p.k === 'string' && typeof p.i === 'string' && typeof p.c === 'string';
+  return (
+    p.v === 1 &&
+    typeof p.f === 'string' &&
+    typeof p.k === 'string' &&
+    typeof p.i === 'string' &&
+    typeof p.c === 'string'
+  );
 }

@@ -15,7 +15,10 @@ test('mulberry32 is deterministic and stays in [0, 1)', () => {
 
 test('the same seed gives the same catalog; another seed another one', () => {
   assert.deepEqual(generateProducts(42, 0, 50), generateProducts(42, 0, 50));
-  assert.notDeepEqual(generateProducts(42, 0, 50).map((p) => p.id), generateProducts(43, 0, 50).map((p) => p.id));
+  assert.notDeepEqual(
+    generateProducts(42, 0, 50).map((p) => p.id),
+    generateProducts(43, 0, 50).map((p) => p.id),
+  );
   // Any slice can be generated alone.
   assert.deepEqual(generateProducts(42, 10, 5), generateProducts(42, 0, 15).slice(10));
 });

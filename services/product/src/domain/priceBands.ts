@@ -20,5 +20,9 @@ export const PRICE_BANDS: readonly PriceBand[] = [
 ];
 
 export function priceBandOf(priceMinor: number): PriceBand {
-  return PRICE_BANDS.find((band) => priceMinor >= band.minMinor && (band.maxMinor === undefined || priceMinor <= band.maxMinor)) ?? PRICE_BANDS[0]!;
+  return (
+    PRICE_BANDS.find(
+      (band) => priceMinor >= band.minMinor && (band.maxMinor === undefined || priceMinor <= band.maxMinor),
+    ) ?? PRICE_BANDS[0]!
+  );
 }

@@ -41,7 +41,10 @@ export const MAX_ATTRIBUTES = 50;
  * control characters (jsonb refuses \u0000), bounded sizes. Returns the
  * problems as `{field, message}`, empty when fine.
  */
-export function attributeProblems(attributes: Record<string, unknown>, field = 'body/attributes'): Array<{ field: string; message: string }> {
+export function attributeProblems(
+  attributes: Record<string, unknown>,
+  field = 'body/attributes',
+): Array<{ field: string; message: string }> {
   const problems: Array<{ field: string; message: string }> = [];
   const entries = Object.entries(attributes);
   if (entries.length > MAX_ATTRIBUTES) problems.push({ field, message: `must have at most ${MAX_ATTRIBUTES} entries` });
@@ -49,7 +52,8 @@ export function attributeProblems(attributes: Record<string, unknown>, field = '
     if (key.length === 0 || key.length > 64 || hasControlCharacter(key)) {
       problems.push({ field: `${field}/${key}`, message: 'must be a key of 1 to 64 printable characters' });
     } else if (typeof value === 'string') {
-      if (value.length > 500 || hasControlCharacter(value)) problems.push({ field: `${field}/${key}`, message: 'must be a string of at most 500 printable characters' });
+      if (value.length > 500 || hasControlCharacter(value))
+        problems.push({ field: `${field}/${key}`, message: 'must be a string of at most 500 printable characters' });
     } else if (typeof value === 'number') {
       if (!Number.isFinite(value)) problems.push({ field: `${field}/${key}`, message: 'must be a finite number' });
     } else if (typeof value !== 'boolean') {

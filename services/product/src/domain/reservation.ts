@@ -38,17 +38,29 @@ export type Decision =
   | { kind: 'expire-first' }
   | { kind: 'conflict'; detail: string };
 
-export function decideSettlement(command: Settlement, reservation: Pick<Reservation, 'status' | 'releaseReason' | 'expiresAt'>, now: Date): Decision {
+export function decideSettlement(
+  command: Settlement,
+  reservation: Pick<Reservation, 'status' | 'releaseReason' | 'expiresAt'>,
+  now: Date,
+): Decision {
   switch (reservation.status) {
     case 'held':
       if (command === 'commit' && reservation.expiresAt.getTime() <= now.getTime()) return { kind: 'expire-first' };
       return { kind: 'apply' };
     case 'committed':
-      return command === 'commit' ? { kind: 'already' } : { kind: 'conflict', detail: 'The reservation is already committed; it cannot be released' };
+      return command === 'commit'
+        ? { kind: 'already' }
+        : { kind: 'conflict', detail: 'The reservation is already committed; it cannot be released' };
     case 'released':
       return command === 'release'
         ? { kind: 'already' }
-        : { kind: 'conflict', detail: reservation.releaseReason === 'expired' ? 'The reservation expired and its stock was released' : 'The reservation was released; it cannot be committed' };
+        : {
+            kind: 'conflict',
+            detail:
+              reservation.releaseReason === 'expired'
+                ? 'The reservation expired and its stock was released'
+                : 'The reservation was released; it cannot be committed',
+          };
   }
 }
 

@@ -15,7 +15,11 @@ test('relevance is the default sort with a query, newest without', () => {
 });
 
 test('contradictory or impossible requests name the field', () => {
-  assert.deepEqual(parseSearch({ minPrice: 10, maxPrice: 5 }), { ok: false, field: 'query/minPrice', message: 'must not be greater than maxPrice' });
+  assert.deepEqual(parseSearch({ minPrice: 10, maxPrice: 5 }), {
+    ok: false,
+    field: 'query/minPrice',
+    message: 'must not be greater than maxPrice',
+  });
   assert.equal(parseSearch({ sort: 'relevance' }).ok, false);
   assert.equal(parseSearch({ limit: 101 }).ok, false);
 });

@@ -45,7 +45,8 @@ export function normaliseText(raw: string | undefined): string | undefined {
 export function parseSearch(input: SearchInput): Parsed<SearchQuery> {
   const text = normaliseText(input.q);
   const limit = input.limit ?? DEFAULT_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) return { ok: false, field: 'query/limit', message: `must be an integer from 1 to ${MAX_LIMIT}` };
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+    return { ok: false, field: 'query/limit', message: `must be an integer from 1 to ${MAX_LIMIT}` };
   if (input.minPrice !== undefined && input.maxPrice !== undefined && input.minPrice > input.maxPrice) {
     return { ok: false, field: 'query/minPrice', message: 'must not be greater than maxPrice' };
   }
@@ -70,5 +71,12 @@ export function parseSearch(input: SearchInput): Parsed<SearchQuery> {
  * search, so a cursor from one search is refused on another.
  */
 export function searchFingerprint(query: SearchQuery): string {
-  return JSON.stringify([query.text ?? null, query.category ?? null, query.brand ?? null, query.minPrice ?? null, query.maxPrice ?? null, query.sort]);
+  return JSON.stringify([
+    query.text ?? null,
+    query.category ?? null,
+    query.brand ?? null,
+    query.minPrice ?? null,
+    query.maxPrice ?? null,
+    query.sort,
+  ]);
 }

@@ -20,7 +20,14 @@ export const PRODUCT_CHANGES_CHANNEL = 'product_changes';
  * every (re)connect an in-process cache starts empty. (A shared cache was
  * invalidated by the writer itself.)
  */
-export function followProductChanges(options: { db: Database; reader: ProductReader; cache: Cache; searchCache: SearchCache; positionNow: (() => Promise<string>) | undefined; logger: Logger }): Listener {
+export function followProductChanges(options: {
+  db: Database;
+  reader: ProductReader;
+  cache: Cache;
+  searchCache: SearchCache;
+  positionNow: (() => Promise<string>) | undefined;
+  logger: Logger;
+}): Listener {
   const { reader, logger } = options;
   const onChange = async (id: string): Promise<void> => {
     options.searchCache.clear();
@@ -31,7 +38,12 @@ export function followProductChanges(options: { db: Database; reader: ProductRea
     options.db,
     PRODUCT_CHANGES_CHANNEL,
     (id) => {
-      onChange(id).catch((error: unknown) => logger.warn({ productId: id, err: error instanceof Error ? error.message : String(error) }, 'product cache invalidation failed'));
+      onChange(id).catch((error: unknown) =>
+        logger.warn(
+          { productId: id, err: error instanceof Error ? error.message : String(error) },
+          'product cache invalidation failed',
+        ),
+      );
     },
     {
       logger,

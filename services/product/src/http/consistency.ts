@@ -11,7 +11,11 @@ export function readFloor(rw: ReadYourWrites, request: Request): Promise<string 
 }
 
 /** After a committed write: answers with the consistency token and notes it for the user; returns the position. */
-export async function answerAfterWrite(rw: ReadYourWrites, request: Request, reply: { header(name: string, value: string): unknown }): Promise<string | undefined> {
+export async function answerAfterWrite(
+  rw: ReadYourWrites,
+  request: Request,
+  reply: { header(name: string, value: string): unknown },
+): Promise<string | undefined> {
   const written = await rw.afterWrite(request.principal?.userId);
   if (written) reply.header(CONSISTENCY_HEADER, written.token);
   return written?.lsn;

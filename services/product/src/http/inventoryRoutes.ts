@@ -27,9 +27,16 @@ function view(reservation: Reservation): Record<string, unknown> {
 /** The internal inventory API the order saga drives: reserve, commit, release (all idempotent). */
 export function registerInventoryRoutes(app: ServiceApp, deps: InventoryRouteDeps): void {
   app.post('/inventory/reservations', { config: internal, schema: { body: ReserveBody } }, async (request, reply) => {
-    const items = request.body.items.map((item) => ({ productId: item.productId.toLowerCase(), quantity: item.quantity }));
+    const items = request.body.items.map((item) => ({
+      productId: item.productId.toLowerCase(),
+      quantity: item.quantity,
+    }));
     const duplicate = duplicateProduct(items);
-    if (duplicate) throw new AppError('VALIDATION_FAILED', { detail: `body/items names product ${duplicate} twice`, errors: [{ field: 'body/items', message: `names product ${duplicate} twice` }] });
+    if (duplicate)
+      throw new AppError('VALIDATION_FAILED', {
+        detail: `body/items names product ${duplicate} twice`,
+        errors: [{ field: 'body/items', message: `names product ${duplicate} twice` }],
+      });
     const { created, reservation } = await reserveStock(deps.db, {
       reservationId: request.body.reservationId.toLowerCase(),
       items,
@@ -44,7 +51,11 @@ export function registerInventoryRoutes(app: ServiceApp, deps: InventoryRouteDep
     return view(reservation);
   });
 
-  app.post('/inventory/reservations/:id/commit', { config: internal, schema: { params: IdParams } }, async (request) => settleReservation(deps.db, request.params.id.toLowerCase(), 'commit', { correlationId: request.id }));
+  app.post('/inventory/reservations/:id/commit', { config: internal, schema: { params: IdParams } }, async (request) =>
+    settleReservation(deps.db, request.params.id.toLowerCase(), 'commit', { correlationId: request.id }),
+  );
 
-  app.post('/inventory/reservations/:id/release', { config: internal, schema: { params: IdParams } }, async (request) => settleReservation(deps.db, request.params.id.toLowerCase(), 'release', { correlationId: request.id }));
+  app.post('/inventory/reservations/:id/release', { config: internal, schema: { params: IdParams } }, async (request) =>
+    settleReservation(deps.db, request.params.id.toLowerCase(), 'release', { correlationId: request.id }),
+  );
 }

@@ -9,8 +9,14 @@ import { AppError } from '@shop/platform';
 export function pgError(error: unknown): AppError | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
-  if (code.startsWith('22')) return new AppError('VALIDATION_FAILED', { detail: 'A value in the request is out of range or malformed', cause: error });
-  if (code === '23505') return new AppError('CONFLICT', { detail: 'Something with this key already exists', cause: error });
-  if (code === '23514') return new AppError('CONFLICT', { detail: 'The change would break a stock or catalog invariant', cause: error });
+  if (code.startsWith('22'))
+    return new AppError('VALIDATION_FAILED', {
+      detail: 'A value in the request is out of range or malformed',
+      cause: error,
+    });
+  if (code === '23505')
+    return new AppError('CONFLICT', { detail: 'Something with this key already exists', cause: error });
+  if (code === '23514')
+    return new AppError('CONFLICT', { detail: 'The change would break a stock or catalog invariant', cause: error });
   return undefined;
 }

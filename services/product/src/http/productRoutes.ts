@@ -30,7 +30,11 @@ function invalid(field: string, message: string): AppError {
 
 function checkAttributes(attributes: Record<string, unknown> | undefined): void {
   const problems = attributes ? attributeProblems(attributes) : [];
-  if (problems[0]) throw new AppError('VALIDATION_FAILED', { detail: `${problems[0].field} ${problems[0].message}`, errors: problems });
+  if (problems[0])
+    throw new AppError('VALIDATION_FAILED', {
+      detail: `${problems[0].field} ${problems[0].message}`,
+      errors: problems,
+    });
 }
 
 /** The public catalog: search and read for everyone, writes for administrators. */

@@ -1,5 +1,13 @@
 import { Type } from '@shop/platform';
-import { CURRENCY_PATTERN, LABEL_PATTERN, MAX_ATTRIBUTES, MAX_PRICE_MINOR, MAX_STOCK, SKU_PATTERN, TEXT_PATTERN } from '../domain/product.ts';
+import {
+  CURRENCY_PATTERN,
+  LABEL_PATTERN,
+  MAX_ATTRIBUTES,
+  MAX_PRICE_MINOR,
+  MAX_STOCK,
+  SKU_PATTERN,
+  TEXT_PATTERN,
+} from '../domain/product.ts';
 import { MAX_LINE_QUANTITY, MAX_LINES, MAX_TTL_SECONDS, MIN_TTL_SECONDS } from '../domain/reservation.ts';
 import { MAX_LIMIT, MAX_QUERY_LENGTH, SORTS } from '../domain/search.ts';
 
@@ -17,8 +25,12 @@ export const SearchQuerystring = Type.Object(
     q: Type.Optional(Type.String({ maxLength: MAX_QUERY_LENGTH })),
     category: Type.Optional(Type.String({ maxLength: 64 })),
     brand: Type.Optional(Type.String({ maxLength: 100 })),
-    minPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PRICE_MINOR, description: 'inclusive, minor units' })),
-    maxPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_PRICE_MINOR, description: 'inclusive, minor units' })),
+    minPrice: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: MAX_PRICE_MINOR, description: 'inclusive, minor units' }),
+    ),
+    maxPrice: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: MAX_PRICE_MINOR, description: 'inclusive, minor units' }),
+    ),
     sort: Type.Optional(Type.Union(SORTS.map((s) => Type.Literal(s)))),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_LIMIT })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 2048, pattern: '^[A-Za-z0-9_-]+$' })),
@@ -27,8 +39,14 @@ export const SearchQuerystring = Type.Object(
 );
 
 const Label = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: LABEL_PATTERN });
-const Attributes = Type.Record(Type.String({ minLength: 1, maxLength: 64 }), Type.Union([Type.String({ maxLength: 500 }), Type.Number(), Type.Boolean()]), { maxProperties: MAX_ATTRIBUTES });
-const Images = Type.Array(Type.String({ maxLength: 2048, format: 'uri', pattern: '^https?://[^\\s]+$' }), { maxItems: 20 });
+const Attributes = Type.Record(
+  Type.String({ minLength: 1, maxLength: 64 }),
+  Type.Union([Type.String({ maxLength: 500 }), Type.Number(), Type.Boolean()]),
+  { maxProperties: MAX_ATTRIBUTES },
+);
+const Images = Type.Array(Type.String({ maxLength: 2048, format: 'uri', pattern: '^https?://[^\\s]+$' }), {
+  maxItems: 20,
+});
 
 const editable = {
   name: Label(200),
@@ -77,7 +95,13 @@ export const PatchProductBody = Type.Object(
 export const ReserveBody = Type.Object(
   {
     reservationId: Uuid,
-    items: Type.Array(Type.Object({ productId: Uuid, quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }) }, { additionalProperties: false }), { minItems: 1, maxItems: MAX_LINES }),
+    items: Type.Array(
+      Type.Object(
+        { productId: Uuid, quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }) },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: MAX_LINES },
+    ),
     ttlSeconds: Type.Optional(Type.Integer({ minimum: MIN_TTL_SECONDS, maximum: MAX_TTL_SECONDS })),
   },
   { additionalProperties: false },

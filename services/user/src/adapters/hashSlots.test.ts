@@ -15,10 +15,12 @@ test('a sign-up flood takes only its share: a login still starts at once', async
   const slots = createHashSlots({ concurrency: 2, reservedForLogins: 1, queue: 16 });
   const started: HashUse[] = [];
   const gates = Array.from({ length: 5 }, gate);
-  const signUps = gates.map((g) => slots.run('signup', async () => {
-    started.push('signup');
-    await g.promise;
-  }));
+  const signUps = gates.map((g) =>
+    slots.run('signup', async () => {
+      started.push('signup');
+      await g.promise;
+    }),
+  );
   await tick();
   assert.deepEqual(started, ['signup'], 'one sign-up runs, the rest wait');
   const login = gate();
@@ -59,7 +61,10 @@ test('a full sign-up queue refuses sign-ups at once, never logins', async () => 
   const hold = gate();
   const running = slots.run('signup', () => hold.promise);
   const queued = slots.run('signup', () => Promise.resolve());
-  await assert.rejects(slots.run('signup', () => Promise.resolve()), (error: unknown) => error instanceof HashSlotsFullError && error.use === 'signup');
+  await assert.rejects(
+    slots.run('signup', () => Promise.resolve()),
+    (error: unknown) => error instanceof HashSlotsFullError && error.use === 'signup',
+  );
   assert.equal(await slots.run('login', () => Promise.resolve('in')), 'in');
   hold.release();
   await Promise.all([running, queued]);

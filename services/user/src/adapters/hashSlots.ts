@@ -33,11 +33,13 @@ export interface HashSlots {
  * login), and a freed slot goes to a waiting login first.
  */
 export function createHashSlots(options: HashSlotsOptions): HashSlots {
-  if (options.reservedForLogins >= options.concurrency) throw new Error('reservedForLogins must be below concurrency: sign-ups need a slot too');
+  if (options.reservedForLogins >= options.concurrency)
+    throw new Error('reservedForLogins must be below concurrency: sign-ups need a slot too');
   const signUpLimit = options.concurrency - options.reservedForLogins;
   const running = { login: 0, signup: 0 };
   const waiting: Record<HashUse, Array<() => void>> = { login: [], signup: [] };
-  const mayStart = (use: HashUse): boolean => running.login + running.signup < options.concurrency && (use === 'login' || running.signup < signUpLimit);
+  const mayStart = (use: HashUse): boolean =>
+    running.login + running.signup < options.concurrency && (use === 'login' || running.signup < signUpLimit);
   const dispatch = (): void => {
     for (const use of ['login', 'signup'] as const) {
       while (waiting[use].length > 0 && mayStart(use)) {

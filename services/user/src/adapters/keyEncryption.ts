@@ -25,7 +25,10 @@ export interface SealedJwk {
 
 export function kekFromBytes(key: Buffer): KeyEncryptionKey {
   if (key.length !== 32) throw new Error(`A key-encryption key is 32 bytes, got ${key.length}`);
-  return { id: createHash('sha256').update('shop signing-key KEK id\0').update(key).digest('base64url').slice(0, 16), key };
+  return {
+    id: createHash('sha256').update('shop signing-key KEK id\0').update(key).digest('base64url').slice(0, 16),
+    key,
+  };
 }
 
 /** Reads a KEK file: 32 random bytes, base64 (the launcher makes it once: <data dir>/pki/signing-kek). */
@@ -34,10 +37,14 @@ export async function loadKek(file: string): Promise<KeyEncryptionKey> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new Error(`SIGNING_KEY_KEK_FILE ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new Error(
+      `SIGNING_KEY_KEK_FILE ${file} cannot be read: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
   const key = Buffer.from(text.trim(), 'base64');
-  if (key.length !== 32) throw new Error(`SIGNING_KEY_KEK_FILE ${file} must hold 32 bytes in base64, it holds ${key.length}`);
+  if (key.length !== 32)
+    throw new Error(`SIGNING_KEY_KEK_FILE ${file} must hold 32 bytes in base64, it holds ${key.length}`);
   return kekFromBytes(key);
 }
 
@@ -49,14 +56,25 @@ export function seal(jwk: JWK, kid: string, kek: KeyEncryptionKey): SealedJwk {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', kek.key, iv).setAAD(Buffer.from(kid, 'utf8'));
   const ct = Buffer.concat([cipher.update(JSON.stringify(jwk), 'utf8'), cipher.final()]);
-  return { sealed: 'A256GCM', kek: kek.id, iv: iv.toString('base64url'), tag: cipher.getAuthTag().toString('base64url'), ct: ct.toString('base64url') };
+  return {
+    sealed: 'A256GCM',
+    kek: kek.id,
+    iv: iv.toString('base64url'),
+    tag: cipher.getAuthTag().toString('base64url'),
+    ct: ct.toString('base64url'),
+  };
 }
 
 /** The private JWK of a row: sealed ones are opened, plaintext ones (written before sealing) pass through. */
 export function unseal(stored: JWK | SealedJwk, kid: string, kek: KeyEncryptionKey): JWK {
   if (!isSealed(stored)) return stored;
-  if (stored.kek !== kek.id) throw new Error(`Signing key ${kid} was sealed under KEK ${stored.kek}, this instance has KEK ${kek.id}: SIGNING_KEY_KEK_FILE must be the same file for every instance`);
-  const decipher = createDecipheriv('aes-256-gcm', kek.key, Buffer.from(stored.iv, 'base64url')).setAAD(Buffer.from(kid, 'utf8'));
+  if (stored.kek !== kek.id)
+    throw new Error(
+      `Signing key ${kid} was sealed under KEK ${stored.kek}, this instance has KEK ${kek.id}: SIGNING_KEY_KEK_FILE must be the same file for every instance`,
+    );
+  const decipher = createDecipheriv('aes-256-gcm', kek.key, Buffer.from(stored.iv, 'base64url')).setAAD(
+    Buffer.from(kid, 'utf8'),
+  );
   decipher.setAuthTag(Buffer.from(stored.tag, 'base64url'));
   const plain = Buffer.concat([decipher.update(Buffer.from(stored.ct, 'base64url')), decipher.final()]);
   return JSON.parse(plain.toString('utf8')) as JWK;

@@ -73,26 +73,54 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
   let published: { set: PublishedKeySet; readAt: number } | undefined;
 
   const readKeys = async (q: Queryable): Promise<Array<KeyRecord & { row: KeyRow }>> => {
-    const { rows } = await q.query<KeyRow>('SELECT kid, public_jwk, private_jwk, created_at, retires_at FROM signing_keys WHERE retires_at IS NULL OR retires_at > $1', [new Date(now())]);
-    return rows.map((row) => ({ kid: row.kid, createdAt: row.created_at.getTime(), retiresAt: row.retires_at?.getTime(), row }));
+    const { rows } = await q.query<KeyRow>(
+      'SELECT kid, public_jwk, private_jwk, created_at, retires_at FROM signing_keys WHERE retires_at IS NULL OR retires_at > $1',
+      [new Date(now())],
+    );
+    return rows.map((row) => ({
+      kid: row.kid,
+      createdAt: row.created_at.getTime(),
+      retiresAt: row.retires_at?.getTime(),
+      row,
+    }));
   };
 
   const insertKey = async (q: Queryable): Promise<KeyRow> => {
     const { privateKey, publicKey } = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
-    const row: KeyRow = { kid, public_jwk: publicJwk, private_jwk: seal(await exportJWK(privateKey), kid, options.kek), created_at: new Date(now()), retires_at: null };
-    await q.query('INSERT INTO signing_keys (kid, public_jwk, private_jwk, created_at) VALUES ($1, $2, $3, $4)', [row.kid, JSON.stringify(row.public_jwk), JSON.stringify(row.private_jwk), row.created_at]);
+    const row: KeyRow = {
+      kid,
+      public_jwk: publicJwk,
+      private_jwk: seal(await exportJWK(privateKey), kid, options.kek),
+      created_at: new Date(now()),
+      retires_at: null,
+    };
+    await q.query('INSERT INTO signing_keys (kid, public_jwk, private_jwk, created_at) VALUES ($1, $2, $3, $4)', [
+      row.kid,
+      JSON.stringify(row.public_jwk),
+      JSON.stringify(row.private_jwk),
+      row.created_at,
+    ]);
     return row;
   };
 
-  const toSigningKey = async (row: KeyRow): Promise<SigningKey> => ({ kid: row.kid, privateKey: await importJWK(unseal(row.private_jwk, row.kid, options.kek), 'EdDSA') });
+  const toSigningKey = async (row: KeyRow): Promise<SigningKey> => ({
+    kid: row.kid,
+    privateKey: await importJWK(unseal(row.private_jwk, row.kid, options.kek), 'EdDSA'),
+  });
 
   /** Seals every row still holding a plaintext private key (written before keys were sealed). */
   const sealPlaintextRows = async (q: Queryable): Promise<void> => {
-    const { rows } = await q.query<{ kid: string; private_jwk: JWK | SealedJwk }>("SELECT kid, private_jwk FROM signing_keys WHERE NOT private_jwk ? 'sealed'");
+    const { rows } = await q.query<{ kid: string; private_jwk: JWK | SealedJwk }>(
+      "SELECT kid, private_jwk FROM signing_keys WHERE NOT private_jwk ? 'sealed'",
+    );
     for (const row of rows) {
-      if (!isSealed(row.private_jwk)) await q.query('UPDATE signing_keys SET private_jwk = $2 WHERE kid = $1', [row.kid, JSON.stringify(seal(row.private_jwk, row.kid, options.kek))]);
+      if (!isSealed(row.private_jwk))
+        await q.query('UPDATE signing_keys SET private_jwk = $2 WHERE kid = $1', [
+          row.kid,
+          JSON.stringify(seal(row.private_jwk, row.kid, options.kek)),
+        ]);
     }
   };
 
@@ -113,7 +141,10 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
         await q.query('SELECT pg_advisory_xact_lock(hashtext($1))', [LOCK]);
         const created = await insertKey(q);
         const retiresAt = new Date(retirementTime(now(), options.accessTokenTtlMs, margin));
-        await q.query('UPDATE signing_keys SET retires_at = $1 WHERE retires_at IS NULL AND kid <> $2', [retiresAt, created.kid]);
+        await q.query('UPDATE signing_keys SET retires_at = $1 WHERE retires_at IS NULL AND kid <> $2', [
+          retiresAt,
+          created.kid,
+        ]);
         return created;
       });
       signing = { key: await toSigningKey(row), readAt: now() };
@@ -136,7 +167,16 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
     async jwks() {
       if (published && now() - published.readAt < jwksCacheMs) return published.set;
       const keys = publishedKeys(await readKeys(db), now()).sort((a, b) => b.createdAt - a.createdAt);
-      const set: PublishedKeySet = { keys: keys.map(({ row }) => ({ kty: row.public_jwk.kty ?? 'OKP', crv: row.public_jwk.crv ?? 'Ed25519', x: row.public_jwk.x ?? '', kid: row.kid, alg: 'EdDSA', use: 'sig' })) };
+      const set: PublishedKeySet = {
+        keys: keys.map(({ row }) => ({
+          kty: row.public_jwk.kty ?? 'OKP',
+          crv: row.public_jwk.crv ?? 'Ed25519',
+          x: row.public_jwk.x ?? '',
+          kid: row.kid,
+          alg: 'EdDSA',
+          use: 'sig',
+        })),
+      };
       published = { set, readAt: now() };
       return set;
     },

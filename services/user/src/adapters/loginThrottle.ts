@@ -29,20 +29,35 @@ interface Row {
  * it is created again and locked, never left to be inserted later out of
  * order (two logins of one account deadlocked so under a sign-up flood).
  */
-export async function lockCounters(q: Queryable, keys: readonly ThrottleKey[], now: number): Promise<Map<string, ThrottleState>> {
+export async function lockCounters(
+  q: Queryable,
+  keys: readonly ThrottleKey[],
+  now: number,
+): Promise<Map<string, ThrottleState>> {
   const sorted = [...keys].sort((a, b) => (counterId(a) < counterId(b) ? -1 : 1));
   const states = new Map<string, ThrottleState>();
   for (const key of sorted) {
     const row = await lockRow(q, key, now);
-    states.set(counterId(key), { failures: row.failures, windowStartedAt: row.window_started_at.getTime(), lockedUntil: row.locked_until?.getTime(), lockouts: row.lockouts });
+    states.set(counterId(key), {
+      failures: row.failures,
+      windowStartedAt: row.window_started_at.getTime(),
+      lockedUntil: row.locked_until?.getTime(),
+      lockouts: row.lockouts,
+    });
   }
   return states;
 }
 
 async function lockRow(q: Queryable, key: ThrottleKey, now: number): Promise<Row> {
   for (;;) {
-    await q.query('INSERT INTO login_throttle (scope, subject, window_started_at) VALUES ($1, $2, $3) ON CONFLICT (scope, subject) DO NOTHING', [key.scope, key.subject, new Date(now)]);
-    const { rows } = await q.query<Row>('SELECT scope, subject, failures, window_started_at, locked_until, lockouts FROM login_throttle WHERE scope = $1 AND subject = $2 FOR UPDATE', [key.scope, key.subject]);
+    await q.query(
+      'INSERT INTO login_throttle (scope, subject, window_started_at) VALUES ($1, $2, $3) ON CONFLICT (scope, subject) DO NOTHING',
+      [key.scope, key.subject, new Date(now)],
+    );
+    const { rows } = await q.query<Row>(
+      'SELECT scope, subject, failures, window_started_at, locked_until, lockouts FROM login_throttle WHERE scope = $1 AND subject = $2 FOR UPDATE',
+      [key.scope, key.subject],
+    );
     if (rows[0]) return rows[0];
   }
 }
@@ -59,6 +74,13 @@ export async function saveCounter(q: Queryable, key: ThrottleKey, state: Throttl
   await q.query(
     `INSERT INTO login_throttle (scope, subject, failures, window_started_at, locked_until, lockouts) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (scope, subject) DO UPDATE SET failures = $3, window_started_at = $4, locked_until = $5, lockouts = $6`,
-    [key.scope, key.subject, state.failures, new Date(state.windowStartedAt), state.lockedUntil === undefined ? null : new Date(state.lockedUntil), state.lockouts],
+    [
+      key.scope,
+      key.subject,
+      state.failures,
+      new Date(state.windowStartedAt),
+      state.lockedUntil === undefined ? null : new Date(state.lockedUntil),
+      state.lockouts,
+    ],
   );
 }

@@ -8,7 +8,12 @@ import { createHashSlots, HashSlotsFullError, type HashUse } from './hashSlots.t
  * few logins a second and starved every other request under a Black-Friday
  * mix. A stored hash carries its own parameters, so older hashes still verify.
  */
-export const PASSWORD_HASH_OPTIONS = { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+export const PASSWORD_HASH_OPTIONS = {
+  type: argon2.argon2id,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+} as const;
 
 export interface PasswordHasher {
   /** A sign-up's hash: runs in the sign-up share of the hashing slots. */
@@ -51,7 +56,13 @@ export function createPasswordHasher(options: PasswordHasherOptions): PasswordHa
       return await slots.run(use, work);
     } catch (error) {
       if (error instanceof HashSlotsFullError) {
-        throw new AppError('OVERLOADED', { retryAfter: 1, detail: use === 'login' ? 'Too many sign-ins at once; try again in a moment' : 'Too many sign-ups at once; try again in a moment' });
+        throw new AppError('OVERLOADED', {
+          retryAfter: 1,
+          detail:
+            use === 'login'
+              ? 'Too many sign-ins at once; try again in a moment'
+              : 'Too many sign-ups at once; try again in a moment',
+        });
       }
       throw error;
     }

@@ -13,18 +13,28 @@ export function hashRefreshToken(token: string): Buffer {
 
 export async function createFamily(q: Queryable, userId: string, now: number): Promise<string> {
   const id = randomUUID();
-  await q.query('INSERT INTO refresh_families (id, user_id, created_at) VALUES ($1, $2, $3)', [id, userId, new Date(now)]);
+  await q.query('INSERT INTO refresh_families (id, user_id, created_at) VALUES ($1, $2, $3)', [
+    id,
+    userId,
+    new Date(now),
+  ]);
   return id;
 }
 
-export async function insertRefreshToken(q: Queryable, token: { value: string; familyId: string; userId: string; now: number; ttlMs: number }): Promise<void> {
-  await q.query('INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
-    hashRefreshToken(token.value),
-    token.familyId,
-    token.userId,
-    new Date(token.now),
-    new Date(token.now + token.ttlMs),
-  ]);
+export async function insertRefreshToken(
+  q: Queryable,
+  token: { value: string; familyId: string; userId: string; now: number; ttlMs: number },
+): Promise<void> {
+  await q.query(
+    'INSERT INTO refresh_tokens (token_hash, family_id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
+    [
+      hashRefreshToken(token.value),
+      token.familyId,
+      token.userId,
+      new Date(token.now),
+      new Date(token.now + token.ttlMs),
+    ],
+  );
 }
 
 export type LockedRefreshToken = StoredRefreshToken & { familyId: string; userId: string };
@@ -35,7 +45,13 @@ export type LockedRefreshToken = StoredRefreshToken & { familyId: string; userId
  * two concurrent uses one sees the other's effect.
  */
 export async function lockRefreshToken(q: Queryable, token: string): Promise<LockedRefreshToken | undefined> {
-  const { rows } = await q.query<{ family_id: string; user_id: string; expires_at: Date; used_at: Date | null; revoked_at: Date | null }>(
+  const { rows } = await q.query<{
+    family_id: string;
+    user_id: string;
+    expires_at: Date;
+    used_at: Date | null;
+    revoked_at: Date | null;
+  }>(
     `SELECT t.family_id, t.user_id, t.expires_at, t.used_at, f.revoked_at
        FROM refresh_tokens t JOIN refresh_families f ON f.id = t.family_id
       WHERE t.token_hash = $1
@@ -44,16 +60,28 @@ export async function lockRefreshToken(q: Queryable, token: string): Promise<Loc
   );
   const row = rows[0];
   if (!row) return undefined;
-  return { familyId: row.family_id, userId: row.user_id, expiresAt: row.expires_at.getTime(), usedAt: row.used_at?.getTime(), familyRevokedAt: row.revoked_at?.getTime() };
+  return {
+    familyId: row.family_id,
+    userId: row.user_id,
+    expiresAt: row.expires_at.getTime(),
+    usedAt: row.used_at?.getTime(),
+    familyRevokedAt: row.revoked_at?.getTime(),
+  };
 }
 
 export async function markRefreshTokenUsed(q: Queryable, token: string, now: number): Promise<void> {
-  await q.query('UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1', [hashRefreshToken(token), new Date(now)]);
+  await q.query('UPDATE refresh_tokens SET used_at = $2 WHERE token_hash = $1', [
+    hashRefreshToken(token),
+    new Date(now),
+  ]);
 }
 
 /** Revokes a family; true when it was live (a session ended now, not before). */
 export async function revokeFamily(q: Queryable, familyId: string, now: number): Promise<boolean> {
-  const { rowCount } = await q.query('UPDATE refresh_families SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL', [familyId, new Date(now)]);
+  const { rowCount } = await q.query(
+    'UPDATE refresh_families SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL',
+    [familyId, new Date(now)],
+  );
   return (rowCount ?? 0) > 0;
 }
 
@@ -74,6 +102,9 @@ export async function revokeFamilyOfToken(q: Queryable, token: string, now: numb
 
 /** Revokes every live family of a user; the sessions it ended. */
 export async function revokeFamiliesOfUser(q: Queryable, userId: string, now: number): Promise<EndedSession[]> {
-  const { rows } = await q.query<{ id: string }>('UPDATE refresh_families SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id', [userId, new Date(now)]);
+  const { rows } = await q.query<{ id: string }>(
+    'UPDATE refresh_families SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL RETURNING id',
+    [userId, new Date(now)],
+  );
   return rows.map((row) => ({ familyId: row.id, userId }));
 }

@@ -18,7 +18,10 @@ export type BootstrapOutcome = 'created' | 'admin-exists' | 'email-taken' | 'inv
  * shop to whoever signed up first as admin@..., the very attack this replaces.
  * Safe when instances start together (one lock, checked again under it).
  */
-export async function bootstrapAdmin(ctx: UserContext, input: { email: string; password: string }): Promise<{ outcome: BootstrapOutcome; reason?: string }> {
+export async function bootstrapAdmin(
+  ctx: UserContext,
+  input: { email: string; password: string },
+): Promise<{ outcome: BootstrapOutcome; reason?: string }> {
   const email = normaliseEmail(input.email);
   if (!isPlausibleEmail(email)) return { outcome: 'invalid', reason: 'ADMIN_EMAIL is not an email address' };
   const verdict = checkPassword(input.password, email);
@@ -30,7 +33,14 @@ export async function bootstrapAdmin(ctx: UserContext, input: { email: string; p
     if ((await countAdmins(q)) > 0) return { outcome: 'admin-exists' as const };
     const user = await insertUser(q, { id: randomUUID(), email, name: 'Administrator', role: 'admin', passwordHash });
     if (!user) return { outcome: 'email-taken' as const };
-    await appendToOutbox(q, { topic: 'user', type: 'user.registered', key: user.id, aggregateId: user.id, correlationId: `bootstrap-admin-${user.id}`, payload: { userId: user.id, email: user.email, name: user.name } });
+    await appendToOutbox(q, {
+      topic: 'user',
+      type: 'user.registered',
+      key: user.id,
+      aggregateId: user.id,
+      correlationId: `bootstrap-admin-${user.id}`,
+      payload: { userId: user.id, email: user.email, name: user.name },
+    });
     return { outcome: 'created' as const };
   });
 }
@@ -41,7 +51,10 @@ export async function bootstrapAdmin(ctx: UserContext, input: { email: string; p
  * sessions (refresh tokens, and user.session_revoked for what they hold
  * open); access tokens already issued keep their role until they expire.
  */
-export async function changeRole(ctx: UserContext, input: { email: string; role: Role; correlationId: string }): Promise<{ user: UserRecord; changed: boolean }> {
+export async function changeRole(
+  ctx: UserContext,
+  input: { email: string; role: Role; correlationId: string },
+): Promise<{ user: UserRecord; changed: boolean }> {
   const email = normaliseEmail(input.email);
   return ctx.db.transaction(async (q) => {
     await lockRoles(q);
@@ -49,11 +62,13 @@ export async function changeRole(ctx: UserContext, input: { email: string; role:
     if (!found) throw new AppError('NOT_FOUND', { detail: `No account has the email ${email}` });
     const { passwordHash: _hash, signUpKey: _key, ...account } = found;
     const decision = decideRoleChange(account.role, input.role, await countAdmins(q));
-    if (!decision.ok) throw new AppError('CONFLICT', { detail: `${email} is the last administrator; promote another account first` });
+    if (!decision.ok)
+      throw new AppError('CONFLICT', { detail: `${email} is the last administrator; promote another account first` });
     if (!decision.changed) return { user: account, changed: false };
     const user = (await setRole(q, account.id, input.role)) ?? account;
     if (input.role !== 'admin') {
-      for (const ended of await revokeFamiliesOfUser(q, user.id, ctx.now())) await recordSessionEnded(q, ended, input.correlationId);
+      for (const ended of await revokeFamiliesOfUser(q, user.id, ctx.now()))
+        await recordSessionEnded(q, ended, input.correlationId);
     }
     return { user, changed: true };
   });

@@ -12,11 +12,17 @@ import { issueTokenPair, type TokenPair } from './tokens.ts';
  * (request.clientAddress), never the gateway's: every client behind one
  * gateway would otherwise share one throttle.
  */
-export async function logIn(ctx: UserContext, input: { email: string; password: string; address: string }): Promise<TokenPair> {
+export async function logIn(
+  ctx: UserContext,
+  input: { email: string; password: string; address: string },
+): Promise<TokenPair> {
   const account = normaliseEmail(input.email);
   const admission = await admitLogin(ctx, account, input.address);
   if (!admission.allowed) {
-    throw new AppError('RATE_LIMITED', { retryAfter: admission.retryAfterSec, detail: 'Too many failed sign-in attempts; try again later' });
+    throw new AppError('RATE_LIMITED', {
+      retryAfter: admission.retryAfterSec,
+      detail: 'Too many failed sign-in attempts; try again later',
+    });
   }
   // Many recent failures of this account from anywhere: slow down, never refuse.
   if (admission.delayMs > 0) await ctx.sleep(admission.delayMs);

@@ -11,7 +11,10 @@ export type LoginAdmission = { allowed: true; delayMs: number } | { allowed: fal
  * party counted is the one guessing); the account across all addresses is
  * only delayed, so nobody can lock a victim out from addresses of their own.
  */
-function countersOf(account: string, address: string): { address: ThrottleKey; accountFromAddress: ThrottleKey; account: ThrottleKey } {
+function countersOf(
+  account: string,
+  address: string,
+): { address: ThrottleKey; accountFromAddress: ThrottleKey; account: ThrottleKey } {
   return {
     address: { scope: 'ip', subject: address },
     accountFromAddress: { scope: 'account_ip', subject: `${address} ${account}` },
@@ -54,7 +57,12 @@ export async function admitLogin(ctx: UserContext, account: string, address: str
 }
 
 /** A success clears the account's counters and refunds the address's charge (locking in admitLogin's order). */
-export async function settleSuccessfulLogin(ctx: UserContext, q: Queryable, account: string, address: string): Promise<void> {
+export async function settleSuccessfulLogin(
+  ctx: UserContext,
+  q: Queryable,
+  account: string,
+  address: string,
+): Promise<void> {
   const keys = countersOf(account, address);
   const states = await lockCounters(q, [keys.address, keys.accountFromAddress], ctx.now());
   await lockCounters(q, [keys.account], ctx.now());

@@ -12,7 +12,9 @@ function gone(): AppError {
  * says the account exists, and a replica behind its sign-up proves nothing.
  */
 export async function getProfile(ctx: UserContext, userId: string, floor?: string): Promise<UserRecord> {
-  const read = await ctx.reads.withReader(async (q, source) => ({ user: await findUserById(q, userId), source }), { minLsn: floor });
+  const read = await ctx.reads.withReader(async (q, source) => ({ user: await findUserById(q, userId), source }), {
+    minLsn: floor,
+  });
   const user = read.user ?? (read.source.target === 'replica' ? await findUserById(ctx.db, userId) : undefined);
   if (!user) throw gone();
   return user;
@@ -21,9 +23,17 @@ export async function getProfile(ctx: UserContext, userId: string, floor?: strin
 /** Preference values of null remove the preference (JSON merge patch). */
 export type PreferencesPatch = { [K in keyof Preferences]?: Preferences[K] | null };
 
-export async function updateProfile(ctx: UserContext, userId: string, patch: { name?: string; preferences?: PreferencesPatch }): Promise<UserRecord> {
+export async function updateProfile(
+  ctx: UserContext,
+  userId: string,
+  patch: { name?: string; preferences?: PreferencesPatch },
+): Promise<UserRecord> {
   const name = patch.name?.trim();
-  if (name === '') throw new AppError('VALIDATION_FAILED', { detail: 'body/name must not be blank', errors: [{ field: 'body/name', message: 'must not be blank' }] });
+  if (name === '')
+    throw new AppError('VALIDATION_FAILED', {
+      detail: 'body/name must not be blank',
+      errors: [{ field: 'body/name', message: 'must not be blank' }],
+    });
   const user = await updateUser(ctx.db, userId, { name, preferences: patch.preferences });
   if (!user) throw gone();
   return user;

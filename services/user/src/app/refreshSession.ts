@@ -12,7 +12,11 @@ import { issueTokenPair, type TokenPair } from './tokens.ts';
  * the revocation (and its user.session_revoked event) commits even though the
  * request is refused.
  */
-export async function refreshSession(ctx: UserContext, refreshToken: string, correlationId: string): Promise<TokenPair> {
+export async function refreshSession(
+  ctx: UserContext,
+  refreshToken: string,
+  correlationId: string,
+): Promise<TokenPair> {
   const now = ctx.now();
   const outcome = await ctx.db.transaction(async (q): Promise<{ verdict: RefreshVerdict; pair?: TokenPair }> => {
     const stored = await lockRefreshToken(q, refreshToken);

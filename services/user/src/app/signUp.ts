@@ -23,7 +23,17 @@ function invalid(field: string, message: string): AppError {
  * the hashing share that logins never need (passwords.ts): a flood of them
  * neither crowds out logins nor sends unbounded welcome emails.
  */
-export async function signUp(ctx: UserContext, input: { email: string; password: string; name: string; address: string; correlationId: string; idempotencyKey?: string | undefined }): Promise<{ user: UserRecord; replayed: boolean }> {
+export async function signUp(
+  ctx: UserContext,
+  input: {
+    email: string;
+    password: string;
+    name: string;
+    address: string;
+    correlationId: string;
+    idempotencyKey?: string | undefined;
+  },
+): Promise<{ user: UserRecord; replayed: boolean }> {
   const email = normaliseEmail(input.email);
   if (!isPlausibleEmail(email)) throw invalid('body/email', 'is not an email address');
   const name = input.name.trim();
@@ -43,17 +53,32 @@ export async function signUp(ctx: UserContext, input: { email: string; password:
 }
 
 /** Hashes the password, then makes the account and its user.registered event in one transaction (or finds the one a replay made). */
-async function createAccount(ctx: UserContext, input: { email: string; password: string; name: string; correlationId: string; idempotencyKey?: string | undefined }): Promise<{ user: UserRecord; replayed: boolean }> {
+async function createAccount(
+  ctx: UserContext,
+  input: { email: string; password: string; name: string; correlationId: string; idempotencyKey?: string | undefined },
+): Promise<{ user: UserRecord; replayed: boolean }> {
   const { email, name } = input;
   const passwordHash = await ctx.passwords.hash(input.password);
   return ctx.db.transaction(async (q) => {
-    const user = await insertUser(q, { id: randomUUID(), email, name, role: SIGN_UP_ROLE, passwordHash, ...(input.idempotencyKey ? { signUpKey: input.idempotencyKey } : {}) });
+    const user = await insertUser(q, {
+      id: randomUUID(),
+      email,
+      name,
+      role: SIGN_UP_ROLE,
+      passwordHash,
+      ...(input.idempotencyKey ? { signUpKey: input.idempotencyKey } : {}),
+    });
     if (!user) {
       const earlier = input.idempotencyKey ? await findSignUp(q, email) : undefined;
-      if (!earlier || earlier.signUpKey !== input.idempotencyKey) throw new AppError('CONFLICT', { detail: 'An account with this email already exists' });
+      if (!earlier || earlier.signUpKey !== input.idempotencyKey)
+        throw new AppError('CONFLICT', { detail: 'An account with this email already exists' });
       // The same key: a retry of the sign-up that made this account, if it says the same.
-      const same = earlier.name === name && (await ctx.passwords.verify(earlier.passwordHash, input.password, 'signup'));
-      if (!same) throw new AppError('IDEMPOTENCY_KEY_REUSED', { detail: 'This Idempotency-Key was used with a different request' });
+      const same =
+        earlier.name === name && (await ctx.passwords.verify(earlier.passwordHash, input.password, 'signup'));
+      if (!same)
+        throw new AppError('IDEMPOTENCY_KEY_REUSED', {
+          detail: 'This Idempotency-Key was used with a different request',
+        });
       const { passwordHash: _hash, signUpKey: _key, ...account } = earlier;
       return { user: account, replayed: true };
     }

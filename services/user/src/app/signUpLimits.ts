@@ -68,6 +68,7 @@ export async function reserveSignUp(ctx: UserContext, address: string): Promise<
 export async function releaseSignUp(ctx: UserContext, reservation: SignUpReservation): Promise<void> {
   await ctx.db.transaction(async (q) => {
     const count = await lockSignUpCount(q, reservation.address, ctx.now());
-    if (count && count.windowStartedAt === reservation.windowStartedAt && count.count > 0) await saveSignUpCount(q, reservation.address, { ...count, count: count.count - 1 });
+    if (count && count.windowStartedAt === reservation.windowStartedAt && count.count > 0)
+      await saveSignUpCount(q, reservation.address, { ...count, count: count.count - 1 });
   });
 }

@@ -20,7 +20,11 @@ export interface TokenPair {
  * in, so the end of that session (user.session_revoked) can end what the
  * token holds open.
  */
-export async function signAccessToken(ctx: UserContext, user: Pick<UserRecord, 'id' | 'role' | 'email'>, sessionId: string): Promise<string> {
+export async function signAccessToken(
+  ctx: UserContext,
+  user: Pick<UserRecord, 'id' | 'role' | 'email'>,
+  sessionId: string,
+): Promise<string> {
   const key = await ctx.keys.signingKey();
   const issuedAt = Math.floor(ctx.now() / 1000);
   return new SignJWT({ role: user.role, email: user.email, sid: sessionId })
@@ -36,10 +40,26 @@ export async function signAccessToken(ctx: UserContext, user: Pick<UserRecord, '
 }
 
 /** Issues an access token and the next refresh token of `familyId` (a new family when omitted). */
-export async function issueTokenPair(ctx: UserContext, q: Queryable, user: UserRecord, familyId?: string): Promise<TokenPair> {
+export async function issueTokenPair(
+  ctx: UserContext,
+  q: Queryable,
+  user: UserRecord,
+  familyId?: string,
+): Promise<TokenPair> {
   const now = ctx.now();
   const family = familyId ?? (await createFamily(q, user.id, now));
   const refreshToken = newRefreshToken();
-  await insertRefreshToken(q, { value: refreshToken, familyId: family, userId: user.id, now, ttlMs: ctx.settings.refreshTokenTtlMs });
-  return { accessToken: await signAccessToken(ctx, user, family), refreshToken, expiresIn: ctx.settings.accessTokenTtlSec, tokenType: 'Bearer' };
+  await insertRefreshToken(q, {
+    value: refreshToken,
+    familyId: family,
+    userId: user.id,
+    now,
+    ttlMs: ctx.settings.refreshTokenTtlMs,
+  });
+  return {
+    accessToken: await signAccessToken(ctx, user, family),
+    refreshToken,
+    expiresIn: ctx.settings.accessTokenTtlSec,
+    tokenType: 'Bearer',
+  };
 }

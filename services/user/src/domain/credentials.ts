@@ -14,7 +14,8 @@ export function checkPassword(password: string, email: string): PasswordVerdict 
   if (password.length > MAX_LENGTH) return { ok: false, reason: `must be at most ${MAX_LENGTH} characters` };
   if (new Set(password).size < 4) return { ok: false, reason: 'must use at least 4 different characters' };
   const local = email.split('@')[0] ?? '';
-  if (local.length >= 4 && password.toLowerCase().includes(local)) return { ok: false, reason: 'must not contain your email address' };
+  if (local.length >= 4 && password.toLowerCase().includes(local))
+    return { ok: false, reason: 'must not contain your email address' };
   return { ok: true };
 }
 

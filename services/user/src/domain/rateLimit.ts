@@ -25,7 +25,8 @@ function seconds(ms: number): number {
 /** Counts one more in the window, or refuses until the window ends. */
 export function countInWindow(state: WindowCount | undefined, now: number, policy: WindowPolicy): Verdict<WindowCount> {
   const current = !state || now - state.windowStartedAt >= policy.windowMs ? { count: 0, windowStartedAt: now } : state;
-  if (current.count >= policy.max) return { allowed: false, retryAfterSec: seconds(current.windowStartedAt + policy.windowMs - now) };
+  if (current.count >= policy.max)
+    return { allowed: false, retryAfterSec: seconds(current.windowStartedAt + policy.windowMs - now) };
   return { allowed: true, next: { ...current, count: current.count + 1 } };
 }
 
@@ -42,7 +43,9 @@ export interface Bucket {
 
 /** Takes a token if there is one (the bucket refills at perSec, up to burst). */
 export function takeToken(bucket: Bucket | undefined, now: number, policy: BucketPolicy): Verdict<Bucket> {
-  const tokens = bucket ? Math.min(policy.burst, bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * policy.perSec) : policy.burst;
+  const tokens = bucket
+    ? Math.min(policy.burst, bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * policy.perSec)
+    : policy.burst;
   if (tokens < 1) return { allowed: false, retryAfterSec: seconds(((1 - tokens) / policy.perSec) * 1000) };
   return { allowed: true, next: { tokens: tokens - 1, at: now } };
 }

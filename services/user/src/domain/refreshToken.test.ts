@@ -12,7 +12,8 @@ test('unknown, expired and revoked tokens are refused without revoking anything'
   assert.equal(assessRefresh(undefined, 0), 'unknown');
   assert.equal(assessRefresh(live, 10_000), 'expired');
   assert.equal(assessRefresh({ ...live, familyRevokedAt: 1, usedAt: 1 }, 0), 'revoked');
-  for (const verdict of ['unknown', 'expired', 'revoked', 'valid'] as const) assert.equal(revokesFamily(verdict), false);
+  for (const verdict of ['unknown', 'expired', 'revoked', 'valid'] as const)
+    assert.equal(revokesFamily(verdict), false);
 });
 
 test('a spent token presented again is reuse, and reuse revokes the family, even after expiry', () => {

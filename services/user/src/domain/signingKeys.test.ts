@@ -14,8 +14,14 @@ test('the newest unretired key signs', () => {
 });
 
 test('retiring keys stay published until their retirement time', () => {
-  assert.deepEqual(publishedKeys(keys, 1000).map((k) => k.kid), ['old', 'current']);
-  assert.deepEqual(publishedKeys(keys, 5000).map((k) => k.kid), ['current']);
+  assert.deepEqual(
+    publishedKeys(keys, 1000).map((k) => k.kid),
+    ['old', 'current'],
+  );
+  assert.deepEqual(
+    publishedKeys(keys, 5000).map((k) => k.kid),
+    ['current'],
+  );
 });
 
 test('a key retires after the longest-lived token it signed, plus the margin', () => {

@@ -11,7 +11,9 @@ export interface KeyRecord {
 }
 
 export function signingKeyOf<K extends KeyRecord>(keys: readonly K[]): K | undefined {
-  return keys.filter((k) => k.retiresAt === undefined).sort((a, b) => b.createdAt - a.createdAt || (a.kid < b.kid ? 1 : -1))[0];
+  return keys
+    .filter((k) => k.retiresAt === undefined)
+    .sort((a, b) => b.createdAt - a.createdAt || (a.kid < b.kid ? 1 : -1))[0];
 }
 
 export function publishedKeys<K extends KeyRecord>(keys: readonly K[], now: number): K[] {

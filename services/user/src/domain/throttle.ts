@@ -33,7 +33,11 @@ export function freshState(now: number): ThrottleState {
 }
 
 /** The state as it stands at `now`: a quiet window forgives all failures and past locks. */
-export function currentState(state: ThrottleState | undefined, now: number, policy: Pick<ThrottlePolicy, 'windowMs'>): ThrottleState {
+export function currentState(
+  state: ThrottleState | undefined,
+  now: number,
+  policy: Pick<ThrottlePolicy, 'windowMs'>,
+): ThrottleState {
   if (!state) return freshState(now);
   const lastActivity = Math.max(state.windowStartedAt, state.lockedUntil ?? Number.NEGATIVE_INFINITY);
   return now - lastActivity >= policy.windowMs ? freshState(now) : state;
@@ -51,7 +55,10 @@ export function admit(state: ThrottleState | undefined, now: number, policy: Thr
   }
   const failures = s.failures + 1;
   if (failures < policy.maxFailures) return { allowed: true, next: { ...s, failures } };
-  return { allowed: true, next: { ...s, failures, lockedUntil: now + lockDurationMs(s.lockouts, policy), lockouts: s.lockouts + 1 } };
+  return {
+    allowed: true,
+    next: { ...s, failures, lockedUntil: now + lockDurationMs(s.lockouts, policy), lockouts: s.lockouts + 1 },
+  };
 }
 
 /**
@@ -80,7 +87,11 @@ export interface DelayPolicy {
  * window, then base x 2^k, capped. Never refuses: the right password always
  * gets in, at most maxDelayMs late.
  */
-export function delayAttempt(state: ThrottleState | undefined, now: number, policy: DelayPolicy): { delayMs: number; next: ThrottleState } {
+export function delayAttempt(
+  state: ThrottleState | undefined,
+  now: number,
+  policy: DelayPolicy,
+): { delayMs: number; next: ThrottleState } {
   const s = currentState(state, now, policy);
   const over = s.failures - policy.freeAttempts;
   const delayMs = over < 0 ? 0 : Math.min(policy.baseDelayMs * 2 ** Math.min(over, 30), policy.maxDelayMs);

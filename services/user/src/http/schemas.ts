@@ -9,7 +9,9 @@ const Email = Type.String({ minLength: 1, maxLength: 254, pattern: printable });
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: printable });
 
 /** Optional on sign-up: with it, a retried sign-up replays its account (Stripe's semantics). */
-export const SignUpHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' })) });
+export const SignUpHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7E]+$' })),
+});
 
 export const SignUpBody = Type.Object(
   {
@@ -32,7 +34,11 @@ export const LogInBody = Type.Object(
 export const RefreshBody = Type.Object({ refreshToken: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }) }, strict);
 
 const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, e.g. EUR' });
-const Language = Type.String({ maxLength: 35, pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$', description: 'BCP 47 tag, e.g. en or pt-BR' });
+const Language = Type.String({
+  maxLength: 35,
+  pattern: '^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$',
+  description: 'BCP 47 tag, e.g. en or pt-BR',
+});
 
 /** A null removes a preference (JSON merge patch). */
 export const PreferencesPatch = Type.Object(
@@ -100,6 +106,11 @@ export const Jwks = Type.Object({
 
 /** An operator's role change (POST /users/admin/roles, the launcher's identity only). */
 export const RoleChangeBody = Type.Object({ email: Email, role: Role }, strict);
-export const RoleChanged = Type.Object({ id: Type.String({ format: 'uuid' }), email: Type.String(), role: Role, changed: Type.Boolean() });
+export const RoleChanged = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  email: Type.String(),
+  role: Role,
+  changed: Type.Boolean(),
+});
 
 export const RotatedKey = Type.Object({ kid: Type.String(), createdAt: Type.String() });

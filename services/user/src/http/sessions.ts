@@ -15,14 +15,21 @@ export function registerSessions(app: ServiceApp, ctx: UserContext): void {
     return reply.header('cache-control', noStore).send(pair);
   });
 
-  app.post('/users/sessions/refresh', { schema: { body: RefreshBody, response: { 200: TokenPair } } }, async (request, reply) => {
-    const pair = await refreshSession(ctx, request.body.refreshToken, request.id);
-    return reply.header('cache-control', noStore).send(pair);
-  });
+  app.post(
+    '/users/sessions/refresh',
+    { schema: { body: RefreshBody, response: { 200: TokenPair } } },
+    async (request, reply) => {
+      const pair = await refreshSession(ctx, request.body.refreshToken, request.id);
+      return reply.header('cache-control', noStore).send(pair);
+    },
+  );
 
   // DELETE with a body is the resource-shaped form; POST .../logout is for
   // clients and proxies that drop DELETE bodies. Both end the session.
-  for (const [method, url] of [['DELETE', '/users/sessions/current'], ['POST', '/users/sessions/logout']] as const) {
+  for (const [method, url] of [
+    ['DELETE', '/users/sessions/current'],
+    ['POST', '/users/sessions/logout'],
+  ] as const) {
     app.route({
       method,
       url,

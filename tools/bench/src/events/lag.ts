@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Database, type Queryable } from '@shop/data';
-import { INBOX_TABLE_SQL, JetStreamBus, createEventBus, startConsumer, type EventBackend, type Envelope } from '@shop/events';
+import {
+  INBOX_TABLE_SQL,
+  JetStreamBus,
+  createEventBus,
+  startConsumer,
+  type EventBackend,
+  type Envelope,
+} from '@shop/events';
 import { createLogger, type Logger } from '@shop/platform';
 
 export interface EventLagOptions {
@@ -77,12 +84,18 @@ export async function measureEventLag(options: EventLagOptions): Promise<EventLa
   const warmupMs = (options.warmupSec ?? 1) * 1000;
   const measureMs = (options.durationSec ?? 5) * 1000;
   const keys = options.keys ?? 100;
-  const logger = options.logger ?? createLogger({ service: 'bench', instance: 'event-lag', region: 'local', level: 'warn' });
+  const logger =
+    options.logger ?? createLogger({ service: 'bench', instance: 'event-lag', region: 'local', level: 'warn' });
   const bus = createEventBus(
-    options.backend === 'jetstream' ? { NATS_URL: options.natsUrl } : { EVENTS_DATABASE_URL: options.eventsDatabaseUrl },
+    options.backend === 'jetstream'
+      ? { NATS_URL: options.natsUrl }
+      : { EVENTS_DATABASE_URL: options.eventsDatabaseUrl },
     { logger, poolMax: 4, namespace: options.namespace ?? `bench${randomUUID().slice(0, 8)}`, name: 'bench-event-lag' },
   );
-  if (!bus) throw new Error(`measureEventLag: ${options.backend} needs ${options.backend === 'jetstream' ? 'natsUrl' : 'eventsDatabaseUrl'}`);
+  if (!bus)
+    throw new Error(
+      `measureEventLag: ${options.backend} needs ${options.backend === 'jetstream' ? 'natsUrl' : 'eventsDatabaseUrl'}`,
+    );
   const db = new CommitClock({ connectionString: options.consumerDatabaseUrl, max: 10, acquireTimeoutMs: 5000 });
   const topic = `lag-${randomUUID().slice(0, 8)}`;
   try {
@@ -106,13 +119,16 @@ export async function measureEventLag(options: EventLagOptions): Promise<EventLa
       db.measureFrom = start + warmupMs;
       let published = 1;
       let measured = 0;
-      for (let n = 0; ; ) {
+      for (let n = 0; ;) {
         const elapsed = performance.now() - start;
         if (elapsed >= warmupMs + measureMs) break;
         const due = Math.floor((elapsed / 1000) * rate) - n;
         if (due > 0) {
           const sentAt = performance.now();
-          await bus.publish(topic, Array.from({ length: due }, (_, i) => envelope(n + i + 1, keys, sentAt)));
+          await bus.publish(
+            topic,
+            Array.from({ length: due }, (_, i) => envelope(n + i + 1, keys, sentAt)),
+          );
           n += due;
           published += due;
           if (sentAt >= db.measureFrom) measured += due;
@@ -122,12 +138,20 @@ export async function measureEventLag(options: EventLagOptions): Promise<EventLa
       const publishedRate = (published - 1) / ((performance.now() - start) / 1000);
       const deadline = performance.now() + 30_000;
       while (db.effects < published && performance.now() < deadline) await sleep(20);
-      return { backend: options.backend, rate, publishedRate: Math.round(publishedRate), events: measured, ...percentiles(db.lags), missing: published - db.effects };
+      return {
+        backend: options.backend,
+        rate,
+        publishedRate: Math.round(publishedRate),
+        events: measured,
+        ...percentiles(db.lags),
+        missing: published - db.effects,
+      };
     } finally {
       await consumer.stop();
     }
   } finally {
-    if (bus instanceof JetStreamBus && options.namespace === undefined) await bus.destroyNamespace().catch(() => undefined);
+    if (bus instanceof JetStreamBus && options.namespace === undefined)
+      await bus.destroyNamespace().catch(() => undefined);
     await bus.close();
     await db.query('DROP TABLE IF EXISTS bench_effects').catch(() => undefined);
     await db.close();
@@ -136,11 +160,21 @@ export async function measureEventLag(options: EventLagOptions): Promise<EventLa
 
 function envelope(n: number, keys: number, sentAt: number): Envelope {
   const key = `key-${n % keys}`;
-  return { id: randomUUID(), type: 'bench.tick', version: 1, key, aggregateId: key, producer: 'bench', occurredAt: new Date().toISOString(), payload: { n, sentAt } };
+  return {
+    id: randomUUID(),
+    type: 'bench.tick',
+    version: 1,
+    key,
+    aggregateId: key,
+    producer: 'bench',
+    occurredAt: new Date().toISOString(),
+    payload: { n, sentAt },
+  };
 }
 
 function percentiles(values: number[]): Pick<EventLagResult, 'p50Ms' | 'p90Ms' | 'p99Ms' | 'maxMs'> {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number): number => Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN) * 100) / 100;
+  const at = (q: number): number =>
+    Math.round((sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN) * 100) / 100;
   return { p50Ms: at(0.5), p90Ms: at(0.9), p99Ms: at(0.99), maxMs: at(1) };
 }

@@ -27,7 +27,14 @@ const results: EventLagResult[] = [];
 try {
   for (const backend of values.backend.split(',') as EventBackend[]) {
     process.stdout.write(`event lag: ${backend} at ${values.rate}/s for ${values.duration} s ... `);
-    const result = await measureEventLag({ backend, natsUrl, eventsDatabaseUrl: url('events'), consumerDatabaseUrl: url('consumer'), rate: Number(values.rate), durationSec: Number(values.duration) });
+    const result = await measureEventLag({
+      backend,
+      natsUrl,
+      eventsDatabaseUrl: url('events'),
+      consumerDatabaseUrl: url('consumer'),
+      rate: Number(values.rate),
+      durationSec: Number(values.duration),
+    });
     results.push(result);
     process.stdout.write(`p50 ${result.p50Ms} ms, p99 ${result.p99Ms} ms\n`);
   }

@@ -35,7 +35,11 @@ const { values } = parseArgs({
 const PATH = '/products/0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f';
 const backUrl = values.back ?? '';
 const tls = values.pki
-  ? { cert: await readFile(join(values.pki, 'gateway.crt'), 'utf8'), key: await readFile(join(values.pki, 'gateway.key'), 'utf8'), ca: await readFile(join(values.pki, 'ca.crt'), 'utf8') }
+  ? {
+      cert: await readFile(join(values.pki, 'gateway.crt'), 'utf8'),
+      key: await readFile(join(values.pki, 'gateway.key'), 'utf8'),
+      ca: await readFile(join(values.pki, 'ca.crt'), 'utf8'),
+    }
   : undefined;
 const ids = { service: 'gateway', instance: 'front-bench', region: 'us-east' };
 
@@ -49,7 +53,13 @@ const meshEvents: Record<string, number> = {};
 type Call = () => Promise<string>;
 let call: Call;
 if (values.client === 'mesh') {
-  const client = createMeshClient({ service: 'product', caller: 'gateway', instances: [backUrl], tls, onEvent: (event) => void (meshEvents[event.type] = (meshEvents[event.type] ?? 0) + 1) });
+  const client = createMeshClient({
+    service: 'product',
+    caller: 'gateway',
+    instances: [backUrl],
+    tls,
+    onEvent: (event) => void (meshEvents[event.type] = (meshEvents[event.type] ?? 0) + 1),
+  });
   call = async () => (await client.requestRaw({ method: 'GET', path: PATH })).body.text();
 } else {
   // The same certificate check the mesh makes: the server must be the product service.
@@ -57,14 +67,29 @@ if (values.client === 'mesh') {
   const pool = new Pool(backUrl, {
     connections: 128,
     keepAliveTimeout: 10_000,
-    ...(tls ? { connect: { ...tls, rejectUnauthorized: true, checkServerIdentity: (_host: string, cert: PeerCertificate) => (cert.subjectaltname?.split(', ').includes(expected) ? undefined : new Error('not product')) } } : {}),
+    ...(tls
+      ? {
+          connect: {
+            ...tls,
+            rejectUnauthorized: true,
+            checkServerIdentity: (_host: string, cert: PeerCertificate) =>
+              cert.subjectaltname?.split(', ').includes(expected) ? undefined : new Error('not product'),
+          },
+        }
+      : {}),
   });
   call = async () => (await pool.request({ path: PATH, method: 'GET' })).body.text();
 }
 
 const app: FastifyInstance =
   values.front === 'kit'
-    ? (createServiceApp({ ...ids, logger: createLogger({ ...ids, level: 'warn' }), metrics: new ServiceMetrics(ids), readiness: [], maxConcurrentRequests: 100_000 }) as unknown as FastifyInstance)
+    ? (createServiceApp({
+        ...ids,
+        logger: createLogger({ ...ids, level: 'warn' }),
+        metrics: new ServiceMetrics(ids),
+        readiness: [],
+        maxConcurrentRequests: 100_000,
+      }) as unknown as FastifyInstance)
     : Fastify();
 app.get('/hello', async (_request, reply) => reply.type('application/json').send(await call()));
 eluRoute(app, () => ({ ...meshEvents }));
@@ -83,5 +108,6 @@ function muteTracer(name: string): void {
   const real: TracerProvider = registered instanceof ProxyTracerProvider ? registered.getDelegate() : registered;
   const noop = new ProxyTracerProvider().getTracer(name);
   const getTracer = real.getTracer.bind(real);
-  real.getTracer = (tracerName, version, options) => (tracerName === name ? noop : getTracer(tracerName, version, options));
+  real.getTracer = (tracerName, version, options) =>
+    tracerName === name ? noop : getTracer(tracerName, version, options);
 }

@@ -5,11 +5,18 @@ import Fastify from 'fastify';
 import { ServiceBroker } from 'moleculer';
 
 const [role, transport, port] = process.argv.slice(2) as ['front' | 'back', 'NATS' | 'TCP', string | undefined];
-const transporter = transport === 'NATS' ? { type: 'NATS' as const, options: { url: 'nats://127.0.0.1:4222' } } : ('TCP' as const);
+const transporter =
+  transport === 'NATS' ? { type: 'NATS' as const, options: { url: 'nats://127.0.0.1:4222' } } : ('TCP' as const);
 const namespace = `bench-${transport.toLowerCase()}-${process.env.BENCH_RUN_ID ?? 'x'}`;
 const broker = new ServiceBroker({ namespace, nodeID: `${role}-${process.pid}`, transporter, logger: false });
 if (role === 'back') {
-  const product = { id: '0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f', sku: 'SKU-1', name: 'Bench Headphones', priceMinor: 4999, currency: 'EUR' };
+  const product = {
+    id: '0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f',
+    sku: 'SKU-1',
+    name: 'Bench Headphones',
+    priceMinor: 4999,
+    currency: 'EUR',
+  };
   broker.createService({ name: 'product', actions: { get: () => product } });
   await broker.start();
   process.stdout.write('ready\n');

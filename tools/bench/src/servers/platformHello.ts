@@ -9,12 +9,29 @@ import { eluRoute } from './elu.ts';
 
 const [port, pki, identity = 'product'] = process.argv.slice(2);
 const tls = pki
-  ? { cert: await readFile(join(pki, `${identity}.crt`), 'utf8'), key: await readFile(join(pki, `${identity}.key`), 'utf8'), ca: await readFile(join(pki, 'ca.crt'), 'utf8') }
+  ? {
+      cert: await readFile(join(pki, `${identity}.crt`), 'utf8'),
+      key: await readFile(join(pki, `${identity}.key`), 'utf8'),
+      ca: await readFile(join(pki, 'ca.crt'), 'utf8'),
+    }
   : undefined;
 const ids = { service: identity, instance: `${identity}-bench`, region: 'us-east' };
 startTelemetry({ ...ids, endpoint: undefined });
-const app = createServiceApp({ ...ids, logger: createLogger({ ...ids, level: 'warn' }), metrics: new ServiceMetrics(ids), readiness: [], tls, maxConcurrentRequests: 100_000 });
-const product = { id: '0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f', sku: 'SKU-1', name: 'Bench Headphones', priceMinor: 4999, currency: 'EUR' };
+const app = createServiceApp({
+  ...ids,
+  logger: createLogger({ ...ids, level: 'warn' }),
+  metrics: new ServiceMetrics(ids),
+  readiness: [],
+  tls,
+  maxConcurrentRequests: 100_000,
+});
+const product = {
+  id: '0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f',
+  sku: 'SKU-1',
+  name: 'Bench Headphones',
+  priceMinor: 4999,
+  currency: 'EUR',
+};
 app.get('/products/:id', () => product);
 app.get('/hello', () => ({ hello: 'world' }));
 // Connections accepted: a client that does not keep its connections alive shows here.
