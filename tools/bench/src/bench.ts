@@ -3,9 +3,9 @@
 // in the same run; then the real platform (product reads direct, through the
 // gateway, through lb + gateway; checkout at a steady rate; event lag; one
 // instance killed under load). Results: bench/results/<date>.json and .md,
-// and the README's Performance block.
+// and the block in docs/performance.md.
 import { cpus, loadavg, totalmem } from 'node:os';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { flagsOrExit } from '@shop/load';
 import { runCheckout } from './checkout.ts';
@@ -17,7 +17,8 @@ import { runMicro } from './micro.ts';
 import { repoRoot, startPlatform, type Platform } from './platform.ts';
 import { freePort, serversDir, startProcess, type Started } from './processes.ts';
 import { startInspectorProfile } from './inspect.ts';
-import { summarise, summariseDir } from './profile.ts';
+import { summarise, summariseDir, type CpuProfile } from './profile.ts';
+import { latestOverload, runOverload } from './overload.ts';
 import type { BenchResult, ScenarioResult } from './report.ts';
 import { resultsDir, stampOf, writeResults } from './results.ts';
 import { scenarios, type Running } from './scenarios.ts';
@@ -25,7 +26,7 @@ import { shopReads } from './shopReads.ts';
 
 const values = flagsOrExit(
   'npm run bench --',
-  'Every scenario side by side in one run, as ratios to bare node:http measured in the same run; results in bench/results/ and the README.',
+  'Every scenario side by side in one run, as ratios to bare node:http measured in the same run; results in bench/results/ and docs/performance.md.',
   {
     duration: { type: 'string', default: '5', numeric: true, help: 'seconds each saturated scenario is measured' },
     warmup: { type: 'string', default: '1', numeric: true, help: 'seconds of warm-up before each' },
@@ -58,7 +59,7 @@ const values = flagsOrExit(
       default: false,
       help: 'CPU-profile the two-hop fronts into the report (slows them: not for headline numbers)',
     },
-    'no-readme': { type: 'boolean', default: false, help: "leave the README's Performance block alone" },
+    'no-docs': { type: 'boolean', default: false, help: 'leave the block in docs/performance.md alone' },
     statements: {
       type: 'boolean',
       default: false,
@@ -96,20 +97,24 @@ const bench: BenchResult = {
 const stamp = stampOf(bench);
 const profileRoot = join(resultsDir, 'profiles', stamp);
 
-/** `profiled`: a platform instance to CPU-profile through its inspector while this row runs. */
-async function measureScenario(
-  key: string,
-  name: string,
-  group: ScenarioResult['group'],
-  start: () => Promise<Running>,
-  profiled?: { instance: string; pid: number },
-): Promise<void> {
+/** One row to measure: how to start it, and optionally a platform instance to CPU-profile through its inspector meanwhile. */
+interface RowToMeasure {
+  key: string;
+  name: string;
+  group: ScenarioResult['group'];
+  start: () => Promise<Running>;
+  profiled?: { instance: string; pid: number };
+}
+
+/** Measures one row into the run (a failure is recorded as the row's result), printing its headline figures. */
+async function measureScenario(row: RowToMeasure): Promise<void> {
+  const { key, name, group } = row;
   process.stdout.write(`bench: ${name} ... `);
   let running: Running | undefined;
   try {
-    running = await start();
+    running = await row.start();
     let window = { from: 0, to: 0 };
-    const profiler = profiled ? await startInspectorProfile(profiled.pid) : undefined;
+    const profiler = row.profiled ? await startInspectorProfile(row.profiled.pid) : undefined;
     const result = await measure({
       target: running.target,
       processes: running.processes,
@@ -117,37 +122,37 @@ async function measureScenario(
       onWindow: (from, to) => (window = { from, to }),
       ...settings,
     });
-    if (profiler && profiled) {
-      const profile = await profiler.stop();
-      const file = join(profileRoot, key, `${profiled.instance}.cpuprofile`);
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, JSON.stringify(profile));
-      (bench.profiles ??= {})[key] = [
-        summarise(file, profile, { fromUs: window.from, toUs: window.to, inclusive: PROFILE_FOCUS }),
-      ];
-    }
+    if (profiler && row.profiled) await keepInstanceProfile(key, row.profiled.instance, await profiler.stop(), window);
     bench.scenarios.push({ key, name, group, result });
     process.stdout.write(
       `${result.requestsPerSec} req/s, p99 ${result.latencyMs.p99} ms, single p50 ${result.singleMs.p50} ms, ${result.cpuMicrosPerRequest} us CPU/req ${JSON.stringify(result.cpuMicrosByRole)}${result.elu ? ` elu ${JSON.stringify(result.elu)} starved ${JSON.stringify(result.starvedByRole)}` : ''}\n`,
     );
     await running.stop();
     running = undefined;
-    if (values['cpu-prof'] && key.startsWith('chain')) {
-      // The saturated run only: not start-up, warm-up or the one-in-flight phase.
-      const summaries = await summariseDir(join(profileRoot, key), {
-        fromUs: window.from,
-        toUs: window.to,
-        inclusive: PROFILE_FOCUS,
-      });
-      (bench.profiles ??= {})[key] = summaries;
-    }
+    // The saturated run only: not start-up, warm-up or the one-in-flight phase.
+    if (values['cpu-prof'] && key.startsWith('chain'))
+      (bench.profiles ??= {})[key] = await summariseDir(join(profileRoot, key), profileWindow(window));
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     bench.scenarios.push({ key, name, group, result: { error: message } });
     process.stdout.write(`failed: ${message.split('\n')[0]}\n`);
   } finally {
     await running?.stop();
   }
+}
+
+type Window = { from: number; to: number };
+
+function profileWindow(window: Window): { fromUs: number; toUs: number; inclusive: Record<string, RegExp> } {
+  return { fromUs: window.from, toUs: window.to, inclusive: PROFILE_FOCUS };
+}
+
+/** Writes an instance's inspector profile under the run's profiles and keeps its summary for the report. */
+async function keepInstanceProfile(key: string, instance: string, profile: CpuProfile, window: Window): Promise<void> {
+  const file = join(profileRoot, key, `${instance}.cpuprofile`);
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, JSON.stringify(profile));
+  (bench.profiles ??= {})[key] = [summarise(file, profile, profileWindow(window))];
 }
 
 /** Inclusive shares worth reading in a front's profile. */
@@ -165,9 +170,12 @@ const PROFILE_FOCUS: Record<string, RegExp> = {
 
 // 1. Baselines, the two-hop chains and the one-change-at-a-time diagnostics.
 for (const scenario of scenarios.filter((s) => s.key === 'bare' || wants(s.key))) {
-  await measureScenario(scenario.key, scenario.name, scenario.diagnostic ? 'diagnostic' : 'baseline', () =>
-    scenario.start({ profileDir: values['cpu-prof'] ? (key) => join(profileRoot, key) : undefined }),
-  );
+  await measureScenario({
+    key: scenario.key,
+    name: scenario.name,
+    group: scenario.diagnostic ? 'diagnostic' : 'baseline',
+    start: () => scenario.start({ profileDir: values['cpu-prof'] ? (key) => join(profileRoot, key) : undefined }),
+  });
 }
 
 // The mesh client's own code per call, without sockets (robust where the socket rows are noisy).
@@ -246,58 +254,14 @@ if (platformParts.some(wants)) {
   }
 }
 
+/** The rows and parts that run on the one-product platform. */
 async function onPlatform(platform: Platform): Promise<void> {
-  for (const read of await shopReads(platform)) {
-    if (!(wants('shop') || wants(read.key))) continue;
-    const instance = values['profile-instance'];
-    const pid = instance ? (await platform.state()).instances.find((i) => i.id === instance)?.pid : undefined;
-    if (instance && pid === undefined)
-      say(
-        `no running instance ${instance} to profile; the bench platform has ${(await platform.state()).instances.map((i) => i.id).join(', ')}`,
-      );
-    await measureScenario(
-      read.key,
-      read.name,
-      'shop',
-      () => Promise.resolve(read.running),
-      instance && pid !== undefined ? { instance, pid } : undefined,
-    );
+  await measureShopReads(platform);
+  if (wants('shop') || wants('checkout')) await measureCheckout(platform);
+  if (values.overload && (wants('shop') || wants('overload'))) {
+    say('overload: npm run load -- --overload against the bench platform ...');
+    bench.overload = await runOverload(platform.lbUrl, stamp);
   }
-  if (wants('shop') || wants('checkout')) {
-    say(
-      `checkout at ${values['checkout-rate']}/s for ${values['checkout-duration']} s (preparing ${values.shoppers} shoppers first) ...`,
-    );
-    const counter = values.statements ? await countStatements(platform.adminUrl) : undefined;
-    try {
-      bench.checkout = await runCheckout({
-        baseUrl: platform.lbUrl,
-        processes: platform.processes,
-        rate: Number(values['checkout-rate']),
-        warmupSec: 2,
-        durationSec: Number(values['checkout-duration']),
-        shoppers: Number(values.shoppers),
-        log: say,
-        beforeLoad: () => counter?.reset() ?? Promise.resolve(),
-      });
-      if (counter) {
-        bench.statements = await counter.read(bench.checkout.sent);
-        say(
-          `statements per checkout: ${bench.statements.total} (${Object.entries(bench.statements.perCheckout)
-            .map(([s, n]) => `${s} ${n}`)
-            .join(', ')})`,
-        );
-      }
-      say(
-        `checkout: p50 ${bench.checkout.checkoutMs.p50} ms, p99 ${bench.checkout.checkoutMs.p99} ms; ${JSON.stringify(bench.checkout.outcomes)}`,
-      );
-    } catch (error) {
-      bench.checkout = { error: errorMessage(error) };
-      say(`checkout failed: ${errorMessage(error).split('\n')[0]}`);
-    } finally {
-      await counter?.close();
-    }
-  }
-  if (values.overload && (wants('shop') || wants('overload'))) bench.overload = await runOverload(platform);
   if (wants('shop') || wants('events')) {
     bench.events = await runEventLag({
       adminUrl: platform.adminUrl,
@@ -309,35 +273,60 @@ async function onPlatform(platform: Platform): Promise<void> {
   }
 }
 
-/** `npm run load -- --overload` against the bench platform, as its own process; its verdict line is kept. */
-async function runOverload(platform: Platform): Promise<BenchResult['overload']> {
-  const { spawn } = await import('node:child_process');
-  const file = join(resultsDir, `${stamp}-overload.html`);
-  say('overload: npm run load -- --overload against the bench platform ...');
-  const child = spawn(
-    process.execPath,
-    [
-      join(repoRoot, 'tools/load/src/load.ts'),
-      '--overload',
-      '--target',
-      platform.lbUrl,
-      '--users',
-      '20',
-      '--out',
-      file,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+/** Product reads direct, through the gateway and through lb + gateway; one instance profiled with --profile-instance. */
+async function measureShopReads(platform: Platform): Promise<void> {
+  for (const read of await shopReads(platform)) {
+    if (!(wants('shop') || wants(read.key))) continue;
+    const instance = values['profile-instance'];
+    const pid = instance ? (await platform.state()).instances.find((i) => i.id === instance)?.pid : undefined;
+    if (instance && pid === undefined)
+      say(
+        `no running instance ${instance} to profile; the bench platform has ${(await platform.state()).instances.map((i) => i.id).join(', ')}`,
+      );
+    await measureScenario({
+      key: read.key,
+      name: read.name,
+      group: 'shop',
+      start: () => Promise.resolve(read.running),
+      profiled: instance && pid !== undefined ? { instance, pid } : undefined,
+    });
+  }
+}
+
+/** Checkout at a steady rate through the lb; with --statements, what each service's database ran per checkout. */
+async function measureCheckout(platform: Platform): Promise<void> {
+  say(
+    `checkout at ${values['checkout-rate']}/s for ${values['checkout-duration']} s (preparing ${values.shoppers} shoppers first) ...`,
   );
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const verdict = /overload: (.*)/.exec(output)?.[1];
-  return {
-    command: 'npm run load -- --overload',
-    report: `bench/results/${stamp}-overload.html`,
-    verdict: verdict ?? `did not finish (exit ${code}): ${output.split('\n').slice(-3).join(' ')}`,
-  };
+  const counter = values.statements ? await countStatements(platform.adminUrl) : undefined;
+  try {
+    bench.checkout = await runCheckout({
+      baseUrl: platform.lbUrl,
+      processes: platform.processes,
+      rate: Number(values['checkout-rate']),
+      warmupSec: 2,
+      durationSec: Number(values['checkout-duration']),
+      shoppers: Number(values.shoppers),
+      log: say,
+      beforeLoad: () => counter?.reset() ?? Promise.resolve(),
+    });
+    if (counter) {
+      bench.statements = await counter.read(bench.checkout.sent);
+      say(
+        `statements per checkout: ${bench.statements.total} (${Object.entries(bench.statements.perCheckout)
+          .map(([s, n]) => `${s} ${n}`)
+          .join(', ')})`,
+      );
+    }
+    say(
+      `checkout: p50 ${bench.checkout.checkoutMs.p50} ms, p99 ${bench.checkout.checkoutMs.p99} ms; ${JSON.stringify(bench.checkout.outcomes)}`,
+    );
+  } catch (error) {
+    bench.checkout = { error: errorMessage(error) };
+    say(`checkout failed: ${errorMessage(error).split('\n')[0]}`);
+  } finally {
+    await counter?.close();
+  }
 }
 
 function errorMessage(error: unknown): string {
@@ -346,20 +335,6 @@ function errorMessage(error: unknown): string {
 
 if (!bench.overload) bench.overload = await latestOverload();
 
-/** The most recent `npm run load -- --overload` report under bench/load, if any: its verdict and date. */
-async function latestOverload(): Promise<BenchResult['overload']> {
-  const { readdir } = await import('node:fs/promises');
-  const dir = join(repoRoot, 'bench', 'load');
-  const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('-overload.html')).sort();
-  const last = files.at(-1);
-  if (!last) return undefined;
-  const html = await readFile(join(dir, last), 'utf8');
-  const verdict = /Target: at 3x saturation, goodput at least 90% of peak\. ([^<]*)\./.exec(html)?.[1];
-  return verdict
-    ? { command: 'npm run load -- --overload (an earlier run, not this one)', report: `bench/load/${last}`, verdict }
-    : undefined;
-}
-
-const markdown = await writeResults(bench, { readme: !values['no-readme'] });
+const markdown = await writeResults(bench, { docs: !values['no-docs'] });
 process.stdout.write(`\n${markdown}\n\nwritten to bench/results/${stamp}.{json,md}\n`);
 process.exit(0);

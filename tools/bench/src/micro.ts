@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { BENCH_PRODUCT, BENCH_PRODUCT_PATH } from './servers/benchProduct.ts';
 
 export interface MicroResult {
   case: string;
@@ -22,16 +23,8 @@ const CASES: Record<string, string> = {
   'mesh-span': 'client: the same with tracing on (a recording client span per call, traceparent injected; no exporter)',
 };
 
-const PATH = '/products/0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f';
-const BODY = Buffer.from(
-  JSON.stringify({
-    id: '0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f',
-    sku: 'SKU-1',
-    name: 'Bench Headphones',
-    priceMinor: 4999,
-    currency: 'EUR',
-  }),
-);
+const PATH = BENCH_PRODUCT_PATH;
+const BODY = Buffer.from(JSON.stringify(BENCH_PRODUCT));
 const RAW_HEADERS = [
   Buffer.from('content-type'),
   Buffer.from('application/json; charset=utf-8'),

@@ -67,6 +67,43 @@ async function findPortBase(products: number): Promise<number> {
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const base = await findPortBase(options.products);
   await mkdir(options.dataDir, { recursive: true });
+  const topology = await writeTopology(options, base);
+  const child = spawn(process.execPath, [join(repoRoot, 'tools/launcher/src/main.ts')], {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH ?? '',
+      SHOP_DATA_DIR: options.dataDir,
+      TOPOLOGY: topology,
+      EMBEDDED_PG_PORT: String(base + 98),
+      LOG_LEVEL: 'warn',
+      ...options.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  await launcherReady(child, options.readyTimeoutMs ?? 120_000);
+  const secrets = JSON.parse(await readFile(join(options.dataDir, 'secrets.json'), 'utf8')) as { postgres: string };
+  const state = async (): Promise<LauncherState> =>
+    JSON.parse(await readFile(join(options.dataDir, 'launcher.json'), 'utf8')) as LauncherState;
+  const first = await state();
+  const products = new Map(
+    first.instances.filter((i) => i.service === 'product').map((i) => [i.id, `https://127.0.0.1:${i.port}`]),
+  );
+  return {
+    dataDir: options.dataDir,
+    adminUrl: `postgres://postgres:${encodeURIComponent(secrets.postgres)}@127.0.0.1:${first.postgres.port}/postgres`,
+    lbUrl: `http://127.0.0.1:${base + 99}`,
+    gatewayUrl: `http://127.0.0.1:${base + 81}`,
+    products,
+    tls: await launcherTls(options.dataDir),
+    processes: platformProcesses(child.pid!, state),
+    state,
+    logOf: (instance) => join(options.dataDir, 'logs', `${instance}.log`),
+    stop: () => stopLauncher(child),
+  };
+}
+
+/** The bench topology (one region at `base`) in the data dir; returns its path. */
+async function writeTopology(options: PlatformOptions, base: number): Promise<string> {
   const topology = join(options.dataDir, 'topology.json');
   const services = Object.fromEntries(
     SERVICE_ORDER.map((s) => [s, { instances: s === 'product' ? options.products : 1 }]),
@@ -83,22 +120,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       2,
     ),
   );
-  const child = spawn(process.execPath, [join(repoRoot, 'tools/launcher/src/main.ts')], {
-    cwd: repoRoot,
-    env: {
-      PATH: process.env.PATH ?? '',
-      SHOP_DATA_DIR: options.dataDir,
-      TOPOLOGY: topology,
-      EMBEDDED_PG_PORT: String(base + 98),
-      LOG_LEVEL: 'warn',
-      ...options.env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return topology;
+}
+
+/** Resolves when the launcher says every process is ready; throws with its output if it exits or takes too long. */
+async function launcherReady(child: ChildProcess, timeoutMs: number): Promise<void> {
   let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 120_000);
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + timeoutMs;
   while (!/all \d+ processes ready/.test(output)) {
     if (child.exitCode !== null) throw new Error(`launcher exited with ${child.exitCode}:\n${output}`);
     if (Date.now() > deadline) {
@@ -107,30 +137,15 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const pki = join(options.dataDir, 'pki');
-  const tls = {
+}
+
+/** The launcher's mesh certificate, which any service accepts as a caller. */
+async function launcherTls(dataDir: string): Promise<Platform['tls']> {
+  const pki = join(dataDir, 'pki');
+  return {
     cert: await readFile(join(pki, 'launcher.crt'), 'utf8'),
     key: await readFile(join(pki, 'launcher.key'), 'utf8'),
     ca: await readFile(join(pki, 'ca.crt'), 'utf8'),
-  };
-  const secrets = JSON.parse(await readFile(join(options.dataDir, 'secrets.json'), 'utf8')) as { postgres: string };
-  const state = async (): Promise<LauncherState> =>
-    JSON.parse(await readFile(join(options.dataDir, 'launcher.json'), 'utf8')) as LauncherState;
-  const first = await state();
-  const products = new Map(
-    first.instances.filter((i) => i.service === 'product').map((i) => [i.id, `https://127.0.0.1:${i.port}`]),
-  );
-  return {
-    dataDir: options.dataDir,
-    adminUrl: `postgres://postgres:${encodeURIComponent(secrets.postgres)}@127.0.0.1:${first.postgres.port}/postgres`,
-    lbUrl: `http://127.0.0.1:${base + 99}`,
-    gatewayUrl: `http://127.0.0.1:${base + 81}`,
-    products,
-    tls,
-    processes: platformProcesses(child.pid!, state),
-    state,
-    logOf: (instance) => join(options.dataDir, 'logs', `${instance}.log`),
-    stop: () => stopLauncher(child),
   };
 }
 

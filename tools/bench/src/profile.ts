@@ -86,79 +86,90 @@ export function summarise(
   profile: CpuProfile,
   options: { fromUs?: number; toUs?: number; inclusive?: Record<string, RegExp> } = {},
 ): ProfileSummary {
-  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
-  const parent = new Map<number, number>();
-  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inclusive = options.inclusive ?? {};
+  const time = attribute(
+    profile,
+    timeInWindow(profile, options.fromUs ?? Number.NEGATIVE_INFINITY, options.toUs ?? Number.POSITIVE_INFINITY),
+    inclusive,
+  );
+  const busy = Math.max(1, time.total - time.idle);
+  const share = (n: number): number => Math.round((1000 * n) / busy) / 1000;
+  const sorted = (by: Map<string, number>): Array<[string, number]> => [...by].sort((a, b) => b[1] - a[1]);
+  const atLeastOnePercent = (by: Map<string, number>): Record<string, number> =>
+    Object.fromEntries(
+      sorted(by)
+        .filter(([, v]) => v / busy >= 0.01)
+        .map(([k, v]) => [k, share(v)]),
+    );
+  return {
+    file,
+    sampledMs: Math.round(time.total / 1000),
+    idleShare: time.total > 0 ? Math.round((1000 * time.idle) / time.total) / 1000 : 0,
+    busyByArea: atLeastOnePercent(time.byArea),
+    busyByOwner: atLeastOnePercent(time.byOwner),
+    topSelf: sorted(time.bySelf)
+      .slice(0, 12)
+      .map(([fn, v]) => ({ fn, share: share(v) })),
+    inclusive: Object.fromEntries(Object.keys(inclusive).map((name) => [name, share(time.byInclusive.get(name) ?? 0)])),
+  };
+}
+
+/** Sampled time (µs) by node id, counting only samples stamped between `from` and `to`. */
+function timeInWindow(profile: CpuProfile, from: number, to: number): Map<number, number> {
   const timeById = new Map<number, number>();
   let t = profile.startTime;
-  const from = options.fromUs ?? Number.NEGATIVE_INFINITY;
-  const to = options.toUs ?? Number.POSITIVE_INFINITY;
   for (let i = 0; i < profile.samples.length; i++) {
     t += profile.timeDeltas[i] ?? 0;
     if (t < from || t > to) continue;
     const id = profile.samples[i]!;
     timeById.set(id, (timeById.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
   }
-  let total = 0;
-  let idle = 0;
-  const byArea = new Map<string, number>();
-  const byOwner = new Map<string, number>();
-  const bySelf = new Map<string, number>();
-  const byInclusive = new Map<string, number>();
+  return timeById;
+}
+
+interface Attributed {
+  total: number;
+  idle: number;
+  byArea: Map<string, number>;
+  byOwner: Map<string, number>;
+  bySelf: Map<string, number>;
+  byInclusive: Map<string, number>;
+}
+
+const add = (by: Map<string, number>, key: string, time: number): void => void by.set(key, (by.get(key) ?? 0) + time);
+
+/** Each sampled node's time, to its area, its own function, its owner (nearest package or file up the stack) and the inclusive functions above it. */
+function attribute(profile: CpuProfile, timeById: Map<number, number>, inclusive: Record<string, RegExp>): Attributed {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const out: Attributed = {
+    total: 0,
+    idle: 0,
+    byArea: new Map(),
+    byOwner: new Map(),
+    bySelf: new Map(),
+    byInclusive: new Map(),
+  };
   for (const [id, time] of timeById) {
-    const node = nodes.get(id)!;
-    total += time;
-    if (node.callFrame.functionName === '(idle)') {
-      idle += time;
+    const frame = nodes.get(id)!.callFrame;
+    out.total += time;
+    if (frame.functionName === '(idle)') {
+      out.idle += time;
       continue;
     }
-    const area = areaOf(node.callFrame);
-    byArea.set(area, (byArea.get(area) ?? 0) + time);
-    const self = label(node.callFrame);
-    bySelf.set(self, (bySelf.get(self) ?? 0) + time);
-    const special =
-      node.callFrame.functionName === '(garbage collector)' || node.callFrame.functionName === '(program)';
-    let owner: string | undefined = special ? node.callFrame.functionName : undefined;
-    const matched = new Set<string>();
-    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
-      const frame = nodes.get(cur)!.callFrame;
-      owner ??= ownerOf(frame);
-      for (const [name, pattern] of Object.entries(options.inclusive ?? {})) {
-        if (!matched.has(name) && pattern.test(`${frame.functionName} ${frame.url}`)) matched.add(name);
-      }
-    }
-    for (const name of matched) byInclusive.set(name, (byInclusive.get(name) ?? 0) + time);
-    byOwner.set(
-      owner ?? 'node (event loop, no JS caller)',
-      (byOwner.get(owner ?? 'node (event loop, no JS caller)') ?? 0) + time,
-    );
+    add(out.byArea, areaOf(frame), time);
+    add(out.bySelf, label(frame), time);
+    const stack: CallFrame[] = [];
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur))
+      stack.push(nodes.get(cur)!.callFrame);
+    const special = frame.functionName === '(garbage collector)' || frame.functionName === '(program)';
+    const owner = special ? frame.functionName : stack.map(ownerOf).find((o) => o !== undefined);
+    add(out.byOwner, owner ?? 'node (event loop, no JS caller)', time);
+    for (const [name, pattern] of Object.entries(inclusive))
+      if (stack.some((f) => pattern.test(`${f.functionName} ${f.url}`))) add(out.byInclusive, name, time);
   }
-  const busy = Math.max(1, total - idle);
-  const share = (n: number): number => Math.round((1000 * n) / busy) / 1000;
-  return {
-    file,
-    sampledMs: Math.round(total / 1000),
-    idleShare: total > 0 ? Math.round((1000 * idle) / total) / 1000 : 0,
-    busyByArea: Object.fromEntries(
-      [...byArea]
-        .sort((a, b) => b[1] - a[1])
-        .filter(([, v]) => v / busy >= 0.01)
-        .map(([k, v]) => [k, share(v)]),
-    ),
-    busyByOwner: Object.fromEntries(
-      [...byOwner]
-        .sort((a, b) => b[1] - a[1])
-        .filter(([, v]) => v / busy >= 0.01)
-        .map(([k, v]) => [k, share(v)]),
-    ),
-    topSelf: [...bySelf]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 12)
-      .map(([fn, v]) => ({ fn, share: share(v) })),
-    inclusive: Object.fromEntries(
-      Object.keys(options.inclusive ?? {}).map((name) => [name, share(byInclusive.get(name) ?? 0)]),
-    ),
-  };
+  return out;
 }
 
 /** Summarises every .cpuprofile in `dir` (one per process that exited cleanly). */

@@ -1,9 +1,13 @@
+// The bench's fixture scenarios: bare baselines, the two-hop chains (one
+// change at a time between raw and mesh) and Moleculer, each started as its
+// own processes on free ports.
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
 import { loadOrCreatePki } from '@shop/mesh/pki';
 import type { Target } from './measure.ts';
+import { BENCH_PRODUCT_PATH } from './servers/benchProduct.ts';
 import { fixedProcesses, freePort, serversDir, startProcess, type ProcessSet, type Started } from './processes.ts';
 
 export interface Running {
@@ -74,25 +78,13 @@ function chain(shape: ChainShape): (context: ScenarioContext, key: string) => Pr
   return async (context, key) => {
     const [backPort, frontPort] = [await freePort(), await freePort()];
     const dir = shape.tls ? await pki() : undefined;
+    const backUrl = `${dir ? 'https' : 'http'}://127.0.0.1:${backPort}`;
     const back = await startProcess(
       script('platformHello.ts'),
       dir ? [String(backPort), dir, 'product'] : [String(backPort)],
     );
-    const args = [
-      '--port',
-      String(frontPort),
-      '--back',
-      `${dir ? 'https' : 'http'}://127.0.0.1:${backPort}`,
-      '--front',
-      shape.front,
-      '--client',
-      shape.client,
-      ...(dir ? ['--pki', dir] : []),
-      ...(shape.meshSpan === false ? ['--mesh-span', 'off'] : []),
-      ...(shape.tracing === false ? ['--tracing', 'off'] : []),
-    ];
     const profile = context.profileDir?.(key);
-    const front = await startProcess(script('chainFront.ts'), args, {
+    const front = await startProcess(script('chainFront.ts'), frontArgs(shape, { frontPort, backUrl, dir }), {
       nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [],
     }).catch(async (error: unknown) => {
       await back.stop();
@@ -105,33 +97,58 @@ function chain(shape: ChainShape): (context: ScenarioContext, key: string) => Pr
       ],
       { url: `http://127.0.0.1:${frontPort}/hello` },
     );
-    const agent = dir
-      ? new Agent({
-          connect: {
-            cert: await readFile(join(dir, 'gateway.crt'), 'utf8'),
-            key: await readFile(join(dir, 'gateway.key'), 'utf8'),
-            ca: await readFile(join(dir, 'ca.crt'), 'utf8'),
-            rejectUnauthorized: false,
-          },
-        })
-      : undefined;
-    const elu = async (url: string): Promise<number> =>
-      (
-        (await (await request(url, { dispatcher: url.startsWith('https') ? agent : undefined })).body.json()) as {
-          elu: number;
-        }
-      ).elu;
+    const probe = await eluProbe(dir);
     return {
       ...run,
       elu: async () => ({
-        front: await elu(`http://127.0.0.1:${frontPort}/_bench/elu`),
-        back: await elu(`${dir ? 'https' : 'http'}://127.0.0.1:${backPort}/_bench/elu`),
+        front: await probe.read(`http://127.0.0.1:${frontPort}/_bench/elu`),
+        back: await probe.read(`${backUrl}/_bench/elu`),
       }),
       stop: async () => {
-        await agent?.close();
+        await probe.close();
         await run.stop();
       },
     };
+  };
+}
+
+/** chainFront.ts's command line for a shape. */
+function frontArgs(shape: ChainShape, at: { frontPort: number; backUrl: string; dir: string | undefined }): string[] {
+  return [
+    '--port',
+    String(at.frontPort),
+    '--back',
+    at.backUrl,
+    '--front',
+    shape.front,
+    '--client',
+    shape.client,
+    ...(at.dir ? ['--pki', at.dir] : []),
+    ...(shape.meshSpan === false ? ['--mesh-span', 'off'] : []),
+    ...(shape.tracing === false ? ['--tracing', 'off'] : []),
+  ];
+}
+
+/** Reads a fixture's event-loop utilisation from /_bench/elu (over mTLS as the gateway when the chain has a PKI). */
+async function eluProbe(
+  dir: string | undefined,
+): Promise<{ read(url: string): Promise<number>; close(): Promise<void> }> {
+  const agent = dir
+    ? new Agent({
+        connect: {
+          cert: await readFile(join(dir, 'gateway.crt'), 'utf8'),
+          key: await readFile(join(dir, 'gateway.key'), 'utf8'),
+          ca: await readFile(join(dir, 'ca.crt'), 'utf8'),
+          rejectUnauthorized: false,
+        },
+      })
+    : undefined;
+  return {
+    read: async (url) => {
+      const response = await request(url, { dispatcher: url.startsWith('https') ? agent : undefined });
+      return ((await response.body.json()) as { elu: number }).elu;
+    },
+    close: async () => void (await agent?.close()),
   };
 }
 
@@ -154,8 +171,6 @@ async function moleculer(transport: 'NATS' | 'TCP'): Promise<Running> {
   );
 }
 
-const PRODUCT_PATH = '/products/0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f';
-
 function chainScenario(key: string, name: string, shape: ChainShape, diagnostic = false): Scenario {
   const start = chain(shape);
   return { key, name, diagnostic, start: (context) => start(context, key) };
@@ -168,7 +183,7 @@ export const scenarios: Scenario[] = [
   {
     key: 'platform',
     name: 'one service on the platform kit (product read shape)',
-    start: () => single('platformHello.ts', PRODUCT_PATH),
+    start: () => single('platformHello.ts', BENCH_PRODUCT_PATH),
   },
   chainScenario('chain-raw', 'two hops, raw: Fastify -> keep-alive undici -> service', {
     front: 'raw',

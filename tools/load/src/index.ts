@@ -6,3 +6,4 @@ export { ShopClient, sourceAddress, type VirtualUser } from './shop.ts';
 export { percentile, Stats, type Bucket } from './stats.ts';
 export { seeded, zipf } from './zipf.ts';
 export { flagsOrExit } from './cli.ts';
+export { verdictOf } from './report.ts';

@@ -10,7 +10,7 @@ import { PROFILES, ShopMix, prepareShoppers } from './mix.ts';
 import { openLoop } from './openLoop.ts';
 import { ShopClient } from './shop.ts';
 import { percentile, Stats } from './stats.ts';
-import { renderReport } from './report.ts';
+import { overloadSection, renderReport, type OverloadStep } from './report.ts';
 import { seeded } from './zipf.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -159,14 +159,7 @@ if (!values.overload) {
   );
   const steps = [0.5, 1, 1.5, 2, 2.5, 3];
   const stepSeconds = Number(values['step-duration']);
-  const rows: Array<{
-    factor: number;
-    offered: number;
-    goodput: number;
-    shed: number;
-    errors: number;
-    p99Admitted: number;
-  }> = [];
+  const rows: OverloadStep[] = [];
   const all = new Stats(performance.now());
   for (const factor of steps) {
     const stats = new Stats(performance.now());
@@ -214,7 +207,7 @@ if (!values.overload) {
     atThree >= 0.9 * peak
       ? `met: goodput at 3x is ${((atThree / peak) * 100).toFixed(0)}% of peak`
       : `missed: goodput at 3x is ${((atThree / peak) * 100).toFixed(0)}% of peak (target 90%)`;
-  const table = `<h2>Overload steps</h2><table><tr><th>offered</th><th>req/s</th><th>goodput/s</th><th>shed/s</th><th>errors/s</th><th>p99 admitted ms</th></tr>${rows.map((r) => `<tr><td>${r.factor}x</td><td>${r.offered}</td><td>${r.goodput}</td><td>${r.shed}</td><td>${r.errors}</td><td>${r.p99Admitted.toFixed(1)}</td></tr>`).join('')}</table><p>Target: at 3x saturation, goodput at least 90% of peak. ${verdict}.</p>`;
+  const table = overloadSection(rows, verdict);
   const file = values.out ?? join(outDir, `${stamp}-overload.html`);
   await writeFile(
     file,

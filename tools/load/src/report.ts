@@ -1,3 +1,6 @@
+// The HTML report of `npm run load`: a summary, per-second charts of
+// outcomes and latency, a table by request kind, and for --overload the
+// steps with the verdict (which the bench quotes back with verdictOf).
 import { percentile, type Stats } from './stats.ts';
 
 const escape = (s: string): string => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
@@ -65,4 +68,35 @@ ${chart('Server errors per second', [{ name: 'errors (5xx, transport)', color: '
 <h2>By request kind</h2><table><tr><th>kind</th><th>requests</th><th>ok</th><th>failed</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>statuses</th></tr>${rows}</table>
 ${extra}
 </body></html>`;
+}
+
+/** One step of the overload run: offered rate, and what came back per second. */
+export interface OverloadStep {
+  factor: number;
+  offered: number;
+  goodput: number;
+  shed: number;
+  errors: number;
+  p99Admitted: number;
+}
+
+const OVERLOAD_TARGET = 'Target: at 3x saturation, goodput at least 90% of peak.';
+
+/** The overload steps table and the target's verdict sentence, for renderReport's `extra`. */
+export function overloadSection(steps: OverloadStep[], verdict: string): string {
+  const rows = steps
+    .map(
+      (r) =>
+        `<tr><td>${r.factor}x</td><td>${r.offered}</td><td>${r.goodput}</td><td>${r.shed}</td><td>${r.errors}</td><td>${r.p99Admitted.toFixed(1)}</td></tr>`,
+    )
+    .join('');
+  return `<h2>Overload steps</h2><table><tr><th>offered</th><th>req/s</th><th>goodput/s</th><th>shed/s</th><th>errors/s</th><th>p99 admitted ms</th></tr>${rows}</table><p>${OVERLOAD_TARGET} ${verdict}.</p>`;
+}
+
+/** The verdict an overload report states (what overloadSection wrote), or undefined for another report. */
+export function verdictOf(html: string): string | undefined {
+  const at = html.indexOf(`<p>${OVERLOAD_TARGET} `);
+  if (at < 0) return undefined;
+  const sentence = html.slice(at + OVERLOAD_TARGET.length + 4, html.indexOf('</p>', at));
+  return sentence.endsWith('.') ? sentence.slice(0, -1) : undefined;
 }

@@ -1,3 +1,6 @@
+// Publish-to-effect lag of a bus backend (measureEventLag), for the bench's
+// event-lag rows: one process publishes at a steady rate and consumes through
+// a consumer group and inbox, and times each event to its effect's commit.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Database, type Queryable } from '@shop/data';
@@ -7,6 +10,7 @@ import {
   createEventBus,
   startConsumer,
   type EventBackend,
+  type EventBus,
   type Envelope,
 } from '@shop/events';
 import { createLogger, type Logger } from '@shop/platform';
@@ -80,22 +84,9 @@ class CommitClock extends Database {
  * serves both (no skew).
  */
 export async function measureEventLag(options: EventLagOptions): Promise<EventLagResult> {
-  const rate = options.rate ?? 1000;
-  const warmupMs = (options.warmupSec ?? 1) * 1000;
-  const measureMs = (options.durationSec ?? 5) * 1000;
-  const keys = options.keys ?? 100;
   const logger =
     options.logger ?? createLogger({ service: 'bench', instance: 'event-lag', region: 'local', level: 'warn' });
-  const bus = createEventBus(
-    options.backend === 'jetstream'
-      ? { NATS_URL: options.natsUrl }
-      : { EVENTS_DATABASE_URL: options.eventsDatabaseUrl },
-    { logger, poolMax: 4, namespace: options.namespace ?? `bench${randomUUID().slice(0, 8)}`, name: 'bench-event-lag' },
-  );
-  if (!bus)
-    throw new Error(
-      `measureEventLag: ${options.backend} needs ${options.backend === 'jetstream' ? 'natsUrl' : 'eventsDatabaseUrl'}`,
-    );
+  const bus = openBus(options, logger);
   const db = new CommitClock({ connectionString: options.consumerDatabaseUrl, max: 10, acquireTimeoutMs: 5000 });
   const topic = `lag-${randomUUID().slice(0, 8)}`;
   try {
@@ -114,37 +105,16 @@ export async function measureEventLag(options: EventLagOptions): Promise<EventLa
       },
     });
     try {
-      await bus.publish(topic, [envelope(0, keys, performance.now())]);
-      const start = performance.now();
-      db.measureFrom = start + warmupMs;
-      let published = 1;
-      let measured = 0;
-      for (let n = 0; ;) {
-        const elapsed = performance.now() - start;
-        if (elapsed >= warmupMs + measureMs) break;
-        const due = Math.floor((elapsed / 1000) * rate) - n;
-        if (due > 0) {
-          const sentAt = performance.now();
-          await bus.publish(
-            topic,
-            Array.from({ length: due }, (_, i) => envelope(n + i + 1, keys, sentAt)),
-          );
-          n += due;
-          published += due;
-          if (sentAt >= db.measureFrom) measured += due;
-        }
-        await sleep(10);
-      }
-      const publishedRate = (published - 1) / ((performance.now() - start) / 1000);
+      const run = await publishSteadily(bus, topic, db, options);
       const deadline = performance.now() + 30_000;
-      while (db.effects < published && performance.now() < deadline) await sleep(20);
+      while (db.effects < run.published && performance.now() < deadline) await sleep(20);
       return {
         backend: options.backend,
-        rate,
-        publishedRate: Math.round(publishedRate),
-        events: measured,
+        rate: options.rate ?? 1000,
+        publishedRate: run.publishedRate,
+        events: run.measured,
         ...percentiles(db.lags),
-        missing: published - db.effects,
+        missing: run.published - db.effects,
       };
     } finally {
       await consumer.stop();
@@ -156,6 +126,60 @@ export async function measureEventLag(options: EventLagOptions): Promise<EventLa
     await db.query('DROP TABLE IF EXISTS bench_effects').catch(() => undefined);
     await db.close();
   }
+}
+
+/** The backend's bus, in a namespace of its own so the bench never touches the platform's streams. */
+function openBus(options: EventLagOptions, logger: Logger): EventBus {
+  const bus = createEventBus(
+    options.backend === 'jetstream'
+      ? { NATS_URL: options.natsUrl }
+      : { EVENTS_DATABASE_URL: options.eventsDatabaseUrl },
+    { logger, poolMax: 4, namespace: options.namespace ?? `bench${randomUUID().slice(0, 8)}`, name: 'bench-event-lag' },
+  );
+  if (!bus)
+    throw new Error(
+      `measureEventLag: ${options.backend} needs ${options.backend === 'jetstream' ? 'natsUrl' : 'eventsDatabaseUrl'}`,
+    );
+  return bus;
+}
+
+/**
+ * Publishes at the asked rate in 10 ms ticks, through the warm-up and the
+ * measured window; events sent from `db.measureFrom` on are the measured ones.
+ */
+async function publishSteadily(
+  bus: EventBus,
+  topic: string,
+  db: CommitClock,
+  options: EventLagOptions,
+): Promise<{ published: number; measured: number; publishedRate: number }> {
+  const rate = options.rate ?? 1000;
+  const warmupMs = (options.warmupSec ?? 1) * 1000;
+  const measureMs = (options.durationSec ?? 5) * 1000;
+  const keys = options.keys ?? 100;
+  await bus.publish(topic, [envelope(0, keys, performance.now())]);
+  const start = performance.now();
+  db.measureFrom = start + warmupMs;
+  let published = 1;
+  let measured = 0;
+  for (let n = 0; ;) {
+    const elapsed = performance.now() - start;
+    if (elapsed >= warmupMs + measureMs) break;
+    const due = Math.floor((elapsed / 1000) * rate) - n;
+    if (due > 0) {
+      const sentAt = performance.now();
+      await bus.publish(
+        topic,
+        Array.from({ length: due }, (_, i) => envelope(n + i + 1, keys, sentAt)),
+      );
+      n += due;
+      published += due;
+      if (sentAt >= db.measureFrom) measured += due;
+    }
+    await sleep(10);
+  }
+  const publishedRate = (published - 1) / ((performance.now() - start) / 1000);
+  return { published, measured, publishedRate: Math.round(publishedRate) };
 }
 
 function envelope(n: number, keys: number, sentAt: number): Envelope {

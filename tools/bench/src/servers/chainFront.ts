@@ -19,6 +19,7 @@ import { ProxyTracerProvider, trace, type TracerProvider } from '@opentelemetry/
 import { createMeshClient } from '@shop/mesh';
 import { createLogger, createServiceApp, ServiceMetrics } from '@shop/platform';
 import { startTelemetry } from '@shop/telemetry';
+import { BENCH_PRODUCT_PATH } from './benchProduct.ts';
 import { eluRoute } from './elu.ts';
 
 const { values } = parseArgs({
@@ -32,7 +33,7 @@ const { values } = parseArgs({
     tracing: { type: 'string', default: 'on' },
   },
 });
-const PATH = '/products/0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f';
+const PATH = BENCH_PRODUCT_PATH;
 const backUrl = values.back ?? '';
 const tls = values.pki
   ? {

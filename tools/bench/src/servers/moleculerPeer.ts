@@ -3,6 +3,7 @@
 // Run: node moleculerPeer.ts <front|back> <NATS|TCP> [port]
 import Fastify from 'fastify';
 import { ServiceBroker } from 'moleculer';
+import { BENCH_PRODUCT } from './benchProduct.ts';
 
 const [role, transport, port] = process.argv.slice(2) as ['front' | 'back', 'NATS' | 'TCP', string | undefined];
 const transporter =
@@ -10,21 +11,14 @@ const transporter =
 const namespace = `bench-${transport.toLowerCase()}-${process.env.BENCH_RUN_ID ?? 'x'}`;
 const broker = new ServiceBroker({ namespace, nodeID: `${role}-${process.pid}`, transporter, logger: false });
 if (role === 'back') {
-  const product = {
-    id: '0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f',
-    sku: 'SKU-1',
-    name: 'Bench Headphones',
-    priceMinor: 4999,
-    currency: 'EUR',
-  };
-  broker.createService({ name: 'product', actions: { get: () => product } });
+  broker.createService({ name: 'product', actions: { get: () => BENCH_PRODUCT } });
   await broker.start();
   process.stdout.write('ready\n');
 } else {
   await broker.start();
   await broker.waitForServices(['product'], 20_000);
   const app = Fastify();
-  app.get('/hello', () => broker.call('product.get', { id: '0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f' }));
+  app.get('/hello', () => broker.call('product.get', { id: BENCH_PRODUCT.id }));
   await app.listen({ host: '127.0.0.1', port: Number(port) });
   process.stdout.write('ready\n');
 }

@@ -5,6 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createLogger, createServiceApp, ServiceMetrics } from '@shop/platform';
 import { startTelemetry } from '@shop/telemetry';
+import { BENCH_PRODUCT } from './benchProduct.ts';
 import { eluRoute } from './elu.ts';
 
 const [port, pki, identity = 'product'] = process.argv.slice(2);
@@ -25,14 +26,7 @@ const app = createServiceApp({
   tls,
   maxConcurrentRequests: 100_000,
 });
-const product = {
-  id: '0b7c9d2e-6f5a-4c1b-9e8d-7a6b5c4d3e2f',
-  sku: 'SKU-1',
-  name: 'Bench Headphones',
-  priceMinor: 4999,
-  currency: 'EUR',
-};
-app.get('/products/:id', () => product);
+app.get('/products/:id', () => BENCH_PRODUCT);
 app.get('/hello', () => ({ hello: 'world' }));
 // Connections accepted: a client that does not keep its connections alive shows here.
 let connections = 0;
