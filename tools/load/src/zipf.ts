@@ -3,6 +3,9 @@
  * rank k of n is drawn with probability proportional to 1 / k^s. Inverse-CDF
  * sampling over a precomputed table; the random source is injected.
  */
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+
 export function zipf(n: number, s: number, random: () => number): () => number {
   const cdf = new Float64Array(n);
   let total = 0;
@@ -23,14 +26,8 @@ export function zipf(n: number, s: number, random: () => number): () => number {
   };
 }
 
-/** mulberry32: a small seeded PRNG, so a run's choices can be replayed. */
+/** A seeded generator of floats in [0, 1) (pure-rand's xoroshiro128+), so a run's choices can be replayed. */
 export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const rng = xoroshiro128plus(seed);
+  return () => uniformFloat64(rng);
 }
