@@ -35,7 +35,7 @@ after(async () => {
 
 test('prints one table of what runs where, with every instance and the database', () => {
   const out = launcher.output();
-  assert.match(out, /service\s+instance\s+region\s+pid\s+port\s+url/);
+  assert.match(out, /service\s+instance\s+region\s+pid\s+port\s+ops\s+url/);
   for (const id of ['user-1', 'user-2', 'product-1', 'order-2', 'payment-1', 'notification-2'])
     assert.match(out, new RegExp(`\\b${id}\\b`));
   assert.match(out, /postgres\s+embedded/);

@@ -1,41 +1,55 @@
+// The gateway's entry point: the only file of the gateway that reads process.env and listens.
 import { createTokenVerifier, JWKS_PATH } from '@shop/auth';
 import { startTelemetry } from '@shop/telemetry';
 import {
-  ConfigError,
   createDiscovery,
   createLogger,
   createPeerClient,
-  loadConfig,
+  loadConfigOrExit,
   loadMeshTls,
   parsePeerUrls,
   serve,
   ServiceMetrics,
+  type Logger,
 } from '@shop/platform';
 import type { JSONWebKeySet } from 'jose';
-import { gatewaySpec } from './config.ts';
-import { createGateway } from './createGateway.ts';
 import { Redis } from 'ioredis';
+import { gatewaySpec, type GatewayConfig } from './config.ts';
+import { createGateway } from './createGateway.ts';
 import { FallbackRateLimitStore, MemoryRateLimitStore, type RateLimitStore } from './rateLimit.ts';
 import { RedisRateLimitStore } from './redisRateLimit.ts';
 
-let config;
-try {
-  config = loadConfig(gatewaySpec, process.env);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`gateway: ${error.message}\n`);
-  process.exit(78);
+type PeerPolicy = Parameters<typeof createPeerClient>[0]['policy'];
+
+/** Shared rate limits on Redis (falling back to per-instance memory while it is down), or memory alone. */
+function rateLimitStore(config: GatewayConfig, logger: Logger): { store: RateLimitStore; close(): Promise<void> } {
+  if (!config.REDIS_URL) return { store: new MemoryRateLimitStore(), close: () => Promise.resolve() };
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  redis.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis error'));
+  let fallbacks = 0;
+  const store = new FallbackRateLimitStore(new RedisRateLimitStore(redis), new MemoryRateLimitStore(), (error) => {
+    if (fallbacks++ % 1000 === 0)
+      logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'shared rate limits unavailable; limiting per instance',
+      );
+  });
+  const close = async (): Promise<void> =>
+    void (redis.status === 'ready' ? await redis.quit().catch(() => redis.disconnect()) : redis.disconnect());
+  return { store, close };
 }
+
+const config = loadConfigOrExit({ name: 'gateway', spec: gatewaySpec }, process.env);
 const identity = { service: 'gateway', instance: config.INSTANCE_ID, region: config.REGION };
 const logger = createLogger({ ...identity, level: config.LOG_LEVEL });
 const telemetry = startTelemetry({
   ...identity,
-  endpoint: process.env.OTEL_EXPORTER_OTLP_ENDPOINT,
+  endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
   sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
 });
-const tls = await loadMeshTls(process.env);
-const discovery = createDiscovery(process.env, logger);
-const peer = (service: string, urls: string, policy?: Parameters<typeof createPeerClient>[0]['policy']) => {
+const tls = await loadMeshTls(config);
+const discovery = createDiscovery(config, logger);
+const peer = (service: string, urls: string, policy?: PeerPolicy) => {
   const client = createPeerClient({
     service,
     urls: parsePeerUrls(urls),
@@ -66,42 +80,30 @@ const verifier = createTokenVerifier({
   },
 });
 const lifecycle = { draining: false };
-const redis = config.REDIS_URL
-  ? new Redis(config.REDIS_URL, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
-  : undefined;
-redis?.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis error'));
-let fallbacks = 0;
-const rateLimits: RateLimitStore = redis
-  ? new FallbackRateLimitStore(new RedisRateLimitStore(redis), new MemoryRateLimitStore(), (error) => {
-      if (fallbacks++ % 1000 === 0)
-        logger.warn(
-          { err: error instanceof Error ? error.message : String(error) },
-          'shared rate limits unavailable; limiting per instance',
-        );
-    })
-  : new MemoryRateLimitStore();
+const rateLimits = rateLimitStore(config, logger);
+const metrics = new ServiceMetrics(identity);
 const app = createGateway(config, {
   logger,
-  metrics: new ServiceMetrics(identity),
+  metrics,
   verifier,
   peers,
   streams,
-  rateLimits,
+  rateLimits: rateLimits.store,
   lifecycle,
 });
 await serve(app, {
   host: config.HOST,
   port: config.PORT,
+  ops: { host: config.OPS_HOST, port: config.OPS_PORT },
   logger,
   lifecycle,
   shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  exitWithParent: process.env.SHOP_SUPERVISED === '1',
+  exitWithParent: config.SHOP_SUPERVISED,
   onClose: [
     ...[...Object.values(peers), streams].map((p) => () => p.close()),
-    async () =>
-      void (redis?.status === 'ready' ? await redis.quit().catch(() => redis.disconnect()) : redis?.disconnect()),
+    () => rateLimits.close(),
     () => discovery?.close() ?? Promise.resolve(),
     () => telemetry.shutdown(),
   ],
 });
-logger.info({ port: config.PORT }, 'gateway listening');
+logger.info({ port: config.PORT, opsPort: config.OPS_PORT }, 'gateway listening');

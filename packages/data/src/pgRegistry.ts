@@ -20,10 +20,10 @@ export class PgRegistry implements Registry {
   async heartbeat(record: InstanceRecord, ttlMs: number): Promise<void> {
     await this.#schema();
     await this.#db.query(
-      `INSERT INTO instances (instance_id, service, region, url, expires_at)
-       VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::double precision / 1000))
-       ON CONFLICT (instance_id) DO UPDATE SET service = EXCLUDED.service, region = EXCLUDED.region, url = EXCLUDED.url, expires_at = EXCLUDED.expires_at`,
-      [record.instanceId, record.service, record.region, record.url, ttlMs],
+      `INSERT INTO instances (instance_id, service, region, url, ops_url, expires_at)
+       VALUES ($1, $2, $3, $4, $6, now() + make_interval(secs => $5::double precision / 1000))
+       ON CONFLICT (instance_id) DO UPDATE SET service = EXCLUDED.service, region = EXCLUDED.region, url = EXCLUDED.url, ops_url = EXCLUDED.ops_url, expires_at = EXCLUDED.expires_at`,
+      [record.instanceId, record.service, record.region, record.url, ttlMs, record.opsUrl ?? null],
     );
     // Rows of instances dead for a minute: any beat may sweep them, but none needs to every second.
     if (Date.now() - this.#sweptAt >= SWEEP_EVERY_MS) {
@@ -43,11 +43,23 @@ export class PgRegistry implements Registry {
 
   async listMany(services: string[], region: string): Promise<InstanceRecord[]> {
     await this.#schema();
-    const { rows } = await this.#db.query<{ instance_id: string; service: string; region: string; url: string }>(
-      'SELECT instance_id, service, region, url FROM instances WHERE service = ANY($1::text[]) AND region = $2 AND expires_at > now() ORDER BY service, instance_id',
+    const { rows } = await this.#db.query<{
+      instance_id: string;
+      service: string;
+      region: string;
+      url: string;
+      ops_url: string | null;
+    }>(
+      'SELECT instance_id, service, region, url, ops_url FROM instances WHERE service = ANY($1::text[]) AND region = $2 AND expires_at > now() ORDER BY service, instance_id',
       [services, region],
     );
-    return rows.map((r) => ({ instanceId: r.instance_id, service: r.service, region: r.region, url: r.url }));
+    return rows.map((r) => ({
+      instanceId: r.instance_id,
+      service: r.service,
+      region: r.region,
+      url: r.url,
+      ...(r.ops_url === null ? {} : { opsUrl: r.ops_url }),
+    }));
   }
 
   #schema(): Promise<void> {
@@ -63,6 +75,8 @@ export class PgRegistry implements Registry {
             expires_at timestamptz NOT NULL,
             registered_at timestamptz NOT NULL DEFAULT now()
           )`);
+          // Added with the ops listener: a registry made before it gains the column in place.
+          await client.query('ALTER TABLE instances ADD COLUMN IF NOT EXISTS ops_url text');
           await client.query(
             'CREATE INDEX IF NOT EXISTS instances_service_region ON instances (service, region, expires_at)',
           );

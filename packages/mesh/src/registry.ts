@@ -11,6 +11,8 @@ export interface InstanceRecord {
   region: string;
   instanceId: string;
   url: string;
+  /** Its plain-HTTP ops listener (/health, /ready, /metrics without a client certificate), when it has one. */
+  opsUrl?: string;
 }
 
 export interface Registry {
@@ -74,6 +76,7 @@ export function startRegistration(
  * failed lookup keeps the previous set: losing the registry must not mean
  * losing every peer.
  */
+// eslint-disable-next-line max-params -- one service's form of watchServices, kept as its callers (tests) use it
 export function watchInstances(
   registry: Registry,
   service: string,

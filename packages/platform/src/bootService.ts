@@ -12,8 +12,16 @@ import {
   migrate,
   readMigrations,
 } from '@shop/data';
-import { defaultMeshPolicy, startRegistration, watchServices, type Registration } from '@shop/mesh';
-import { ConfigError, baseServiceSpec, loadConfig, type BaseServiceConfig, type ConfigOf } from './config.ts';
+import {
+  defaultMeshPolicy,
+  startRegistration,
+  watchServices,
+  type InstanceRecord,
+  type Registration,
+} from '@shop/mesh';
+import { ConfigError, type ConfigOf, type Spec } from './config.ts';
+import { loadConfigOrExit } from './config/loadOrExit.ts';
+import { baseServiceSpec } from './config/pieces.ts';
 import { createServiceApp, type Lifecycle, type ServiceApp } from './createServiceApp.ts';
 import { AppError } from './errors.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -21,7 +29,7 @@ import { ServiceMetrics } from './metrics.ts';
 import { createPeerClient, parsePeerUrls, type PeerClient } from './peers.ts';
 import { serve } from './serve.ts';
 
-type Spec = Parameters<typeof loadConfig>[0];
+type BaseServiceConfig = ConfigOf<typeof baseServiceSpec>;
 
 /** What every service's createApp receives: its I/O, built once in main, passed in. */
 export interface ServiceDeps {
@@ -90,36 +98,73 @@ export function dataError(error: unknown): AppError | undefined {
 /**
  * The whole of a service's main: validate config (exit 78 naming the bad
  * variable), build logger, metrics and pool, apply migrations (waiting for the
- * database if it is not up yet), build the app and serve it.
+ * database if it is not up yet), build the app and serve it (and its ops listener).
  */
 export async function bootService<S extends Spec>(
   definition: ServiceDefinition<S>,
   env: Record<string, string | undefined>,
 ): Promise<void> {
-  let config: BaseServiceConfig & ConfigOf<S>;
-  try {
-    config = loadConfig({ ...baseServiceSpec, ...definition.configSpec }, env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${definition.name}-service: ${error.message}\n`);
-      process.exit(78);
-    }
-    throw error;
-  }
-  const logger = createLogger({
-    service: definition.name,
-    instance: config.INSTANCE_ID,
-    region: config.REGION,
-    level: config.LOG_LEVEL,
-  });
+  const spec = { ...baseServiceSpec, ...definition.configSpec };
+  const config = loadConfigOrExit({ name: `${definition.name}-service`, spec }, env) as ServiceConfig<S>;
+  const identity = { service: definition.name, instance: config.INSTANCE_ID, region: config.REGION };
+  const logger = createLogger({ ...identity, level: config.LOG_LEVEL });
   const telemetry = startTelemetry({
-    service: definition.name,
-    instance: config.INSTANCE_ID,
-    region: config.REGION,
-    endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    ...identity,
+    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
     sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
   });
-  const metrics = new ServiceMetrics({ service: definition.name, instance: config.INSTANCE_ID, region: config.REGION });
+  const metrics = new ServiceMetrics(identity);
+  const { db, reads } = openDatabase(config, metrics, logger);
+  const lifecycle: Lifecycle = { draining: false };
+  const tls = await loadMeshTls(config);
+  const discovery = createDiscovery(config, logger);
+  const peers = new Map<string, PeerClient>();
+  const peer = peerFactory({ caller: definition.name, config, tls, logger, discovery, peers });
+  await migrateWhenReachable({ db, reads, logger, name: definition.name, migrations: definition.migrations });
+  const app = await definition.createApp(config, {
+    service: definition.name,
+    logger,
+    metrics,
+    db,
+    reads,
+    lifecycle,
+    tls,
+    peer,
+  });
+  const registration = discovery?.register({
+    ...identity,
+    instanceId: config.INSTANCE_ID,
+    url: `${tls ? 'https' : 'http'}://${config.HOST}:${config.PORT}`,
+    ...(config.OPS_PORT > 0 ? { opsUrl: `http://${config.OPS_HOST}:${config.OPS_PORT}` } : {}),
+  });
+  await serve(app, {
+    onDrain: registration ? [() => registration.stop()] : [],
+    host: config.HOST,
+    port: config.PORT,
+    ops: { host: config.OPS_HOST, port: config.OPS_PORT },
+    logger,
+    lifecycle,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    exitWithParent: config.SHOP_SUPERVISED,
+    onClose: [
+      () => Promise.all([...peers.values()].map((p) => p.close())).then(() => undefined),
+      () => reads.close(),
+      () => db.close(),
+      () => discovery?.close() ?? Promise.resolve(),
+      () => telemetry.shutdown(),
+    ],
+  });
+  logger.info({ port: config.PORT, host: config.HOST, opsPort: config.OPS_PORT }, 'listening');
+}
+
+type ServiceConfig<S extends Spec> = BaseServiceConfig & ConfigOf<S>;
+
+/** The primary's pool and the replica router, both observed by metrics. */
+function openDatabase(
+  config: BaseServiceConfig,
+  metrics: ServiceMetrics,
+  logger: Logger,
+): { db: Database; reads: ReadRouter } {
   const db = new Database({
     connectionString: config.DATABASE_URL,
     max: config.DB_POOL_MAX,
@@ -139,36 +184,58 @@ export async function bootService<S extends Spec>(
   });
   metrics.observeReplicas(reads);
   if (reads.hasReplicas) logger.info({ replicas: reads.status().map((r) => r.url) }, 'reads may go to replicas');
-  const lifecycle: Lifecycle = { draining: false };
-  const tls = await loadMeshTls(env);
-  const discovery = createDiscovery(env, logger);
-  const peers = new Map<string, PeerClient>();
-  const peer = (service: string): PeerClient => {
-    let client = peers.get(service);
-    if (!client) {
-      const mesh = createPeerClient({
-        service,
-        urls: parsePeerUrls(env[`PEER_${service.toUpperCase()}_URLS`]),
-        caller: definition.name,
-        tls,
-        policy: { breaker: { ...defaultMeshPolicy.breaker, halfOpenAfterMs: config.MESH_BREAKER_OPEN_MS } },
-        onEvent: (event) => logger.warn({ mesh: event }, `mesh ${event.type}`),
-      });
-      discovery?.watch(service, config.REGION, mesh);
-      client = mesh;
-      peers.set(service, client);
-    }
+  return { db, reads };
+}
+
+/**
+ * deps.peer: the mesh client for another service, from its PEER_<SERVICE>_URLS (as the service's
+ * spec declares it), made once, followed by discovery, closed on shutdown.
+ */
+function peerFactory(context: {
+  caller: string;
+  config: BaseServiceConfig;
+  tls: PemBundle | undefined;
+  logger: Logger;
+  discovery: Discovery | undefined;
+  peers: Map<string, PeerClient>;
+}): (service: string) => PeerClient {
+  const { config, logger, peers } = context;
+  const declared = config as unknown as Record<string, unknown>;
+  return (service) => {
+    const existing = peers.get(service);
+    if (existing) return existing;
+    const urls = declared[`PEER_${service.toUpperCase()}_URLS`];
+    const client = createPeerClient({
+      service,
+      urls: parsePeerUrls(typeof urls === 'string' ? urls : undefined),
+      caller: context.caller,
+      tls: context.tls,
+      policy: { breaker: { ...defaultMeshPolicy.breaker, halfOpenAfterMs: config.MESH_BREAKER_OPEN_MS } },
+      onEvent: (event) => logger.warn({ mesh: event }, `mesh ${event.type}`),
+    });
+    context.discovery?.watch(service, config.REGION, client);
+    peers.set(service, client);
     return client;
   };
+}
 
-  const migrations = await readMigrations(definition.migrations);
+/** Applies the service's migrations, waiting (with backoff) while the database is not reachable yet. */
+async function migrateWhenReachable(options: {
+  db: Database;
+  reads: ReadRouter;
+  logger: Logger;
+  name: string;
+  migrations: URL;
+}): Promise<void> {
+  const { db, reads, logger } = options;
+  const migrations = await readMigrations(options.migrations);
   for (let attempt = 1; ; attempt++) {
     try {
-      const applied = await migrate(db, migrations, { lockKey: `${definition.name}:migrations` });
+      const applied = await migrate(db, migrations, { lockKey: `${options.name}:migrations` });
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
       // No replica answers queries written for this schema before it has it.
       if (reads.hasReplicas) reads.requireAtLeast(await reads.positionAfterWrite());
-      break;
+      return;
     } catch (error) {
       if (!(error instanceof DatabaseUnavailableError || error instanceof PoolExhaustedError)) throw error;
       const wait = Math.min(5000, 100 * 2 ** attempt);
@@ -176,44 +243,17 @@ export async function bootService<S extends Spec>(
       await sleep(wait);
     }
   }
+}
 
-  const app = await definition.createApp(config, {
-    service: definition.name,
-    logger,
-    metrics,
-    db,
-    reads,
-    lifecycle,
-    tls,
-    peer,
-  });
-  const registration = discovery?.register({
-    service: definition.name,
-    region: config.REGION,
-    instanceId: config.INSTANCE_ID,
-    url: `${tls ? 'https' : 'http'}://${config.HOST}:${config.PORT}`,
-  });
-  await serve(app, {
-    onDrain: registration ? [() => registration.stop()] : [],
-    host: config.HOST,
-    port: config.PORT,
-    logger,
-    lifecycle,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    exitWithParent: env.SHOP_SUPERVISED === '1',
-    onClose: [
-      () => Promise.all([...peers.values()].map((p) => p.close())).then(() => undefined),
-      () => reads.close(),
-      () => db.close(),
-      () => discovery?.close() ?? Promise.resolve(),
-      () => telemetry.shutdown(),
-    ],
-  });
-  logger.info({ port: config.PORT, host: config.HOST }, 'listening');
+/** The mesh's certificate files, as meshSpec declares them (a loaded config, or any record of them). */
+export interface MeshTlsSettings {
+  MESH_CERT_FILE?: string | undefined;
+  MESH_KEY_FILE?: string | undefined;
+  MESH_CA_FILE?: string | undefined;
 }
 
 /** MESH_CERT_FILE, MESH_KEY_FILE and MESH_CA_FILE: all three switch mTLS on, none leaves it off. */
-export async function loadMeshTls(env: Record<string, string | undefined>): Promise<PemBundle | undefined> {
+export async function loadMeshTls(env: MeshTlsSettings): Promise<PemBundle | undefined> {
   const files = [env.MESH_CERT_FILE, env.MESH_KEY_FILE, env.MESH_CA_FILE];
   if (files.every((f) => !f)) return undefined;
   if (files.some((f) => !f))
@@ -222,22 +262,25 @@ export async function loadMeshTls(env: Record<string, string | undefined>): Prom
   return { cert: cert!, key: key!, ca: ca! };
 }
 
+/** Registration of this instance and the live view of its peers, from the registry. */
+export interface Discovery {
+  register(record: InstanceRecord): Registration;
+  watch(service: string, region: string, client: PeerClient): void;
+  close(): Promise<void>;
+}
+
+type Follower = { update(urls: string[]): void };
+
 /**
  * With REGISTRY_DATABASE_URL set, an instance registers itself (heartbeat
  * every second, evicted 3 s after the last one) and its peer clients follow
  * the registry's live view; the PEER_* lists remain the starting point.
  */
 export function createDiscovery(
-  env: Record<string, string | undefined>,
+  settings: { REGISTRY_DATABASE_URL?: string | undefined },
   logger: Logger,
-):
-  | {
-      register(record: { service: string; region: string; instanceId: string; url: string }): Registration;
-      watch(service: string, region: string, client: PeerClient): void;
-      close(): Promise<void>;
-    }
-  | undefined {
-  const url = env.REGISTRY_DATABASE_URL;
+): Discovery | undefined {
+  const url = settings.REGISTRY_DATABASE_URL;
   if (!url) return undefined;
   const db = new Database({
     connectionString: url,
@@ -249,10 +292,7 @@ export function createDiscovery(
   const registry = new PgRegistry(db);
   // Every peer of this process in a region, followed by one poller: one
   // registry query a second per region watched, not one per peer.
-  const regions = new Map<
-    string,
-    { targets: Map<string, { update(urls: string[]): void }>; watcher: { stop(): void } }
-  >();
+  const regions = new Map<string, { targets: Map<string, Follower>; watcher: { stop(): void } }>();
   let failures = 0;
   const onError = (error: unknown): void => {
     if (failures++ % 30 === 0)
@@ -268,11 +308,11 @@ export function createDiscovery(
       if (!target.update) return; // a fixed list, nothing to follow
       let followed = regions.get(region);
       if (!followed) {
-        const targets = new Map<string, { update(urls: string[]): void }>();
+        const targets = new Map<string, Follower>();
         followed = { targets, watcher: watchServices(registry, region, targets, { intervalMs: 1000, onError }) };
         regions.set(region, followed);
       }
-      followed.targets.set(service, target as { update(urls: string[]): void });
+      followed.targets.set(service, target as Follower);
     },
     close: async () => {
       for (const { watcher } of regions.values()) watcher.stop();

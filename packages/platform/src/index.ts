@@ -1,3 +1,5 @@
+import type { ConfigOf } from './config.ts';
+import type { baseServiceSpec } from './config/pieces.ts';
 export {
   AppError,
   isAppError,
@@ -8,7 +10,26 @@ export {
   type FieldError,
   type ProblemDocument,
 } from './errors.ts';
-export { env, loadConfig, ConfigError, baseServiceSpec, type BaseServiceConfig, type ConfigOf } from './config.ts';
+export { env, loadConfig, ConfigError, type ConfigOf, type Field, type FieldDoc, type Spec } from './config.ts';
+export {
+  baseServiceSpec,
+  databaseSpec,
+  eventsSpec,
+  httpSpec,
+  meshSpec,
+  peersSpec,
+  pick,
+  processSpec,
+  redisSpec,
+  telemetrySpec,
+} from './config/pieces.ts';
+export { analyticsSpec, notificationSpec, orderSpec, paymentSpec, productSpec, userSpec } from './config/services.ts';
+export { gatewaySpec, lbSpec } from './config/edge.ts';
+export { eventsCliSpec, mailSinkSpec, paymentSandboxSpec, traceCollectorSpec } from './config/tools.ts';
+export { declares, processKinds, serviceSpecs, type ProcessKind, type ServiceKind } from './config/registry.ts';
+export { configurationDocument, specTable } from './config/docs.ts';
+export { loadConfigOrExit } from './config/loadOrExit.ts';
+export type BaseServiceConfig = ConfigOf<typeof baseServiceSpec>;
 export { createLogger, type Logger } from './logger.ts';
 export { ServiceMetrics, type PoolStats } from './metrics.ts';
 export { parseTraceparent, newTraceContext, type TraceContext } from './traceContext.ts';
@@ -22,6 +43,7 @@ export {
   type ReadinessCheck,
   type Lifecycle,
 } from './createServiceApp.ts';
+export { createOpsApp, type OpsEndpointsOptions } from './plugins/opsEndpoints.ts';
 export { serve, type ServeOptions } from './serve.ts';
 export {
   bootService,

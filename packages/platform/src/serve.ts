@@ -1,9 +1,18 @@
+// Listening and stopping: the service port, the plain-HTTP ops port beside it, and the graceful
+// drain on SIGTERM, SIGINT or the launcher's going away.
 import type { Logger } from './logger.ts';
-import type { Lifecycle, ServiceApp } from './createServiceApp.ts';
+import { createOpsApp } from './plugins/opsEndpoints.ts';
+import type { Lifecycle, ServiceApp } from './serviceApp.ts';
 
 export interface ServeOptions {
   host: string;
   port: number;
+  /**
+   * The ops listener: /health, /ready and /metrics over plain HTTP, no client certificate
+   * (port 0 or unset: none). It answers from the app's own ops endpoints (same readiness,
+   * same metrics) and closes last, so a probe sees the drain.
+   */
+  ops?: { host: string; port: number };
   logger: Logger;
   lifecycle: Lifecycle;
   shutdownTimeoutMs: number;
@@ -26,6 +35,32 @@ export interface ServeOptions {
  */
 export async function serve(app: ServiceApp, options: ServeOptions): Promise<void> {
   await app.listen({ host: options.host, port: options.port });
+  const ops = await listenOps(app, options);
+  const shutdown = drainOnce(app, {
+    ...options,
+    onClose: [...(ops ? [() => ops.close()] : []), ...(options.onClose ?? [])],
+  });
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  if (options.exitWithParent) {
+    process.stdin.on('data', () => undefined);
+    process.stdin.once('end', () => void shutdown('launcher gone'));
+    process.stdin.once('error', () => void shutdown('launcher gone'));
+  }
+}
+
+/** Starts the ops listener when one is asked for and the app has ops endpoints. */
+async function listenOps(app: ServiceApp, options: ServeOptions): Promise<ServiceApp | undefined> {
+  const endpoints = app.opsEndpoints;
+  if (!options.ops || options.ops.port === 0 || !endpoints) return undefined;
+  const ops = createOpsApp(endpoints);
+  await ops.listen({ host: options.ops.host, port: options.ops.port });
+  options.logger.info({ host: options.ops.host, port: options.ops.port }, 'ops listening');
+  return ops;
+}
+
+/** The shutdown sequence, run at most once whatever asks for it first. */
+function drainOnce(app: ServiceApp, options: ServeOptions): (reason: string) => Promise<void> {
   let stopping = false;
   const shutdown = async (reason: string): Promise<void> => {
     if (stopping) return;
@@ -55,11 +90,5 @@ export async function serve(app: ServiceApp, options: ServeOptions): Promise<voi
       process.exit(1);
     }
   };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  if (options.exitWithParent) {
-    process.stdin.on('data', () => undefined);
-    process.stdin.once('end', () => void shutdown('launcher gone'));
-    process.stdin.once('error', () => void shutdown('launcher gone'));
-  }
+  return shutdown;
 }

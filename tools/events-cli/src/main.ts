@@ -2,6 +2,7 @@
 // environment names (NATS_URL, else EVENTS_DATABASE_URL). The only file of the
 // tool that reads process.env.
 import { createEventBus } from '@shop/events';
+import { eventsCliSpec, loadConfigOrExit } from '@shop/platform';
 import { parseCommand, runCommand, USAGE, UsageError, type Command } from './commands.ts';
 
 let command: Command;
@@ -16,9 +17,10 @@ if (command.name === 'help') {
   process.stdout.write(`${USAGE}\n`);
   process.exit(0);
 }
+const config = loadConfigOrExit({ name: 'events', spec: eventsCliSpec }, process.env);
 const bus = createEventBus(
-  { NATS_URL: process.env.NATS_URL, EVENTS_DATABASE_URL: process.env.EVENTS_DATABASE_URL },
-  { namespace: process.env.EVENTS_NAMESPACE, poolMax: 1, listen: false, name: 'events-cli' },
+  { NATS_URL: config.NATS_URL, EVENTS_DATABASE_URL: config.EVENTS_DATABASE_URL },
+  { namespace: config.EVENTS_NAMESPACE, poolMax: 1, listen: false, name: 'events-cli' },
 );
 if (!bus) {
   process.stderr.write('events: set NATS_URL (JetStream) or EVENTS_DATABASE_URL (the PostgreSQL event log)\n');

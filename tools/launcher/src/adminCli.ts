@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadConfigOrExit, pick } from '@shop/platform';
+import { launcherSpec } from './config.ts';
 
 /**
  * `npm run admin -- promote <email>` / `demote <email>`: an operator changes
@@ -129,7 +131,12 @@ async function main(): Promise<number> {
     process.stderr.write(`${command.error}\n`);
     return 64;
   }
-  const dataDir = process.env.SHOP_DATA_DIR ?? fileURLToPath(new URL('../../../.data', import.meta.url));
+  // The launcher's own SHOP_DATA_DIR, read by its spec: the same default, the same rules.
+  const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+  const { SHOP_DATA_DIR: dataDir } = loadConfigOrExit(
+    { name: 'admin', spec: pick(launcherSpec(repoRoot), ['SHOP_DATA_DIR']) },
+    process.env,
+  );
   try {
     const answer = await changeRole(dataDir, command);
     if (answer.status !== 200) {

@@ -47,11 +47,11 @@ test('without replicas the variable is not set; gateways never get it', () => {
 });
 
 test("instances get the shared compile cache and the trace sampling of the launcher's environment, not the rest of it", () => {
-  const passed = passThrough({
+  const passed = passThrough('product', {
     NODE_COMPILE_CACHE: '/repo/node_modules/.cache/node-compile',
     OTEL_TRACES_SAMPLER_ARG: '0.1',
     HOME: '/root',
-    DATABASE_URL: 'postgres://x/y',
+    TOPOLOGY: 'seed',
   });
   assert.deepEqual(passed, {
     NODE_COMPILE_CACHE: '/repo/node_modules/.cache/node-compile',
@@ -59,11 +59,22 @@ test("instances get the shared compile cache and the trace sampling of the launc
   });
 });
 
-test("service settings reach instances by prefix: the cart's product TTL and the search page TTL", () => {
-  assert.deepEqual(passThrough({ CART_PRODUCT_TTL_MS: '0', PRODUCT_SEARCH_CACHE_TTL_MS: '0' }), {
-    CART_PRODUCT_TTL_MS: '0',
-    PRODUCT_SEARCH_CACHE_TTL_MS: '0',
-  });
+test('a setting reaches exactly the kinds that declare it: the search page TTL the product service, the cart TTL the order service', () => {
+  const settings = { CART_PRODUCT_TTL_MS: '0', PRODUCT_SEARCH_CACHE_TTL_MS: '0' };
+  assert.deepEqual(passThrough('product', settings), { PRODUCT_SEARCH_CACHE_TTL_MS: '0' });
+  assert.deepEqual(passThrough('order', settings), { CART_PRODUCT_TTL_MS: '0' });
+  assert.deepEqual(passThrough('gateway', settings), {});
+});
+
+test("what the launcher computes wins over its own environment's value of the same name", () => {
+  const saved = process.env.PORT;
+  process.env.PORT = '1';
+  try {
+    assert.equal(instanceEnv(product, context([])).PORT, '7111');
+  } finally {
+    if (saved === undefined) delete process.env.PORT;
+    else process.env.PORT = saved;
+  }
 });
 
 test('only user instances get the bootstrap administrator and the signing-key KEK; nobody gets ADMIN_EMAILS', () => {
@@ -84,6 +95,6 @@ test('only user instances get the bootstrap administrator and the signing-key KE
   for (const instance of [product, user, gateway]) assert.equal(instanceEnv(instance, ctx).ADMIN_EMAILS, undefined);
 });
 
-test("sign-up limits set in the launcher's environment reach the instances", () => {
-  assert.deepEqual(passThrough({ SIGNUP_MAX_PER_ADDRESS: '100' }), { SIGNUP_MAX_PER_ADDRESS: '100' });
+test("sign-up limits set in the launcher's environment reach the user instances", () => {
+  assert.deepEqual(passThrough('user', { SIGNUP_MAX_PER_ADDRESS: '100' }), { SIGNUP_MAX_PER_ADDRESS: '100' });
 });

@@ -39,6 +39,8 @@ export interface InstanceStatus {
   service: string;
   region: string;
   port: number;
+  /** Its plain-HTTP ops listener (loopback), when it has one. */
+  opsPort?: number;
   pid: number | undefined;
   restarts: number;
 }
@@ -79,6 +81,7 @@ export class Supervisor {
       service: s.spec.service,
       region: s.spec.region,
       port: s.spec.port,
+      ...(s.spec.opsPort === undefined ? {} : { opsPort: s.spec.opsPort }),
       pid: s.child?.pid,
       restarts: s.restarts,
     }));

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type AddressObject } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { AppError, ServiceMetrics, Type, createServiceApp, type Logger, type ServiceApp } from '@shop/platform';
 import { Mailbox, type StoredMessage } from './mailbox.ts';
 
@@ -43,30 +43,7 @@ export async function createMailSink(options: MailSinkOptions): Promise<MailSink
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     size: options.maxMessageBytes ?? 10 * 1024 * 1024,
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          const envelopeTo = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
-          const headerTo = addresses(mail.to);
-          const { message, duplicate } = mailbox.add({
-            messageId: mail.messageId ?? null,
-            from: mail.from?.text ?? (session.envelope.mailFrom ? session.envelope.mailFrom.address : ''),
-            to: [...new Set([...envelopeTo, ...headerTo])],
-            subject: mail.subject ?? '',
-            text: mail.text ?? '',
-            html: typeof mail.html === 'string' ? mail.html : null,
-          });
-          logger.info(
-            { id: message.id, messageId: message.messageId, to: message.to, duplicate },
-            duplicate ? 'duplicate message ignored' : 'message received',
-          );
-          callback();
-        })
-        .catch((error: unknown) => {
-          logger.warn({ err: error }, 'could not parse a message');
-          callback(error instanceof Error ? error : new Error(String(error)));
-        });
-    },
+    onData: receiveInto(mailbox, logger),
   });
   smtp.on('error', (error) => logger.warn({ err: error }, 'smtp error'));
   await new Promise<void>((resolve, reject) => {
@@ -90,6 +67,34 @@ export async function createMailSink(options: MailSinkOptions): Promise<MailSink
       await app.close();
       await new Promise<void>((resolve) => smtp.close(() => resolve()));
     },
+  };
+}
+
+/** The SMTP server's onData: parse the message and keep it (a duplicate Message-ID is kept once). */
+function receiveInto(mailbox: Mailbox, logger: Logger): SMTPServerOptions['onData'] {
+  return (stream, session, callback) => {
+    simpleParser(stream)
+      .then((mail) => {
+        const envelopeTo = session.envelope.rcptTo.map((r) => r.address.toLowerCase());
+        const headerTo = addresses(mail.to);
+        const { message, duplicate } = mailbox.add({
+          messageId: mail.messageId ?? null,
+          from: mail.from?.text ?? (session.envelope.mailFrom ? session.envelope.mailFrom.address : ''),
+          to: [...new Set([...envelopeTo, ...headerTo])],
+          subject: mail.subject ?? '',
+          text: mail.text ?? '',
+          html: typeof mail.html === 'string' ? mail.html : null,
+        });
+        logger.info(
+          { id: message.id, messageId: message.messageId, to: message.to, duplicate },
+          duplicate ? 'duplicate message ignored' : 'message received',
+        );
+        callback();
+      })
+      .catch((error: unknown) => {
+        logger.warn({ err: error }, 'could not parse a message');
+        callback(error instanceof Error ? error : new Error(String(error)));
+      });
   };
 }
 

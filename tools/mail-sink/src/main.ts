@@ -1,25 +1,8 @@
-import { ConfigError, createLogger, env, loadConfig } from '@shop/platform';
+// The mail sink's entry point: the only file that reads process.env.
+import { createLogger, loadConfigOrExit, mailSinkSpec } from '@shop/platform';
 import { createMailSink } from './createMailSink.ts';
 
-// The mail sink's entry point: the only file that reads process.env.
-const spec = {
-  HOST: env.string({ default: '127.0.0.1' }),
-  SMTP_PORT: env.port({ default: 7025 }),
-  HTTP_PORT: env.port({ default: 7026 }),
-  MAILBOX_CAPACITY: env.int({ default: 1000, min: 1, max: 100_000 }),
-  LOG_LEVEL: env.oneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
-};
-
-let config: ReturnType<typeof loadConfig<typeof spec>>;
-try {
-  config = loadConfig(spec, process.env);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`mail-sink: ${error.message}\n`);
-    process.exit(78);
-  }
-  throw error;
-}
+const config = loadConfigOrExit({ name: 'mail-sink', spec: mailSinkSpec }, process.env);
 const logger = createLogger({ service: 'mail-sink', instance: 'mail-sink', region: 'local', level: config.LOG_LEVEL });
 const sink = await createMailSink({
   host: config.HOST,
@@ -42,7 +25,7 @@ const shutdown = (reason: string): void => {
 };
 process.once('SIGTERM', () => shutdown('SIGTERM'));
 process.once('SIGINT', () => shutdown('SIGINT'));
-if (process.env.SHOP_SUPERVISED === '1') {
+if (config.SHOP_SUPERVISED) {
   // Under the launcher stdin is a pipe from it: when it closes, the launcher is gone.
   process.stdin.on('data', () => undefined);
   process.stdin.once('end', () => shutdown('launcher gone'));

@@ -23,11 +23,11 @@ export interface SandboxContext {
  */
 export async function runIdempotent(
   ctx: SandboxContext,
-  request: FastifyRequest,
-  reply: FastifyReply,
+  call: { request: FastifyRequest; reply: FastifyReply },
   params: unknown,
   execute: (key: string) => Outcome,
 ): Promise<FastifyReply> {
+  const { request, reply } = call;
   const header = idempotencyKey(request.headers);
   if ('error' in header) return sendError(reply, 400, header.error);
   const key = header.key;

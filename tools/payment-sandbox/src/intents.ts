@@ -18,7 +18,7 @@ export function registerIntentRoutes(app: ServiceApp, ctx: SandboxContext, now: 
   app.post('/v1/payment_intents', async (request, reply) => {
     const parsed = parseIntentParams(request.body);
     if (!parsed.ok) return sendError(reply, 400, parsed.error);
-    return runIdempotent(ctx, request, reply, parsed.value, (key) => createIntent(ctx, parsed.value, key, now));
+    return runIdempotent(ctx, { request, reply }, parsed.value, (key) => createIntent(ctx, parsed.value, key, now));
   });
 
   app.get('/v1/payment_intents/:id', async (request, reply) => {

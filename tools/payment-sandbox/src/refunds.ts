@@ -8,7 +8,7 @@ export function registerRefundRoutes(app: ServiceApp, ctx: SandboxContext, now: 
   app.post('/v1/refunds', async (request, reply) => {
     const parsed = parseRefundParams(request.body);
     if (!parsed.ok) return sendError(reply, 400, parsed.error);
-    return runIdempotent(ctx, request, reply, parsed.value, (key) => createRefund(ctx, parsed.value, key, now));
+    return runIdempotent(ctx, { request, reply }, parsed.value, (key) => createRefund(ctx, parsed.value, key, now));
   });
 
   app.get('/v1/refunds', async (request, reply) => {
