@@ -161,7 +161,7 @@ const PROFILE_FOCUS: Record<string, RegExp> = {
   'cockatiel policies': /cockatiel/,
   'undici (client side)': /node_modules\/undici\//,
   'OpenTelemetry (spans, context)': /@opentelemetry/,
-  'platform kit hooks (createServiceApp.ts)': /platform\/src\/createServiceApp\.ts/,
+  'platform kit hooks (createServiceApp.ts, plugins/)': /platform\/src\/(createServiceApp\.ts|plugins\/)/,
   'prom-client (metrics)': /prom-client/,
   'pg (client)': /node_modules\/pg/,
   Fastify: /node_modules\/fastify\//,

@@ -4,11 +4,14 @@ import { dirname } from 'node:path';
 
 /**
  * Secrets the launcher makes once per data directory for the user service,
- * each in a file only its owner may read (0600, in a 0700 directory).
+ * each in a file only its owner may read (0600). The directory keeps its own
+ * mode: the admin credentials sit in the data directory itself, which the
+ * embedded PostgreSQL's own user must be able to pass through (the signing
+ * key's pki/ directory is made 0700 by permissions.ts).
  */
 
 async function writePrivate(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+  await mkdir(dirname(file), { recursive: true });
   await writeFile(file, text, { mode: 0o600 });
   // The mode above applies only to a new file: tighten one that already existed.
   await chmod(file, 0o600);
