@@ -12,7 +12,8 @@
 export const TOKEN_ISSUER = 'urn:shop:user-service';
 export const TOKEN_AUDIENCE = 'urn:shop:api';
 export const TOKEN_ALGORITHMS = ['EdDSA'] as const;
-export const JWKS_PATH = '/users/.well-known/jwks.json';
+/** Declared with the key set's schema in @shop/contracts. */
+export { JWKS_PATH } from '@shop/contracts';
 
 export type Role = 'customer' | 'admin';
 

@@ -36,3 +36,5 @@ export { parseLsn, formatLsn, maxLsn, isLsn } from './lsn.ts';
 export { CONSISTENCY_HEADER, ConsistencyTracker, ReadYourWrites, formatToken, tokenPosition } from './consistency.ts';
 export { MemoryCache, RedisCache, resolveCache, type Cache } from './cache.ts';
 export { cacheAside, type CacheAside } from './cacheAside.ts';
+export { startPeriodic, type Periodic, type PeriodicOptions } from './periodic.ts';
+export { claimStale, type ClaimStaleOptions } from './claimStale.ts';

@@ -35,23 +35,23 @@ export type Outcome =
 /**
  * Delivers one event in process until it is applied (or found a duplicate),
  * out of attempts, or `signal` stops it: handler failures count as attempts
- * and wait `backoff`; outages wait without counting. `onRetry` runs before
- * each retry (keep a lease alive there).
+ * and wait `backoff`; outages wait without counting. `control.onRetry` runs
+ * before each retry (keep a lease alive there).
  */
 export async function applyWithRetries(
   options: Pick<SubscribeOptions, 'db' | 'handle' | 'accepts' | 'logger' | 'maxAttempts' | 'backoff'>,
   event: Envelope,
   where: Omit<Delivery, 'attempt'>,
-  signal: AbortSignal,
-  onRetry: () => Promise<void> = () => Promise.resolve(),
+  control: { signal: AbortSignal; onRetry?: () => Promise<void> },
 ): Promise<Outcome> {
+  const { signal, onRetry = () => Promise.resolve() } = control;
   const maxAttempts = options.maxAttempts ?? 5;
   const backoff = options.backoff ?? defaultBackoff;
   let attempt = 1;
   for (;;) {
     if (signal.aborted) return { outcome: 'stopped', attempts: attempt - 1 };
     try {
-      await applyOnce(options.db, event, { ...where, attempt }, options.handle, options.accepts);
+      await applyOnce(options.db, event, { ...where, attempt }, options);
       return { outcome: 'done', attempts: attempt };
     } catch (error) {
       const outage = isOutage(error);

@@ -18,9 +18,9 @@ export async function applyOnce(
   db: Database,
   event: Envelope,
   delivery: Delivery,
-  handle: EventHandler,
-  accepts?: (type: string) => boolean,
+  handler: { handle: EventHandler; accepts?: ((type: string) => boolean) | undefined },
 ): Promise<'applied' | 'duplicate' | 'ignored'> {
+  const { handle, accepts } = handler;
   if (accepts && !accepts(event.type)) return 'ignored';
   const parent = event.traceparent
     ? propagation.extract(ROOT_CONTEXT, { traceparent: event.traceparent })

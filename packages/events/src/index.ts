@@ -32,3 +32,12 @@ export { defaultBackoff } from './delivery.ts';
 export { partitionOf } from './partition.ts';
 export { listenForNotifications, type Listener } from './listener.ts';
 export { relayOutboxToLog, waitForBus } from './wiring.ts';
+export { createOutbox, type ContractEvent, type Outbox } from './createOutbox.ts';
+export {
+  subscribe,
+  type ClosingApp,
+  type Subscription,
+  type SubscriptionDeps,
+  type SubscriptionOptions,
+} from './subscribe.ts';
+export { observeConsumerLag } from './lagGauge.ts';

@@ -17,6 +17,7 @@ import { partitionOf } from './partition.ts';
 import { startPgConsumer } from './pgConsumer.ts';
 import { wakeSignal } from './wake.ts';
 import { replayPgTopic, resetPgGroup } from './pgReplay.ts';
+import { trackedConsumer } from './tracked.ts';
 
 export const EVENTS_CHANNEL = 'shop_events';
 const TOPIC = /^[a-z][a-z0-9_.-]{0,99}$/;
@@ -180,15 +181,7 @@ export class PgEventLog implements EventBus {
   subscribe(options: SubscribeOptions): ConsumerHandle {
     options.topics.forEach(assertTopic);
     this.#ensureListening();
-    const handle = startPgConsumer(this, options);
-    this.#consumers.add(handle);
-    return {
-      stop: async () => {
-        this.#consumers.delete(handle);
-        await handle.stop();
-      },
-      lag: () => handle.lag(),
-    };
+    return trackedConsumer(this.#consumers, startPgConsumer(this, options));
   }
 
   async listDeadLetters(filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
@@ -228,7 +221,7 @@ export class PgEventLog implements EventBus {
 
   async resetGroup(group: string, topic: string, toOffset = 0): Promise<void> {
     assertTopic(topic);
-    await resetPgGroup(this.db, group, topic, await this.partitionsOf(topic), toOffset);
+    await resetPgGroup(this.db, group, { topic, partitions: await this.partitionsOf(topic), toOffset });
   }
 
   /** Deletes events older than `days` that every group with an offset on their partition has passed. Returns how many. */

@@ -39,10 +39,9 @@ export async function* replayPgTopic(
 export async function resetPgGroup(
   db: Database,
   group: string,
-  topic: string,
-  partitions: number,
-  toOffset: number,
+  position: { topic: string; partitions: number; toOffset: number },
 ): Promise<void> {
+  const { topic, partitions, toOffset } = position;
   await db.query(
     `INSERT INTO consumer_offsets (group_name, topic, partition, "offset") SELECT $1, $2, p, $4 FROM generate_series(0, $3::int - 1) AS p
      ON CONFLICT (group_name, topic, partition) DO UPDATE SET "offset" = EXCLUDED."offset", updated_at = now()`,

@@ -1,30 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTokenVerifier, JWKS_PATH, registerAuthentication, type TokenVerifier } from '@shop/auth';
+import { registerAuthentication, verifierFromPeer, type TokenVerifier } from '@shop/auth';
+import { TOPICS } from '@shop/contracts';
+import { startPeriodic, type Periodic } from '@shop/data';
+import { relayOutboxToLog } from '@shop/events';
 import {
   createBaseApp,
   createPeerClient,
+  detachedFromDeadline,
   parsePeerUrls,
   type PeerClient,
   type ServiceApp,
   type ServiceDeps,
 } from '@shop/platform';
-import type { JSONWebKeySet } from 'jose';
 import type { OrderConfig } from './config.ts';
-import type { PaymentPort, ProductPort } from './domain/ports.ts';
-import { CartRepository } from './adapters/cartRepository.ts';
-import { DeclineLog } from './adapters/declineLog.ts';
+import type { IdempotencyKeys, OrderStore, PaymentPort, ProductPort } from './domain/ports.ts';
 import { IdempotencyStore } from './adapters/idempotencyStore.ts';
-import { OrderRepository } from './adapters/orderRepository.ts';
+import { createOrderStore } from './adapters/orderStore.ts';
 import { createPaymentClient } from './adapters/paymentClient.ts';
 import { createProductClient } from './adapters/productClient.ts';
-import { rememberLookups } from './app/productLookups.ts';
+import { rememberLookups } from './adapters/productLookups.ts';
 import type { DeclineLimits } from './app/declineLimits.ts';
-import type { SagaDeps } from './app/driveSaga.ts';
-import { startRecoveryLoop } from './app/recoverSagas.ts';
+import { recoverSagas } from './app/recoverSagas.ts';
+import type { SagaDeps } from './app/saga.ts';
 import { registerCartRoutes } from './http/cartRoutes.ts';
 import { registerOrderRoutes } from './http/orderRoutes.ts';
-import { relayOutboxToLog } from '@shop/events';
 
 export { configSpec, type OrderConfig } from './config.ts';
 export type {
@@ -40,7 +40,9 @@ export type {
 export type { OrderHistory } from './domain/orderHistory.ts';
 export { rebuildOrderHistory } from './app/rebuildOrderHistory.ts';
 export { readOrderHistories } from './adapters/orderHistoryReader.ts';
-export { ORDER_TOPIC } from './app/outbox.ts';
+
+/** The topic every order event is published on, keyed by order id. */
+export const ORDER_TOPIC = TOPICS.order;
 
 export interface OrderOverrides {
   verifier?: TokenVerifier;
@@ -69,89 +71,41 @@ const KEY_LOCK_MS = 3000;
 /** How long shutdown waits for background sagas to reach a step boundary. */
 const BACKGROUND_STOP_MS = 2000;
 
+/** Expired idempotency keys, and declines out of the window, are swept at most this often. */
+const PURGE_INTERVAL_MS = 3_600_000;
+
+type PeerFactory = (service: string, urls: string) => PeerClient;
+
+/** The order service's parts, wired: storage, peers and the saga's dependencies. */
+interface OrderParts {
+  store: OrderStore;
+  keys: IdempotencyKeys;
+  product: ProductPort;
+  declines: DeclineLimits;
+  saga: SagaDeps;
+}
+
 /** Builds the order service; never listens (main.ts does). */
 export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: OrderOverrides = {}): ServiceApp {
   const app = createBaseApp(config, deps);
   const ownedPeers: PeerClient[] = [];
-  const peer = (service: string, urls: string): PeerClient => {
+  const peer: PeerFactory = (service, urls) => {
     if (deps.peer) return deps.peer(service);
     const client = createPeerClient({ service, urls: parsePeerUrls(urls), caller: 'order', tls: deps.tls });
     ownedPeers.push(client);
     return client;
   };
+  registerAuthentication(app, overrides.verifier ?? jwksVerifier(config, peer));
 
-  const verifier = overrides.verifier ?? jwksVerifier(config, peer);
-  registerAuthentication(app, verifier);
-
-  const product = overrides.product ?? createProductClient(peer('product', config.PEER_PRODUCT_URLS));
-  const payment = overrides.payment ?? createPaymentClient(peer('payment', config.PEER_PAYMENT_URLS));
-  const orders = new OrderRepository(deps.db);
-  const carts = new CartRepository(deps.db);
-  const leaseMs = overrides.saga?.leaseMs ?? 30_000;
-  const keys = new IdempotencyStore(deps.db, {
-    ttlHours: config.IDEMPOTENCY_KEY_TTL_HOURS,
-    lockMs: overrides.keyLockMs ?? KEY_LOCK_MS,
+  const parts = wireParts(config, deps, { overrides, peer });
+  registerCartRoutes(app, {
+    store: parts.store,
+    product: rememberLookups(parts.product, { ttlMs: config.CART_PRODUCT_TTL_MS }),
   });
-  const windowMs = config.CHECKOUT_DECLINE_WINDOW_SEC * 1000;
-  const declines: DeclineLimits = {
-    log: new DeclineLog(deps.db),
-    policy: {
-      user: { max: config.CHECKOUT_MAX_DECLINES_PER_USER, windowMs },
-      address: { max: config.CHECKOUT_MAX_DECLINES_PER_ADDRESS, windowMs },
-    },
-    now: overrides.now ?? Date.now,
-  };
-  const saga: SagaDeps = {
-    orders,
-    product,
-    payment,
-    logger: deps.logger,
-    owner: `${config.INSTANCE_ID}:${randomUUID()}`,
-    leaseMs,
-    declines,
-  };
-
-  registerCartRoutes(app, { carts, product: rememberLookups(product, { ttlMs: config.CART_PRODUCT_TTL_MS }) });
-  const background = new Set<Promise<unknown>>();
-  const closing = new AbortController();
-  registerOrderRoutes(app, {
-    db: deps.db,
-    carts,
-    orders,
-    keys,
-    saga,
-    defaultPaymentMethod: config.CHECKOUT_PAYMENT_METHOD_DEFAULT,
-    declines,
-    background,
-    stopping: closing.signal,
-    syncBudgetMs: config.CHECKOUT_SYNC_BUDGET_MS,
-  });
-  // Sagas still driven for requests already answered 202 stop after their current
-  // step (peer calls are aborted); each is persisted, so recovery resumes it.
-  app.addHook('onClose', async () => {
-    closing.abort();
-    await Promise.race([Promise.all(background), sleep(BACKGROUND_STOP_MS, undefined, { ref: false })]);
-  });
-
+  registerCheckout(app, config, parts);
   if (overrides.saga?.recovery !== false) {
-    const intervalMs = config.SAGA_RECOVERY_INTERVAL_MS;
-    let lastPurge = 0;
-    const loop = startRecoveryLoop(
-      saga,
-      {
-        intervalMs,
-        staleAfterMs: overrides.saga?.staleAfterMs ?? Math.max(1000, 3 * intervalMs),
-        // Expired idempotency keys, and declines out of the window, are swept at most hourly.
-        onTick: async () => {
-          if (Date.now() - lastPurge < 3_600_000) return;
-          lastPurge = Date.now();
-          await keys.purgeExpired();
-          await declines.log.purgeBefore(declines.now() - windowMs);
-        },
-      },
-      deps.logger,
-    );
-    app.addHook('onClose', () => loop.stop());
+    const recovery = startRecovery(config, parts, overrides.saga?.staleAfterMs);
+    app.addHook('onClose', () => recovery.stop());
   }
   app.addHook('onClose', async () => {
     await Promise.all(ownedPeers.map((p) => p.close()));
@@ -161,15 +115,95 @@ export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: Ord
   return app;
 }
 
-function jwksVerifier(config: OrderConfig, peer: (service: string, urls: string) => PeerClient): TokenVerifier {
+function wireParts(
+  config: OrderConfig,
+  deps: ServiceDeps,
+  wiring: { overrides: OrderOverrides; peer: PeerFactory },
+): OrderParts {
+  const { overrides, peer } = wiring;
+  const store = createOrderStore(deps.db);
+  const product = overrides.product ?? createProductClient(peer('product', config.PEER_PRODUCT_URLS));
+  const payment = overrides.payment ?? createPaymentClient(peer('payment', config.PEER_PAYMENT_URLS));
+  const keys = new IdempotencyStore(deps.db, {
+    ttlHours: config.IDEMPOTENCY_KEY_TTL_HOURS,
+    lockMs: overrides.keyLockMs ?? KEY_LOCK_MS,
+  });
+  const windowMs = config.CHECKOUT_DECLINE_WINDOW_SEC * 1000;
+  const declines: DeclineLimits = {
+    log: store.declines,
+    policy: {
+      user: { max: config.CHECKOUT_MAX_DECLINES_PER_USER, windowMs },
+      address: { max: config.CHECKOUT_MAX_DECLINES_PER_ADDRESS, windowMs },
+    },
+    now: overrides.now ?? Date.now,
+  };
+  const saga: SagaDeps = {
+    store,
+    product,
+    payment,
+    logger: deps.logger,
+    owner: `${config.INSTANCE_ID}:${randomUUID()}`,
+    leaseMs: overrides.saga?.leaseMs ?? 30_000,
+    declines,
+  };
+  return { store, keys, product, declines, saga };
+}
+
+/**
+ * The checkout routes. Sagas still driven for requests already answered 202
+ * stop after their current step on close (peer calls are aborted); each is
+ * persisted, so recovery resumes it.
+ */
+function registerCheckout(app: ServiceApp, config: OrderConfig, parts: OrderParts): void {
+  const background = new Set<Promise<unknown>>();
+  const closing = new AbortController();
+  registerOrderRoutes(app, {
+    store: parts.store,
+    keys: parts.keys,
+    saga: parts.saga,
+    defaultPaymentMethod: config.CHECKOUT_PAYMENT_METHOD_DEFAULT,
+    declines: parts.declines,
+    background,
+    stopping: closing.signal,
+    detach: detachedFromDeadline,
+    syncBudgetMs: config.CHECKOUT_SYNC_BUDGET_MS,
+  });
+  app.addHook('onClose', async () => {
+    closing.abort();
+    await Promise.race([Promise.all(background), sleep(BACKGROUND_STOP_MS, undefined, { ref: false })]);
+  });
+}
+
+/** Every SAGA_RECOVERY_INTERVAL_MS, one recovery pass, then the hourly sweeps of expired keys and old declines. */
+function startRecovery(config: OrderConfig, parts: OrderParts, staleAfterMs: number | undefined): Periodic {
+  const intervalMs = config.SAGA_RECOVERY_INTERVAL_MS;
+  const options = { staleAfterMs: staleAfterMs ?? Math.max(1000, 3 * intervalMs) };
+  const windowMs = config.CHECKOUT_DECLINE_WINDOW_SEC * 1000;
+  let lastPurge = 0;
+  const purge = async (): Promise<void> => {
+    if (Date.now() - lastPurge < PURGE_INTERVAL_MS) return;
+    lastPurge = Date.now();
+    await parts.keys.purgeExpired();
+    await parts.declines.log.purgeBefore(parts.declines.now() - windowMs);
+  };
+  return startPeriodic(
+    async (signal) => {
+      await recoverSagas(parts.saga, options, signal);
+      await purge();
+    },
+    {
+      intervalMs,
+      onError: (error) =>
+        parts.saga.logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          'saga recovery pass failed',
+        ),
+    },
+  );
+}
+
+function jwksVerifier(config: OrderConfig, peer: PeerFactory): TokenVerifier {
   if (!config.PEER_USER_URLS)
     throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
-  const users = peer('user', config.PEER_USER_URLS);
-  return createTokenVerifier({
-    loadKeys: async () => {
-      const response = await users.request<JSONWebKeySet>({ method: 'GET', path: JWKS_PATH });
-      if (response.status !== 200) throw new Error(`The user service answered ${response.status} for its key set`);
-      return response.body;
-    },
-  });
+  return verifierFromPeer(peer('user', config.PEER_USER_URLS));
 }

@@ -1,13 +1,15 @@
+import { startPeriodic } from '@shop/data';
+import { relayOutboxToLog } from '@shop/events';
 import { createBaseApp, type ServiceApp, type ServiceDeps } from '@shop/platform';
-import type { PaymentDeps } from './app/deps.ts';
-import { startReconciler } from './app/reconcile.ts';
 import type { PaymentConfig } from './config.ts';
 import type { PaymentProvider } from './domain/ports.ts';
+import { createHttpProvider } from './adapters/httpProvider.ts';
+import { createPaymentStore } from './adapters/paymentStore.ts';
+import type { PaymentDeps } from './app/deps.ts';
+import { reconcileOnce } from './app/reconcile.ts';
 import { registerChargeRoutes } from './http/chargeRoutes.ts';
 import { registerLedgerRoutes } from './http/ledgerRoutes.ts';
 import { registerRefundRoutes } from './http/refundRoutes.ts';
-import { createHttpProvider } from './provider/httpProvider.ts';
-import { relayOutboxToLog } from '@shop/events';
 
 export { configSpec, type PaymentConfig } from './config.ts';
 export type { PaymentProvider, ChargeOutcome, ChargeLookup, RefundOutcome, RefundLookup } from './domain/ports.ts';
@@ -27,7 +29,7 @@ export function createApp(config: PaymentConfig, deps: ServiceDeps, overrides: P
     overrides.provider ??
     createHttpProvider({ baseUrl: config.PAYMENT_PROVIDER_URL, timeoutMs: config.PROVIDER_TIMEOUT_MS });
   const payment: PaymentDeps = {
-    db: deps.db,
+    store: createPaymentStore(deps.db),
     provider,
     logger: deps.logger,
     // Outlives one provider call and the writes around it, so a live request is never taken over.
@@ -39,7 +41,12 @@ export function createApp(config: PaymentConfig, deps: ServiceDeps, overrides: P
   registerRefundRoutes(app, payment);
   registerLedgerRoutes(app, payment);
   if (overrides.reconciler !== false) {
-    const reconciler = startReconciler(payment, { intervalMs: config.RECONCILE_INTERVAL_MS });
+    // One pass at a time; stop() waits for the pass in progress, before the pool closes.
+    const reconciler = startPeriodic((signal) => reconcileOnce(payment, { signal }), {
+      intervalMs: config.RECONCILE_INTERVAL_MS,
+      onError: (error) =>
+        deps.logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'reconcile pass failed'),
+    });
     app.addHook('onClose', () => reconciler.stop());
   }
   app.addHook('onClose', () => provider.close());

@@ -41,6 +41,7 @@ import {
   type Names,
 } from './names.ts';
 import { replayStream } from './replay.ts';
+import { trackedConsumer } from '../tracked.ts';
 
 export interface JetStreamBusOptions {
   /** NATS_URL: one URL or several, comma-separated (nats://127.0.0.1:4222). */
@@ -164,15 +165,7 @@ export class JetStreamBus implements EventBus {
   subscribe(options: SubscribeOptions): ConsumerHandle {
     options.topics.forEach(assertTopic);
     assertGroup(options.group);
-    const handle = startJetStreamConsumer(this, options);
-    this.#consumers.add(handle);
-    return {
-      stop: async () => {
-        this.#consumers.delete(handle);
-        await handle.stop();
-      },
-      lag: () => handle.lag(),
-    };
+    return trackedConsumer(this.#consumers, startJetStreamConsumer(this, options));
   }
 
   listDeadLetters(filter?: DeadLetterFilter): Promise<DeadLetter[]> {

@@ -29,176 +29,211 @@ interface Slot {
  *   outage is retried here, the message kept with working(), and never counts.
  */
 export function startJetStreamConsumer(bus: JetStreamBus, options: SubscribeOptions): ConsumerHandle {
-  const owner = `${options.instanceId ?? 'consumer'}:${randomUUID()}`;
-  const maxAttempts = options.maxAttempts ?? 5;
-  const backoff = options.backoff ?? defaultBackoff;
-  const leaseMs = options.leaseMs ?? 15_000;
-  const topics = [...options.topics];
-  const logger = options.logger.child({ consumerGroup: options.group });
-  const stopping = new AbortController();
-  const open = new Set<ConsumerMessages>();
+  const member = new JetStreamMember(bus, options);
+  const running = member.run();
+  return {
+    stop: async () => {
+      await member.stop();
+      await running;
+    },
+    lag: () => bus.lag(options.group, member.topics),
+  };
+}
 
-  const pause = (failures: number): Promise<void> =>
-    sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal: stopping.signal }).catch(
+/** What a handler failure leaves to record: the event as received, why, and after how many attempts. */
+interface Failure {
+  envelope: unknown;
+  error: string;
+  attempts: number;
+}
+
+/** One member's state: its settings, the open message streams, and its stop signal. */
+class JetStreamMember {
+  readonly topics: string[];
+  readonly #bus: JetStreamBus;
+  readonly #options: SubscribeOptions;
+  readonly #owner: string;
+  readonly #maxAttempts: number;
+  readonly #backoff: (attempt: number) => number;
+  readonly #leaseMs: number;
+  readonly #logger: SubscribeOptions['logger'];
+  readonly #stopping = new AbortController();
+  readonly #open = new Set<ConsumerMessages>();
+
+  constructor(bus: JetStreamBus, options: SubscribeOptions) {
+    this.#bus = bus;
+    this.#options = options;
+    this.#owner = `${options.instanceId ?? 'consumer'}:${randomUUID()}`;
+    this.#maxAttempts = options.maxAttempts ?? 5;
+    this.#backoff = options.backoff ?? defaultBackoff;
+    this.#leaseMs = options.leaseMs ?? 15_000;
+    this.topics = [...options.topics];
+    this.#logger = options.logger.child({ consumerGroup: options.group });
+  }
+
+  async run(): Promise<void> {
+    const slots = await this.#prepare();
+    if (this.#stopping.signal.aborted) return;
+    await Promise.all([
+      ...slots.map((slot) => this.#consumePartition(slot)),
+      runRedriver(
+        this.#bus,
+        { ...this.#options, logger: this.#logger, leaseMs: this.#leaseMs },
+        this.#owner,
+        this.#stopping.signal,
+      ),
+    ]);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping.abort();
+    await Promise.all([...this.#open].map((m) => m.close().catch(() => undefined)));
+  }
+
+  #pause(failures: number): Promise<void> {
+    return sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal: this.#stopping.signal }).catch(
       () => undefined,
     );
+  }
 
-  const ensureConsumer = async (jsm: JetStreamManager, { topic, partition }: Slot): Promise<void> => {
-    const stream = streamName(bus.names, topic);
-    const name = consumerName(options.group, partition);
+  /** The group's durable consumer of every partition of its topics, created or brought to our settings. */
+  async #prepare(): Promise<Slot[]> {
+    for (let failures = 1; ; failures++) {
+      try {
+        const { jsm } = await this.#bus.connection();
+        const slots: Slot[] = [];
+        for (const topic of this.topics) {
+          const partitions = await this.#bus.partitionsOf(topic);
+          for (let partition = 0; partition < partitions; partition++) slots.push({ topic, partition });
+        }
+        for (const slot of slots) await this.#ensureConsumer(jsm, slot);
+        return slots;
+      } catch (error) {
+        if (this.#stopping.signal.aborted) return [];
+        if (failures === 1 || failures % 20 === 0)
+          this.#logger.warn({ err: errorMessage(error) }, 'JetStream not ready for the consumer; retrying');
+        await this.#pause(failures);
+      }
+    }
+  }
+
+  async #ensureConsumer(jsm: JetStreamManager, { topic, partition }: Slot): Promise<void> {
+    const { group } = this.#options;
+    const leaseMs = this.#leaseMs;
+    const stream = streamName(this.#bus.names, topic);
+    const name = consumerName(group, partition);
     const info = await jsm.consumers.info(stream, name).catch((error: unknown) => {
       if (isApiError(error, CONSUMER_NOT_FOUND)) return undefined;
       throw error;
     });
     if (!info) {
       // Members starting together may race here; creating an identical durable is idempotent.
-      await jsm.consumers.add(stream, bus.consumerConfig(options.group, topic, partition, leaseMs));
+      await jsm.consumers.add(stream, this.#bus.consumerConfig(group, topic, partition, leaseMs));
     } else if (info.config.ack_wait !== nanos(leaseMs) || info.config.max_ack_pending !== 1) {
       await jsm.consumers.update(stream, name, { ack_wait: nanos(leaseMs), max_ack_pending: 1 });
     }
-  };
+  }
 
-  const prepare = async (): Promise<Slot[]> => {
-    for (let failures = 1; ; failures++) {
+  /** Reads one partition until stopped, reconnecting after failures. */
+  async #consumePartition(slot: Slot): Promise<void> {
+    for (let failures = 0; !this.#stopping.signal.aborted;) {
+      let messages: ConsumerMessages | undefined;
       try {
-        const { jsm } = await bus.connection();
-        const slots: Slot[] = [];
-        for (const topic of topics) {
-          const partitions = await bus.partitionsOf(topic);
-          for (let partition = 0; partition < partitions; partition++) slots.push({ topic, partition });
-        }
-        for (const slot of slots) await ensureConsumer(jsm, slot);
-        return slots;
+        const { js } = await this.#bus.connection();
+        const consumer = await js.consumers.get(
+          streamName(this.#bus.names, slot.topic),
+          consumerName(this.#options.group, slot.partition),
+        );
+        messages = await consumer.consume({ max_messages: this.#options.batchSize ?? 100 });
+        this.#open.add(messages);
+        if (this.#stopping.signal.aborted) break;
+        failures = 0;
+        await this.#drain(messages, slot);
       } catch (error) {
-        if (stopping.signal.aborted) return [];
+        failures += 1;
         if (failures === 1 || failures % 20 === 0)
-          logger.warn({ err: errorMessage(error) }, 'JetStream not ready for the consumer; retrying');
-        await pause(failures);
+          this.#logger.warn(
+            { topic: slot.topic, partition: slot.partition, err: errorMessage(error) },
+            'partition consumer failed; retrying',
+          );
+        await this.#pause(failures);
+      } finally {
+        if (messages) {
+          this.#open.delete(messages);
+          await messages.close().catch(() => undefined);
+        }
       }
     }
-  };
+  }
 
-  const deadLetter = async (
-    m: JsMsg,
-    slot: Slot,
-    envelope: unknown,
-    error: string,
-    attempts: number,
-  ): Promise<void> => {
-    await bus.deadLetters.record({
-      group: options.group,
-      topic: slot.topic,
-      partition: slot.partition,
-      offset: m.seq,
-      envelope,
-      error,
-      attempts,
-    });
-    // No reason text: nats-server 2.9 takes "+TERM <reason>" for an unknown ack and redelivers.
-    m.term();
-    logger.error(
-      { topic: slot.topic, partition: slot.partition, offset: m.seq, attempts, err: error },
-      'event dead-lettered',
-    );
-  };
+  async #drain(messages: ConsumerMessages, slot: Slot): Promise<void> {
+    for await (const m of messages) {
+      try {
+        await this.#handleMessage(m, slot);
+      } catch (error) {
+        // Dead-lettering itself failed (the bucket is unreachable): try the event again later.
+        this.#logger.warn({ offset: m.seq, err: errorMessage(error) }, 'event not settled; it will be redelivered');
+        m.nak(this.#backoff(1));
+      }
+      if (this.#stopping.signal.aborted) break;
+    }
+  }
 
-  const handleMessage = async (m: JsMsg, slot: Slot): Promise<void> => {
+  async #handleMessage(m: JsMsg, slot: Slot): Promise<void> {
     let envelope: unknown;
     try {
       envelope = JSON.parse(m.string());
     } catch {
       envelope = m.string();
     }
-    if (!isEnvelope(envelope)) return deadLetter(m, slot, envelope, 'invalid envelope', 0);
-    observeClock(options, envelope);
+    if (!isEnvelope(envelope)) return this.#deadLetter(m, slot, { envelope, error: 'invalid envelope', attempts: 0 });
+    observeClock(this.#options, envelope);
     const attempt = m.info.deliveryCount;
+    const where = { topic: slot.topic, partition: slot.partition, offset: m.seq, attempt };
     for (let outages = 1; ; outages++) {
       try {
-        await applyOnce(
-          options.db,
-          envelope,
-          { topic: slot.topic, partition: slot.partition, offset: m.seq, attempt },
-          options.handle,
-          options.accepts,
-        );
+        await applyOnce(this.#options.db, envelope, where, this.#options);
         m.ack();
         return;
       } catch (error) {
         const message = errorMessage(error);
         if (isOutage(error)) {
-          if (stopping.signal.aborted) return m.nak();
+          if (this.#stopping.signal.aborted) return m.nak();
           if (outages === 1 || outages % 20 === 0)
-            logger.warn({ eventId: envelope.id, err: message }, 'consumer database unavailable; holding the event');
+            this.#logger.warn(
+              { eventId: envelope.id, err: message },
+              'consumer database unavailable; holding the event',
+            );
           m.working();
-          await sleep(backoff(Math.min(outages, 6)), undefined, { signal: stopping.signal }).catch(() => undefined);
+          await sleep(this.#backoff(Math.min(outages, 6)), undefined, { signal: this.#stopping.signal }).catch(
+            () => undefined,
+          );
           continue;
         }
-        if (attempt >= maxAttempts) return deadLetter(m, slot, envelope, message, attempt);
-        logger.warn(
+        if (attempt >= this.#maxAttempts)
+          return this.#deadLetter(m, slot, { envelope, error: message, attempts: attempt });
+        this.#logger.warn(
           { eventId: envelope.id, type: envelope.type, attempt, err: message },
           'event handler failed; retrying',
         );
-        return m.nak(backoff(attempt));
+        return m.nak(this.#backoff(attempt));
       }
     }
-  };
+  }
 
-  const consumePartition = async (slot: Slot): Promise<void> => {
-    for (let failures = 0; !stopping.signal.aborted;) {
-      let messages: ConsumerMessages | undefined;
-      try {
-        const { js } = await bus.connection();
-        const consumer = await js.consumers.get(
-          streamName(bus.names, slot.topic),
-          consumerName(options.group, slot.partition),
-        );
-        messages = await consumer.consume({ max_messages: options.batchSize ?? 100 });
-        open.add(messages);
-        if (stopping.signal.aborted) break;
-        failures = 0;
-        for await (const m of messages) {
-          try {
-            await handleMessage(m, slot);
-          } catch (error) {
-            // Dead-lettering itself failed (the bucket is unreachable): try the event again later.
-            logger.warn({ offset: m.seq, err: errorMessage(error) }, 'event not settled; it will be redelivered');
-            m.nak(backoff(1));
-          }
-          if (stopping.signal.aborted) break;
-        }
-      } catch (error) {
-        failures += 1;
-        if (failures === 1 || failures % 20 === 0)
-          logger.warn(
-            { topic: slot.topic, partition: slot.partition, err: errorMessage(error) },
-            'partition consumer failed; retrying',
-          );
-        await pause(failures);
-      } finally {
-        if (messages) {
-          open.delete(messages);
-          await messages.close().catch(() => undefined);
-        }
-      }
-    }
-  };
-
-  const run = async (): Promise<void> => {
-    const slots = await prepare();
-    if (stopping.signal.aborted) return;
-    await Promise.all([
-      ...slots.map(consumePartition),
-      runRedriver(bus, { ...options, logger, leaseMs }, owner, stopping.signal),
-    ]);
-  };
-
-  const running = run();
-  return {
-    stop: async () => {
-      stopping.abort();
-      await Promise.all([...open].map((m) => m.close().catch(() => undefined)));
-      await running;
-    },
-    lag: () => bus.lag(options.group, topics),
-  };
+  async #deadLetter(m: JsMsg, slot: Slot, failure: Failure): Promise<void> {
+    await this.#bus.deadLetters.record({
+      group: this.#options.group,
+      topic: slot.topic,
+      partition: slot.partition,
+      offset: m.seq,
+      ...failure,
+    });
+    // No reason text: nats-server 2.9 takes "+TERM <reason>" for an unknown ack and redelivers.
+    m.term();
+    this.#logger.error(
+      { topic: slot.topic, partition: slot.partition, offset: m.seq, attempts: failure.attempts, err: failure.error },
+      'event dead-lettered',
+    );
+  }
 }

@@ -20,94 +20,118 @@ export async function runRedriver(
   owner: string,
   signal: AbortSignal,
 ): Promise<void> {
-  const known = new Map<string, StoredLetter>();
-  let wake: () => void = () => undefined;
-  const poll = Math.max(options.pollIntervalMs ?? 1000, 100);
+  const redriver = new Redriver({ bus, options, owner, signal });
+  await Promise.all([redriver.watch(), redriver.work()]);
+}
 
-  const watch = async (): Promise<void> => {
+/** One member's redriver: the letters it knows of (from the watch) and the loop that redrives them. */
+class Redriver {
+  readonly #bus: JetStreamBus;
+  readonly #options: RedriveOptions;
+  readonly #owner: string;
+  readonly #signal: AbortSignal;
+  readonly #poll: number;
+  readonly #known = new Map<string, StoredLetter>();
+  #wake: () => void = () => undefined;
+
+  constructor(parts: { bus: JetStreamBus; options: RedriveOptions; owner: string; signal: AbortSignal }) {
+    this.#bus = parts.bus;
+    this.#options = parts.options;
+    this.#owner = parts.owner;
+    this.#signal = parts.signal;
+    this.#poll = Math.max(parts.options.pollIntervalMs ?? 1000, 100);
+  }
+
+  /** Follows the group's entries in the dead-letter bucket until the signal aborts, re-watching after failures. */
+  async watch(): Promise<void> {
+    const signal = this.#signal;
     for (let failures = 0; !signal.aborted;) {
       try {
-        const kv = await bus.deadLetters.bucket();
-        const watcher = await kv.watch({ key: letterKey(options.group, '*') });
-        const stop = (): void => watcher.stop();
-        signal.addEventListener('abort', stop, { once: true });
-        try {
-          failures = 0;
-          for await (const entry of watcher) {
-            const letter = parseEntry(entry);
-            if (letter) known.set(entry.key, letter);
-            else known.delete(entry.key);
-            wake();
-          }
-        } finally {
-          signal.removeEventListener('abort', stop);
-        }
+        await this.#watchOnce(() => (failures = 0));
       } catch (error) {
         failures += 1;
         if (failures === 1 || failures % 20 === 0)
-          options.logger.warn({ err: errorMessage(error) }, 'dead-letter watch failed; retrying');
+          this.#options.logger.warn({ err: errorMessage(error) }, 'dead-letter watch failed; retrying');
         await sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)), undefined, { signal }).catch(() => undefined);
       }
     }
-  };
+  }
 
-  const idle = (): Promise<void> =>
-    new Promise<void>((resolve) => {
+  async #watchOnce(onWatching: () => void): Promise<void> {
+    const kv = await this.#bus.deadLetters.bucket();
+    const watcher = await kv.watch({ key: letterKey(this.#options.group, '*') });
+    const stop = (): void => watcher.stop();
+    this.#signal.addEventListener('abort', stop, { once: true });
+    try {
+      onWatching();
+      for await (const entry of watcher) {
+        const letter = parseEntry(entry);
+        if (letter) this.#known.set(entry.key, letter);
+        else this.#known.delete(entry.key);
+        this.#wake();
+      }
+    } finally {
+      this.#signal.removeEventListener('abort', stop);
+    }
+  }
+
+  /** Redrives due letters one at a time until the signal aborts; idles until the watch reports a change or a poll passes. */
+  async work(): Promise<void> {
+    const signal = this.#signal;
+    while (!signal.aborted) {
+      const due = [...this.#known].find(([, l]) => this.#options.topics.includes(l.topic) && claimable(l, Date.now()));
+      if (!due) {
+        await this.#idle();
+        continue;
+      }
+      try {
+        await this.#redrive(...due);
+      } catch (error) {
+        this.#options.logger.warn({ deadLetter: due[0], err: errorMessage(error) }, 'redrive failed; retrying');
+        await sleep(this.#poll, undefined, { signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  #idle(): Promise<void> {
+    const signal = this.#signal;
+    return new Promise<void>((resolve) => {
       const done = (): void => {
         clearTimeout(timer);
         signal.removeEventListener('abort', done);
-        wake = () => undefined;
+        this.#wake = () => undefined;
         resolve();
       };
-      const timer = setTimeout(done, poll);
-      wake = done;
+      const timer = setTimeout(done, this.#poll);
+      this.#wake = done;
       signal.addEventListener('abort', done, { once: true });
     });
+  }
 
-  const redrive = async (key: string, letter: StoredLetter): Promise<void> => {
+  async #redrive(key: string, letter: StoredLetter): Promise<void> {
+    const options = this.#options;
     // Until the watch reports the claim (ours or another's), do not pick this one again.
-    known.set(key, {
+    this.#known.set(key, {
       ...letter,
       status: 'redriving',
       claimedUntil: new Date(Date.now() + options.leaseMs).toISOString(),
     });
-    const claimed = await bus.deadLetters.claim(key, owner, options.leaseMs);
+    const letters = this.#bus.deadLetters;
+    const claimed = await letters.claim(key, this.#owner, options.leaseMs);
     if (!claimed) return;
     let result: Outcome = { outcome: 'dead', error: 'invalid envelope', attempts: 0 };
     if (isEnvelope(claimed.envelope)) {
       observeClock(options, claimed.envelope);
-      result = await applyWithRetries(
-        options,
-        claimed.envelope,
-        { topic: claimed.topic, partition: claimed.partition, offset: claimed.offset },
-        signal,
-      );
+      const where = { topic: claimed.topic, partition: claimed.partition, offset: claimed.offset };
+      result = await applyWithRetries(options, claimed.envelope, where, { signal: this.#signal });
     }
     switch (result.outcome) {
       case 'done':
-        return bus.deadLetters.settle(key, owner, { status: 'redriven' });
+        return letters.settle(key, this.#owner, { status: 'redriven' });
       case 'dead':
-        return bus.deadLetters.settle(key, owner, { status: 'dead', error: result.error, attempts: result.attempts });
+        return letters.settle(key, this.#owner, { status: 'dead', error: result.error, attempts: result.attempts });
       case 'stopped':
-        return bus.deadLetters.settle(key, owner, { status: 'redrive' });
+        return letters.settle(key, this.#owner, { status: 'redrive' });
     }
-  };
-
-  const work = async (): Promise<void> => {
-    while (!signal.aborted) {
-      const due = [...known].find(([, l]) => options.topics.includes(l.topic) && claimable(l, Date.now()));
-      if (!due) {
-        await idle();
-        continue;
-      }
-      try {
-        await redrive(...due);
-      } catch (error) {
-        options.logger.warn({ deadLetter: due[0], err: errorMessage(error) }, 'redrive failed; retrying');
-        await sleep(poll, undefined, { signal }).catch(() => undefined);
-      }
-    }
-  };
-
-  await Promise.all([watch(), work()]);
+  }
 }

@@ -1,15 +1,16 @@
-import type { Database, Queryable } from '@shop/data';
+import type { Queryable } from '@shop/data';
 import type { RecentDeclines } from '../domain/declineLimit.ts';
+import type { DeclineLog } from '../domain/ports.ts';
 
 /**
  * Declined payments per user and client address (table checkout_declines),
  * shared by every instance. Reads return only what the rule needs: each
  * scope's newest declines within the window, at most its limit of them.
  */
-export class DeclineLog {
-  readonly #db: Database;
+export class SqlDeclineLog implements DeclineLog {
+  readonly #db: Queryable;
 
-  constructor(db: Database) {
+  constructor(db: Queryable) {
     this.#db = db;
   }
 
@@ -31,8 +32,8 @@ export class DeclineLog {
   }
 
   /** In the transaction that records the order's decline; the user and address are the order's own. */
-  async record(client: Queryable, orderId: string, at: number): Promise<void> {
-    await client.query(
+  async record(orderId: string, at: number): Promise<void> {
+    await this.#db.query(
       `INSERT INTO checkout_declines (order_id, user_id, client_address, declined_at)
        SELECT id, user_id, client_address, $2 FROM orders WHERE id = $1
        ON CONFLICT (order_id) DO NOTHING`,

@@ -1,5 +1,6 @@
 import type { Database, Queryable } from '@shop/data';
 import { judgeExistingKey, type KeyVerdict } from '../domain/idempotency.ts';
+import type { IdempotencyKeys, KeyAttachment } from '../domain/ports.ts';
 
 interface KeyRow {
   fingerprint: string;
@@ -18,7 +19,7 @@ interface KeyRow {
  * holder that died stops renewing, loses the key within `lockMs`, and the
  * next retry carries its work on.
  */
-export class IdempotencyStore {
+export class IdempotencyStore implements IdempotencyKeys {
   readonly #db: Database;
   readonly #ttlHours: number;
   readonly #lockMs: number;
@@ -75,19 +76,10 @@ export class IdempotencyStore {
     });
   }
 
-  /** Ties the key to the order it created, in the transaction that created it. */
-  async attachOrder(client: Queryable, userId: string, key: string, orderId: string): Promise<void> {
-    await client.query('UPDATE idempotency_keys SET order_id = $3 WHERE user_id = $1 AND key = $2', [
-      userId,
-      key,
-      orderId,
-    ]);
-  }
-
-  async complete(userId: string, key: string, status: number, body: unknown): Promise<void> {
+  async complete(userId: string, key: string, answer: { status: number; body: unknown }): Promise<void> {
     await this.#db.query(
       `UPDATE idempotency_keys SET state = 'done', response_status = $3, response_body = $4 WHERE user_id = $1 AND key = $2`,
-      [userId, key, status, JSON.stringify(body)],
+      [userId, key, answer.status, JSON.stringify(answer.body)],
     );
   }
 
@@ -136,5 +128,22 @@ export class IdempotencyStore {
 
   #lockUntil(param: string): string {
     return `now() + make_interval(secs => ${param}::double precision / 1000)`;
+  }
+}
+
+/** Ties a key to the order it created, in the transaction that created it. */
+export class SqlKeyAttachment implements KeyAttachment {
+  readonly #db: Queryable;
+
+  constructor(db: Queryable) {
+    this.#db = db;
+  }
+
+  async attachOrder(userId: string, key: string, orderId: string): Promise<void> {
+    await this.#db.query('UPDATE idempotency_keys SET order_id = $3 WHERE user_id = $1 AND key = $2', [
+      userId,
+      key,
+      orderId,
+    ]);
   }
 }

@@ -1,21 +1,24 @@
-import type { Database, Queryable } from '@shop/data';
+/**
+ * The orders, order_items and order_events tables (OrderRepository). Every
+ * change is saved with its status-history row and its outbox events, and only
+ * if the order is still in the status it was loaded in (optimistic
+ * concurrency between drivers).
+ */
+import { claimStale, type Queryable } from '@shop/data';
 import {
+  ConcurrentChangeError,
   IN_PROGRESS_STATUSES,
+  type Lease,
   type Order,
   type OrderChange,
   type OrderLine,
   type OrderState,
   type OrderStatus,
+  type StatusChange,
+  type StoredOrder,
 } from '../domain/order.ts';
-import { ORDER_TOPIC, writeOutbox } from '../app/outbox.ts';
-
-/** Another driver moved the order first (the status was not the one we loaded). */
-export class ConcurrentChangeError extends Error {
-  constructor(orderId: string) {
-    super(`Order ${orderId} was changed by another driver`);
-    this.name = 'ConcurrentChangeError';
-  }
-}
+import type { OrderRepository } from '../domain/ports.ts';
+import { outbox } from './outbox.ts';
 
 interface OrderRow {
   id: string;
@@ -54,21 +57,6 @@ interface OrderWithLineRow extends OrderRow {
   item_name: string | null;
   item_unit_price_minor: string | null;
   item_currency: string | null;
-}
-
-export interface StoredOrder {
-  state: OrderState;
-  seq: number;
-  attempts: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export interface StatusChange {
-  from: OrderStatus | null;
-  to: OrderStatus;
-  reason: string | null;
-  at: Date;
 }
 
 const ORDER_COLUMNS =
@@ -112,104 +100,76 @@ function toStored(row: OrderRow, items: ItemRow[]): StoredOrder {
   };
 }
 
-/**
- * Persists the order aggregate. Every change is saved with its status-history
- * row and its outbox events in one transaction, and only if the order is still
- * in the status it was loaded in (optimistic concurrency between drivers).
- */
-export class OrderRepository {
-  readonly #db: Database;
+export class SqlOrders implements OrderRepository {
+  readonly #db: Queryable;
 
-  constructor(db: Database) {
+  constructor(db: Queryable) {
     this.#db = db;
   }
 
-  /**
-   * Inserts a freshly placed order, leased to `owner` for `leaseMs`, with the
-   * client address it came from (for the card-testing limit; null: unknown).
-   */
-  async insert(
-    client: Queryable,
-    order: Order,
-    lease: { owner: string; ms: number },
-    clientAddress: string | null,
-  ): Promise<void> {
+  async insert(order: Order, lease: Lease, clientAddress: string | null): Promise<void> {
     const s = order.state;
-    await client.query(
+    await this.#db.query(
       `INSERT INTO orders (id, user_id, email, status, payment_method, correlation_id, lease_owner, lease_until, client_address)
        VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(secs => $8::double precision / 1000), $9)`,
       [s.id, s.userId, s.email, s.status, s.paymentMethod, s.correlationId, lease.owner, lease.ms, clientAddress],
     );
     for (const line of s.lines) {
-      await client.query('INSERT INTO order_items (order_id, product_id, quantity) VALUES ($1, $2, $3)', [
+      await this.#db.query('INSERT INTO order_items (order_id, product_id, quantity) VALUES ($1, $2, $3)', [
         s.id,
         line.productId,
         line.quantity,
       ]);
     }
-    await this.#record(client, s, order.pullChanges());
+    await this.#record(s, order.pullChanges());
   }
 
-  /**
-   * Saves the changes made since `expected` was loaded. `alsoInTransaction`
-   * runs on the same transaction (clearing the cart on confirmation).
-   */
-  async save(
-    order: Order,
-    expected: OrderStatus,
-    lease: { owner: string; ms: number },
-    alsoInTransaction?: (client: Queryable) => Promise<void>,
-  ): Promise<void> {
+  async save(order: Order, expected: OrderStatus, lease: Lease): Promise<void> {
     const changes = order.pullChanges();
     if (changes.length === 0) return;
     const s = order.state;
-    await this.#db.transaction(async (client) => {
-      const { rowCount } = await client.query(
-        `UPDATE orders SET status = $3, total_minor = $4, currency = $5, payment_id = $6, payment_captured = $7, refund_id = $8, reason = $9,
-           attempts = 0, updated_at = now(), lease_owner = $10, lease_until = now() + make_interval(secs => $11::double precision / 1000)
-         WHERE id = $1 AND status = $2`,
-        [
-          s.id,
-          expected,
-          s.status,
-          s.totalMinor,
-          s.currency,
-          s.paymentId,
-          s.paymentCaptured,
-          s.refundId,
-          s.reason,
-          lease.owner,
-          lease.ms,
-        ],
-      );
-      if (rowCount !== 1) throw new ConcurrentChangeError(s.id);
-      if (changes.some((c) => c.to === 'stock_reserved')) {
-        for (const line of s.lines) {
-          await client.query(
-            'UPDATE order_items SET sku = $3, name = $4, unit_price_minor = $5, currency = $6 WHERE order_id = $1 AND product_id = $2',
-            [s.id, line.productId, line.sku, line.name, line.unitPriceMinor, line.currency],
-          );
-        }
+    const { rowCount } = await this.#db.query(
+      `UPDATE orders SET status = $3, total_minor = $4, currency = $5, payment_id = $6, payment_captured = $7, refund_id = $8, reason = $9,
+         attempts = 0, updated_at = now(), lease_owner = $10, lease_until = now() + make_interval(secs => $11::double precision / 1000)
+       WHERE id = $1 AND status = $2`,
+      [
+        s.id,
+        expected,
+        s.status,
+        s.totalMinor,
+        s.currency,
+        s.paymentId,
+        s.paymentCaptured,
+        s.refundId,
+        s.reason,
+        lease.owner,
+        lease.ms,
+      ],
+    );
+    if (rowCount !== 1) throw new ConcurrentChangeError(s.id);
+    if (changes.some((c) => c.to === 'stock_reserved')) {
+      for (const line of s.lines) {
+        await this.#db.query(
+          'UPDATE order_items SET sku = $3, name = $4, unit_price_minor = $5, currency = $6 WHERE order_id = $1 AND product_id = $2',
+          [s.id, line.productId, line.sku, line.name, line.unitPriceMinor, line.currency],
+        );
       }
-      await this.#record(client, s, changes);
-      if (alsoInTransaction) await alsoInTransaction(client);
-    });
+    }
+    await this.#record(s, changes);
   }
 
-  async #record(client: Queryable, s: Readonly<OrderState>, changes: OrderChange[]): Promise<void> {
+  async #record(s: Readonly<OrderState>, changes: OrderChange[]): Promise<void> {
     for (const change of changes) {
-      await client.query(
+      await this.#db.query(
         'INSERT INTO order_events (order_id, from_status, to_status, reason) VALUES ($1, $2, $3, $4)',
         [s.id, change.from, change.to, change.reason],
       );
       for (const event of change.events) {
-        await writeOutbox(client, {
-          topic: ORDER_TOPIC,
-          type: event.type,
+        await outbox.append(this.#db, {
+          ...event,
           key: s.id,
           aggregateId: s.id,
           correlationId: s.correlationId,
-          payload: event.payload,
         });
       }
     }
@@ -280,28 +240,21 @@ export class OrderRepository {
     );
   }
 
-  /**
-   * Claims up to `limit` sagas nobody drives: in progress, untouched for
-   * `staleAfterMs`, lease expired. SKIP LOCKED and the lease keep two
-   * instances from driving one saga at once.
-   */
   async claimStale(
     owner: string,
     options: { leaseMs: number; staleAfterMs: number; limit: number },
   ): Promise<string[]> {
-    const { rows } = await this.#db.query<{ id: string }>(
-      `UPDATE orders SET lease_owner = $1, lease_until = now() + make_interval(secs => $2::double precision / 1000)
-       WHERE id IN (
-         SELECT id FROM orders
-         WHERE status = ANY($3::text[])
-           AND updated_at < now() - make_interval(secs => $4::double precision / 1000)
-           AND (lease_until IS NULL OR lease_until < now())
-         ORDER BY updated_at
-         LIMIT $5
-         FOR UPDATE SKIP LOCKED)
-       RETURNING id`,
-      [owner, options.leaseMs, [...IN_PROGRESS_STATUSES], options.staleAfterMs, options.limit],
-    );
+    const rows = await claimStale<{ id: string }>(this.#db, {
+      table: 'orders',
+      where: { status: [...IN_PROGRESS_STATUSES] },
+      touchedColumn: 'updated_at',
+      leaseColumn: 'lease_until',
+      staleAfterMs: options.staleAfterMs,
+      leaseMs: options.leaseMs,
+      limit: options.limit,
+      set: { lease_owner: owner },
+      returning: 'id',
+    });
     return rows.map((r) => r.id);
   }
 }

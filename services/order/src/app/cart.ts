@@ -1,10 +1,9 @@
 import { AppError } from '@shop/platform';
 import { cartTotal, checkCartChange, type CartLine, type PricedCartLine } from '../domain/cart.ts';
-import type { ProductPort } from '../domain/ports.ts';
-import type { CartRepository } from '../adapters/cartRepository.ts';
+import type { CartRepository, OrderStore, ProductPort } from '../domain/ports.ts';
 
 export interface CartDeps {
-  carts: CartRepository;
+  store: Pick<OrderStore, 'transaction'> & { carts: CartRepository };
   product: ProductPort;
 }
 
@@ -16,11 +15,18 @@ export interface CartView {
   degraded?: true;
 }
 
+/** A change to one line of the user's cart. */
+export interface CartItemChange {
+  userId: string;
+  productId: string;
+  quantity: number;
+}
+
 const ENRICH_TIMEOUT_MS = 2000;
 
 /** The cart with current prices; if the product service is down, the lines alone (degraded, never an error). */
 export async function viewCart(deps: CartDeps, userId: string): Promise<CartView> {
-  return priceLines(deps, await deps.carts.lines(userId));
+  return priceLines(deps, await deps.store.carts.lines(userId));
 }
 
 async function priceLines(deps: CartDeps, lines: readonly CartLine[]): Promise<CartView> {
@@ -42,22 +48,19 @@ async function priceLines(deps: CartDeps, lines: readonly CartLine[]): Promise<C
 }
 
 /** Adds a line or changes its quantity, after checking the product exists and is for sale. */
-export async function setCartItem(
-  deps: CartDeps,
-  userId: string,
-  productId: string,
-  quantity: number,
-  signal?: AbortSignal,
-): Promise<CartView> {
+export async function setCartItem(deps: CartDeps, change: CartItemChange, signal?: AbortSignal): Promise<CartView> {
+  const { userId, productId, quantity } = change;
   const product = await deps.product.getProduct(productId, signal);
   if (!product) throw new AppError('NOT_FOUND', { detail: `No product ${productId}` });
   if (!product.available) throw new AppError('UNPROCESSABLE', { detail: `Product ${productId} is not for sale` });
   // The cart as this change left it, from the lines read under the lock: a
   // changed line keeps its place, a new one goes last (the lines' order is the order added).
-  const after = await deps.carts.withLockedCart(userId, async (client, lines) => {
+  const after = await deps.store.transaction(async ({ carts }) => {
+    await carts.lock(userId);
+    const lines = await carts.lines(userId);
     const verdict = checkCartChange(lines, productId, quantity);
     if (!verdict.ok) throw new AppError('UNPROCESSABLE', { detail: `The cart cannot take this: ${verdict.reason}` });
-    await deps.carts.upsert(client, userId, { productId, quantity });
+    await carts.upsert(userId, { productId, quantity });
     return lines.some((l) => l.productId === productId)
       ? lines.map((l) => (l.productId === productId ? { productId, quantity } : l))
       : [...lines, { productId, quantity }];
@@ -66,5 +69,5 @@ export async function setCartItem(
 }
 
 export async function removeCartItem(deps: CartDeps, userId: string, productId: string): Promise<void> {
-  await deps.carts.remove(userId, productId);
+  await deps.store.carts.remove(userId, productId);
 }

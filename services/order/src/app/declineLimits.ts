@@ -1,7 +1,6 @@
 import { AppError } from '@shop/platform';
-import type { Queryable } from '@shop/data';
 import { admitCheckout, type DeclinePolicy, type DeclineScope } from '../domain/declineLimit.ts';
-import type { DeclineLog } from '../adapters/declineLog.ts';
+import type { DeclineLog, OrderUnit } from '../domain/ports.ts';
 
 /** The card-testing limit's parts: where declines are kept, the limits, and the clock both sides use. */
 export interface DeclineLimits {
@@ -36,8 +35,8 @@ export async function admitNewCheckout(limits: DeclineLimits, userId: string, ad
 
 /** In the transaction that saves the order's move after its payment was declined. */
 export function recordDecline(
-  limits: Pick<DeclineLimits, 'log' | 'now'>,
+  limits: Pick<DeclineLimits, 'now'>,
   orderId: string,
-): (client: Queryable) => Promise<void> {
-  return (client) => limits.log.record(client, orderId, limits.now());
+): (unit: Pick<OrderUnit, 'declines'>) => Promise<void> {
+  return (unit) => unit.declines.record(orderId, limits.now());
 }

@@ -1,4 +1,5 @@
-import type { OrderRepository, StoredOrder } from '../adapters/orderRepository.ts';
+import type { StoredOrder } from '../domain/order.ts';
+import type { OrderRepository } from '../domain/ports.ts';
 
 /** The public shape of an order (API responses and stored idempotent replies). */
 export interface OrderView {
@@ -43,7 +44,10 @@ export function toOrderView(stored: StoredOrder): OrderView {
   };
 }
 
-export async function orderWithHistory(orders: OrderRepository, stored: StoredOrder): Promise<OrderView> {
+export async function orderWithHistory(
+  orders: Pick<OrderRepository, 'history'>,
+  stored: StoredOrder,
+): Promise<OrderView> {
   const history = await orders.history(stored.state.id);
   return {
     ...toOrderView(stored),

@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppError, detachedFromDeadline } from '@shop/platform';
-import type { Database } from '@shop/data';
+import { AppError } from '@shop/platform';
 import { addressKey } from '../domain/declineLimit.ts';
 import { requestFingerprint, type KeyVerdict } from '../domain/idempotency.ts';
 import { isTerminal, Order } from '../domain/order.ts';
-import type { CartRepository } from '../adapters/cartRepository.ts';
-import type { IdempotencyStore } from '../adapters/idempotencyStore.ts';
-import type { OrderRepository } from '../adapters/orderRepository.ts';
+import type { IdempotencyKeys, OrderStore } from '../domain/ports.ts';
 import { admitNewCheckout, type DeclineLimits } from './declineLimits.ts';
-import { driveSaga, type SagaDeps } from './driveSaga.ts';
+import { driveSaga } from './driveSaga.ts';
 import { orderWithHistory, type OrderView } from './orderView.ts';
+import type { SagaDeps } from './saga.ts';
 
 /** Retry-After when payments are down: the circuit tries a call again after a while. */
 const PAYMENT_RETRY_AFTER_SEC = 5;
@@ -19,10 +17,8 @@ const PAYMENT_RETRY_AFTER_SEC = 5;
 const DUPLICATE_POLL_MS = 100;
 
 export interface PlaceOrderDeps {
-  db: Database;
-  carts: CartRepository;
-  orders: OrderRepository;
-  keys: IdempotencyStore;
+  store: OrderStore;
+  keys: IdempotencyKeys;
   saga: SagaDeps;
   defaultPaymentMethod: string;
   /** The card-testing limit: declined payments per user and client address. */
@@ -31,6 +27,8 @@ export interface PlaceOrderDeps {
   background: Set<Promise<unknown>>;
   /** Aborted on shutdown: background sagas stop after their current step. */
   stopping: AbortSignal;
+  /** Runs work outside the caller's deadline (the saga outlives the request that started it). */
+  detach: <T>(work: () => Promise<T>) => Promise<T>;
 }
 
 export interface PlaceOrderInput {
@@ -51,6 +49,14 @@ export interface PlaceOrderResult {
   status: number;
   body: unknown;
   replayed: boolean;
+}
+
+/** A checkout past its key: when to answer by, and the order it resumes (null: a new one). */
+interface Checkout {
+  input: PlaceOrderInput;
+  answerBy: number;
+  paymentMethod: string;
+  existingOrderId: string | null;
 }
 
 /**
@@ -92,11 +98,15 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
     case 'take_over':
       break;
   }
-  const answerBy = Math.min(Date.now() + input.syncBudgetMs, input.deadline);
-
+  const checkout: Checkout = {
+    input,
+    answerBy: Math.min(Date.now() + input.syncBudgetMs, input.deadline),
+    paymentMethod: body.paymentMethod ?? deps.defaultPaymentMethod,
+    existingOrderId: verdict.kind === 'take_over' ? verdict.orderId : null,
+  };
   const letGo = deps.keys.hold(input.userId, input.idempotencyKey);
   try {
-    return await carryOut(deps, input, answerBy, body, verdict.kind === 'take_over' ? verdict.orderId : null);
+    return await carryOut(deps, checkout);
   } finally {
     letGo();
   }
@@ -118,36 +128,33 @@ async function claimKey(deps: PlaceOrderDeps, input: PlaceOrderInput, fingerprin
   }
 }
 
-async function carryOut(
-  deps: PlaceOrderDeps,
-  input: PlaceOrderInput,
-  answerBy: number,
-  body: { paymentMethod?: string },
-  existingOrderId: string | null,
-): Promise<PlaceOrderResult> {
-  let orderId = existingOrderId;
-  try {
-    if (orderId === null) {
-      const address = addressKey(input.clientAddress);
-      await admitNewCheckout(deps.declines, input.userId, address);
-      orderId = await createOrder(deps, input, body.paymentMethod ?? deps.defaultPaymentMethod, address);
-    }
-  } catch (error) {
-    await deps.keys.abandon(input.userId, input.idempotencyKey).catch(() => undefined);
-    throw error;
-  }
-
+async function carryOut(deps: PlaceOrderDeps, checkout: Checkout): Promise<PlaceOrderResult> {
+  const { input } = checkout;
+  const orderId = checkout.existingOrderId ?? (await admitAndCreate(deps, checkout));
   try {
     const drive = driveInBackground(deps, orderId);
-    await Promise.race([drive, sleep(Math.max(0, answerBy - Date.now()), undefined, { ref: false })]);
-    const stored = await deps.orders.load(orderId);
+    await Promise.race([drive, sleep(Math.max(0, checkout.answerBy - Date.now()), undefined, { ref: false })]);
+    const stored = await deps.store.orders.load(orderId);
     if (!stored) throw new Error(`Order ${orderId} vanished`);
-    const view: OrderView = await orderWithHistory(deps.orders, stored);
+    const view: OrderView = await orderWithHistory(deps.store.orders, stored);
     const status = isTerminal(stored.state.status) ? 201 : 202;
-    await deps.keys.complete(input.userId, input.idempotencyKey, status, view);
+    await deps.keys.complete(input.userId, input.idempotencyKey, { status, body: view });
     return { status, body: view, replayed: false };
   } catch (error) {
     await deps.keys.unlock(input.userId, input.idempotencyKey).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** A new checkout: past the card-testing limit, the cart becomes an order; on refusal the key is freed. */
+async function admitAndCreate(deps: PlaceOrderDeps, checkout: Checkout): Promise<string> {
+  const { input } = checkout;
+  try {
+    const address = addressKey(input.clientAddress);
+    await admitNewCheckout(deps.declines, input.userId, address);
+    return await createOrder(deps, checkout, address);
+  } catch (error) {
+    await deps.keys.abandon(input.userId, input.idempotencyKey).catch(() => undefined);
     throw error;
   }
 }
@@ -159,43 +166,41 @@ async function carryOut(
  */
 function driveInBackground(deps: PlaceOrderDeps, orderId: string): Promise<void> {
   // The saga outlives the request that started it: its calls are not bound by that caller's deadline.
-  const drive = detachedFromDeadline(async () => {
-    try {
-      await driveSaga(deps.saga, orderId, deps.stopping);
-    } finally {
-      await deps.orders.releaseLease(orderId, deps.saga.owner).catch(() => undefined);
-    }
-  }).catch((error: unknown) =>
-    deps.saga.logger.warn(
-      { orderId, err: error instanceof Error ? error.message : String(error) },
-      'checkout saga stopped early; recovery resumes it',
-    ),
-  );
+  const drive = deps
+    .detach(async () => {
+      try {
+        await driveSaga(deps.saga, orderId, deps.stopping);
+      } finally {
+        await deps.store.orders.releaseLease(orderId, deps.saga.owner).catch(() => undefined);
+      }
+    })
+    .catch((error: unknown) =>
+      deps.saga.logger.warn(
+        { orderId, err: error instanceof Error ? error.message : String(error) },
+        'checkout saga stopped early; recovery resumes it',
+      ),
+    );
   deps.background.add(drive);
   void drive.finally(() => deps.background.delete(drive));
   return drive;
 }
 
-async function createOrder(
-  deps: PlaceOrderDeps,
-  input: PlaceOrderInput,
-  paymentMethod: string,
-  clientAddress: string | null,
-): Promise<string> {
+async function createOrder(deps: PlaceOrderDeps, checkout: Checkout, clientAddress: string | null): Promise<string> {
+  const { input } = checkout;
   const id = randomUUID();
-  await deps.db.transaction(async (client) => {
-    const lines = await deps.carts.lines(input.userId, client);
+  await deps.store.transaction(async ({ carts, orders, keys }) => {
+    const lines = await carts.lines(input.userId);
     if (lines.length === 0) throw new AppError('UNPROCESSABLE', { detail: 'The cart is empty' });
     const order = Order.place({
       id,
       userId: input.userId,
       email: input.email,
-      paymentMethod,
+      paymentMethod: checkout.paymentMethod,
       correlationId: input.correlationId,
       lines,
     });
-    await deps.orders.insert(client, order, { owner: deps.saga.owner, ms: deps.saga.leaseMs }, clientAddress);
-    await deps.keys.attachOrder(client, input.userId, input.idempotencyKey, id);
+    await orders.insert(order, { owner: deps.saga.owner, ms: deps.saga.leaseMs }, clientAddress);
+    await keys.attachOrder(input.userId, input.idempotencyKey, id);
   });
   return id;
 }

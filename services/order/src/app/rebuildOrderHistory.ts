@@ -1,6 +1,6 @@
-import type { EventBus } from '@shop/events';
+import { TOPICS } from '@shop/contracts';
 import { OrderHistoryFold, type OrderHistory } from '../domain/orderHistory.ts';
-import { ORDER_TOPIC } from './outbox.ts';
+import type { EventReplay } from '../domain/ports.ts';
 
 /**
  * Rebuilds every order's history from the order events alone: the `order`
@@ -9,10 +9,10 @@ import { ORDER_TOPIC } from './outbox.ts';
  * database: what it returns is what the events say.
  */
 export async function rebuildOrderHistory(
-  bus: Pick<EventBus, 'replay'>,
+  bus: EventReplay,
   options: { signal?: AbortSignal } = {},
 ): Promise<Map<string, OrderHistory>> {
   const fold = new OrderHistoryFold();
-  for await (const { event } of bus.replay(ORDER_TOPIC, { fromOffset: 0, signal: options.signal })) fold.apply(event);
+  for await (const { event } of bus.replay(TOPICS.order, { fromOffset: 0, signal: options.signal })) fold.apply(event);
   return fold.histories();
 }

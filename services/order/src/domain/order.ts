@@ -1,3 +1,5 @@
+import type { EventPayload, ReservationLine } from '@shop/contracts';
+
 /**
  * The order aggregate and its state machine. Every change of status goes
  * through one guarded method; an illegal transition throws, so no use case can
@@ -66,15 +68,8 @@ export interface OrderLine {
   currency: string | null;
 }
 
-/** A line as the reservation priced it (current unit price, re-validated at checkout). */
-export interface PricedLine {
-  productId: string;
-  sku: string;
-  name: string;
-  quantity: number;
-  unitPriceMinor: number;
-  currency: string;
-}
+/** A line as the reservation priced it (current unit price, re-validated at checkout): the contract's reservation line. */
+export type PricedLine = ReservationLine;
 
 export interface OrderState {
   id: string;
@@ -106,10 +101,11 @@ export const ORDER_EVENT_TYPES = [
 ] as const;
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 
-export interface OrderEvent {
-  type: OrderEventType;
-  payload: Record<string, unknown>;
-}
+/** An event the order publishes, its payload as @shop/contracts declares it. */
+export type OrderEvent = { [K in OrderEventType]: { type: K; payload: EventPayload<K> } }[OrderEventType];
+
+/** What an event's payload carries besides the order's id, owner and e-mail (added to every one). */
+type EventDetail<K extends OrderEventType> = Omit<EventPayload<K>, 'orderId' | 'userId' | 'email'>;
 
 /** One persisted transition: the status history row and the events it publishes. */
 export interface OrderChange {
@@ -230,7 +226,7 @@ export class Order {
       });
       this.#state.totalMinor = totalMinor;
       this.#state.currency = currency;
-      return [this.#event('order.stock_reserved', { totalMinor, currency, items: this.#items() })];
+      return [this.#event('order.stock_reserved', { ...this.#priced(), items: this.#items() })];
     });
   }
 
@@ -246,20 +242,13 @@ export class Order {
     this.#move('paid', null, () => {
       this.#state.paymentId = paymentId;
       this.#state.paymentCaptured = true;
-      return [
-        this.#event('order.paid', { paymentId, amountMinor: this.#state.totalMinor, currency: this.#state.currency }),
-      ];
+      const { totalMinor, currency } = this.#priced();
+      return [this.#event('order.paid', { paymentId, amountMinor: totalMinor, currency })];
     });
   }
 
   confirm(): void {
-    this.#move('confirmed', null, () => [
-      this.#event('order.confirmed', {
-        totalMinor: this.#state.totalMinor,
-        currency: this.#state.currency,
-        items: this.#items(),
-      }),
-    ]);
+    this.#move('confirmed', null, () => [this.#event('order.confirmed', { ...this.#priced(), items: this.#items() })]);
   }
 
   /** Nothing is held anywhere: cancelled at once. */
@@ -283,13 +272,8 @@ export class Order {
       const events: OrderEvent[] = [];
       if (refund) {
         this.#state.refundId = refund.refundId;
-        events.push(
-          this.#event('order.refunded', {
-            refundId: refund.refundId,
-            amountMinor: this.#state.totalMinor,
-            currency: this.#state.currency,
-          }),
-        );
+        const { totalMinor, currency } = this.#priced();
+        events.push(this.#event('order.refunded', { refundId: refund.refundId, amountMinor: totalMinor, currency }));
       }
       events.push(this.#event('order.cancelled', { reason }));
       return events;
@@ -311,19 +295,56 @@ export class Order {
     this.#changes.push({ from, to, reason, events });
   }
 
-  #items(): Array<{ productId: string; name: string | null; quantity: number; unitPriceMinor: number | null }> {
-    return this.#state.lines.map((l) => ({
-      productId: l.productId,
-      name: l.name,
-      quantity: l.quantity,
-      unitPriceMinor: l.unitPriceMinor,
-    }));
+  /** The priced lines as events carry them; every line is priced once stock is reserved. */
+  #items(): EventPayload<'order.confirmed'>['items'] {
+    return this.#state.lines.map((l) => {
+      if (l.name === null || l.unitPriceMinor === null) throw new OrderRuleError('An order line is not priced yet');
+      return { productId: l.productId, name: l.name, quantity: l.quantity, unitPriceMinor: l.unitPriceMinor };
+    });
   }
 
-  #event(type: OrderEventType, payload: Record<string, unknown>): OrderEvent {
-    return {
-      type,
-      payload: { orderId: this.#state.id, userId: this.#state.userId, email: this.#state.email, ...payload },
-    };
+  /** The order's total, known once stock is reserved. */
+  #priced(): { totalMinor: number; currency: string } {
+    const { totalMinor, currency } = this.#state;
+    if (totalMinor === null || currency === null) throw new OrderRuleError('The order is not priced yet');
+    return { totalMinor, currency };
+  }
+
+  #event<K extends OrderEventType>(type: K, detail: EventDetail<K>): OrderEvent {
+    const owner = { orderId: this.#state.id, userId: this.#state.userId, email: this.#state.email };
+    return { type, payload: { ...owner, ...detail } } as unknown as OrderEvent;
+  }
+}
+
+/** An order as stored, with what the store keeps about it. */
+export interface StoredOrder {
+  state: OrderState;
+  /** Insertion sequence: the keyset cursor of a user's order list. */
+  seq: number;
+  /** Transient failures since the last saved step. */
+  attempts: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One row of an order's status history. */
+export interface StatusChange {
+  from: OrderStatus | null;
+  to: OrderStatus;
+  reason: string | null;
+  at: Date;
+}
+
+/** A driver's hold on an order: nobody else drives it until `ms` after the last save. */
+export interface Lease {
+  owner: string;
+  ms: number;
+}
+
+/** Another driver moved the order first (the status was not the one we loaded). */
+export class ConcurrentChangeError extends Error {
+  constructor(orderId: string) {
+    super(`Order ${orderId} was changed by another driver`);
+    this.name = 'ConcurrentChangeError';
   }
 }

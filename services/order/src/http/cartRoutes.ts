@@ -15,13 +15,12 @@ export function registerCartRoutes(app: ServiceApp, deps: CartDeps): void {
     { schema: { params: ProductParams, body: CartItemBody } },
     async (request, reply) => {
       const user = requireUser(request);
-      return setCartItem(
-        deps,
-        user.userId,
-        request.params.productId.toLowerCase(),
-        request.body.quantity,
-        requestSignal(request, reply),
-      );
+      const change = {
+        userId: user.userId,
+        productId: request.params.productId.toLowerCase(),
+        quantity: request.body.quantity,
+      };
+      return setCartItem(deps, change, requestSignal(request, reply));
     },
   );
 

@@ -1,6 +1,5 @@
 import { requireUser } from '@shop/auth';
 import { AppError, type ServiceApp } from '@shop/platform';
-import type { OrderRepository } from '../adapters/orderRepository.ts';
 import { orderWithHistory, toOrderView } from '../app/orderView.ts';
 import { placeOrder, type PlaceOrderDeps } from '../app/placeOrder.ts';
 import { IdempotencyHeaders, ListOrdersQuery, OrderParams, PlaceOrderBody } from './schemas.ts';
@@ -25,10 +24,7 @@ const ANSWER_MARGIN_MS = 300;
 /** A caller that states no deadline (not the gateway, which always does) gets this long. */
 const DEFAULT_DEADLINE_MS = 10_000;
 
-export function registerOrderRoutes(
-  app: ServiceApp,
-  deps: PlaceOrderDeps & { orders: OrderRepository; syncBudgetMs: number },
-): void {
+export function registerOrderRoutes(app: ServiceApp, deps: PlaceOrderDeps & { syncBudgetMs: number }): void {
   app.post(
     '/orders',
     {
@@ -61,7 +57,7 @@ export function registerOrderRoutes(
     const user = requireUser(request);
     const limit = request.query.limit ?? 20;
     const before = request.query.cursor === undefined ? undefined : decodeCursor(request.query.cursor);
-    const page = await deps.orders.listForUser(user.userId, limit + 1, before);
+    const page = await deps.store.orders.listForUser(user.userId, limit + 1, before);
     const items = page.slice(0, limit);
     const last = items.at(-1);
     return { items: items.map(toOrderView), nextCursor: page.length > limit && last ? encodeCursor(last.seq) : null };
@@ -69,10 +65,10 @@ export function registerOrderRoutes(
 
   app.get('/orders/:id', { schema: { params: OrderParams } }, async (request) => {
     const user = requireUser(request);
-    const stored = await deps.orders.load(request.params.id.toLowerCase());
+    const stored = await deps.store.orders.load(request.params.id.toLowerCase());
     // Another user's order is indistinguishable from none (admins see all).
     if (!stored || (stored.state.userId !== user.userId && user.role !== 'admin'))
       throw new AppError('NOT_FOUND', { detail: 'No such order' });
-    return orderWithHistory(deps.orders, stored);
+    return orderWithHistory(deps.store.orders, stored);
   });
 }

@@ -1,18 +1,11 @@
+/**
+ * The refunds table (RefundRepository): every method runs on the Queryable
+ * the repository was made with, the pool or one transaction's client.
+ */
 import type { Queryable } from '@shop/data';
-import type { RefundStatus } from '../domain/refund.ts';
-
-export interface RefundRecord {
-  id: string;
-  paymentId: string;
-  idempotencyKey: string;
-  fingerprint: string;
-  amountMinor: number;
-  status: RefundStatus;
-  providerRef: string | null;
-  correlationId: string;
-  leaseActive: boolean;
-  createdAt: Date;
-}
+import type { RefundRepository } from '../domain/ports.ts';
+import { LeasedRows } from './leasedRows.ts';
+import type { NewRefund, RefundRecord, RefundStatus } from '../domain/refund.ts';
 
 interface Row {
   id: string;
@@ -45,21 +38,13 @@ function toRecord(row: Row): RefundRecord {
   };
 }
 
-/** SQL for the refunds table; every function runs on the caller's connection or transaction. */
-export const refunds = {
-  async insertPending(
-    db: Queryable,
-    refund: {
-      id: string;
-      paymentId: string;
-      idempotencyKey: string;
-      fingerprint: string;
-      amountMinor: number;
-      correlationId: string;
-    },
-    leaseMs: number,
-  ): Promise<RefundRecord | null> {
-    const { rows } = await db.query<Row>(
+export class SqlRefunds extends LeasedRows<Row, RefundRecord> implements RefundRepository {
+  constructor(db: Queryable) {
+    super(db, { name: 'refunds', columns: COLUMNS, toRecord });
+  }
+
+  async insertPending(refund: NewRefund, leaseMs: number): Promise<RefundRecord | null> {
+    return this.one(
       `INSERT INTO refunds (id, payment_id, idempotency_key, request_fingerprint, amount_minor, status, correlation_id, locked_until)
        VALUES ($1, $2, $3, $4, $5, 'pending', $6, now() + make_interval(secs => $7::double precision / 1000))
        ON CONFLICT (idempotency_key) DO NOTHING
@@ -74,52 +59,20 @@ export const refunds = {
         leaseMs,
       ],
     );
-    return rows[0] ? toRecord(rows[0]) : null;
-  },
+  }
 
-  async lockByKey(db: Queryable, key: string): Promise<RefundRecord | null> {
-    const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM refunds WHERE idempotency_key = $1 FOR UPDATE`, [key]);
-    return rows[0] ? toRecord(rows[0]) : null;
-  },
+  async paymentIdOf(refundId: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ payment_id: string }>('SELECT payment_id FROM refunds WHERE id = $1', [
+      refundId,
+    ]);
+    return rows[0]?.payment_id ?? null;
+  }
 
-  async lockById(db: Queryable, id: string): Promise<RefundRecord | null> {
-    const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM refunds WHERE id = $1 FOR UPDATE`, [id]);
-    return rows[0] ? toRecord(rows[0]) : null;
-  },
-
-  async takeLease(db: Queryable, id: string, leaseMs: number): Promise<void> {
-    await db.query(
-      `UPDATE refunds SET locked_until = now() + make_interval(secs => $2::double precision / 1000) WHERE id = $1`,
-      [id, leaseMs],
-    );
-  },
-
-  async settle(
-    db: Queryable,
-    id: string,
-    change: { status: RefundStatus; providerRef: string | null },
-  ): Promise<RefundRecord> {
-    const { rows } = await db.query<Row>(
+  async settle(id: string, change: { status: RefundStatus; providerRef: string | null }): Promise<RefundRecord> {
+    const { rows } = await this.db.query<Row>(
       `UPDATE refunds SET status = $2, provider_ref = coalesce($3, provider_ref), locked_until = NULL, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
       [id, change.status, change.providerRef],
     );
     return toRecord(rows[0]!);
-  },
-
-  async claimStale(
-    db: Queryable,
-    options: { afterMs: number; leaseMs: number; limit: number },
-  ): Promise<RefundRecord[]> {
-    const { rows } = await db.query<Row>(
-      `UPDATE refunds SET locked_until = now() + make_interval(secs => $2::double precision / 1000)
-       WHERE id IN (
-         SELECT id FROM refunds
-         WHERE status = 'pending' AND created_at < now() - make_interval(secs => $1::double precision / 1000)
-           AND (locked_until IS NULL OR locked_until < now())
-         ORDER BY created_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-       RETURNING ${COLUMNS}`,
-      [options.afterMs, options.leaseMs, options.limit],
-    );
-    return rows.map(toRecord);
-  },
-};
+  }
+}

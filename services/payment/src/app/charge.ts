@@ -1,21 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import type { ChargeRequest } from '@shop/contracts';
 import { AppError } from '@shop/platform';
-import { appendLedger } from '../adapters/ledger.ts';
-import { payments, type PaymentRecord } from '../adapters/payments.ts';
 import { judgeRepeat, type KeyVerdict } from '../domain/idempotency.ts';
-import { settleFromCharge } from '../domain/payment.ts';
-import { providerChargeKey } from '../domain/ports.ts';
+import { settleFromCharge, type PaymentRecord } from '../domain/payment.ts';
+import { providerChargeKey, type PaymentUnit } from '../domain/ports.ts';
 import type { PaymentDeps } from './deps.ts';
 import { fingerprint } from './fingerprint.ts';
 import { recordCharge, settlePendingCharge } from './recordCharge.ts';
 
-export interface ChargeInput {
-  idempotencyKey: string;
-  orderId: string;
-  userId: string;
-  amountMinor: number;
-  currency: string;
-  paymentMethod: string;
+/** A charge as the order service asks for it (@shop/contracts), with the request's correlation id. */
+export interface ChargeInput extends ChargeRequest {
   correlationId: string;
 }
 
@@ -33,29 +27,9 @@ export async function charge(
   input: ChargeInput,
 ): Promise<{ payment: PaymentRecord; replayed: boolean }> {
   const print = fingerprint([input.orderId, input.userId, input.amountMinor, input.currency, input.paymentMethod]);
-  const begun = await deps.db.transaction(async (tx): Promise<Begun> => {
-    const created = await payments.insertPending(tx, { id: randomUUID(), ...input, fingerprint: print }, deps.leaseMs);
-    if (created) {
-      await appendLedger(tx, {
-        paymentId: created.id,
-        orderId: created.orderId,
-        kind: 'attempt_started',
-        amountMinor: created.amountMinor,
-        currency: created.currency,
-        detail: { paymentMethod: input.paymentMethod },
-      });
-      return { kind: 'created', payment: created };
-    }
-    const existing = await payments.lockByKey(tx, input.idempotencyKey);
-    if (!existing) throw new AppError('REQUEST_IN_PROGRESS', { retryAfter: 1 });
-    const verdict = judgeRepeat(
-      { fingerprint: existing.fingerprint, pending: existing.status === 'pending', leaseActive: existing.leaseActive },
-      print,
-    );
-    if (verdict.kind === 'take_over') await payments.takeLease(tx, existing.id, deps.leaseMs);
-    return { ...verdict, payment: existing };
-  });
-
+  const begun = await deps.store.transaction((unit) =>
+    beginCharge(unit, { ...input, fingerprint: print }, deps.leaseMs),
+  );
   switch (begun.kind) {
     case 'mismatch':
       throw new AppError('IDEMPOTENCY_KEY_REUSED', {
@@ -70,24 +44,52 @@ export async function charge(
       return { payment: begun.payment, replayed: true };
     case 'take_over':
       return { payment: await settlePendingCharge(deps, begun.payment), replayed: true };
-    case 'created': {
-      const payment = begun.payment;
-      const outcome = await deps.provider.charge({
-        idempotencyKey: providerChargeKey(input.idempotencyKey),
-        amountMinor: payment.amountMinor,
-        currency: payment.currency,
-        paymentMethod: payment.paymentMethod,
-        metadata: { orderId: payment.orderId, userId: payment.userId, paymentId: payment.id },
-      });
-      if (outcome.kind === 'unknown')
-        deps.logger.warn(
-          { paymentId: payment.id, reason: outcome.reason },
-          'charge outcome unknown; left pending for the reconciler',
-        );
-      return {
-        payment: await recordCharge(deps, payment.id, (status) => settleFromCharge(status, outcome)),
-        replayed: false,
-      };
-    }
+    case 'created':
+      return { payment: await sendCharge(deps, begun.payment), replayed: false };
   }
+}
+
+/** The pending payment and its first ledger line, or what the key's earlier use says. */
+async function beginCharge(
+  { payments, ledger }: PaymentUnit,
+  input: ChargeInput & { fingerprint: string },
+  leaseMs: number,
+): Promise<Begun> {
+  const created = await payments.insertPending({ id: randomUUID(), ...input }, leaseMs);
+  if (created) {
+    await ledger.append({
+      paymentId: created.id,
+      orderId: created.orderId,
+      kind: 'attempt_started',
+      amountMinor: created.amountMinor,
+      currency: created.currency,
+      detail: { paymentMethod: input.paymentMethod },
+    });
+    return { kind: 'created', payment: created };
+  }
+  const existing = await payments.lockByKey(input.idempotencyKey);
+  if (!existing) throw new AppError('REQUEST_IN_PROGRESS', { retryAfter: 1 });
+  const verdict = judgeRepeat(
+    { fingerprint: existing.fingerprint, pending: existing.status === 'pending', leaseActive: existing.leaseActive },
+    input.fingerprint,
+  );
+  if (verdict.kind === 'take_over') await payments.takeLease(existing.id, leaseMs);
+  return { ...verdict, payment: existing };
+}
+
+/** Asks the provider to charge the committed pending payment and records its answer. */
+async function sendCharge(deps: PaymentDeps, payment: PaymentRecord): Promise<PaymentRecord> {
+  const outcome = await deps.provider.charge({
+    idempotencyKey: providerChargeKey(payment.idempotencyKey),
+    amountMinor: payment.amountMinor,
+    currency: payment.currency,
+    paymentMethod: payment.paymentMethod,
+    metadata: { orderId: payment.orderId, userId: payment.userId, paymentId: payment.id },
+  });
+  if (outcome.kind === 'unknown')
+    deps.logger.warn(
+      { paymentId: payment.id, reason: outcome.reason },
+      'charge outcome unknown; left pending for the reconciler',
+    );
+  return recordCharge(deps, payment.id, (status) => settleFromCharge(status, outcome));
 }

@@ -1,10 +1,9 @@
-import type { Database } from '@shop/data';
 import type { Logger } from '@shop/platform';
-import type { PaymentProvider } from '../domain/ports.ts';
+import type { PaymentProvider, PaymentStore } from '../domain/ports.ts';
 
-/** What the use cases need, passed in (STYLE.md habit 3). */
+/** What the use cases need, passed in (STYLE.md habit 3): ports only, wired in createApp.ts. */
 export interface PaymentDeps {
-  db: Database;
+  store: PaymentStore;
   provider: PaymentProvider;
   logger: Logger;
   /** How long a request or reconciler pass owns a pending payment; longer than one provider call. */

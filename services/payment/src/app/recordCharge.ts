@@ -1,10 +1,12 @@
-import type { PaymentRecord } from '../adapters/payments.ts';
-import { payments } from '../adapters/payments.ts';
-import { appendLedger } from '../adapters/ledger.ts';
 import { providerChargeKey } from '../domain/ports.ts';
-import { settleFromLookup, type ChargeSettlement, type PaymentStatus } from '../domain/payment.ts';
+import {
+  settleFromLookup,
+  settlementEvent,
+  type ChargeSettlement,
+  type PaymentRecord,
+  type PaymentStatus,
+} from '../domain/payment.ts';
 import type { PaymentDeps } from './deps.ts';
-import { writeOutbox } from './outbox.ts';
 
 /**
  * Applies a settlement to a pending payment in one transaction: the new state,
@@ -17,18 +19,18 @@ export async function recordCharge(
   paymentId: string,
   decide: (status: PaymentStatus) => ChargeSettlement | null,
 ): Promise<PaymentRecord> {
-  return deps.db.transaction(async (tx) => {
-    const current = await payments.lockById(tx, paymentId);
+  return deps.store.transaction(async ({ payments, ledger, outbox }) => {
+    const current = await payments.lockById(paymentId);
     if (!current) throw new Error(`payment ${paymentId} vanished`);
     if (current.status !== 'pending') return current;
     const settlement = decide(current.status);
-    if (!settlement) return payments.settle(tx, paymentId, { status: 'pending', providerRef: null, declineCode: null });
-    const updated = await payments.settle(tx, paymentId, {
+    if (!settlement) return payments.settle(paymentId, { status: 'pending', providerRef: null, declineCode: null });
+    const updated = await payments.settle(paymentId, {
       status: settlement.status,
       providerRef: settlement.providerRef,
       declineCode: settlement.declineCode,
     });
-    await appendLedger(tx, {
+    await ledger.append({
       paymentId,
       orderId: current.orderId,
       kind: settlement.ledgerKind,
@@ -36,23 +38,14 @@ export async function recordCharge(
       currency: current.currency,
       detail: settlement.detail,
     });
-    if (settlement.event) {
-      await writeOutbox(tx, {
-        type: settlement.event,
+    const event = settlementEvent(current, settlement);
+    if (event)
+      await outbox.append({
+        ...event,
         key: current.orderId,
         aggregateId: paymentId,
         correlationId: current.correlationId,
-        payload: {
-          paymentId,
-          orderId: current.orderId,
-          userId: current.userId,
-          amountMinor: current.amountMinor,
-          currency: current.currency,
-          status: settlement.status,
-          ...(settlement.declineCode ? { declineCode: settlement.declineCode } : {}),
-        },
       });
-    }
     return updated;
   });
 }

@@ -1,10 +1,11 @@
-import { appendLedger } from '../adapters/ledger.ts';
-import { payments } from '../adapters/payments.ts';
-import { refunds, type RefundRecord } from '../adapters/refunds.ts';
 import { providerRefundKey } from '../domain/ports.ts';
-import { settleRefundFromLookup, type RefundSettlement, type RefundStatus } from '../domain/refund.ts';
+import {
+  settleRefundFromLookup,
+  type RefundRecord,
+  type RefundSettlement,
+  type RefundStatus,
+} from '../domain/refund.ts';
 import type { PaymentDeps } from './deps.ts';
-import { writeOutbox } from './outbox.ts';
 
 /**
  * Applies a refund settlement in one transaction: refund state, the payment's
@@ -17,20 +18,17 @@ export async function recordRefund(
   refundId: string,
   decide: (status: RefundStatus) => RefundSettlement | null,
 ): Promise<RefundRecord> {
-  return deps.db.transaction(async (tx) => {
-    const { rows } = await tx.query<{ payment_id: string }>('SELECT payment_id FROM refunds WHERE id = $1', [refundId]);
-    const payment = rows[0] ? await payments.lockById(tx, rows[0].payment_id) : null;
-    const current = await refunds.lockById(tx, refundId);
+  return deps.store.transaction(async ({ payments, refunds, ledger, outbox }) => {
+    const paymentId = await refunds.paymentIdOf(refundId);
+    const payment = paymentId ? await payments.lockById(paymentId) : null;
+    const current = await refunds.lockById(refundId);
     if (!payment || !current) throw new Error(`refund ${refundId} vanished`);
     if (current.status !== 'pending') return current;
     const settlement = decide(current.status);
-    if (!settlement) return refunds.settle(tx, refundId, { status: 'pending', providerRef: null });
-    const updated = await refunds.settle(tx, refundId, {
-      status: settlement.status,
-      providerRef: settlement.providerRef,
-    });
-    if (settlement.release) await payments.addRefunded(tx, payment.id, -current.amountMinor);
-    await appendLedger(tx, {
+    if (!settlement) return refunds.settle(refundId, { status: 'pending', providerRef: null });
+    const updated = await refunds.settle(refundId, { status: settlement.status, providerRef: settlement.providerRef });
+    if (settlement.release) await payments.addRefunded(payment.id, -current.amountMinor);
+    await ledger.append({
       paymentId: payment.id,
       refundId,
       orderId: payment.orderId,
@@ -40,7 +38,7 @@ export async function recordRefund(
       detail: settlement.detail,
     });
     if (settlement.status === 'succeeded') {
-      await writeOutbox(tx, {
+      await outbox.append({
         type: 'payment.refunded',
         key: payment.orderId,
         aggregateId: payment.id,

@@ -1,3 +1,4 @@
+import type { EventPayload } from '@shop/contracts';
 import type { ChargeLookup, ChargeOutcome } from './ports.ts';
 
 export type PaymentStatus = 'pending' | 'succeeded' | 'declined' | 'failed';
@@ -12,13 +13,48 @@ export type ChargeLedgerKind =
   | 'reconciled_declined'
   | 'reconciled_not_found';
 
-export type PaymentEventType = 'payment.succeeded' | 'payment.declined' | 'payment.failed';
+export type ChargeEventType = 'payment.succeeded' | 'payment.declined' | 'payment.failed';
+
+/** A charge as stored: one per idempotency key. */
+export interface PaymentRecord {
+  id: string;
+  orderId: string;
+  userId: string;
+  idempotencyKey: string;
+  fingerprint: string;
+  amountMinor: number;
+  currency: string;
+  paymentMethod: string;
+  status: PaymentStatus;
+  declineCode: string | null;
+  providerRef: string | null;
+  refundedMinor: number;
+  correlationId: string;
+  /** A request or reconciler pass holds it now. */
+  leaseActive: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A payment as first stored, pending: what the request says, with our id and its fingerprint. */
+export type NewPayment = Pick<
+  PaymentRecord,
+  | 'id'
+  | 'orderId'
+  | 'userId'
+  | 'idempotencyKey'
+  | 'fingerprint'
+  | 'amountMinor'
+  | 'currency'
+  | 'paymentMethod'
+  | 'correlationId'
+>;
 
 /** What recording an outcome does: the new status, the ledger line, and the event to publish (if settled). */
 export interface ChargeSettlement {
   status: PaymentStatus;
   ledgerKind: ChargeLedgerKind;
-  event: PaymentEventType | null;
+  event: ChargeEventType | null;
   providerRef: string | null;
   declineCode: string | null;
   detail: Record<string, string>;
@@ -128,4 +164,24 @@ export function settleFromLookup(
     case 'unknown':
       return null;
   }
+}
+
+/** The event a settlement publishes (keyed by order id), or null when it publishes none. */
+export function settlementEvent(
+  payment: PaymentRecord,
+  settlement: ChargeSettlement,
+): { type: ChargeEventType; payload: EventPayload<ChargeEventType> } | null {
+  if (!settlement.event || settlement.status === 'pending') return null;
+  return {
+    type: settlement.event,
+    payload: {
+      paymentId: payment.id,
+      orderId: payment.orderId,
+      userId: payment.userId,
+      amountMinor: payment.amountMinor,
+      currency: payment.currency,
+      status: settlement.status,
+      ...(settlement.declineCode ? { declineCode: settlement.declineCode } : {}),
+    },
+  };
 }

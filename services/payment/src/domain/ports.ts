@@ -1,4 +1,18 @@
 /**
+ * The payment service's ports. Storage style (the same in every service):
+ * repositories are interfaces here, implemented in adapters/ by `Sql*`
+ * classes over a `Queryable` (the pool or a transaction's client);
+ * PaymentStore.transaction hands the use cases one unit of repositories bound
+ * to one transaction, so a state change, its ledger line and its event commit
+ * together. Use cases (app/) see only these interfaces; createApp.ts wires the
+ * adapters.
+ */
+import type { EventPayload } from '@shop/contracts';
+import type { LedgerEntry, NewLedgerEntry } from './ledger.ts';
+import type { NewPayment, PaymentRecord, PaymentStatus } from './payment.ts';
+import type { NewRefund, RefundRecord, RefundStatus } from './refund.ts';
+
+/**
  * The payment provider as the service sees it (Stripe, or the sandbox). Every
  * call carries the provider-side idempotency key, so repeating a call can never
  * charge twice. Implementations never throw for provider or network trouble:
@@ -53,4 +67,79 @@ export function providerChargeKey(key: string): string {
 
 export function providerRefundKey(key: string): string {
   return `refund:${key}`;
+}
+
+/** Which pending rows a reconciler pass may take: older than `afterMs`, nobody's lease live. */
+export interface StaleClaim {
+  afterMs: number;
+  leaseMs: number;
+  limit: number;
+}
+
+/** Payments, on a transaction (or the pool, outside one). */
+export interface PaymentRepository {
+  /** Inserts the pending payment holding a lease; null when the key is taken. */
+  insertPending(payment: NewPayment, leaseMs: number): Promise<PaymentRecord | null>;
+  lockByKey(idempotencyKey: string): Promise<PaymentRecord | null>;
+  lockById(id: string): Promise<PaymentRecord | null>;
+  get(id: string): Promise<PaymentRecord | null>;
+  takeLease(id: string, leaseMs: number): Promise<void>;
+  /** Records a settlement (or, still pending, just gives the lease back). */
+  settle(
+    id: string,
+    change: { status: PaymentStatus; providerRef: string | null; declineCode: string | null },
+  ): Promise<PaymentRecord>;
+  addRefunded(id: string, deltaMinor: number): Promise<void>;
+  /** Leases stale pending payments to the caller (instances share the work). */
+  claimStale(claim: StaleClaim): Promise<PaymentRecord[]>;
+}
+
+/** Refunds, on a transaction (or the pool, outside one). */
+export interface RefundRepository {
+  insertPending(refund: NewRefund, leaseMs: number): Promise<RefundRecord | null>;
+  lockByKey(idempotencyKey: string): Promise<RefundRecord | null>;
+  lockById(id: string): Promise<RefundRecord | null>;
+  /** The payment a refund belongs to, without locking anything. */
+  paymentIdOf(refundId: string): Promise<string | null>;
+  takeLease(id: string, leaseMs: number): Promise<void>;
+  settle(id: string, change: { status: RefundStatus; providerRef: string | null }): Promise<RefundRecord>;
+  claimStale(claim: StaleClaim): Promise<RefundRecord[]>;
+}
+
+/** The append-only ledger. */
+export interface Ledger {
+  append(entry: NewLedgerEntry): Promise<void>;
+  forOrder(orderId: string): Promise<LedgerEntry[]>;
+}
+
+export type PaymentEventType = 'payment.succeeded' | 'payment.declined' | 'payment.failed' | 'payment.refunded';
+
+/** An event of this service, by its @shop/contracts type; keyed by order id, so one order's events stay in order. */
+export interface PaymentEvent<T extends PaymentEventType = PaymentEventType> {
+  type: T;
+  key: string;
+  aggregateId: string;
+  correlationId: string;
+  payload: EventPayload<T>;
+}
+
+/** The transactional outbox: an event exists if and only if its change committed. */
+export interface PaymentOutbox {
+  append<T extends PaymentEventType>(event: PaymentEvent<T>): Promise<void>;
+}
+
+/** The repositories of one transaction. */
+export interface PaymentUnit {
+  payments: PaymentRepository;
+  refunds: RefundRepository;
+  ledger: Ledger;
+  outbox: PaymentOutbox;
+}
+
+/** The service's storage: one transaction at a time, or plain reads and claims on the pool. */
+export interface PaymentStore {
+  transaction<T>(work: (unit: PaymentUnit) => Promise<T>): Promise<T>;
+  payments: Pick<PaymentRepository, 'get' | 'claimStale'>;
+  refunds: Pick<RefundRepository, 'claimStale'>;
+  ledger: Pick<Ledger, 'forOrder'>;
 }

@@ -3,6 +3,26 @@ import type { PaymentStatus } from './payment.ts';
 
 export type RefundStatus = 'pending' | 'succeeded' | 'failed';
 
+/** A refund as stored: one per idempotency key, its amount reserved on the payment while pending. */
+export interface RefundRecord {
+  id: string;
+  paymentId: string;
+  idempotencyKey: string;
+  fingerprint: string;
+  amountMinor: number;
+  status: RefundStatus;
+  providerRef: string | null;
+  correlationId: string;
+  leaseActive: boolean;
+  createdAt: Date;
+}
+
+/** A refund as first stored, pending. */
+export type NewRefund = Pick<
+  RefundRecord,
+  'id' | 'paymentId' | 'idempotencyKey' | 'fingerprint' | 'amountMinor' | 'correlationId'
+>;
+
 export type RefundLedgerKind =
   | 'refund_started'
   | 'refund_succeeded'

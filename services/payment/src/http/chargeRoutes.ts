@@ -1,7 +1,7 @@
 import { AppError, type ServiceApp } from '@shop/platform';
-import { payments, type PaymentRecord } from '../adapters/payments.ts';
 import { charge } from '../app/charge.ts';
 import type { PaymentDeps } from '../app/deps.ts';
+import type { PaymentRecord } from '../domain/payment.ts';
 import { Charge, ChargeBody, ChargeDetail, IdempotencyHeaders, PaymentParams } from './schemas.ts';
 
 export function toCharge(payment: PaymentRecord): {
@@ -45,7 +45,7 @@ export function registerChargeRoutes(app: ServiceApp, deps: PaymentDeps): void {
     '/payments/charges/:paymentId',
     { schema: { params: PaymentParams, response: { 200: ChargeDetail } } },
     async (request) => {
-      const payment = await payments.get(deps.db, request.params.paymentId);
+      const payment = await deps.store.payments.get(request.params.paymentId);
       if (!payment) throw new AppError('NOT_FOUND', { detail: `No payment ${request.params.paymentId}` });
       return {
         ...toCharge(payment),

@@ -1,3 +1,4 @@
+import { ChargeBodySchema, RefundBodySchema } from '@shop/contracts';
 import { Type } from '@shop/platform';
 
 /** The caller's idempotency key: 8..200 characters of [A-Za-z0-9_:.-]. */
@@ -5,16 +6,8 @@ export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.String({ minLength: 8, maxLength: 200, pattern: '^[A-Za-z0-9_:.-]+$' }),
 });
 
-export const ChargeBody = Type.Object(
-  {
-    orderId: Type.String({ format: 'uuid' }),
-    userId: Type.String({ format: 'uuid' }),
-    amountMinor: Type.Integer({ minimum: 1, maximum: 99_999_999 }),
-    currency: Type.String({ pattern: '^[A-Z]{3}$' }),
-    paymentMethod: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_]+$' }),
-  },
-  { additionalProperties: false },
-);
+/** The order service's charge request: the contract's schema (@shop/contracts). */
+export const ChargeBody = ChargeBodySchema;
 
 export const Charge = Type.Object({
   paymentId: Type.String(),
@@ -40,10 +33,7 @@ export const ChargeDetail = Type.Object({
 
 export const PaymentParams = Type.Object({ paymentId: Type.String({ format: 'uuid' }) });
 
-export const RefundBody = Type.Object(
-  { amountMinor: Type.Optional(Type.Integer({ minimum: 1, maximum: 99_999_999 })) },
-  { additionalProperties: false },
-);
+export const RefundBody = RefundBodySchema;
 
 export const Refund = Type.Object({
   refundId: Type.String(),
