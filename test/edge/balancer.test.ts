@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createBalancer, type Balancer, type BalancerOptions } from '@shop/lb';
-import { createLogger } from '@shop/platform';
+import { createLogger, errorCatalogue, type ErrorCode } from '@shop/platform';
 import { repoRoot } from '../support/launcher.ts';
 import { freePort } from '../support/postgres.ts';
 
@@ -149,6 +149,26 @@ test('active checks ask /ready: a gateway alive but not ready (draining) leaves 
   t.after(() => lb.close());
   for (let i = 0; i < 3; i++) await lb.checkHealth();
   assert.equal(lb.backends.backends[0]!.healthy, false);
+});
+
+test("a gateway that drops a write mid-flight: the balancer answers with the catalogue's status for its code", async (t) => {
+  // Reads the request, then cuts the connection: the write may have arrived, so it is not retried.
+  const dropping = createServer((req) => req.on('end', () => req.socket.destroy()).resume());
+  dropping.listen(0, '127.0.0.1');
+  await once(dropping, 'listening');
+  t.after(() => dropping.close());
+  const address = dropping.address();
+  const { balancer: lb, base: url } = await startBalancer([
+    `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+  ]);
+  t.after(() => lb.close());
+  const response = await fetch(`${url}/orders`, { method: 'POST', body: '{}' });
+  const problem = (await response.json()) as { code: ErrorCode; status: number };
+  assert.equal(problem.code, 'DEPENDENCY_UNAVAILABLE');
+  assert.equal(response.status, errorCatalogue[problem.code].status, 'the status the catalogue gives the code');
+  assert.equal(problem.status, response.status);
+  assert.equal(response.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+  assert.equal(response.headers.get('retry-after'), '1');
 });
 
 describe('in front of gateways that drain on SIGTERM', () => {

@@ -2,6 +2,9 @@ import { context, createContextKey, type Context } from '@opentelemetry/api';
 
 const DEADLINE = createContextKey('shop.mesh.deadline');
 
+/** The header that carries what is left of a caller's deadline to the callee, in milliseconds. */
+export const DEADLINE_HEADER = 'x-request-timeout-ms';
+
 /**
  * A request's deadline (epoch ms) rides in the active context, beside its
  * trace, so every mesh call made while serving it is bounded by what the

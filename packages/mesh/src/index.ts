@@ -9,7 +9,17 @@ export {
   type MeshClientOptions,
   type MeshPolicy,
   type MeshEvent,
+  type MeshListener,
 } from './meshClient.ts';
+export {
+  AttemptFailure,
+  ATTEMPT_TIMED_OUT,
+  failureCode,
+  failureKindOf,
+  failureLabel,
+  type FailureKind,
+} from './failure.ts';
+export { peerIdentityCheck } from './transport.ts';
 export { DnsRegistry, type DnsRegistryOptions } from './dnsRegistry.ts';
 export {
   StaticRegistry,

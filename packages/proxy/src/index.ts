@@ -1,0 +1,3 @@
+export { HOP_BY_HOP, forwardable, appendForwardedFor } from './headers.ts';
+export { WHOLE_BODY_LIMIT, relayed, sendRelayed, type Relayed, type UpstreamAnswer } from './relay.ts';
+export { writeProblem, rawProblem, upstreamFailure } from './problems.ts';
