@@ -157,7 +157,8 @@ async function keepInstanceProfile(key: string, instance: string, profile: CpuPr
 
 /** Inclusive shares worth reading in a front's profile. */
 const PROFILE_FOCUS: Record<string, RegExp> = {
-  'mesh client call (meshClient.ts)': /^(call|attempt) .*mesh\/src\/meshClient\.ts/,
+  'mesh client (packages/mesh: call, attempt, policies)':
+    /mesh\/src\/(meshClient|call|attempt|attemptWait|policies|ejection|tracing|transport)\.ts/,
   'cockatiel policies': /cockatiel/,
   'undici (client side)': /node_modules\/undici\//,
   'OpenTelemetry (spans, context)': /@opentelemetry/,
