@@ -163,6 +163,7 @@ test('in-app notifications are listed only for their owner; no token is 401', as
       orderId: 'ord_r1',
       userId: owner,
       email: 'own@example.com',
+      refundId: 're_r1',
       amountMinor: 500,
       currency: 'USD',
     }),
@@ -200,7 +201,12 @@ test('pages newest first with a cursor', async () => {
   const userId = uuidv7();
   for (let i = 0; i < 3; i++)
     await log.publish('order', [
-      envelope('order.cancelled', 'pager', { orderId: `ord_p${i}`, userId, email: 'pager@example.com' }),
+      envelope('order.cancelled', 'pager', {
+        orderId: `ord_p${i}`,
+        userId,
+        email: 'pager@example.com',
+        reason: 'payment_declined',
+      }),
     ]);
   const token = await issuer.token({ userId });
   await eventually('three', async () => (await list(token)).body.items?.length === 3);
@@ -233,7 +239,12 @@ test('the SSE stream pushes a new notification live, with heartbeats', async () 
   try {
     await eventually('connected', () => Promise.resolve(received.includes(': connected')));
     await log.publish('order', [
-      envelope('order.cancelled', 'ord_live', { orderId: 'ord_live', userId, email: 'live@example.com' }),
+      envelope('order.cancelled', 'ord_live', {
+        orderId: 'ord_live',
+        userId,
+        email: 'live@example.com',
+        reason: 'payment_declined',
+      }),
     ]);
     await eventually('pushed', () => Promise.resolve(received.includes('event: notification')));
     const data = /event: notification\ndata: (.*)\n\n/.exec(received)![1]!;

@@ -1,12 +1,5 @@
-import { createTokenVerifier, JWKS_PATH, registerAuthentication, type TokenVerifier } from '@shop/auth';
-import {
-  createEventBus,
-  listenForNotifications,
-  startConsumer,
-  waitForBus,
-  type ConsumerHandle,
-  type EventBus,
-} from '@shop/events';
+import { registerAuthentication, verifierFromPeer, type TokenVerifier } from '@shop/auth';
+import { listenForNotifications, subscribe, type EventBus, type Listener } from '@shop/events';
 import {
   createBaseApp,
   createPeerClient,
@@ -15,22 +8,23 @@ import {
   type ServiceApp,
   type ServiceDeps,
 } from '@shop/platform';
-import type { JSONWebKeySet } from 'jose';
 import { Gauge } from 'prom-client';
 import type { NotificationConfig } from './config.ts';
-import { createSmtpMailer, type Mailer } from './adapters/mailer.ts';
-import { NOTIFY_CHANNEL, NotificationRepository } from './adapters/notificationRepository.ts';
+import { SqlEmailQueue } from './adapters/emailQueue.ts';
+import { createSmtpMailer } from './adapters/mailer.ts';
+import { NOTIFY_CHANNEL, SqlNotificationStore } from './adapters/notificationRepository.ts';
 import { parseRevocation } from './adapters/sessionRevocations.ts';
-import { startEmailDispatcher } from './app/dispatchEmails.ts';
+import { dispatchPendingEmails } from './app/dispatchEmails.ts';
+import { startEmailDispatcher, type EmailDispatcher } from './app/emailDispatcher.ts';
 import { LiveFeed } from './app/liveFeed.ts';
 import { StreamRegistry, type Clock } from './app/streamRegistry.ts';
+import type { Mailer } from './domain/ports.ts';
 import { handleEvent, SUBSCRIBED_TOPICS } from './events/handleEvent.ts';
 import { isHandled } from './events/schemas.ts';
-import { observeConsumerLag } from './events/lagGauge.ts';
 import { registerNotificationRoutes } from './http/routes.ts';
 
 export { configSpec, type NotificationConfig } from './config.ts';
-export type { Mailer, OutgoingEmail } from './adapters/mailer.ts';
+export type { Mailer, OutgoingEmail } from './domain/ports.ts';
 
 export const CONSUMER_GROUP = 'notification';
 
@@ -56,9 +50,76 @@ export function createApp(
   const ownedPeers: PeerClient[] = [];
   registerAuthentication(app, overrides.verifier ?? jwksVerifier(config, deps, ownedPeers));
 
-  const notifications = new NotificationRepository(deps.db);
   const feed = new LiveFeed();
   const streams = new StreamRegistry(streamLimits(config), overrides.clock);
+  countStreams(deps, streams);
+  const notifications = new SqlNotificationStore(deps.db);
+  registerNotificationRoutes(app, { notifications, feed, streams, heartbeatMs: overrides.heartbeatMs ?? 15_000 });
+
+  const mailer = overrides.mailer ?? createSmtpMailer(config.SMTP_URL);
+  const dispatcher = emailDispatcher(config, deps, mailer);
+  const listener = followCommits(deps, { feed, streams, dispatcher });
+  subscribe(app, deps, {
+    group: CONSUMER_GROUP,
+    topics: SUBSCRIBED_TOPICS,
+    handle: handleEvent,
+    accepts: isHandled,
+    settings: config,
+    bus: overrides.bus,
+    instanceId: config.INSTANCE_ID,
+    pollIntervalMs: config.NOTIFICATION_POLL_INTERVAL_MS,
+    poolMax: 3,
+    consumer: overrides.consumer,
+  });
+
+  app.addHook('preClose', (done) => {
+    streams.endAll('shutting-down');
+    done();
+  });
+  app.addHook('onClose', async () => {
+    await dispatcher.stop();
+    await listener.close();
+    mailer.close();
+    await Promise.all(ownedPeers.map((p) => p.close()));
+  });
+  return app;
+}
+
+/** Sends committed notifications' emails: at every kick, and at least every poll interval (1 s at the least). */
+function emailDispatcher(config: NotificationConfig, deps: ServiceDeps, mailer: Mailer): EmailDispatcher {
+  const queue = new SqlEmailQueue(deps.db);
+  return startEmailDispatcher({
+    pass: () => dispatchPendingEmails({ queue, mailer, from: config.MAIL_FROM, log: deps.logger }),
+    log: deps.logger,
+    pollIntervalMs: Math.max(config.NOTIFICATION_POLL_INTERVAL_MS, 1000),
+  });
+}
+
+/**
+ * What every instance hears at commit, on the database's notification
+ * channel: a new notification (to its owner's live streams, and the email
+ * dispatcher), or a revoked session (its streams end).
+ */
+function followCommits(
+  deps: ServiceDeps,
+  to: { feed: LiveFeed; streams: StreamRegistry; dispatcher: EmailDispatcher },
+): Listener {
+  const onPayload = (payload: string): void => {
+    const revoked = parseRevocation(payload);
+    if (revoked) {
+      to.streams.endSession(revoked.userId, revoked.sessionId);
+      return;
+    }
+    to.feed.publish(payload);
+    to.dispatcher.kick();
+  };
+  return listenForNotifications(deps.db, NOTIFY_CHANNEL, onPayload, {
+    logger: deps.logger,
+    onConnected: () => to.dispatcher.kick(),
+  });
+}
+
+function countStreams(deps: ServiceDeps, streams: StreamRegistry): void {
   new Gauge({
     name: 'notification_streams_open',
     help: 'Live notification streams (SSE) held by this instance',
@@ -67,76 +128,6 @@ export function createApp(
       this.set(streams.size);
     },
   });
-  registerNotificationRoutes(app, { notifications, feed, streams, heartbeatMs: overrides.heartbeatMs ?? 15_000 });
-
-  const mailer = overrides.mailer ?? createSmtpMailer(config.SMTP_URL);
-  const dispatcher = startEmailDispatcher({
-    db: deps.db,
-    mailer,
-    from: config.MAIL_FROM,
-    logger: deps.logger,
-    pollIntervalMs: Math.max(config.NOTIFICATION_POLL_INTERVAL_MS, 1000),
-  });
-  const listener = listenForNotifications(
-    deps.db,
-    NOTIFY_CHANNEL,
-    (payload) => {
-      const revoked = parseRevocation(payload);
-      if (revoked) {
-        streams.endSession(revoked.userId, revoked.sessionId);
-        return;
-      }
-      feed.publish(payload);
-      dispatcher.kick();
-    },
-    { logger: deps.logger, onConnected: () => dispatcher.kick() },
-  );
-
-  const ownedBus = overrides.bus
-    ? undefined
-    : createEventBus(config, { logger: deps.logger, poolMax: 3, name: config.INSTANCE_ID });
-  if (!overrides.bus && !ownedBus)
-    throw new Error('The notification service needs NATS_URL or EVENTS_DATABASE_URL to consume events');
-  const bus: Pick<EventBus, 'subscribe'> = overrides.bus ?? ownedBus!;
-  let consumer: ConsumerHandle | undefined;
-  observeConsumerLag(deps.metrics.registry, CONSUMER_GROUP, () => consumer?.lag());
-  const starting = new AbortController();
-  // The bus may come up after us: it is retried in the background and the consumer starts once it answers.
-  const start = async (): Promise<void> => {
-    if (ownedBus && !(await waitForBus(ownedBus, deps.logger, starting.signal))) return;
-    if (starting.signal.aborted) return;
-    consumer = startConsumer({
-      log: bus,
-      group: CONSUMER_GROUP,
-      topics: SUBSCRIBED_TOPICS,
-      db: deps.db,
-      handle: handleEvent,
-      accepts: isHandled,
-      logger: deps.logger,
-      instanceId: config.INSTANCE_ID,
-      pollIntervalMs: config.NOTIFICATION_POLL_INTERVAL_MS,
-      maxAttempts: overrides.consumer?.maxAttempts,
-      backoff: overrides.consumer?.backoff,
-      leaseMs: overrides.consumer?.leaseMs,
-    });
-  };
-  const started = start();
-
-  app.addHook('preClose', (done) => {
-    streams.endAll('shutting-down');
-    done();
-  });
-  app.addHook('onClose', async () => {
-    starting.abort();
-    await started;
-    await consumer?.stop();
-    await dispatcher.stop();
-    await listener.close();
-    await ownedBus?.close();
-    mailer.close();
-    await Promise.all(ownedPeers.map((p) => p.close()));
-  });
-  return app;
 }
 
 /**
@@ -156,22 +147,13 @@ function streamLimits(config: NotificationConfig): { perUser: number; perInstanc
 function jwksVerifier(config: NotificationConfig, deps: ServiceDeps, owned: PeerClient[]): TokenVerifier {
   if (!config.PEER_USER_URLS)
     throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
-  let users: PeerClient;
-  if (deps.peer) users = deps.peer('user');
-  else {
-    users = createPeerClient({
-      service: 'user',
-      urls: parsePeerUrls(config.PEER_USER_URLS),
-      caller: 'notification',
-      tls: deps.tls,
-    });
-    owned.push(users);
-  }
-  return createTokenVerifier({
-    loadKeys: async () => {
-      const response = await users.request<JSONWebKeySet>({ method: 'GET', path: JWKS_PATH });
-      if (response.status !== 200) throw new Error(`The user service answered ${response.status} for its key set`);
-      return response.body;
-    },
+  if (deps.peer) return verifierFromPeer(deps.peer('user'));
+  const users = createPeerClient({
+    service: 'user',
+    urls: parsePeerUrls(config.PEER_USER_URLS),
+    caller: 'notification',
+    tls: deps.tls,
   });
+  owned.push(users);
+  return verifierFromPeer(users);
 }

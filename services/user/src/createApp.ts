@@ -1,12 +1,16 @@
 import { createTokenVerifier, registerAuthentication } from '@shop/auth';
-import { ConsistencyTracker, ReadRouter, ReadYourWrites, resolveCache } from '@shop/data';
+import { ConsistencyTracker, ReadRouter, ReadYourWrites, resolveCache, type Database } from '@shop/data';
+import { relayOutboxToLog } from '@shop/events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConfigError, createBaseApp, type Logger, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import { createAccessTokenSigner } from './adapters/accessTokens.ts';
 import { loadKek } from './adapters/keyEncryption.ts';
-import { createKeyStore } from './adapters/keyStore.ts';
+import { SqlKeyStore } from './adapters/keyStore.ts';
 import { createPasswordHasher } from './adapters/passwords.ts';
+import { createProfileReader } from './adapters/profileReader.ts';
+import { createUserStore } from './adapters/userStore.ts';
 import { bootstrapAdmin } from './app/admins.ts';
-import type { UserContext } from './app/context.ts';
+import type { UserContext, UserSettings } from './app/context.ts';
 import { createSignUpBucket } from './app/signUpLimits.ts';
 import type { UserConfig } from './config.ts';
 import { registerKeys } from './http/keys.ts';
@@ -14,7 +18,6 @@ import { registerMe } from './http/me.ts';
 import { registerRoles } from './http/roles.ts';
 import { registerSessions } from './http/sessions.ts';
 import { registerSignUp } from './http/signUp.ts';
-import { relayOutboxToLog } from '@shop/events';
 
 export { configSpec, type UserConfig } from './config.ts';
 
@@ -59,82 +62,94 @@ async function ensureAdmin(ctx: UserContext, config: UserConfig, logger: Logger)
   }
 }
 
-/** Builds the user service; never listens (main.ts does). Ensures a signing key and the bootstrap administrator exist. */
-export async function createApp(
+/** The login and sign-up limits from the configuration. */
+function settingsOf(config: UserConfig): UserSettings {
+  const windowMs = config.LOGIN_FAILURE_WINDOW_SEC * 1000;
+  const lock = { windowMs, baseLockMs: 60_000, maxLockMs: 3_600_000 };
+  return {
+    accessTokenTtlSec: config.ACCESS_TOKEN_TTL_SEC,
+    refreshTokenTtlMs: config.REFRESH_TOKEN_TTL_SEC * 1000,
+    accountThrottle: { maxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT, ...lock },
+    // Counted per address that failed (loginThrottle.ts): the sixth address to fail at an account starts the delays.
+    accountDelay: {
+      freeAttempts: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      windowMs,
+      baseDelayMs: 100,
+      maxDelayMs: config.LOGIN_MAX_DELAY_MS,
+    },
+    ipThrottle: { maxFailures: config.LOGIN_MAX_FAILURES_PER_IP, ...lock },
+    signUpsPerAddress: { max: config.SIGNUP_MAX_PER_ADDRESS, windowMs: config.SIGNUP_ADDRESS_WINDOW_SEC * 1000 },
+  };
+}
+
+/** The use cases' dependencies; the signing key exists once this resolves. */
+async function userContext(
   config: UserConfig,
-  deps: ServiceDeps,
-  options: UserAppOptions = {},
-): Promise<ServiceApp> {
+  deps: { db: Database; reads: ReadRouter },
+  options: UserAppOptions,
+): Promise<UserContext> {
   const now = options.now ?? Date.now;
-  checkHashSlots(config);
-  const keys = createKeyStore({
+  const keys = new SqlKeyStore({
     db: deps.db,
     kek: await loadKek(config.SIGNING_KEY_KEK_FILE),
     now,
     accessTokenTtlMs: config.ACCESS_TOKEN_TTL_SEC * 1000,
   });
   await keys.ensureSigningKey();
-  const window = config.LOGIN_FAILURE_WINDOW_SEC * 1000;
-  const reads = deps.reads ?? new ReadRouter(deps.db, []);
-  const rw = new ReadYourWrites({
-    scope: 'user',
-    positionAfterWrite: () => reads.positionAfterWrite(),
-    // Keyed per database, so stacks sharing one Redis never mix.
-    tracker: new ConsistencyTracker({
-      store: resolveCache(config.REDIS_URL, { prefix: `rw:${new URL(config.DATABASE_URL).pathname.slice(1)}:` }),
-    }),
-    onError: (error) =>
-      deps.logger.warn(
-        { err: error instanceof Error ? error.message : String(error) },
-        'read-your-writes store unavailable',
-      ),
-  });
-  const ctx: UserContext = {
-    db: deps.db,
-    reads,
-    rw,
+  return {
+    store: createUserStore(deps.db),
+    profiles: createProfileReader(deps.reads, deps.db),
     now,
     sleep: options.sleep ?? ((ms) => sleep(ms)),
     keys,
+    tokens: createAccessTokenSigner(keys),
     passwords: createPasswordHasher({
       concurrency: config.PASSWORD_HASH_CONCURRENCY,
       reservedForLogins: config.PASSWORD_HASH_RESERVED_FOR_LOGINS,
       queue: config.PASSWORD_HASH_QUEUE,
     }),
     signUps: createSignUpBucket({ perSec: config.SIGNUP_MAX_PER_SEC, burst: config.SIGNUP_MAX_PER_SEC }, now),
-    settings: {
-      accessTokenTtlSec: config.ACCESS_TOKEN_TTL_SEC,
-      refreshTokenTtlMs: config.REFRESH_TOKEN_TTL_SEC * 1000,
-      accountThrottle: {
-        maxFailures: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-        windowMs: window,
-        baseLockMs: 60_000,
-        maxLockMs: 3_600_000,
-      },
-      // Counted per address that failed (loginThrottle.ts): the sixth address to fail at an account starts the delays.
-      accountDelay: {
-        freeAttempts: config.LOGIN_MAX_FAILURES_PER_ACCOUNT,
-        windowMs: window,
-        baseDelayMs: 100,
-        maxDelayMs: config.LOGIN_MAX_DELAY_MS,
-      },
-      ipThrottle: {
-        maxFailures: config.LOGIN_MAX_FAILURES_PER_IP,
-        windowMs: window,
-        baseLockMs: 60_000,
-        maxLockMs: 3_600_000,
-      },
-      signUpsPerAddress: { max: config.SIGNUP_MAX_PER_ADDRESS, windowMs: config.SIGNUP_ADDRESS_WINDOW_SEC * 1000 },
-    },
+    settings: settingsOf(config),
   };
+}
+
+/** Read-your-writes tokens, keyed per database so stacks sharing one Redis never mix. */
+function readYourWrites(config: UserConfig, reads: ReadRouter, logger: Logger): ReadYourWrites {
+  return new ReadYourWrites({
+    scope: 'user',
+    positionAfterWrite: () => reads.positionAfterWrite(),
+    tracker: new ConsistencyTracker({
+      store: resolveCache(config.REDIS_URL, { prefix: `rw:${new URL(config.DATABASE_URL).pathname.slice(1)}:` }),
+    }),
+    onError: (error) =>
+      logger.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        'read-your-writes store unavailable',
+      ),
+  });
+}
+
+/** Builds the user service; never listens (main.ts does). Ensures a signing key and the bootstrap administrator exist. */
+export async function createApp(
+  config: UserConfig,
+  deps: ServiceDeps,
+  options: UserAppOptions = {},
+): Promise<ServiceApp> {
+  checkHashSlots(config);
+  const reads = deps.reads ?? new ReadRouter(deps.db, []);
+  const ctx = await userContext(config, { db: deps.db, reads }, options);
+  const rw = readYourWrites(config, reads, deps.logger);
   await ensureAdmin(ctx, config, deps.logger);
   const app = createBaseApp(config, deps);
   // This service verifies its own tokens from its own key table: no HTTP call to itself.
   // The key store already limits how often unknown kids reach the database.
-  registerAuthentication(app, createTokenVerifier({ loadKeys: () => keys.jwks(), minRefreshIntervalMs: 0, now }));
-  registerSignUp(app, ctx);
+  registerAuthentication(
+    app,
+    createTokenVerifier({ loadKeys: () => ctx.keys.jwks(), minRefreshIntervalMs: 0, now: ctx.now }),
+  );
+  registerSignUp(app, ctx, rw);
   registerSessions(app, ctx);
-  registerMe(app, ctx);
+  registerMe(app, ctx, rw);
   registerKeys(app, ctx);
   registerRoles(app, ctx);
   app.addHook('onClose', async () => {

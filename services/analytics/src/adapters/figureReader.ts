@@ -1,19 +1,10 @@
 import type { Database } from '@shop/data';
 import type { MinuteCounts, RevenueRow } from '../domain/summary.ts';
+import type { FigureReader, ProductFigures, ProductRanking } from '../domain/ports.ts';
 import type { TimeWindow } from '../domain/window.ts';
 
-export interface ProductFigures {
-  productId: string;
-  name: string | null;
-  currency: string;
-  units: number;
-  revenueMinor: number;
-}
-
-export type ProductRanking = 'units' | 'revenue';
-
 /** Reads the figures the consumer keeps. Sums of bigint columns arrive as text and are read as numbers (minor units stay far below 2^53). */
-export class FigureReader {
+export class SqlFigureReader implements FigureReader {
   readonly #db: Database;
 
   constructor(db: Database) {

@@ -1,23 +1,5 @@
-import { refundEffect, type ConfirmedOrder, type OrderFact, type SaleLine } from '../domain/facts.ts';
-
-/**
- * Where the figures are kept, on the transaction of the event being handled
- * (adapters/figureWriter.ts). Every method adds to what is there.
- */
-export interface FigureWriter {
-  addOrders(minute: Date, counts: { placed: number; confirmed: number }): Promise<void>;
-  addRevenue(minute: Date, currency: string, amounts: { confirmedMinor: number; refundedMinor: number }): Promise<void>;
-  addSales(currency: string, lines: readonly SaleLine[], sign: 1 | -1): Promise<void>;
-  /** Remembers a confirmed order; false when it was already remembered. */
-  rememberConfirmed(
-    orderId: string,
-    minute: Date,
-    order: { currency: string; totalMinor: number; lines: readonly SaleLine[] },
-  ): Promise<boolean>;
-  /** The remembered order, locked until the transaction ends; undefined if it was never confirmed. */
-  confirmedOrder(orderId: string): Promise<(ConfirmedOrder & { lines: SaleLine[] }) | undefined>;
-  markRefunded(orderId: string, refundedMinor: number, linesRefunded: boolean): Promise<void>;
-}
+import { refundEffect, type OrderFact } from '../domain/facts.ts';
+import type { FigureWriter } from '../domain/ports.ts';
 
 /**
  * Folds one fact into the figures. Runs in the consumer's transaction with the

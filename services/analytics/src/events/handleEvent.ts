@@ -1,5 +1,5 @@
 import type { EventHandler } from '@shop/events';
-import { figureWriter } from '../adapters/figureWriter.ts';
+import { SqlFigureWriter } from '../adapters/figureWriter.ts';
 import { recordOrderFact } from '../app/recordOrderFact.ts';
 import { orderFactOf } from './orderFacts.ts';
 
@@ -15,5 +15,5 @@ export const SUBSCRIBED_TOPICS = ['order'] as const;
  */
 export const handleEvent: EventHandler = async (event, tx) => {
   const fact = orderFactOf(event);
-  if (fact) await recordOrderFact(figureWriter(tx), fact);
+  if (fact) await recordOrderFact(new SqlFigureWriter(tx), fact);
 };

@@ -1,6 +1,6 @@
 import { requireAdmin } from '@shop/auth';
 import { AppError, type ServiceApp } from '@shop/platform';
-import type { FigureReader } from '../adapters/figureReader.ts';
+import type { FigureReader } from '../domain/ports.ts';
 import { summarise } from '../domain/summary.ts';
 import { resolveWindow, WindowError } from '../domain/window.ts';
 import { SummaryQuery, SummaryResponse, TopProductsQuery, TopProductsResponse } from './schemas.ts';

@@ -1,18 +1,5 @@
 import nodemailer from 'nodemailer';
-
-export interface OutgoingEmail {
-  from: string;
-  to: string;
-  subject: string;
-  text: string;
-  /** Fixed per event: a re-send is recognisably the same message. */
-  messageId: string;
-}
-
-export interface Mailer {
-  send(email: OutgoingEmail): Promise<void>;
-  close(): void;
-}
+import type { Mailer } from '../domain/ports.ts';
 
 /**
  * SMTP through nodemailer to SMTP_URL (smtp://host:port, or smtps:// for

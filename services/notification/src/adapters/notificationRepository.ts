@@ -1,42 +1,23 @@
 import type { Database, Queryable } from '@shop/data';
 import { v7 as uuidv7 } from 'uuid';
 import type { Message } from '../domain/messages.ts';
+import type { NotificationStore, NotificationView } from '../domain/ports.ts';
 
+/** The channel every instance listens on: a committed notification, or a revoked session (sessionRevocations.ts). */
 export const NOTIFY_CHANNEL = 'notifications';
 
-export interface NotificationView {
-  id: string;
-  kind: string;
-  title: string;
-  body: string;
-  data: Record<string, unknown>;
-  read: boolean;
-  readAt: string | null;
-  createdAt: string;
-}
+/** A notifications row: the view's fields, its times as read (dates) under the view's names. */
+type Row = Omit<NotificationView, 'read' | 'readAt' | 'createdAt'> & { readAt: Date | null; createdAt: Date };
 
-interface Row {
-  id: string;
-  kind: string;
-  title: string;
-  body: string;
-  data: Record<string, unknown>;
-  read_at: Date | null;
-  created_at: Date;
-}
+const COLUMNS = 'id, kind, title, body, data, read_at AS "readAt", created_at AS "createdAt"';
 
-const COLUMNS = 'id, kind, title, body, data, read_at, created_at';
-
-export function toView(row: Row): NotificationView {
+function toView(row: Row): NotificationView {
+  const { readAt, createdAt, ...fields } = row;
   return {
-    id: row.id,
-    kind: row.kind,
-    title: row.title,
-    body: row.body,
-    data: row.data,
-    read: row.read_at !== null,
-    readAt: row.read_at?.toISOString() ?? null,
-    createdAt: row.created_at.toISOString(),
+    ...fields,
+    read: readAt !== null,
+    readAt: readAt?.toISOString() ?? null,
+    createdAt: createdAt.toISOString(),
   };
 }
 
@@ -45,44 +26,44 @@ export function messageIdFor(eventId: string): string {
   return `<${eventId}@notification.shop.local>`;
 }
 
-export class NotificationRepository {
+/**
+ * Records the notification (and its pending email) for an event, on the
+ * handler's transaction; tells listeners once it commits. One per event id.
+ */
+export async function recordNotification(tx: Queryable, eventId: string, message: Message): Promise<void> {
+  const id = uuidv7();
+  const { rowCount } = await tx.query(
+    `INSERT INTO notifications (id, user_id, event_id, kind, title, body, data, email_to, email_subject, email_text, email_message_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (event_id) DO NOTHING`,
+    [
+      id,
+      message.userId,
+      eventId,
+      message.kind,
+      message.title,
+      message.body,
+      JSON.stringify(message.data),
+      message.email.to,
+      message.email.subject,
+      message.email.text,
+      messageIdFor(eventId),
+    ],
+  );
+  if (rowCount)
+    await tx.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, JSON.stringify({ id, userId: message.userId })]);
+}
+
+/** The notifications table, read and marked by its owners. */
+export class SqlNotificationStore implements NotificationStore {
   readonly #db: Database;
 
   constructor(db: Database) {
     this.#db = db;
   }
 
-  /**
-   * Records the notification (and its pending email) for an event, on the
-   * handler's transaction; tells listeners once it commits. One per event id.
-   */
-  static async record(tx: Queryable, eventId: string, message: Message): Promise<void> {
-    const id = uuidv7();
-    const { rowCount } = await tx.query(
-      `INSERT INTO notifications (id, user_id, event_id, kind, title, body, data, email_to, email_subject, email_text, email_message_id)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (event_id) DO NOTHING`,
-      [
-        id,
-        message.userId,
-        eventId,
-        message.kind,
-        message.title,
-        message.body,
-        JSON.stringify(message.data),
-        message.email.to,
-        message.email.subject,
-        message.email.text,
-        messageIdFor(eventId),
-      ],
-    );
-    if (rowCount)
-      await tx.query('SELECT pg_notify($1, $2)', [NOTIFY_CHANNEL, JSON.stringify({ id, userId: message.userId })]);
-  }
-
-  /** The user's notifications, newest first, after `cursor` (the last id of the previous page). */
   async list(
     userId: string,
-    options: { limit: number; cursor?: string; unread?: boolean },
+    options: { limit: number; cursor?: string | undefined; unread?: boolean | undefined },
   ): Promise<{ items: NotificationView[]; nextCursor: string | null }> {
     const { rows } = await this.#db.query<Row>(
       `SELECT ${COLUMNS} FROM notifications WHERE user_id = $1 AND ($2::uuid IS NULL OR id < $2::uuid) AND (NOT $3::boolean OR read_at IS NULL)
@@ -93,7 +74,6 @@ export class NotificationRepository {
     return { items: page.map(toView), nextCursor: rows.length > options.limit ? (page.at(-1)?.id ?? null) : null };
   }
 
-  /** One notification, only if it is the user's. */
   async get(userId: string, id: string): Promise<NotificationView | undefined> {
     const { rows } = await this.#db.query<Row>(`SELECT ${COLUMNS} FROM notifications WHERE id = $1 AND user_id = $2`, [
       id,
@@ -102,7 +82,6 @@ export class NotificationRepository {
     return rows[0] ? toView(rows[0]) : undefined;
   }
 
-  /** The user's notifications created after `afterId`, oldest first (a stream resuming from Last-Event-ID). */
   async since(userId: string, afterId: string, limit = 100): Promise<NotificationView[]> {
     const { rows } = await this.#db.query<Row>(
       `SELECT ${COLUMNS} FROM notifications WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3`,

@@ -1,7 +1,6 @@
 import type { EventHandler } from '@shop/events';
-import { messageFor } from '../domain/messages.ts';
-import { NotificationRepository } from '../adapters/notificationRepository.ts';
-import { announceRevocation } from '../adapters/sessionRevocations.ts';
+import { eventEffects } from '../adapters/eventEffects.ts';
+import { applyEvent } from '../app/applyEvent.ts';
 import { parseNotifiable, parseSessionRevoked, SESSION_REVOKED } from './schemas.ts';
 
 /**
@@ -13,12 +12,12 @@ import { parseNotifiable, parseSessionRevoked, SESSION_REVOKED } from './schemas
  */
 export const handleEvent: EventHandler = async (event, tx) => {
   if (event.type === SESSION_REVOKED) {
-    await announceRevocation(tx, parseSessionRevoked(event.payload));
+    const revocation = parseSessionRevoked(event.payload);
+    await applyEvent(eventEffects(tx), { id: event.id, kind: 'session-revoked', revocation });
     return;
   }
   const notifiable = parseNotifiable(event.type, event.payload);
-  if (!notifiable) return;
-  await NotificationRepository.record(tx, event.id, messageFor(notifiable));
+  if (notifiable) await applyEvent(eventEffects(tx), { id: event.id, kind: 'notifiable', event: notifiable });
 };
 
 export const SUBSCRIBED_TOPICS = ['user', 'order'] as const;

@@ -1,23 +1,18 @@
-import type { Attributes, Product } from '../domain/product.ts';
+import type { Product } from '../domain/product.ts';
 
 /** The columns every product read selects (prefixed `p.`), in the shape toProduct expects. */
 export const PRODUCT_COLUMNS = `p.id, p.sku, p.name, p.brand, p.category, p.description, p.attributes,
   p.price_minor::float8 AS price_minor, p.currency, p.images, p.created_at, p.updated_at`;
 
-export interface ProductRow {
-  id: string;
-  sku: string;
-  name: string;
-  brand: string;
-  category: string;
-  description: string;
-  attributes: Attributes;
+/** A products row: the product's own fields, with the price and the dates under their column names. */
+export type ProductRow = Omit<Product, 'priceMinor' | 'createdAt' | 'updatedAt'> & {
   price_minor: number;
-  currency: string;
-  images: string[];
   created_at: Date;
   updated_at: Date;
-}
+};
+
+/** A row with its stock (on_hand, reserved). */
+export type StockedRow = ProductRow & { on_hand: number; reserved: number };
 
 export function toProduct(row: ProductRow): Product {
   return {

@@ -1,6 +1,5 @@
-import type { Database, Queryable } from '@shop/data';
 import { AppError } from '@shop/platform';
-import { loadReservation } from '../adapters/reservationRows.ts';
+import type { ProductStore, ProductUnit } from '../domain/ports.ts';
 import {
   decideSettlement,
   type ReleaseReason,
@@ -8,7 +7,8 @@ import {
   type ReservationStatus,
   type Settlement,
 } from '../domain/reservation.ts';
-import { writeOutbox } from './outbox.ts';
+
+type Outcome = { kind: 'ok'; status: ReservationStatus } | { kind: 'missing' } | { kind: 'conflict'; detail: string };
 
 /**
  * Commits (the units leave the shelf: on_hand and reserved both drop) or
@@ -17,68 +17,44 @@ import { writeOutbox } from './outbox.ts';
  * as expired first, so a late commit cannot sell stock the sweeper would free.
  */
 export async function settleReservation(
-  db: Database,
+  store: ProductStore,
   id: string,
   command: Settlement,
   context: { correlationId: string },
 ): Promise<{ reservationId: string; status: ReservationStatus }> {
-  const outcome = await db.transaction(
-    async (
-      tx,
-    ): Promise<
-      { kind: 'ok'; status: ReservationStatus } | { kind: 'missing' } | { kind: 'conflict'; detail: string }
-    > => {
-      const reservation = await loadReservation(tx, id, { forUpdate: true });
-      if (!reservation) return { kind: 'missing' };
-      const { rows } = await tx.query<{ now: Date }>('SELECT now() AS now');
-      const decision = decideSettlement(command, reservation, rows[0]!.now);
-      switch (decision.kind) {
-        case 'already':
-          return { kind: 'ok', status: reservation.status };
-        case 'conflict':
-          return { kind: 'conflict', detail: decision.detail };
-        case 'expire-first':
-          await release(tx, reservation, 'expired', context.correlationId);
-          return { kind: 'conflict', detail: 'The reservation expired and its stock was released' };
-        case 'apply':
-          if (command === 'commit') await commit(tx, reservation, context.correlationId);
-          else await release(tx, reservation, 'requested', context.correlationId);
-          return { kind: 'ok', status: command === 'commit' ? 'committed' : 'released' };
-      }
-    },
-  );
+  // The expiry's release must commit even though the commit is refused: the outcome is thrown after the transaction.
+  const outcome = await store.transaction((unit) => settle(unit, id, command, context.correlationId));
   if (outcome.kind === 'missing') throw new AppError('NOT_FOUND', { detail: `No reservation ${id}` });
   if (outcome.kind === 'conflict') throw new AppError('CONFLICT', { detail: outcome.detail });
   return { reservationId: id, status: outcome.status };
 }
 
-/** Locks the reservation's inventory rows in product-id order, the order every writer uses. */
-async function lockLines(tx: Queryable, reservation: Reservation): Promise<void> {
-  await tx.query(
-    `SELECT i.sku FROM inventory i JOIN reservation_items ri ON ri.sku = i.sku
-     WHERE ri.reservation_id = $1 ORDER BY ri.product_id FOR UPDATE OF i`,
-    [reservation.id],
-  );
+async function settle(unit: ProductUnit, id: string, command: Settlement, correlationId: string): Promise<Outcome> {
+  const reservation = await unit.reservations.load(id, { forUpdate: true });
+  if (!reservation) return { kind: 'missing' };
+  const decision = decideSettlement(command, reservation, await unit.reservations.now());
+  switch (decision.kind) {
+    case 'already':
+      return { kind: 'ok', status: reservation.status };
+    case 'conflict':
+      return { kind: 'conflict', detail: decision.detail };
+    case 'expire-first':
+      await release(unit, reservation, 'expired', correlationId);
+      return { kind: 'conflict', detail: 'The reservation expired and its stock was released' };
+    case 'apply':
+      if (command === 'commit') await commit(unit, reservation, correlationId);
+      else await release(unit, reservation, 'requested', correlationId);
+      return { kind: 'ok', status: command === 'commit' ? 'committed' : 'released' };
+  }
 }
 
-const lineArrays = (reservation: Reservation): [string[], number[]] => [
-  reservation.items.map((l) => l.sku),
-  reservation.items.map((l) => l.quantity),
-];
-
-async function commit(tx: Queryable, reservation: Reservation, correlationId: string): Promise<void> {
-  await lockLines(tx, reservation);
-  await tx.query(
-    `UPDATE inventory i SET on_hand = i.on_hand - r.q, reserved = i.reserved - r.q
-     FROM unnest($1::text[], $2::int[]) AS r(sku, q) WHERE i.sku = r.sku AND i.reserved >= r.q`,
-    lineArrays(reservation),
-  );
-  await tx.query("UPDATE reservations SET status = 'committed', updated_at = now() WHERE id = $1", [reservation.id]);
-  await writeOutbox(tx, {
-    topic: 'inventory',
+async function commit(unit: ProductUnit, reservation: Reservation, correlationId: string): Promise<void> {
+  await unit.inventory.lockReservation(reservation.id);
+  await unit.inventory.commit(reservation.items);
+  await unit.reservations.settle(reservation.id, { status: 'committed' });
+  await unit.outbox.append({
     type: 'inventory.committed',
     key: reservation.id,
-    aggregateId: reservation.id,
     correlationId,
     payload: { reservationId: reservation.id, items: reservation.items },
   });
@@ -86,26 +62,17 @@ async function commit(tx: Queryable, reservation: Reservation, correlationId: st
 
 /** Releases a held reservation's units; exported for the expiry sweeper. */
 export async function release(
-  tx: Queryable,
+  unit: ProductUnit,
   reservation: Reservation,
   reason: ReleaseReason,
   correlationId: string,
 ): Promise<void> {
-  await lockLines(tx, reservation);
-  await tx.query(
-    `UPDATE inventory i SET reserved = i.reserved - r.q
-     FROM unnest($1::text[], $2::int[]) AS r(sku, q) WHERE i.sku = r.sku AND i.reserved >= r.q`,
-    lineArrays(reservation),
-  );
-  await tx.query("UPDATE reservations SET status = 'released', release_reason = $2, updated_at = now() WHERE id = $1", [
-    reservation.id,
-    reason,
-  ]);
-  await writeOutbox(tx, {
-    topic: 'inventory',
+  await unit.inventory.lockReservation(reservation.id);
+  await unit.inventory.release(reservation.items);
+  await unit.reservations.settle(reservation.id, { status: 'released', reason });
+  await unit.outbox.append({
     type: 'inventory.released',
     key: reservation.id,
-    aggregateId: reservation.id,
     correlationId,
     payload: { reservationId: reservation.id, reason, items: reservation.items },
   });

@@ -1,3 +1,5 @@
+import type { RequestedLine, ReservationLine } from '@shop/contracts';
+
 /**
  * A stock reservation's life: held -> committed (sold) or held -> released
  * (cancelled, or expired and swept). Both ends are final. Commands on a final
@@ -12,14 +14,8 @@ export const MAX_TTL_SECONDS = 3600;
 export const MAX_LINES = 50;
 export const MAX_LINE_QUANTITY = 100;
 
-export interface ReservationLine {
-  productId: string;
-  sku: string;
-  name: string;
-  quantity: number;
-  unitPriceMinor: number;
-  currency: string;
-}
+/** A reserved line and a requested one: the internal reservation API's own types. */
+export type { ReservationLine, RequestedLine } from '@shop/contracts';
 
 export interface Reservation {
   id: string;
@@ -62,11 +58,6 @@ export function decideSettlement(
                 : 'The reservation was released; it cannot be committed',
           };
   }
-}
-
-export interface RequestedLine {
-  productId: string;
-  quantity: number;
 }
 
 /** Lines in the one order every writer locks inventory in: ascending product id (no deadlocks). */

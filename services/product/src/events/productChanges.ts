@@ -1,8 +1,7 @@
 import { listenForNotifications, type Listener } from '@shop/events';
 import type { Cache, Database } from '@shop/data';
 import type { Logger } from '@shop/platform';
-import type { ProductReader } from '../app/productReader.ts';
-import type { SearchCache } from '../app/searchCache.ts';
+import type { ProductReader, SearchCache } from '../domain/ports.ts';
 
 /** Migration 004: the outbox's product.* rows notify here with the product id, at commit. */
 export const PRODUCT_CHANGES_CHANNEL = 'product_changes';

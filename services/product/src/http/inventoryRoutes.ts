@@ -1,13 +1,12 @@
-import type { Database } from '@shop/data';
 import { AppError, type ServiceApp } from '@shop/platform';
-import { loadReservation } from '../adapters/reservationRows.ts';
 import { reserveStock } from '../app/reserveStock.ts';
 import { settleReservation } from '../app/settleReservation.ts';
+import type { ProductStore } from '../domain/ports.ts';
 import { duplicateProduct, type Reservation } from '../domain/reservation.ts';
 import { IdParams, ReserveBody } from './schemas.ts';
 
 export interface InventoryRouteDeps {
-  db: Database;
+  store: ProductStore;
   defaultTtlSeconds: number;
 }
 
@@ -37,7 +36,7 @@ export function registerInventoryRoutes(app: ServiceApp, deps: InventoryRouteDep
         detail: `body/items names product ${duplicate} twice`,
         errors: [{ field: 'body/items', message: `names product ${duplicate} twice` }],
       });
-    const { created, reservation } = await reserveStock(deps.db, {
+    const { created, reservation } = await reserveStock(deps.store, {
       reservationId: request.body.reservationId.toLowerCase(),
       items,
       ttlSeconds: request.body.ttlSeconds ?? deps.defaultTtlSeconds,
@@ -46,16 +45,16 @@ export function registerInventoryRoutes(app: ServiceApp, deps: InventoryRouteDep
   });
 
   app.get('/inventory/reservations/:id', { config: internal, schema: { params: IdParams } }, async (request) => {
-    const reservation = await loadReservation(deps.db, request.params.id.toLowerCase());
+    const reservation = await deps.store.reservations.load(request.params.id.toLowerCase());
     if (!reservation) throw new AppError('NOT_FOUND', { detail: `No reservation ${request.params.id}` });
     return view(reservation);
   });
 
   app.post('/inventory/reservations/:id/commit', { config: internal, schema: { params: IdParams } }, async (request) =>
-    settleReservation(deps.db, request.params.id.toLowerCase(), 'commit', { correlationId: request.id }),
+    settleReservation(deps.store, request.params.id.toLowerCase(), 'commit', { correlationId: request.id }),
   );
 
   app.post('/inventory/reservations/:id/release', { config: internal, schema: { params: IdParams } }, async (request) =>
-    settleReservation(deps.db, request.params.id.toLowerCase(), 'release', { correlationId: request.id }),
+    settleReservation(deps.store, request.params.id.toLowerCase(), 'release', { correlationId: request.id }),
   );
 }

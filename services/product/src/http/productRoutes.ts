@@ -1,23 +1,22 @@
 import { requireAdmin } from '@shop/auth';
-import type { Database, ReadYourWrites, Reads } from '@shop/data';
+import type { ReadYourWrites } from '@shop/data';
 import { AppError, type ServiceApp } from '@shop/platform';
 import { createProduct } from '../app/createProduct.ts';
 import { deleteProduct } from '../app/deleteProduct.ts';
-import type { ProductReader } from '../app/productReader.ts';
-import type { SearchCache } from '../app/searchCache.ts';
-import { searchProducts, type SearchResult } from '../app/searchProducts.ts';
+import { searchCatalog } from '../app/searchCatalog.ts';
 import { updateProduct } from '../app/updateProduct.ts';
 import { decodeCursor, type CursorPosition } from '../domain/cursor.ts';
+import type { ProductReader, ProductSearch, ProductStore, SearchCache } from '../domain/ports.ts';
 import { attributeProblems } from '../domain/product.ts';
-import { parseSearch, searchFingerprint } from '../domain/search.ts';
+import { parseSearch, searchFingerprint, type SearchInput, type SearchQuery } from '../domain/search.ts';
 import { answerAfterWrite, readFloor } from './consistency.ts';
 import { CreateProductBody, IdParams, PatchProductBody, SearchQuerystring } from './schemas.ts';
 
 export interface ProductRouteDeps {
   /** Writes. */
-  db: Database;
+  store: ProductStore;
   /** Search and list (replicas when configured). */
-  reads: Reads;
+  search: ProductSearch;
   reader: ProductReader;
   rw: ReadYourWrites;
   /** Recent search pages; a caller with a read-your-writes floor never gets one. */
@@ -37,35 +36,25 @@ function checkAttributes(attributes: Record<string, unknown> | undefined): void 
     });
 }
 
-/** The public catalog: search and read for everyone, writes for administrators. */
-/** Word similarity at which a misspelt word still matches: "wison" for Wilson scores 0.44. */
-const TYPO_THRESHOLD = 0.4;
+/** The search a query string asks for, and the page after its cursor; a bad one is a 400. */
+function searchOf(query: SearchInput): {
+  search: SearchQuery;
+  after: CursorPosition | undefined;
+} {
+  const parsed = parseSearch(query);
+  if (!parsed.ok) throw invalid(parsed.field, parsed.message);
+  if (query.cursor === undefined) return { search: parsed.value, after: undefined };
+  const decoded = decodeCursor(query.cursor, searchFingerprint(parsed.value), parsed.value.sort);
+  if (!decoded.ok) throw invalid('query/cursor', decoded.reason);
+  return { search: parsed.value, after: decoded.position };
+}
 
+/** The public catalog: search and read for everyone, writes for administrators. */
 export function registerProductRoutes(app: ServiceApp, deps: ProductRouteDeps): void {
   app.get('/products', { schema: { querystring: SearchQuerystring } }, async (request) => {
-    const parsed = parseSearch(request.query);
-    if (!parsed.ok) throw invalid(parsed.field, parsed.message);
-    let after: CursorPosition | undefined;
-    if (request.query.cursor !== undefined) {
-      const decoded = decodeCursor(request.query.cursor, searchFingerprint(parsed.value), parsed.value.sort);
-      if (!decoded.ok) throw invalid('query/cursor', decoded.reason);
-      after = decoded.position;
-    }
-    const search = parsed.value;
-    const minLsn = await readFloor(deps.rw, request);
-    const load = (): Promise<SearchResult> => {
-      if (search.text === undefined) return deps.reads.withReader((q) => searchProducts(q, search, after), { minLsn });
-      // Typo tolerance is a property of this query, set where it runs: a database
-      // default reaches only sessions opened after it was set.
-      return deps.reads.withReader(
-        async (tx) => {
-          await tx.query(`SET LOCAL pg_trgm.word_similarity_threshold = ${TYPO_THRESHOLD}`);
-          return searchProducts(tx, search, after);
-        },
-        { minLsn, transaction: true },
-      );
-    };
-    return minLsn === undefined ? deps.searchCache.read(search, after, load) : load();
+    const { search, after } = searchOf(request.query);
+    const cache = { search: deps.search, cache: deps.searchCache };
+    return searchCatalog(cache, search, after, await readFloor(deps.rw, request));
   });
 
   app.get('/products/:id', { schema: { params: IdParams } }, async (request) => {
@@ -77,7 +66,7 @@ export function registerProductRoutes(app: ServiceApp, deps: ProductRouteDeps): 
   app.post('/products', { schema: { body: CreateProductBody } }, async (request, reply) => {
     requireAdmin(request);
     checkAttributes(request.body.attributes);
-    const product = await createProduct(deps.db, request.body, { correlationId: request.id });
+    const product = await createProduct(deps.store, request.body, { correlationId: request.id });
     await deps.reader.invalidate(product.id, await answerAfterWrite(deps.rw, request, reply));
     return reply.status(201).header('location', `/products/${product.id}`).send(product);
   });
@@ -87,7 +76,7 @@ export function registerProductRoutes(app: ServiceApp, deps: ProductRouteDeps): 
     checkAttributes(request.body.attributes);
     const id = request.params.id.toLowerCase();
     try {
-      const product = await updateProduct(deps.db, id, request.body, { correlationId: request.id });
+      const product = await updateProduct(deps.store, id, request.body, { correlationId: request.id });
       await deps.reader.invalidate(id, await answerAfterWrite(deps.rw, request, reply));
       return product;
     } catch (error) {
@@ -101,7 +90,7 @@ export function registerProductRoutes(app: ServiceApp, deps: ProductRouteDeps): 
     requireAdmin(request);
     const id = request.params.id.toLowerCase();
     try {
-      await deleteProduct(deps.db, id, { correlationId: request.id });
+      await deleteProduct(deps.store, id, { correlationId: request.id });
       await deps.reader.invalidate(id, await answerAfterWrite(deps.rw, request, reply));
     } catch (error) {
       await deps.reader.invalidate(id);

@@ -1,8 +1,6 @@
-/**
- * Who a password hash is for: a login's verify, or a sign-up's hash (and the
- * verify a sign-up's idempotent replay does). Logins have slots of their own.
- */
-export type HashUse = 'login' | 'signup';
+import type { HashUse } from '../domain/ports.ts';
+
+export type { HashUse };
 
 export class HashSlotsFullError extends Error {
   override name = 'HashSlotsFullError';

@@ -1,6 +1,7 @@
 import argon2 from 'argon2';
 import { AppError } from '@shop/platform';
-import { createHashSlots, HashSlotsFullError, type HashUse } from './hashSlots.ts';
+import type { HashUse, PasswordHasher } from '../domain/ports.ts';
+import { createHashSlots, HashSlotsFullError } from './hashSlots.ts';
 
 /**
  * argon2id with OWASP's recommended profile (m=19 MiB, t=2, p=1). The
@@ -14,18 +15,6 @@ export const PASSWORD_HASH_OPTIONS = {
   timeCost: 2,
   parallelism: 1,
 } as const;
-
-export interface PasswordHasher {
-  /** A sign-up's hash: runs in the sign-up share of the hashing slots. */
-  hash(password: string): Promise<string>;
-  /**
-   * Verifies against the stored hash, or, when there is no such user, against
-   * a dummy hash of the same cost: an unknown email takes as long as a wrong
-   * password, so timing does not tell which accounts exist. A login's by
-   * default; a sign-up's replay says `use: 'signup'`.
-   */
-  verify(hash: string | undefined, password: string, use?: HashUse): Promise<boolean>;
-}
 
 export interface PasswordHasherOptions {
   /** Hashes computed at once, in all. */

@@ -1,4 +1,5 @@
 import type { Queryable } from '@shop/data';
+import type { SignUpCounts } from '../domain/ports.ts';
 import type { WindowCount } from '../domain/rateLimit.ts';
 
 interface Row {
@@ -10,31 +11,40 @@ function toCount(row: Row | undefined): WindowCount | undefined {
   return row && { count: row.signups, windowStartedAt: row.window_started_at.getTime() };
 }
 
-/** Sign-ups counted for a client address (unlocked: a check before the hash). */
-export async function readSignUpCount(q: Queryable, address: string): Promise<WindowCount | undefined> {
-  const { rows } = await q.query<Row>('SELECT signups, window_started_at FROM signup_throttle WHERE address = $1', [
-    address,
-  ]);
-  return toCount(rows[0]);
-}
+/** The signup_throttle table: sign-ups counted per client address, on the caller's transaction (or the primary). */
+export class SqlSignUpCounts implements SignUpCounts {
+  readonly #q: Queryable;
 
-/** The same, locked for the transaction (a missing row is created first, so two first sign-ups cannot both start from nothing). */
-export async function lockSignUpCount(q: Queryable, address: string, now: number): Promise<WindowCount | undefined> {
-  await q.query(
-    'INSERT INTO signup_throttle (address, signups, window_started_at) VALUES ($1, 0, $2) ON CONFLICT (address) DO NOTHING',
-    [address, new Date(now)],
-  );
-  const { rows } = await q.query<Row>(
-    'SELECT signups, window_started_at FROM signup_throttle WHERE address = $1 FOR UPDATE',
-    [address],
-  );
-  return toCount(rows[0]);
-}
+  constructor(q: Queryable) {
+    this.#q = q;
+  }
 
-export async function saveSignUpCount(q: Queryable, address: string, state: WindowCount): Promise<void> {
-  await q.query('UPDATE signup_throttle SET signups = $2, window_started_at = $3 WHERE address = $1', [
-    address,
-    state.count,
-    new Date(state.windowStartedAt),
-  ]);
+  async read(address: string): Promise<WindowCount | undefined> {
+    const { rows } = await this.#q.query<Row>(
+      'SELECT signups, window_started_at FROM signup_throttle WHERE address = $1',
+      [address],
+    );
+    return toCount(rows[0]);
+  }
+
+  /** A missing row is created first, so two first sign-ups cannot both start from nothing. */
+  async lock(address: string, now: number): Promise<WindowCount | undefined> {
+    await this.#q.query(
+      'INSERT INTO signup_throttle (address, signups, window_started_at) VALUES ($1, 0, $2) ON CONFLICT (address) DO NOTHING',
+      [address, new Date(now)],
+    );
+    const { rows } = await this.#q.query<Row>(
+      'SELECT signups, window_started_at FROM signup_throttle WHERE address = $1 FOR UPDATE',
+      [address],
+    );
+    return toCount(rows[0]);
+  }
+
+  async save(address: string, count: WindowCount): Promise<void> {
+    await this.#q.query('UPDATE signup_throttle SET signups = $2, window_started_at = $3 WHERE address = $1', [
+      address,
+      count.count,
+      new Date(count.windowStartedAt),
+    ]);
+  }
 }

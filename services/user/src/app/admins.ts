@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@shop/platform';
-import { revokeFamiliesOfUser } from '../adapters/refreshTokens.ts';
-import { countAdmins, findSignUp, insertUser, lockRoles, setRole, type UserRecord } from '../adapters/users.ts';
 import { checkPassword, isPlausibleEmail, normaliseEmail } from '../domain/credentials.ts';
+import type { UserRecord } from '../domain/ports.ts';
 import { decideRoleChange, type Role } from '../domain/roles.ts';
 import type { UserContext } from './context.ts';
-import { appendToOutbox } from './outbox.ts';
 import { recordSessionEnded } from './sessionEvents.ts';
 
 export type BootstrapOutcome = 'created' | 'admin-exists' | 'email-taken' | 'invalid';
@@ -26,18 +24,16 @@ export async function bootstrapAdmin(
   if (!isPlausibleEmail(email)) return { outcome: 'invalid', reason: 'ADMIN_EMAIL is not an email address' };
   const verdict = checkPassword(input.password, email);
   if (!verdict.ok) return { outcome: 'invalid', reason: `ADMIN_INITIAL_PASSWORD ${verdict.reason}` };
-  if ((await countAdmins(ctx.db)) > 0) return { outcome: 'admin-exists' };
+  if ((await ctx.store.users.countAdmins()) > 0) return { outcome: 'admin-exists' };
   const passwordHash = await ctx.passwords.hash(input.password);
-  return ctx.db.transaction(async (q) => {
-    await lockRoles(q);
-    if ((await countAdmins(q)) > 0) return { outcome: 'admin-exists' as const };
-    const user = await insertUser(q, { id: randomUUID(), email, name: 'Administrator', role: 'admin', passwordHash });
+  return ctx.store.transaction(async ({ users, outbox }) => {
+    await users.lockRoles();
+    if ((await users.countAdmins()) > 0) return { outcome: 'admin-exists' as const };
+    const user = await users.insert({ id: randomUUID(), email, name: 'Administrator', role: 'admin', passwordHash });
     if (!user) return { outcome: 'email-taken' as const };
-    await appendToOutbox(q, {
-      topic: 'user',
+    await outbox.append({
       type: 'user.registered',
       key: user.id,
-      aggregateId: user.id,
       correlationId: `bootstrap-admin-${user.id}`,
       payload: { userId: user.id, email: user.email, name: user.name },
     });
@@ -56,19 +52,19 @@ export async function changeRole(
   input: { email: string; role: Role; correlationId: string },
 ): Promise<{ user: UserRecord; changed: boolean }> {
   const email = normaliseEmail(input.email);
-  return ctx.db.transaction(async (q) => {
-    await lockRoles(q);
-    const found = await findSignUp(q, email);
+  return ctx.store.transaction(async ({ users, sessions, outbox }) => {
+    await users.lockRoles();
+    const found = await users.findSignUp(email);
     if (!found) throw new AppError('NOT_FOUND', { detail: `No account has the email ${email}` });
     const { passwordHash: _hash, signUpKey: _key, ...account } = found;
-    const decision = decideRoleChange(account.role, input.role, await countAdmins(q));
+    const decision = decideRoleChange(account.role, input.role, await users.countAdmins());
     if (!decision.ok)
       throw new AppError('CONFLICT', { detail: `${email} is the last administrator; promote another account first` });
     if (!decision.changed) return { user: account, changed: false };
-    const user = (await setRole(q, account.id, input.role)) ?? account;
+    const user = (await users.setRole(account.id, input.role)) ?? account;
     if (input.role !== 'admin') {
-      for (const ended of await revokeFamiliesOfUser(q, user.id, ctx.now()))
-        await recordSessionEnded(q, ended, input.correlationId);
+      for (const ended of await sessions.revokeFamiliesOfUser(user.id, ctx.now()))
+        await recordSessionEnded(outbox, ended, input.correlationId);
     }
     return { user, changed: true };
   });

@@ -1,5 +1,4 @@
 import { AppError } from '@shop/platform';
-import { findUserByEmail } from '../adapters/users.ts';
 import { isPlausibleEmail, normaliseEmail } from '../domain/credentials.ts';
 import type { UserContext } from './context.ts';
 import { admitLogin, settleSuccessfulLogin } from './loginThrottle.ts';
@@ -26,11 +25,11 @@ export async function logIn(
   }
   // Many recent failures of this account from anywhere: slow down, never refuse.
   if (admission.delayMs > 0) await ctx.sleep(admission.delayMs);
-  const user = isPlausibleEmail(account) ? await findUserByEmail(ctx.db, account) : undefined;
+  const user = isPlausibleEmail(account) ? await ctx.store.users.findByEmail(account) : undefined;
   const ok = await ctx.passwords.verify(user?.passwordHash, input.password);
   if (!ok || !user) throw new AppError('UNAUTHENTICATED', { detail: 'The email or password is wrong' });
-  return ctx.db.transaction(async (q) => {
-    await settleSuccessfulLogin(ctx, q, account, input.address);
-    return issueTokenPair(ctx, q, user);
+  return ctx.store.transaction(async (unit) => {
+    await settleSuccessfulLogin(ctx, unit.throttle, { account, address: input.address });
+    return issueTokenPair(ctx, unit.sessions, user);
   });
 }

@@ -1,4 +1,3 @@
-import { revokeFamilyOfToken } from '../adapters/refreshTokens.ts';
 import type { UserContext } from './context.ts';
 import { recordSessionEnded } from './sessionEvents.ts';
 
@@ -8,8 +7,8 @@ import { recordSessionEnded } from './sessionEvents.ts';
  * already ended, changes nothing and records nothing.
  */
 export async function logOut(ctx: UserContext, refreshToken: string, correlationId: string): Promise<void> {
-  await ctx.db.transaction(async (q) => {
-    const ended = await revokeFamilyOfToken(q, refreshToken, ctx.now());
-    if (ended) await recordSessionEnded(q, ended, correlationId);
+  await ctx.store.transaction(async ({ sessions, outbox }) => {
+    const ended = await sessions.revokeFamilyOfToken(refreshToken, ctx.now());
+    if (ended) await recordSessionEnded(outbox, ended, correlationId);
   });
 }

@@ -1,6 +1,5 @@
-import type { Queryable } from '@shop/data';
-import { counterId, lockCounters, saveCounter, type ThrottleKey } from '../adapters/loginThrottle.ts';
-import { admit, currentState, delayAttempt, refund } from '../domain/throttle.ts';
+import type { ThrottleRepository } from '../domain/ports.ts';
+import { admit, counterId, currentState, delayAttempt, refund, type ThrottleKey } from '../domain/throttle.ts';
 import type { UserContext } from './context.ts';
 
 export type LoginAdmission = { allowed: true; delayMs: number } | { allowed: false; retryAfterSec: number };
@@ -38,8 +37,8 @@ function countersOf(
 export async function admitLogin(ctx: UserContext, account: string, address: string): Promise<LoginAdmission> {
   const now = ctx.now();
   const keys = countersOf(account, address);
-  return ctx.db.transaction(async (q) => {
-    const states = await lockCounters(q, [keys.address, keys.accountFromAddress], now);
+  return ctx.store.transaction(async ({ throttle }) => {
+    const states = await throttle.lock([keys.address, keys.accountFromAddress], now);
     const fromAddress = states.get(counterId(keys.accountFromAddress));
     const locks = [
       { key: keys.address, verdict: admit(states.get(counterId(keys.address)), now, ctx.settings.ipThrottle) },
@@ -47,11 +46,11 @@ export async function admitLogin(ctx: UserContext, account: string, address: str
     ];
     const refusals = locks.flatMap((l) => (l.verdict.allowed ? [] : [l.verdict.retryAfterSec]));
     if (refusals.length > 0) return { allowed: false, retryAfterSec: Math.max(...refusals) };
-    for (const l of locks) if (l.verdict.allowed) await saveCounter(q, l.key, l.verdict.next);
+    for (const l of locks) if (l.verdict.allowed) await throttle.save(l.key, l.verdict.next);
     const newAddress = currentState(fromAddress, now, ctx.settings.accountThrottle).failures === 0;
-    const accountState = (await lockCounters(q, [keys.account], now)).get(counterId(keys.account));
+    const accountState = (await throttle.lock([keys.account], now)).get(counterId(keys.account));
     const delay = delayAttempt(accountState, now, ctx.settings.accountDelay);
-    if (newAddress) await saveCounter(q, keys.account, delay.next);
+    if (newAddress) await throttle.save(keys.account, delay.next);
     return { allowed: true, delayMs: delay.delayMs };
   });
 }
@@ -59,15 +58,14 @@ export async function admitLogin(ctx: UserContext, account: string, address: str
 /** A success clears the account's counters and refunds the address's charge (locking in admitLogin's order). */
 export async function settleSuccessfulLogin(
   ctx: UserContext,
-  q: Queryable,
-  account: string,
-  address: string,
+  throttle: ThrottleRepository,
+  attempt: { account: string; address: string },
 ): Promise<void> {
-  const keys = countersOf(account, address);
-  const states = await lockCounters(q, [keys.address, keys.accountFromAddress], ctx.now());
-  await lockCounters(q, [keys.account], ctx.now());
-  await saveCounter(q, keys.accountFromAddress, undefined);
-  await saveCounter(q, keys.account, undefined);
+  const keys = countersOf(attempt.account, attempt.address);
+  const states = await throttle.lock([keys.address, keys.accountFromAddress], ctx.now());
+  await throttle.lock([keys.account], ctx.now());
+  await throttle.save(keys.accountFromAddress, undefined);
+  await throttle.save(keys.account, undefined);
   const addressState = states.get(counterId(keys.address));
-  if (addressState) await saveCounter(q, keys.address, refund(addressState, ctx.settings.ipThrottle));
+  if (addressState) await throttle.save(keys.address, refund(addressState, ctx.settings.ipThrottle));
 }

@@ -1,6 +1,8 @@
 import { AppError } from '@shop/platform';
-import { findUserById, updateUser, type Preferences, type UserRecord } from '../adapters/users.ts';
+import type { PreferencesPatch, UserRecord } from '../domain/ports.ts';
 import type { UserContext } from './context.ts';
+
+export type { PreferencesPatch };
 
 function gone(): AppError {
   return new AppError('NOT_FOUND', { detail: 'This account no longer exists' });
@@ -8,20 +10,14 @@ function gone(): AppError {
 
 /**
  * The account as of `floor` or later (the caller's read-your-writes
- * position). Missing on a replica is checked on the primary: a valid token
- * says the account exists, and a replica behind its sign-up proves nothing.
+ * position). A valid token says the account exists: missing everywhere, it
+ * was deleted since.
  */
 export async function getProfile(ctx: UserContext, userId: string, floor?: string): Promise<UserRecord> {
-  const read = await ctx.reads.withReader(async (q, source) => ({ user: await findUserById(q, userId), source }), {
-    minLsn: floor,
-  });
-  const user = read.user ?? (read.source.target === 'replica' ? await findUserById(ctx.db, userId) : undefined);
+  const user = await ctx.profiles.get(userId, floor);
   if (!user) throw gone();
   return user;
 }
-
-/** Preference values of null remove the preference (JSON merge patch). */
-export type PreferencesPatch = { [K in keyof Preferences]?: Preferences[K] | null };
 
 export async function updateProfile(
   ctx: UserContext,
@@ -34,7 +30,7 @@ export async function updateProfile(
       detail: 'body/name must not be blank',
       errors: [{ field: 'body/name', message: 'must not be blank' }],
     });
-  const user = await updateUser(ctx.db, userId, { name, preferences: patch.preferences });
+  const user = await ctx.store.users.update(userId, { name, preferences: patch.preferences });
   if (!user) throw gone();
   return user;
 }

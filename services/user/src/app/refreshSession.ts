@@ -1,6 +1,4 @@
 import { AppError } from '@shop/platform';
-import { lockRefreshToken, markRefreshTokenUsed, revokeFamily } from '../adapters/refreshTokens.ts';
-import { findUserById } from '../adapters/users.ts';
 import { assessRefresh, revokesFamily, type RefreshVerdict } from '../domain/refreshToken.ts';
 import type { UserContext } from './context.ts';
 import { recordSessionEnded } from './sessionEvents.ts';
@@ -18,19 +16,20 @@ export async function refreshSession(
   correlationId: string,
 ): Promise<TokenPair> {
   const now = ctx.now();
-  const outcome = await ctx.db.transaction(async (q): Promise<{ verdict: RefreshVerdict; pair?: TokenPair }> => {
-    const stored = await lockRefreshToken(q, refreshToken);
+  const outcome = await ctx.store.transaction(async (unit): Promise<{ verdict: RefreshVerdict; pair?: TokenPair }> => {
+    const { sessions, outbox } = unit;
+    const stored = await sessions.lockToken(refreshToken);
     const verdict = assessRefresh(stored, now);
     if (!stored || verdict !== 'valid') {
-      if (stored && revokesFamily(verdict) && (await revokeFamily(q, stored.familyId, now))) {
-        await recordSessionEnded(q, { familyId: stored.familyId, userId: stored.userId }, correlationId);
+      if (stored && revokesFamily(verdict) && (await sessions.revokeFamily(stored.familyId, now))) {
+        await recordSessionEnded(outbox, { familyId: stored.familyId, userId: stored.userId }, correlationId);
       }
       return { verdict };
     }
-    const user = await findUserById(q, stored.userId);
+    const user = await unit.users.findById(stored.userId);
     if (!user) return { verdict: 'unknown' };
-    await markRefreshTokenUsed(q, refreshToken, now);
-    return { verdict, pair: await issueTokenPair(ctx, q, user, stored.familyId) };
+    await sessions.markUsed(refreshToken, now);
+    return { verdict, pair: await issueTokenPair(ctx, sessions, user, stored.familyId) };
   });
   if (outcome.pair) return outcome.pair;
   throw new AppError('UNAUTHENTICATED', { detail: refusal(outcome.verdict) });

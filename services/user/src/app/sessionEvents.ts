@@ -1,6 +1,4 @@
-import type { Queryable } from '@shop/data';
-import type { EndedSession } from '../adapters/refreshTokens.ts';
-import { appendToOutbox } from './outbox.ts';
+import type { EndedSession, EventOutbox } from '../domain/ports.ts';
 
 /**
  * The event of a session ending (log-out, refresh-token reuse, demotion), in
@@ -9,12 +7,14 @@ import { appendToOutbox } from './outbox.ts';
  * access tokens' `sid` (the refresh-token family). Whatever a session's
  * tokens hold open (a live stream) closes on it.
  */
-export async function recordSessionEnded(q: Queryable, session: EndedSession, correlationId: string): Promise<void> {
-  await appendToOutbox(q, {
-    topic: 'user',
+export async function recordSessionEnded(
+  outbox: EventOutbox,
+  session: EndedSession,
+  correlationId: string,
+): Promise<void> {
+  await outbox.append({
     type: 'user.session_revoked',
     key: session.userId,
-    aggregateId: session.userId,
     correlationId,
     payload: { userId: session.userId, sessionId: session.familyId },
   });

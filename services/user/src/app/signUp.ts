@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@shop/platform';
-import { findSignUp, insertUser, type UserRecord } from '../adapters/users.ts';
 import { checkPassword, isPlausibleEmail, normaliseEmail } from '../domain/credentials.ts';
+import type { UserRecord } from '../domain/ports.ts';
 import { SIGN_UP_ROLE } from '../domain/roles.ts';
 import type { UserContext } from './context.ts';
-import { appendToOutbox } from './outbox.ts';
 import { admitSignUp, releaseSignUp, reserveSignUp } from './signUpLimits.ts';
 
 function invalid(field: string, message: string): AppError {
@@ -59,8 +58,8 @@ async function createAccount(
 ): Promise<{ user: UserRecord; replayed: boolean }> {
   const { email, name } = input;
   const passwordHash = await ctx.passwords.hash(input.password);
-  return ctx.db.transaction(async (q) => {
-    const user = await insertUser(q, {
+  return ctx.store.transaction(async ({ users, outbox }) => {
+    const user = await users.insert({
       id: randomUUID(),
       email,
       name,
@@ -69,7 +68,7 @@ async function createAccount(
       ...(input.idempotencyKey ? { signUpKey: input.idempotencyKey } : {}),
     });
     if (!user) {
-      const earlier = input.idempotencyKey ? await findSignUp(q, email) : undefined;
+      const earlier = input.idempotencyKey ? await users.findSignUp(email) : undefined;
       if (!earlier || earlier.signUpKey !== input.idempotencyKey)
         throw new AppError('CONFLICT', { detail: 'An account with this email already exists' });
       // The same key: a retry of the sign-up that made this account, if it says the same.
@@ -82,11 +81,9 @@ async function createAccount(
       const { passwordHash: _hash, signUpKey: _key, ...account } = earlier;
       return { user: account, replayed: true };
     }
-    await appendToOutbox(q, {
-      topic: 'user',
+    await outbox.append({
       type: 'user.registered',
       key: user.id,
-      aggregateId: user.id,
       correlationId: input.correlationId,
       payload: { userId: user.id, email: user.email, name: user.name },
     });

@@ -1,5 +1,4 @@
 import { AppError } from '@shop/platform';
-import { lockSignUpCount, readSignUpCount, saveSignUpCount } from '../adapters/signUpThrottle.ts';
 import { countInWindow, takeToken, type Bucket, type BucketPolicy } from '../domain/rateLimit.ts';
 import type { UserContext } from './context.ts';
 
@@ -32,7 +31,7 @@ function limited(retryAfterSec: number, detail: string): AppError {
  * a flood from addresses past their limit leaves the rate to the others.
  */
 export async function admitSignUp(ctx: UserContext, address: string): Promise<void> {
-  const verdict = countInWindow(await readSignUpCount(ctx.db, address), ctx.now(), ctx.settings.signUpsPerAddress);
+  const verdict = countInWindow(await ctx.store.signUps.read(address), ctx.now(), ctx.settings.signUpsPerAddress);
   if (!verdict.allowed) throw limited(verdict.retryAfterSec, 'Too many sign-ups from your address; try again later');
   const instance = ctx.signUps.take();
   if (!instance.allowed) throw limited(instance.retryAfterSec, 'Too many sign-ups right now; try again in a moment');
@@ -51,11 +50,11 @@ export interface SignUpReservation {
  * few hundred ms of a core) before all but five were refused.
  */
 export async function reserveSignUp(ctx: UserContext, address: string): Promise<SignUpReservation> {
-  return ctx.db.transaction(async (q) => {
+  return ctx.store.transaction(async ({ signUps }) => {
     const now = ctx.now();
-    const verdict = countInWindow(await lockSignUpCount(q, address, now), now, ctx.settings.signUpsPerAddress);
+    const verdict = countInWindow(await signUps.lock(address, now), now, ctx.settings.signUpsPerAddress);
     if (!verdict.allowed) throw limited(verdict.retryAfterSec, 'Too many sign-ups from your address; try again later');
-    await saveSignUpCount(q, address, verdict.next);
+    await signUps.save(address, verdict.next);
     return { address, windowStartedAt: verdict.next.windowStartedAt };
   });
 }
@@ -66,9 +65,9 @@ export async function reserveSignUp(ctx: UserContext, address: string): Promise<
  * started afresh owes nothing.
  */
 export async function releaseSignUp(ctx: UserContext, reservation: SignUpReservation): Promise<void> {
-  await ctx.db.transaction(async (q) => {
-    const count = await lockSignUpCount(q, reservation.address, ctx.now());
+  await ctx.store.transaction(async ({ signUps }) => {
+    const count = await signUps.lock(reservation.address, ctx.now());
     if (count && count.windowStartedAt === reservation.windowStartedAt && count.count > 0)
-      await saveSignUpCount(q, reservation.address, { ...count, count: count.count - 1 });
+      await signUps.save(reservation.address, { ...count, count: count.count - 1 });
   });
 }

@@ -97,3 +97,19 @@ export function delayAttempt(
   const delayMs = over < 0 ? 0 : Math.min(policy.baseDelayMs * 2 ** Math.min(over, 30), policy.maxDelayMs);
   return { delayMs, next: { ...s, failures: s.failures + 1 } };
 }
+
+/**
+ * The login counters: `ip` a client address (hard lock), `account_ip` one
+ * account from one address (hard lock; subject "<address> <account>", an
+ * address has no space), `account` an account across all addresses (delay only).
+ */
+export type ThrottleScope = 'account' | 'ip' | 'account_ip';
+export interface ThrottleKey {
+  scope: ThrottleScope;
+  subject: string;
+}
+
+/** A counter's one name (and the order counters are locked in). */
+export function counterId(key: ThrottleKey): string {
+  return `${key.scope}:${key.subject}`;
+}

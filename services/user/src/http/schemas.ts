@@ -91,18 +91,8 @@ export const TokenPair = Type.Object({
   tokenType: Type.Literal('Bearer'),
 });
 
-export const Jwks = Type.Object({
-  keys: Type.Array(
-    Type.Object({
-      kty: Type.String(),
-      crv: Type.String(),
-      x: Type.String(),
-      kid: Type.String(),
-      alg: Type.Literal('EdDSA'),
-      use: Type.Literal('sig'),
-    }),
-  ),
-});
+/** The signing keys' set, as @shop/contracts declares it for every verifier. */
+export { JwksSchema as Jwks } from '@shop/contracts';
 
 /** An operator's role change (POST /users/admin/roles, the launcher's identity only). */
 export const RoleChangeBody = Type.Object({ email: Email, role: Role }, strict);

@@ -1,3 +1,4 @@
+import type { ReadYourWrites } from '@shop/data';
 import type { ServiceApp } from '@shop/platform';
 import type { UserContext } from '../app/context.ts';
 import { signUp } from '../app/signUp.ts';
@@ -6,7 +7,7 @@ import { PublicUser, SignUpBody, SignUpHeaders } from './schemas.ts';
 
 export { PublicUser };
 
-export function registerSignUp(app: ServiceApp, ctx: UserContext): void {
+export function registerSignUp(app: ServiceApp, ctx: UserContext, rw: ReadYourWrites): void {
   app.post(
     '/users',
     { schema: { headers: SignUpHeaders, body: SignUpBody, response: { 201: PublicUser } } },
@@ -18,7 +19,7 @@ export function registerSignUp(app: ServiceApp, ctx: UserContext): void {
         idempotencyKey: request.headers['idempotency-key'],
       });
       if (replayed) void reply.header('idempotent-replayed', 'true');
-      await answerAfterWrite(ctx.rw, user.id, reply);
+      await answerAfterWrite(rw, user.id, reply);
       return reply.status(201).send({
         id: user.id,
         email: user.email,

@@ -1,14 +1,6 @@
 import { cacheAside, MemoryCache } from '@shop/data';
-import type { CursorPosition } from '../domain/cursor.ts';
-import { searchFingerprint, type SearchQuery } from '../domain/search.ts';
-import type { SearchResult } from './searchProducts.ts';
-
-export interface SearchCache {
-  /** The page of this search, from the cache when a recent one is there; one load per key at a time. */
-  read(query: SearchQuery, after: CursorPosition | undefined, load: () => Promise<SearchResult>): Promise<SearchResult>;
-  /** Drops every page: a product changed, so any page may have. */
-  clear(): void;
-}
+import type { SearchCache, SearchResult } from '../domain/ports.ts';
+import { searchFingerprint } from '../domain/search.ts';
 
 /**
  * Recent search pages, per instance. Search traffic is heavy-headed (a few

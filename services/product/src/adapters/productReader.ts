@@ -7,28 +7,9 @@ import {
   type Queryable,
   type Reads,
 } from '@shop/data';
-import { PRODUCT_COLUMNS, toProduct, type ProductRow } from '../adapters/productRows.ts';
-import { availabilityOf, type Availability, type Product } from '../domain/product.ts';
-
-export interface ProductView extends Product {
-  availability: Availability;
-}
-
-export interface ProductReader {
-  /**
-   * The product with fresh availability; undefined when there is no such
-   * product. `floor`: the caller's read-your-writes position: nothing older
-   * is served, from the cache or from a replica.
-   */
-  get(id: string, floor?: string): Promise<ProductView | undefined>;
-  /**
-   * Drops the cached entry; call after a change to the product committed, here
-   * or on another instance (productChanges.ts). `position`: the primary's WAL
-   * position at or after the change; until every replica the router uses is
-   * past it, refills read at least there, so none writes the old row back.
-   */
-  invalidate(id: string, position?: string): Promise<void>;
-}
+import type { ProductReader } from '../domain/ports.ts';
+import { availabilityOf, type Product } from '../domain/product.ts';
+import { PRODUCT_COLUMNS, toProduct, type ProductRow } from './productRows.ts';
 
 /** A cached product and a lower bound of the WAL position it was read at (null: unknown). */
 interface Entry {
