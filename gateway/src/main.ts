@@ -1,15 +1,13 @@
 // The gateway's entry point: the only file of the gateway that reads process.env and listens.
 import { createTokenVerifier, JWKS_PATH } from '@shop/auth';
-import { startTelemetry } from '@shop/telemetry';
 import {
   createDiscovery,
-  createLogger,
   createPeerClient,
-  loadConfigOrExit,
   loadMeshTls,
   parsePeerUrls,
-  serve,
+  serveProcess,
   ServiceMetrics,
+  startProcess,
   type Logger,
 } from '@shop/platform';
 import type { JSONWebKeySet } from 'jose';
@@ -39,14 +37,8 @@ function rateLimitStore(config: GatewayConfig, logger: Logger): { store: RateLim
   return { store, close };
 }
 
-const config = loadConfigOrExit({ name: 'gateway', spec: gatewaySpec }, process.env);
-const identity = { service: 'gateway', instance: config.INSTANCE_ID, region: config.REGION };
-const logger = createLogger({ ...identity, level: config.LOG_LEVEL });
-const telemetry = startTelemetry({
-  ...identity,
-  endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-  sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
-});
+const started = startProcess({ service: 'gateway', spec: gatewaySpec }, process.env);
+const { config, identity, logger } = started;
 const tls = await loadMeshTls(config);
 const discovery = createDiscovery(config, logger);
 const peer = (service: string, urls: string, policy?: PeerPolicy) => {
@@ -91,19 +83,12 @@ const app = createGateway(config, {
   rateLimits: rateLimits.store,
   lifecycle,
 });
-await serve(app, {
-  host: config.HOST,
-  port: config.PORT,
-  ops: { host: config.OPS_HOST, port: config.OPS_PORT },
-  logger,
+await serveProcess(app, started, {
   lifecycle,
-  shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  exitWithParent: config.SHOP_SUPERVISED,
+  announce: 'gateway',
   onClose: [
     ...[...Object.values(peers), streams].map((p) => () => p.close()),
     () => rateLimits.close(),
     () => discovery?.close() ?? Promise.resolve(),
-    () => telemetry.shutdown(),
   ],
 });
-logger.info({ port: config.PORT, opsPort: config.OPS_PORT }, 'gateway listening');

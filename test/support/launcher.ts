@@ -1,19 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'undici';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import {
+  readLauncherState,
+  readLauncherTls,
+  writeTopology as writeLauncherTopology,
+  type LauncherState,
+} from '@shop/launcher/state';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
-export interface LauncherState {
-  pid: number;
-  postgres: { kind: string; pid: number | undefined; port: number };
-  instances: Array<{ id: string; service: string; port: number; pid: number | undefined; restarts: number }>;
-}
+export type { LauncherState };
 
 export interface RunningLauncher {
   child: ChildProcess;
@@ -40,24 +41,14 @@ export interface RunningLauncher {
  * Writes a topology file: each listed service with `instances` instances, ports
  * from portBase; with `gateways`, a load balancer on portBase + 99.
  */
-export async function writeTopology(
+export function writeTopology(
   dir: string,
   portBase: number,
   services: Record<string, number>,
   options: { gateways?: number } = {},
 ): Promise<string> {
-  const file = join(dir, 'topology.json');
-  const entries = Object.fromEntries(Object.entries(services).map(([name, instances]) => [name, { instances }]));
-  const edge = options.gateways ? { gateways: options.gateways, lbPort: portBase + 99 } : {};
-  await writeFile(
-    file,
-    JSON.stringify({
-      name: 'test',
-      description: 'written by a test',
-      regions: { 'us-east': { portBase, ...edge, services: entries } },
-    }),
-  );
-  return file;
+  const edge = options.gateways ? { edge: { gateways: options.gateways, lbPort: portBase + 99 } } : {};
+  return writeLauncherTopology(dir, { name: 'test', description: 'written by a test', portBase, services, ...edge });
 }
 
 /** Runs `npm start`'s entry point as a real process and waits for its "all ready" line. */
@@ -91,17 +82,9 @@ export async function startLauncher(options: {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  const pki = join(options.dataDir, 'pki');
   let agent: Agent | undefined;
   const meshAgent = async (): Promise<Agent> => {
-    agent ??= new Agent({
-      connect: {
-        cert: await readFile(join(pki, 'launcher.crt'), 'utf8'),
-        key: await readFile(join(pki, 'launcher.key'), 'utf8'),
-        ca: await readFile(join(pki, 'ca.crt'), 'utf8'),
-        servername: 'localhost',
-      },
-    });
+    agent ??= new Agent({ connect: { ...(await readLauncherTls(options.dataDir)), servername: 'localhost' } });
     return agent;
   };
   child.once('exit', () => void agent?.close());
@@ -122,14 +105,7 @@ export async function startLauncher(options: {
       // node:http(s) rather than undici: a server may answer (413) and close
       // before an oversized body is fully written; like curl, we keep the answer
       // instead of reporting the write's EPIPE.
-      const certificates = tls
-        ? {
-            cert: await readFile(join(pki, 'launcher.crt'), 'utf8'),
-            key: await readFile(join(pki, 'launcher.key'), 'utf8'),
-            ca: await readFile(join(pki, 'ca.crt'), 'utf8'),
-            servername: 'localhost',
-          }
-        : {};
+      const certificates = tls ? { ...(await readLauncherTls(options.dataDir)), servername: 'localhost' } : {};
       return new Promise((resolve, reject) => {
         let answered = false;
         const req = (tls ? httpsRequest : httpRequest)(
@@ -163,7 +139,7 @@ export async function startLauncher(options: {
         req.end(sendOptions.body);
       });
     },
-    state: async () => JSON.parse(await readFile(join(options.dataDir, 'launcher.json'), 'utf8')) as LauncherState,
+    state: () => readLauncherState(options.dataDir),
     interrupt: async () => {
       if (child.exitCode === null) child.kill('SIGINT');
       const [code] = (await exited) as [number | null];

@@ -4,10 +4,10 @@
 // refused to every other caller. Nobody becomes an admin by signing up.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:https';
 import { Writable } from 'node:stream';
 import { decodeJwt } from 'jose';
 import { createCertificateAuthority, type PemBundle } from '@shop/mesh/pki';
+import { postRole, type Answer } from '@shop/launcher/admin';
 import { createLogger, type ServiceApp } from '@shop/platform';
 import { startEmbeddedCluster, type TestCluster } from '../support/postgres.ts';
 import {
@@ -157,32 +157,9 @@ async function meshInstance(of: UserService): Promise<{ port: number; certs: Cer
   return { port: typeof address === 'object' && address ? address.port : 0, certs };
 }
 
-function setRole(port: number, as: PemBundle, email: string, role: string): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path: '/users/admin/roles',
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        cert: as.cert,
-        key: as.key,
-        ca: as.ca,
-        servername: 'localhost',
-        agent: false,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(JSON.stringify({ email, role }));
-  });
+/** POST /users/admin/roles as `as`, the way `npm run admin` does it. */
+function setRole(port: number, as: PemBundle, email: string, role: 'admin' | 'customer'): Promise<Answer> {
+  return postRole(port, as, { email, role });
 }
 
 let mesh: { port: number; certs: Certs };

@@ -38,3 +38,4 @@ export { MemoryCache, RedisCache, resolveCache, type Cache } from './cache.ts';
 export { cacheAside, type CacheAside } from './cacheAside.ts';
 export { startPeriodic, type Periodic, type PeriodicOptions } from './periodic.ts';
 export { claimStale, type ClaimStaleOptions } from './claimStale.ts';
+export { transactional, type Store } from './store.ts';

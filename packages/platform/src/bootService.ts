@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PemBundle } from '@shop/mesh';
-import { startTelemetry } from '@shop/telemetry';
 import {
   Database,
   DatabaseTimeoutError,
@@ -20,14 +19,13 @@ import {
   type Registration,
 } from '@shop/mesh';
 import { ConfigError, type ConfigOf, type Spec } from './config.ts';
-import { loadConfigOrExit } from './config/loadOrExit.ts';
 import { baseServiceSpec } from './config/pieces.ts';
 import { createServiceApp, type Lifecycle, type ServiceApp } from './createServiceApp.ts';
 import { AppError } from './errors.ts';
-import { createLogger, type Logger } from './logger.ts';
+import type { Logger } from './logger.ts';
 import { ServiceMetrics } from './metrics.ts';
 import { createPeerClient, parsePeerUrls, type PeerClient } from './peers.ts';
-import { serve } from './serve.ts';
+import { serveProcess, startProcess } from './startProcess.ts';
 
 type BaseServiceConfig = ConfigOf<typeof baseServiceSpec>;
 
@@ -105,14 +103,9 @@ export async function bootService<S extends Spec>(
   env: Record<string, string | undefined>,
 ): Promise<void> {
   const spec = { ...baseServiceSpec, ...definition.configSpec };
-  const config = loadConfigOrExit({ name: `${definition.name}-service`, spec }, env) as ServiceConfig<S>;
-  const identity = { service: definition.name, instance: config.INSTANCE_ID, region: config.REGION };
-  const logger = createLogger({ ...identity, level: config.LOG_LEVEL });
-  const telemetry = startTelemetry({
-    ...identity,
-    endpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT,
-    sampleRatio: config.OTEL_TRACES_SAMPLER_ARG,
-  });
+  const started = startProcess({ service: definition.name, configName: `${definition.name}-service`, spec }, env);
+  const config = started.config as ServiceConfig<S>;
+  const { identity, logger } = started;
   const metrics = new ServiceMetrics(identity);
   const { db, reads } = openDatabase(config, metrics, logger);
   const lifecycle: Lifecycle = { draining: false };
@@ -137,24 +130,32 @@ export async function bootService<S extends Spec>(
     url: `${tls ? 'https' : 'http'}://${config.HOST}:${config.PORT}`,
     ...(config.OPS_PORT > 0 ? { opsUrl: `http://${config.OPS_HOST}:${config.OPS_PORT}` } : {}),
   });
-  await serve(app, {
-    onDrain: registration ? [() => registration.stop()] : [],
-    host: config.HOST,
-    port: config.PORT,
-    ops: { host: config.OPS_HOST, port: config.OPS_PORT },
-    logger,
-    lifecycle,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-    exitWithParent: config.SHOP_SUPERVISED,
-    onClose: [
-      () => Promise.all([...peers.values()].map((p) => p.close())).then(() => undefined),
-      () => reads.close(),
-      () => db.close(),
-      () => discovery?.close() ?? Promise.resolve(),
-      () => telemetry.shutdown(),
-    ],
-  });
-  logger.info({ port: config.PORT, host: config.HOST, opsPort: config.OPS_PORT }, 'listening');
+  await serveProcess(
+    app,
+    { ...started, config },
+    {
+      lifecycle,
+      onDrain: registration ? [() => registration.stop()] : [],
+      onClose: [
+        () => Promise.all([...peers.values()].map((p) => p.close())).then(() => undefined),
+        () => reads.close(),
+        () => db.close(),
+        () => discovery?.close() ?? Promise.resolve(),
+      ],
+    },
+  );
+}
+
+/**
+ * A service's main.ts in one call: `await runService(import.meta.url, { name, configSpec, createApp },
+ * process.env)`. The migrations are the service's own `migrations/` folder beside its `src/`.
+ */
+export function runService<S extends Spec>(
+  mainUrl: string,
+  definition: Omit<ServiceDefinition<S>, 'migrations'>,
+  env: Record<string, string | undefined>,
+): Promise<void> {
+  return bootService({ ...definition, migrations: new URL('../migrations/', mainUrl) }, env);
 }
 
 type ServiceConfig<S extends Spec> = BaseServiceConfig & ConfigOf<S>;

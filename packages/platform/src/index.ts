@@ -45,8 +45,11 @@ export {
 } from './createServiceApp.ts';
 export { createOpsApp, type OpsEndpointsOptions } from './plugins/opsEndpoints.ts';
 export { serve, type ServeOptions } from './serve.ts';
+export { serveProcess, startProcess, type StartedProcess } from './startProcess.ts';
+export { ownedPeers, type OwnedPeers } from './ownedPeers.ts';
 export {
   bootService,
+  runService,
   createBaseApp,
   createDiscovery,
   dataError,

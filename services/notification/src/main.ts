@@ -1,14 +1,6 @@
-import { bootService } from '@shop/platform';
+// The only file of the notification service that reads process.env and listens.
+import { runService } from '@shop/platform';
 import { configSpec } from './config.ts';
 import { createApp } from './createApp.ts';
 
-// The only file of the notification service that reads process.env and listens.
-await bootService(
-  {
-    name: 'notification',
-    configSpec,
-    migrations: new URL('../migrations/', import.meta.url),
-    createApp: (config, deps) => createApp(config, deps),
-  },
-  process.env,
-);
+await runService(import.meta.url, { name: 'notification', configSpec, createApp }, process.env);

@@ -6,10 +6,9 @@ import { startPeriodic, type Periodic } from '@shop/data';
 import { relayOutboxToLog } from '@shop/events';
 import {
   createBaseApp,
-  createPeerClient,
   detachedFromDeadline,
-  parsePeerUrls,
-  type PeerClient,
+  ownedPeers,
+  type OwnedPeers,
   type ServiceApp,
   type ServiceDeps,
 } from '@shop/platform';
@@ -74,8 +73,6 @@ const BACKGROUND_STOP_MS = 2000;
 /** Expired idempotency keys, and declines out of the window, are swept at most this often. */
 const PURGE_INTERVAL_MS = 3_600_000;
 
-type PeerFactory = (service: string, urls: string) => PeerClient;
-
 /** The order service's parts, wired: storage, peers and the saga's dependencies. */
 interface OrderParts {
   store: OrderStore;
@@ -88,16 +85,10 @@ interface OrderParts {
 /** Builds the order service; never listens (main.ts does). */
 export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: OrderOverrides = {}): ServiceApp {
   const app = createBaseApp(config, deps);
-  const ownedPeers: PeerClient[] = [];
-  const peer: PeerFactory = (service, urls) => {
-    if (deps.peer) return deps.peer(service);
-    const client = createPeerClient({ service, urls: parsePeerUrls(urls), caller: 'order', tls: deps.tls });
-    ownedPeers.push(client);
-    return client;
-  };
-  registerAuthentication(app, overrides.verifier ?? jwksVerifier(config, peer));
+  const peers = ownedPeers(deps, 'order');
+  registerAuthentication(app, overrides.verifier ?? jwksVerifier(config, peers));
 
-  const parts = wireParts(config, deps, { overrides, peer });
+  const parts = wireParts(config, deps, { overrides, peers });
   registerCartRoutes(app, {
     store: parts.store,
     product: rememberLookups(parts.product, { ttlMs: config.CART_PRODUCT_TTL_MS }),
@@ -107,9 +98,7 @@ export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: Ord
     const recovery = startRecovery(config, parts, overrides.saga?.staleAfterMs);
     app.addHook('onClose', () => recovery.stop());
   }
-  app.addHook('onClose', async () => {
-    await Promise.all(ownedPeers.map((p) => p.close()));
-  });
+  app.addHook('onClose', () => peers.close());
   // Outbox rows written with each state change reach the bus (JetStream at NATS_URL, else the PostgreSQL log) through this relay.
   relayOutboxToLog(app, deps, config);
   return app;
@@ -118,12 +107,12 @@ export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: Ord
 function wireParts(
   config: OrderConfig,
   deps: ServiceDeps,
-  wiring: { overrides: OrderOverrides; peer: PeerFactory },
+  wiring: { overrides: OrderOverrides; peers: OwnedPeers },
 ): OrderParts {
-  const { overrides, peer } = wiring;
+  const { overrides, peers } = wiring;
   const store = createOrderStore(deps.db);
-  const product = overrides.product ?? createProductClient(peer('product', config.PEER_PRODUCT_URLS));
-  const payment = overrides.payment ?? createPaymentClient(peer('payment', config.PEER_PAYMENT_URLS));
+  const product = overrides.product ?? createProductClient(peers.peer('product', config.PEER_PRODUCT_URLS));
+  const payment = overrides.payment ?? createPaymentClient(peers.peer('payment', config.PEER_PAYMENT_URLS));
   const keys = new IdempotencyStore(deps.db, {
     ttlHours: config.IDEMPOTENCY_KEY_TTL_HOURS,
     lockMs: overrides.keyLockMs ?? KEY_LOCK_MS,
@@ -202,8 +191,8 @@ function startRecovery(config: OrderConfig, parts: OrderParts, staleAfterMs: num
   );
 }
 
-function jwksVerifier(config: OrderConfig, peer: PeerFactory): TokenVerifier {
+function jwksVerifier(config: OrderConfig, peers: OwnedPeers): TokenVerifier {
   if (!config.PEER_USER_URLS)
     throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
-  return verifierFromPeer(peer('user', config.PEER_USER_URLS));
+  return verifierFromPeer(peers.peer('user', config.PEER_USER_URLS));
 }

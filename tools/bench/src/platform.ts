@@ -1,21 +1,18 @@
 // The real platform for the shop scenarios: `npm start`'s launcher run as a
 // process with a small bench topology, its state read from launcher.json, and
 // mTLS access to the services with the launcher's own certificate.
-// (Adapted from test/support/launcher.ts: tools do not import from test/.)
+// launcher.json, the launcher's certificate and the topology file: @shop/launcher/state, as the tests use them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readLauncherState, readLauncherTls, writeTopology, type LauncherState } from '@shop/launcher/state';
 import { portsFree, processTree, stopChild, type ProcessSet } from './processes.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
-export interface LauncherState {
-  pid: number;
-  postgres: { kind: string; pid: number | undefined; port: number };
-  instances: Array<{ id: string; service: string; port: number; pid: number | undefined; restarts: number }>;
-}
+export type { LauncherState };
 
 export interface Platform {
   dataDir: string;
@@ -67,7 +64,13 @@ async function findPortBase(products: number): Promise<number> {
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const base = await findPortBase(options.products);
   await mkdir(options.dataDir, { recursive: true });
-  const topology = await writeTopology(options, base);
+  const topology = await writeTopology(options.dataDir, {
+    name: 'bench',
+    description: 'written by npm run bench',
+    portBase: base,
+    services: Object.fromEntries(SERVICE_ORDER.map((s) => [s, s === 'product' ? options.products : 1])),
+    edge: { gateways: 1, lbPort: base + 99 },
+  });
   const child = spawn(process.execPath, [join(repoRoot, 'tools/launcher/src/main.ts')], {
     cwd: repoRoot,
     env: {
@@ -82,8 +85,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   });
   await launcherReady(child, options.readyTimeoutMs ?? 120_000);
   const secrets = JSON.parse(await readFile(join(options.dataDir, 'secrets.json'), 'utf8')) as { postgres: string };
-  const state = async (): Promise<LauncherState> =>
-    JSON.parse(await readFile(join(options.dataDir, 'launcher.json'), 'utf8')) as LauncherState;
+  const state = (): Promise<LauncherState> => readLauncherState(options.dataDir);
   const first = await state();
   const products = new Map(
     first.instances.filter((i) => i.service === 'product').map((i) => [i.id, `https://127.0.0.1:${i.port}`]),
@@ -94,33 +96,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     lbUrl: `http://127.0.0.1:${base + 99}`,
     gatewayUrl: `http://127.0.0.1:${base + 81}`,
     products,
-    tls: await launcherTls(options.dataDir),
+    tls: await readLauncherTls(options.dataDir),
     processes: platformProcesses(child.pid!, state),
     state,
     logOf: (instance) => join(options.dataDir, 'logs', `${instance}.log`),
     stop: () => stopLauncher(child),
   };
-}
-
-/** The bench topology (one region at `base`) in the data dir; returns its path. */
-async function writeTopology(options: PlatformOptions, base: number): Promise<string> {
-  const topology = join(options.dataDir, 'topology.json');
-  const services = Object.fromEntries(
-    SERVICE_ORDER.map((s) => [s, { instances: s === 'product' ? options.products : 1 }]),
-  );
-  await writeFile(
-    topology,
-    JSON.stringify(
-      {
-        name: 'bench',
-        description: 'written by npm run bench',
-        regions: { 'us-east': { portBase: base, lbPort: base + 99, gateways: 1, services } },
-      },
-      null,
-      2,
-    ),
-  );
-  return topology;
 }
 
 /** Resolves when the launcher says every process is ready; throws with its output if it exits or takes too long. */
@@ -137,16 +118,6 @@ async function launcherReady(child: ChildProcess, timeoutMs: number): Promise<vo
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-}
-
-/** The launcher's mesh certificate, which any service accepts as a caller. */
-async function launcherTls(dataDir: string): Promise<Platform['tls']> {
-  const pki = join(dataDir, 'pki');
-  return {
-    cert: await readFile(join(pki, 'launcher.crt'), 'utf8'),
-    key: await readFile(join(pki, 'launcher.key'), 'utf8'),
-    ca: await readFile(join(pki, 'ca.crt'), 'utf8'),
-  };
 }
 
 /** SIGINT, as Ctrl-C: the launcher drains and stops every process and PostgreSQL; SIGKILL if it hangs. */

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfigOrExit, pick } from '@shop/platform';
 import { launcherSpec } from './config.ts';
+import { readLauncherState, readLauncherTls, type LauncherState } from './state.ts';
 
 /**
  * `npm run admin -- promote <email>` / `demote <email>`: an operator changes
@@ -35,9 +35,9 @@ export interface MeshIdentity {
 
 /** The user instances of the running platform, from the launcher's state file. */
 export async function userPorts(dataDir: string): Promise<number[]> {
-  let state: { instances?: Array<{ service: string; port: number }> };
+  let state: LauncherState;
   try {
-    state = JSON.parse(await readFile(join(dataDir, 'launcher.json'), 'utf8')) as typeof state;
+    state = await readLauncherState(dataDir);
   } catch {
     throw new Error(
       `no running platform in ${dataDir} (no launcher.json): start it with npm start, or set SHOP_DATA_DIR`,
@@ -49,15 +49,11 @@ export async function userPorts(dataDir: string): Promise<number[]> {
 }
 
 export async function launcherIdentity(dataDir: string): Promise<MeshIdentity> {
-  const pki = join(dataDir, 'pki');
   try {
-    const [cert, key, ca] = await Promise.all(
-      ['launcher.crt', 'launcher.key', 'ca.crt'].map((name) => readFile(join(pki, name), 'utf8')),
-    );
-    return { cert: cert!, key: key!, ca: ca! };
+    return await readLauncherTls(dataDir);
   } catch {
     throw new Error(
-      `no launcher certificate in ${pki}: roles are changed over the mesh's mTLS, which SHOP_MTLS=false turns off`,
+      `no launcher certificate in ${join(dataDir, 'pki')}: roles are changed over the mesh's mTLS, which SHOP_MTLS=false turns off`,
     );
   }
 }

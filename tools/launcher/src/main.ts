@@ -1,6 +1,6 @@
 // npm start: the launcher's entry point. Reads its own configuration, starts the data layer and
 // every instance of the topology as its own process, prints the table, and stops it all in order.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '@shop/platform';
@@ -20,6 +20,7 @@ import { issueMeshCertificates } from './meshCertificates.ts';
 import { adminPasswordProblem, loadOrCreateAdminCredentials, loadOrCreateSigningKek } from './accountSecrets.ts';
 import { restrictLogs, restrictPki } from './permissions.ts';
 import { createProber } from './probe.ts';
+import { launcherStatePath, writeLauncherState } from './state.ts';
 import { renderTable } from './table.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -80,7 +81,7 @@ function stopper(config: LauncherConfig, running: Running, count: number): (reas
       await running.supervisor?.stop(config.SHUTDOWN_TIMEOUT_MS, (spec) => STOP_WAVES[spec.service] ?? 2);
       await running.closeProber?.();
       await running.dataLayer?.stop();
-      await rm(join(config.SHOP_DATA_DIR, 'launcher.json'), { force: true });
+      await rm(launcherStatePath(config.SHOP_DATA_DIR), { force: true });
       say('stopped; no process left behind');
     })();
     return stopping;
@@ -175,19 +176,12 @@ function envContext(
 /** .data/launcher.json: what runs where (each instance with its port, ops port and pid), for tools and tests. */
 function stateWriter(config: LauncherConfig, topology: Topology, running: Running): () => Promise<void> {
   return () =>
-    writeFile(
-      join(config.SHOP_DATA_DIR, 'launcher.json'),
-      `${JSON.stringify(
-        {
-          pid: process.pid,
-          topology: topology.name,
-          postgres: { kind: running.dataLayer?.kind, pid: running.dataLayer?.pid, port: running.dataLayer?.port },
-          instances: running.supervisor?.status() ?? [],
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    writeLauncherState(config.SHOP_DATA_DIR, {
+      pid: process.pid,
+      topology: topology.name,
+      postgres: { kind: running.dataLayer?.kind, pid: running.dataLayer?.pid, port: running.dataLayer?.port },
+      instances: running.supervisor?.status() ?? [],
+    });
 }
 
 function announceReady(

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ServiceApp } from '@shop/platform';
 import type { Faults } from './faults.ts';
 import { fingerprint, type SandboxStore, type StoredResponse } from './store.ts';
 import { apiError, errorBody, idempotencyKey, sendError } from './stripeErrors.ts';
@@ -73,4 +74,36 @@ export async function readFaults(ctx: SandboxContext, reply: FastifyReply): Prom
   if (latencyMs > 0) await sleep(latencyMs);
   if (ctx.faults.injectError()) return reply.status(500).send(errorBody(apiError));
   return undefined;
+}
+
+/**
+ * GET `path`?idempotency_key=…: the object a key created, as a one-item list (empty when the key
+ * never executed). How the payment service settles an outcome it never heard. A key still
+ * executing is 409: "not found" now would be a lie the caller could act on.
+ */
+export function registerKeyLookup(
+  app: ServiceApp,
+  ctx: SandboxContext,
+  lookup: { path: string; find: (key: string) => object | undefined },
+): void {
+  app.get(lookup.path, async (request, reply) => {
+    const faulted = await readFaults(ctx, reply);
+    if (faulted) return faulted;
+    const key = (request.query as Record<string, unknown>).idempotency_key;
+    if (typeof key !== 'string' || key.length === 0)
+      return sendError(reply, 400, {
+        type: 'invalid_request_error',
+        code: 'parameter_missing',
+        param: 'idempotency_key',
+        message: 'idempotency_key is required.',
+      });
+    if (ctx.store.inFlight(key))
+      return sendError(reply, 409, {
+        type: 'idempotency_error',
+        code: 'idempotency_key_in_use',
+        message: 'A request with this key is still being processed.',
+      });
+    const found = lookup.find(key);
+    return reply.send({ object: 'list', data: found ? [found] : [], has_more: false });
+  });
 }

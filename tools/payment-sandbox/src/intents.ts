@@ -1,5 +1,5 @@
 import type { ServiceApp } from '@shop/platform';
-import { readFaults, runIdempotent, type Outcome, type SandboxContext } from './idempotent.ts';
+import { readFaults, registerKeyLookup, runIdempotent, type Outcome, type SandboxContext } from './idempotent.ts';
 import { parseIntentParams, type IntentParams } from './params.ts';
 import { newId, type Intent } from './store.ts';
 import { errorBody, sendError } from './stripeErrors.ts';
@@ -36,28 +36,7 @@ export function registerIntentRoutes(app: ServiceApp, ctx: SandboxContext, now: 
     return reply.send(intent);
   });
 
-  // Look-up by idempotency key: how the payment service settles an outcome it never heard.
-  app.get('/v1/payment_intents', async (request, reply) => {
-    const faulted = await readFaults(ctx, reply);
-    if (faulted) return faulted;
-    const key = (request.query as Record<string, unknown>).idempotency_key;
-    if (typeof key !== 'string' || key.length === 0)
-      return sendError(reply, 400, {
-        type: 'invalid_request_error',
-        code: 'parameter_missing',
-        param: 'idempotency_key',
-        message: 'idempotency_key is required.',
-      });
-    // Still executing: "not found" now would be a lie the caller could act on.
-    if (ctx.store.inFlight(key))
-      return sendError(reply, 409, {
-        type: 'idempotency_error',
-        code: 'idempotency_key_in_use',
-        message: 'A request with this key is still being processed.',
-      });
-    const intent = ctx.store.intentByKey(key);
-    return reply.send({ object: 'list', data: intent ? [intent] : [], has_more: false });
-  });
+  registerKeyLookup(app, ctx, { path: '/v1/payment_intents', find: (key) => ctx.store.intentByKey(key) });
 }
 
 function createIntent(ctx: SandboxContext, params: IntentParams, key: string, now: () => number): Outcome {

@@ -29,22 +29,32 @@ function isAmount(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value > 0 && value <= MAX_AMOUNT;
 }
 
+/** The first parameter the endpoint does not know, named as the provider names it. */
+function unknownParameter(
+  body: Record<string, unknown>,
+  known: ReadonlySet<string>,
+): { ok: false; error: StripeError } | undefined {
+  const unknown = Object.keys(body).find((k) => !known.has(k));
+  if (unknown === undefined) return undefined;
+  return {
+    ok: false,
+    error: {
+      type: 'invalid_request_error',
+      code: 'parameter_unknown',
+      param: unknown,
+      message: `Received unknown parameter: ${unknown}`,
+    },
+  };
+}
+
 const INTENT_FIELDS = new Set(['amount', 'currency', 'payment_method', 'capture', 'metadata', 'confirm']);
+const REFUND_FIELDS = new Set(['payment_intent', 'amount']);
 
 /** Validates a create-intent body the way the provider would: the first bad parameter is named. */
 export function parseIntentParams(body: unknown): Parsed<IntentParams> {
   if (!isRecord(body)) return invalid('body', 'The body must be a JSON object.');
-  const unknown = Object.keys(body).find((k) => !INTENT_FIELDS.has(k));
-  if (unknown !== undefined)
-    return {
-      ok: false,
-      error: {
-        type: 'invalid_request_error',
-        code: 'parameter_unknown',
-        param: unknown,
-        message: `Received unknown parameter: ${unknown}`,
-      },
-    };
+  const unknown = unknownParameter(body, INTENT_FIELDS);
+  if (unknown) return unknown;
   if (!isAmount(body.amount))
     return invalid('amount', `amount must be an integer from 1 to ${MAX_AMOUNT} (minor units).`);
   if (typeof body.currency !== 'string' || !/^[A-Za-z]{3}$/.test(body.currency))
@@ -80,17 +90,8 @@ export function parseIntentParams(body: unknown): Parsed<IntentParams> {
 
 export function parseRefundParams(body: unknown): Parsed<RefundParams> {
   if (!isRecord(body)) return invalid('body', 'The body must be a JSON object.');
-  const unknown = Object.keys(body).find((k) => k !== 'payment_intent' && k !== 'amount');
-  if (unknown !== undefined)
-    return {
-      ok: false,
-      error: {
-        type: 'invalid_request_error',
-        code: 'parameter_unknown',
-        param: unknown,
-        message: `Received unknown parameter: ${unknown}`,
-      },
-    };
+  const unknown = unknownParameter(body, REFUND_FIELDS);
+  if (unknown) return unknown;
   if (typeof body.payment_intent !== 'string' || !/^pi_[A-Za-z0-9]{1,64}$/.test(body.payment_intent))
     return invalid('payment_intent', 'payment_intent must be a PaymentIntent id.');
   if (body.amount !== undefined && !isAmount(body.amount))

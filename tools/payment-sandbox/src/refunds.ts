@@ -1,5 +1,5 @@
 import type { ServiceApp } from '@shop/platform';
-import { readFaults, runIdempotent, type Outcome, type SandboxContext } from './idempotent.ts';
+import { registerKeyLookup, runIdempotent, type Outcome, type SandboxContext } from './idempotent.ts';
 import { parseRefundParams, type RefundParams } from './params.ts';
 import { newId, type Refund } from './store.ts';
 import { errorBody, sendError } from './stripeErrors.ts';
@@ -11,26 +11,7 @@ export function registerRefundRoutes(app: ServiceApp, ctx: SandboxContext, now: 
     return runIdempotent(ctx, { request, reply }, parsed.value, (key) => createRefund(ctx, parsed.value, key, now));
   });
 
-  app.get('/v1/refunds', async (request, reply) => {
-    const faulted = await readFaults(ctx, reply);
-    if (faulted) return faulted;
-    const key = (request.query as Record<string, unknown>).idempotency_key;
-    if (typeof key !== 'string' || key.length === 0)
-      return sendError(reply, 400, {
-        type: 'invalid_request_error',
-        code: 'parameter_missing',
-        param: 'idempotency_key',
-        message: 'idempotency_key is required.',
-      });
-    if (ctx.store.inFlight(key))
-      return sendError(reply, 409, {
-        type: 'idempotency_error',
-        code: 'idempotency_key_in_use',
-        message: 'A request with this key is still being processed.',
-      });
-    const refund = ctx.store.refundByKey(key);
-    return reply.send({ object: 'list', data: refund ? [refund] : [], has_more: false });
-  });
+  registerKeyLookup(app, ctx, { path: '/v1/refunds', find: (key) => ctx.store.refundByKey(key) });
 }
 
 function createRefund(ctx: SandboxContext, params: RefundParams, key: string, now: () => number): Outcome {

@@ -20,6 +20,15 @@ export const PricedItem = Type.Object({
 
 const PricedItems = Type.Array(PricedItem, { minItems: 1, maxItems: 500 });
 
+/** The order as the reservation priced it: its total and its lines. */
+const Priced = { totalMinor: Minor, currency: Currency, items: PricedItems };
+
+/** An id the payment service gave (a payment's or a refund's). */
+const PaymentServiceId = Type.String({ maxLength: 100 });
+
+/** Money that moved: an amount never goes without its currency. */
+const Amount = { amountMinor: Minor, currency: Currency };
+
 export const OrderPlaced = defineEvent(
   TOPICS.order,
   'order.placed',
@@ -35,27 +44,23 @@ export const OrderPlaced = defineEvent(
 export const OrderStockReserved = defineEvent(
   TOPICS.order,
   'order.stock_reserved',
-  Type.Object({ ...Owner, totalMinor: Minor, currency: Currency, items: PricedItems }),
+  Type.Object({ ...Owner, ...Priced }),
 );
 
 export const OrderPaymentPending = defineEvent(
   TOPICS.order,
   'order.payment_pending',
   /** null: the payment service gave no id yet (the charge's answer was lost). */
-  Type.Object({ ...Owner, paymentId: Type.Union([Type.String({ maxLength: 100 }), Type.Null()]) }),
+  Type.Object({ ...Owner, paymentId: Type.Union([PaymentServiceId, Type.Null()]) }),
 );
 
 export const OrderPaid = defineEvent(
   TOPICS.order,
   'order.paid',
-  Type.Object({ ...Owner, paymentId: Type.String({ maxLength: 100 }), amountMinor: Minor, currency: Currency }),
+  Type.Object({ ...Owner, paymentId: PaymentServiceId, ...Amount }),
 );
 
-export const OrderConfirmed = defineEvent(
-  TOPICS.order,
-  'order.confirmed',
-  Type.Object({ ...Owner, totalMinor: Minor, currency: Currency, items: PricedItems }),
-);
+export const OrderConfirmed = defineEvent(TOPICS.order, 'order.confirmed', Type.Object({ ...Owner, ...Priced }));
 
 export const OrderCancelling = defineEvent(TOPICS.order, 'order.cancelling', Type.Object({ ...Owner, reason: Reason }));
 
@@ -64,7 +69,7 @@ export const OrderCancelled = defineEvent(TOPICS.order, 'order.cancelled', Type.
 export const OrderRefunded = defineEvent(
   TOPICS.order,
   'order.refunded',
-  Type.Object({ ...Owner, refundId: Type.String({ maxLength: 100 }), amountMinor: Minor, currency: Currency }),
+  Type.Object({ ...Owner, refundId: PaymentServiceId, ...Amount }),
 );
 
 export const OrderFailed = defineEvent(

@@ -2,27 +2,18 @@
  * The order store over the service's primary database (OrderStore): each
  * transaction gets repositories bound to it; single statements run on the pool.
  */
-import type { Database } from '@shop/data';
-import type { OrderStore, OrderUnit } from '../domain/ports.ts';
+import { transactional, type Database } from '@shop/data';
+import type { OrderStore } from '../domain/ports.ts';
 import { SqlCarts } from './cartRepository.ts';
 import { SqlDeclineLog } from './declineLog.ts';
 import { SqlKeyAttachment } from './idempotencyStore.ts';
 import { SqlOrders } from './orderRepository.ts';
 
+/** Orders, carts and the decline log on the pool or a transaction; key attachment only in one. */
 export function createOrderStore(db: Database): OrderStore {
-  return {
-    transaction<T>(work: (unit: OrderUnit) => Promise<T>): Promise<T> {
-      return db.transaction((tx) =>
-        work({
-          orders: new SqlOrders(tx),
-          carts: new SqlCarts(tx),
-          declines: new SqlDeclineLog(tx),
-          keys: new SqlKeyAttachment(tx),
-        }),
-      );
-    },
-    orders: new SqlOrders(db),
-    carts: new SqlCarts(db),
-    declines: new SqlDeclineLog(db),
-  };
+  return transactional(
+    db,
+    (q) => ({ orders: new SqlOrders(q), carts: new SqlCarts(q), declines: new SqlDeclineLog(q) }),
+    (tx) => ({ keys: new SqlKeyAttachment(tx) }),
+  );
 }

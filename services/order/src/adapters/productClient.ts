@@ -42,30 +42,36 @@ export function createProductClient(peer: PeerClient, options: { reservationTtlS
     },
 
     async commit(reservationId, signal) {
-      const response = await peer.request({
-        method: 'POST',
-        path: `/inventory/reservations/${reservationId}/commit`,
-        idempotent: true,
-        signal,
-      });
-      if (response.status === 200) return 'committed';
-      if (response.status === 409) return 'conflict';
-      throw unexpected(SERVICE, 'commit a reservation', response);
+      const done = await settleReservation(peer, { reservationId, action: 'commit', signal });
+      return done ? 'committed' : 'conflict';
     },
 
     async release(reservationId, signal) {
-      const response = await peer.request({
-        method: 'POST',
-        path: `/inventory/reservations/${reservationId}/release`,
-        idempotent: true,
-        signal,
-      });
-      // Never held (the reserve call never reached it): nothing to release.
-      if (response.status === 200 || response.status === 404) return 'released';
-      if (response.status === 409) return 'conflict';
-      throw unexpected(SERVICE, 'release a reservation', response);
+      const done = await settleReservation(peer, { reservationId, action: 'release', signal });
+      return done ? 'released' : 'conflict';
     },
   };
+}
+
+/**
+ * POST /inventory/reservations/:id/commit or /release (idempotent: the mesh may retry it): true
+ * when done, false on 409 (commit: already released or expired; release: already committed). A
+ * reservation the product service never heard of (404: the reserve never reached it) counts as
+ * released, never as committed.
+ */
+async function settleReservation(
+  peer: PeerClient,
+  call: { reservationId: string; action: 'commit' | 'release'; signal: AbortSignal | undefined },
+): Promise<boolean> {
+  const response = await peer.request({
+    method: 'POST',
+    path: `/inventory/reservations/${call.reservationId}/${call.action}`,
+    idempotent: true,
+    signal: call.signal,
+  });
+  if (response.status === 200 || (response.status === 404 && call.action === 'release')) return true;
+  if (response.status === 409) return false;
+  throw unexpected(SERVICE, `${call.action} a reservation`, response);
 }
 
 function toProduct(body: unknown): ProductInfo {

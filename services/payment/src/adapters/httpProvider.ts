@@ -101,17 +101,31 @@ function declined(error: Json): ChargeOutcome {
   };
 }
 
-async function findCharge(call: Call, idempotencyKey: string, signal?: AbortSignal): Promise<ChargeLookup> {
+/**
+ * GET `<list path>?idempotency_key=…`: what the provider made under our key. `none` proves it made
+ * nothing; an unreadable or failed answer proves nothing (`unknown`).
+ */
+async function findByKey(
+  call: Call,
+  lookup: { listPath: string; idempotencyKey: string; signal: AbortSignal | undefined },
+): Promise<{ kind: 'unknown'; reason: string } | { kind: 'none' } | { kind: 'item'; item: unknown }> {
   const answer = await call({
     method: 'GET',
-    path: `/v1/payment_intents?idempotency_key=${encodeURIComponent(idempotencyKey)}`,
-    signal,
+    path: `${lookup.listPath}?idempotency_key=${encodeURIComponent(lookup.idempotencyKey)}`,
+    signal: lookup.signal,
   });
   if ('failure' in answer) return { kind: 'unknown', reason: answer.failure };
   if (answer.status !== 200 || !isRecord(answer.body) || !Array.isArray(answer.body.data))
     return { kind: 'unknown', reason: describe(answer) };
-  const intent: unknown = answer.body.data[0];
-  if (intent === undefined) return { kind: 'not_found' };
+  const item: unknown = answer.body.data[0];
+  return item === undefined ? { kind: 'none' } : { kind: 'item', item };
+}
+
+async function findCharge(call: Call, idempotencyKey: string, signal?: AbortSignal): Promise<ChargeLookup> {
+  const found = await findByKey(call, { listPath: '/v1/payment_intents', idempotencyKey, signal });
+  if (found.kind === 'unknown') return found;
+  if (found.kind === 'none') return { kind: 'not_found' };
+  const intent = found.item;
   if (!isRecord(intent) || typeof intent.id !== 'string') return { kind: 'unknown', reason: 'unreadable intent' };
   if (intent.status === 'succeeded') return { kind: 'found', outcome: { kind: 'succeeded', providerRef: intent.id } };
   const lastError = isRecord(intent.last_payment_error) ? intent.last_payment_error : undefined;
@@ -140,17 +154,11 @@ async function refund(call: Call, req: ProviderRefundRequest, signal?: AbortSign
 }
 
 async function findRefund(call: Call, idempotencyKey: string, signal?: AbortSignal): Promise<RefundLookup> {
-  const answer = await call({
-    method: 'GET',
-    path: `/v1/refunds?idempotency_key=${encodeURIComponent(idempotencyKey)}`,
-    signal,
-  });
-  if ('failure' in answer) return { kind: 'unknown', reason: answer.failure };
-  if (answer.status !== 200 || !isRecord(answer.body) || !Array.isArray(answer.body.data))
-    return { kind: 'unknown', reason: describe(answer) };
-  const found: unknown = answer.body.data[0];
-  if (found === undefined) return { kind: 'not_found' };
-  if (isRecord(found) && typeof found.id === 'string' && found.status === 'succeeded')
-    return { kind: 'found', providerRef: found.id };
+  const found = await findByKey(call, { listPath: '/v1/refunds', idempotencyKey, signal });
+  if (found.kind === 'unknown') return found;
+  if (found.kind === 'none') return { kind: 'not_found' };
+  const refund = found.item;
+  if (isRecord(refund) && typeof refund.id === 'string' && refund.status === 'succeeded')
+    return { kind: 'found', providerRef: refund.id };
   return { kind: 'unknown', reason: 'unreadable refund' };
 }

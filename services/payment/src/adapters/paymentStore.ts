@@ -3,9 +3,9 @@
  * transaction gets repositories and the outbox bound to it; reads and
  * reconciler claims outside a transaction run on the pool.
  */
-import type { Database, Queryable } from '@shop/data';
+import { transactional, type Database, type Queryable } from '@shop/data';
 import { createOutbox } from '@shop/events';
-import type { PaymentOutbox, PaymentStore, PaymentUnit } from '../domain/ports.ts';
+import type { PaymentOutbox, PaymentStore } from '../domain/ports.ts';
 import { SqlLedger } from './ledger.ts';
 import { SqlPayments } from './payments.ts';
 import { SqlRefunds } from './refunds.ts';
@@ -24,20 +24,11 @@ function outboxOn(tx: Queryable): PaymentOutbox {
   };
 }
 
+/** Payments, refunds and the ledger on the pool or a transaction; the outbox only in one. */
 export function createPaymentStore(db: Database): PaymentStore {
-  return {
-    transaction<T>(work: (unit: PaymentUnit) => Promise<T>): Promise<T> {
-      return db.transaction((tx) =>
-        work({
-          payments: new SqlPayments(tx),
-          refunds: new SqlRefunds(tx),
-          ledger: new SqlLedger(tx),
-          outbox: outboxOn(tx),
-        }),
-      );
-    },
-    payments: new SqlPayments(db),
-    refunds: new SqlRefunds(db),
-    ledger: new SqlLedger(db),
-  };
+  return transactional(
+    db,
+    (q) => ({ payments: new SqlPayments(q), refunds: new SqlRefunds(q), ledger: new SqlLedger(q) }),
+    (tx) => ({ outbox: outboxOn(tx) }),
+  );
 }

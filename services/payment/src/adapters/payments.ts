@@ -4,25 +4,17 @@
  */
 import type { Queryable } from '@shop/data';
 import type { NewPayment, PaymentRecord, PaymentStatus } from '../domain/payment.ts';
-import { LeasedRows } from './leasedRows.ts';
+import { attemptColumns, attemptFields, LeasedRows, type AttemptRow } from './leasedRows.ts';
 import type { PaymentRepository } from '../domain/ports.ts';
 
-interface Row {
-  id: string;
+interface Row extends AttemptRow {
   order_id: string;
   user_id: string;
-  idempotency_key: string;
-  request_fingerprint: string;
-  amount_minor: string;
   currency: string;
   payment_method: string;
   status: PaymentStatus;
   decline_code: string | null;
-  provider_ref: string | null;
   refunded_minor: string;
-  correlation_id: string;
-  lease_active: boolean;
-  created_at: Date;
   updated_at: Date;
 }
 
@@ -31,21 +23,14 @@ const COLUMNS = `id, order_id, user_id, idempotency_key, request_fingerprint, am
 
 function toRecord(row: Row): PaymentRecord {
   return {
-    id: row.id,
+    ...attemptFields(row),
     orderId: row.order_id,
     userId: row.user_id,
-    idempotencyKey: row.idempotency_key,
-    fingerprint: row.request_fingerprint,
-    amountMinor: Number(row.amount_minor),
     currency: row.currency,
     paymentMethod: row.payment_method,
     status: row.status,
     declineCode: row.decline_code,
-    providerRef: row.provider_ref,
     refundedMinor: Number(row.refunded_minor),
-    correlationId: row.correlation_id,
-    leaseActive: row.lease_active,
-    createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
 }
@@ -56,24 +41,9 @@ export class SqlPayments extends LeasedRows<Row, PaymentRecord> implements Payme
   }
 
   async insertPending(payment: NewPayment, leaseMs: number): Promise<PaymentRecord | null> {
-    return this.one(
-      `INSERT INTO payments (id, order_id, user_id, idempotency_key, request_fingerprint, amount_minor, currency, payment_method, status, correlation_id, locked_until)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, now() + make_interval(secs => $10::double precision / 1000))
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING ${COLUMNS}`,
-      [
-        payment.id,
-        payment.orderId,
-        payment.userId,
-        payment.idempotencyKey,
-        payment.fingerprint,
-        payment.amountMinor,
-        payment.currency,
-        payment.paymentMethod,
-        payment.correlationId,
-        leaseMs,
-      ],
-    );
+    const { orderId, userId, currency, paymentMethod } = payment;
+    const own = { order_id: orderId, user_id: userId, currency, payment_method: paymentMethod };
+    return this.insertLeased({ ...attemptColumns(payment), ...own }, leaseMs);
   }
 
   async get(id: string): Promise<PaymentRecord | null> {

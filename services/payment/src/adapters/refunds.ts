@@ -4,38 +4,19 @@
  */
 import type { Queryable } from '@shop/data';
 import type { RefundRepository } from '../domain/ports.ts';
-import { LeasedRows } from './leasedRows.ts';
+import { attemptColumns, attemptFields, LeasedRows, type AttemptRow } from './leasedRows.ts';
 import type { NewRefund, RefundRecord, RefundStatus } from '../domain/refund.ts';
 
-interface Row {
-  id: string;
+interface Row extends AttemptRow {
   payment_id: string;
-  idempotency_key: string;
-  request_fingerprint: string;
-  amount_minor: string;
   status: RefundStatus;
-  provider_ref: string | null;
-  correlation_id: string;
-  lease_active: boolean;
-  created_at: Date;
 }
 
 const COLUMNS = `id, payment_id, idempotency_key, request_fingerprint, amount_minor, status, provider_ref, correlation_id,
   coalesce(locked_until > now(), false) AS lease_active, created_at`;
 
 function toRecord(row: Row): RefundRecord {
-  return {
-    id: row.id,
-    paymentId: row.payment_id,
-    idempotencyKey: row.idempotency_key,
-    fingerprint: row.request_fingerprint,
-    amountMinor: Number(row.amount_minor),
-    status: row.status,
-    providerRef: row.provider_ref,
-    correlationId: row.correlation_id,
-    leaseActive: row.lease_active,
-    createdAt: row.created_at,
-  };
+  return { ...attemptFields(row), paymentId: row.payment_id, status: row.status };
 }
 
 export class SqlRefunds extends LeasedRows<Row, RefundRecord> implements RefundRepository {
@@ -44,21 +25,7 @@ export class SqlRefunds extends LeasedRows<Row, RefundRecord> implements RefundR
   }
 
   async insertPending(refund: NewRefund, leaseMs: number): Promise<RefundRecord | null> {
-    return this.one(
-      `INSERT INTO refunds (id, payment_id, idempotency_key, request_fingerprint, amount_minor, status, correlation_id, locked_until)
-       VALUES ($1, $2, $3, $4, $5, 'pending', $6, now() + make_interval(secs => $7::double precision / 1000))
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING ${COLUMNS}`,
-      [
-        refund.id,
-        refund.paymentId,
-        refund.idempotencyKey,
-        refund.fingerprint,
-        refund.amountMinor,
-        refund.correlationId,
-        leaseMs,
-      ],
-    );
+    return this.insertLeased({ ...attemptColumns(refund), payment_id: refund.paymentId }, leaseMs);
   }
 
   async paymentIdOf(refundId: string): Promise<string | null> {

@@ -1,19 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import type { ChargeRequest } from '@shop/contracts';
 import { AppError } from '@shop/platform';
-import { judgeRepeat, type KeyVerdict } from '../domain/idempotency.ts';
 import { settleFromCharge, type PaymentRecord } from '../domain/payment.ts';
 import { providerChargeKey, type PaymentUnit } from '../domain/ports.ts';
 import type { PaymentDeps } from './deps.ts';
 import { fingerprint } from './fingerprint.ts';
 import { recordCharge, settlePendingCharge } from './recordCharge.ts';
+import { carryOn, repeatOf, type Begun } from './repeats.ts';
 
 /** A charge as the order service asks for it (@shop/contracts), with the request's correlation id. */
 export interface ChargeInput extends ChargeRequest {
   correlationId: string;
 }
-
-type Begun = { kind: 'created'; payment: PaymentRecord } | (KeyVerdict & { payment: PaymentRecord });
 
 /**
  * Charges once per idempotency key. The payment is committed 'pending' before
@@ -30,23 +28,11 @@ export async function charge(
   const begun = await deps.store.transaction((unit) =>
     beginCharge(unit, { ...input, fingerprint: print }, deps.leaseMs),
   );
-  switch (begun.kind) {
-    case 'mismatch':
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', {
-        detail: 'This Idempotency-Key was first used with a different charge',
-      });
-    case 'in_progress':
-      throw new AppError('REQUEST_IN_PROGRESS', {
-        retryAfter: 1,
-        detail: 'A charge with this Idempotency-Key is still being processed',
-      });
-    case 'replay':
-      return { payment: begun.payment, replayed: true };
-    case 'take_over':
-      return { payment: await settlePendingCharge(deps, begun.payment), replayed: true };
-    case 'created':
-      return { payment: await sendCharge(deps, begun.payment), replayed: false };
-  }
+  const { record, replayed } = await carryOn(begun, 'charge', {
+    settleLost: (payment) => settlePendingCharge(deps, payment),
+    send: ({ record: payment }) => sendCharge(deps, payment),
+  });
+  return { payment: record, replayed };
 }
 
 /** The pending payment and its first ledger line, or what the key's earlier use says. */
@@ -54,7 +40,7 @@ async function beginCharge(
   { payments, ledger }: PaymentUnit,
   input: ChargeInput & { fingerprint: string },
   leaseMs: number,
-): Promise<Begun> {
+): Promise<Begun<PaymentRecord>> {
   const created = await payments.insertPending({ id: randomUUID(), ...input }, leaseMs);
   if (created) {
     await ledger.append({
@@ -65,16 +51,11 @@ async function beginCharge(
       currency: created.currency,
       detail: { paymentMethod: input.paymentMethod },
     });
-    return { kind: 'created', payment: created };
+    return { kind: 'created', record: created };
   }
-  const existing = await payments.lockByKey(input.idempotencyKey);
-  if (!existing) throw new AppError('REQUEST_IN_PROGRESS', { retryAfter: 1 });
-  const verdict = judgeRepeat(
-    { fingerprint: existing.fingerprint, pending: existing.status === 'pending', leaseActive: existing.leaseActive },
-    input.fingerprint,
-  );
-  if (verdict.kind === 'take_over') await payments.takeLease(existing.id, leaseMs);
-  return { ...verdict, payment: existing };
+  const repeat = await repeatOf(payments, input, leaseMs);
+  if (!repeat) throw new AppError('REQUEST_IN_PROGRESS', { retryAfter: 1 });
+  return { ...repeat.verdict, record: repeat.record };
 }
 
 /** Asks the provider to charge the committed pending payment and records its answer. */

@@ -7,6 +7,7 @@ import {
   type PaymentStatus,
 } from '../domain/payment.ts';
 import type { PaymentDeps } from './deps.ts';
+import { askAfterLoss } from './repeats.ts';
 
 /**
  * Applies a settlement to a pending payment in one transaction: the new state,
@@ -56,9 +57,10 @@ export async function settlePendingCharge(
   payment: PaymentRecord,
   signal?: AbortSignal,
 ): Promise<PaymentRecord> {
-  const lookup = await deps.provider.findCharge(providerChargeKey(payment.idempotencyKey), signal);
-  const oldEnough = deps.now() - payment.createdAt.getTime() >= deps.reconcileAfterMs;
-  if (lookup.kind === 'unknown')
-    deps.logger.warn({ paymentId: payment.id, reason: lookup.reason }, 'payment outcome still unknown');
+  const { lookup, oldEnough } = await askAfterLoss(
+    deps,
+    { what: 'payment', id: payment.id, createdAt: payment.createdAt },
+    () => deps.provider.findCharge(providerChargeKey(payment.idempotencyKey), signal),
+  );
   return recordCharge(deps, payment.id, (status) => settleFromLookup(status, lookup, oldEnough));
 }

@@ -6,6 +6,7 @@ import {
   type RefundStatus,
 } from '../domain/refund.ts';
 import type { PaymentDeps } from './deps.ts';
+import { askAfterLoss } from './repeats.ts';
 
 /**
  * Applies a refund settlement in one transaction: refund state, the payment's
@@ -64,9 +65,10 @@ export async function settlePendingRefund(
   refund: RefundRecord,
   signal?: AbortSignal,
 ): Promise<RefundRecord> {
-  const lookup = await deps.provider.findRefund(providerRefundKey(refund.idempotencyKey), signal);
-  const oldEnough = deps.now() - refund.createdAt.getTime() >= deps.reconcileAfterMs;
-  if (lookup.kind === 'unknown')
-    deps.logger.warn({ refundId: refund.id, reason: lookup.reason }, 'refund outcome still unknown');
+  const { lookup, oldEnough } = await askAfterLoss(
+    deps,
+    { what: 'refund', id: refund.id, createdAt: refund.createdAt },
+    () => deps.provider.findRefund(providerRefundKey(refund.idempotencyKey), signal),
+  );
   return recordRefund(deps, refund.id, (status) => settleRefundFromLookup(status, lookup, oldEnough));
 }

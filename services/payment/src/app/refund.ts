@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@shop/platform';
-import { judgeRepeat, type KeyVerdict } from '../domain/idempotency.ts';
 import { providerRefundKey, type PaymentUnit } from '../domain/ports.ts';
 import { decideRefund, settleRefund, type RefundRecord } from '../domain/refund.ts';
 import type { PaymentDeps } from './deps.ts';
 import { fingerprint } from './fingerprint.ts';
 import { recordRefund, settlePendingRefund } from './recordRefund.ts';
+import { carryOn, repeatOf, type Begun } from './repeats.ts';
 
 export interface RefundInput {
   paymentId: string;
@@ -15,7 +15,7 @@ export interface RefundInput {
   correlationId: string;
 }
 
-type Begun = { kind: 'created'; refund: RefundRecord; providerRef: string } | (KeyVerdict & { refund: RefundRecord });
+type BegunRefund = Begun<RefundRecord, { providerRef: string }>;
 
 /**
  * Refunds once per idempotency key, like charges: the refund is committed
@@ -28,33 +28,21 @@ export async function refund(
 ): Promise<{ refund: RefundRecord; replayed: boolean }> {
   const request = { ...input, fingerprint: fingerprint([input.paymentId, input.amountMinor ?? null]) };
   const begun = await deps.store.transaction((unit) => beginRefund(unit, request, deps.leaseMs));
-  switch (begun.kind) {
-    case 'mismatch':
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', {
-        detail: 'This Idempotency-Key was first used with a different refund',
-      });
-    case 'in_progress':
-      throw new AppError('REQUEST_IN_PROGRESS', {
-        retryAfter: 1,
-        detail: 'A refund with this Idempotency-Key is still being processed',
-      });
-    case 'replay':
-      return { refund: begun.refund, replayed: true };
-    case 'take_over':
-      return { refund: await settlePendingRefund(deps, begun.refund), replayed: true };
-    case 'created':
-      return { refund: await sendRefund(deps, begun), replayed: false };
-  }
+  const { record, replayed } = await carryOn(begun, 'refund', {
+    settleLost: (pending) => settlePendingRefund(deps, pending),
+    send: (created) => sendRefund(deps, created),
+  });
+  return { refund: record, replayed };
 }
 
 type RefundRequest = RefundInput & { fingerprint: string };
 
 /** The pending refund (its amount reserved on the payment) and its ledger line, or what the key's earlier use says. */
-async function beginRefund(unit: PaymentUnit, input: RefundRequest, leaseMs: number): Promise<Begun> {
+async function beginRefund(unit: PaymentUnit, input: RefundRequest, leaseMs: number): Promise<BegunRefund> {
   // The payment is locked first, by every refund of it: a repeat then sees the committed refund of its key.
   const payment = await unit.payments.lockById(input.paymentId);
   if (!payment) throw new AppError('NOT_FOUND', { detail: `No payment ${input.paymentId}` });
-  const existing = await repeatOf(unit, input, leaseMs);
+  const existing = await repeatedRefund(unit, input, leaseMs);
   if (existing) return existing;
   const decision = decideRefund(payment, input.amountMinor);
   if (!decision.ok)
@@ -76,7 +64,7 @@ async function beginRefund(unit: PaymentUnit, input: RefundRequest, leaseMs: num
   );
   // The key was taken by a refund of another payment meanwhile.
   if (!created) {
-    const raced = await repeatOf(unit, input, leaseMs);
+    const raced = await repeatedRefund(unit, input, leaseMs);
     if (!raced) throw new AppError('REQUEST_IN_PROGRESS', { retryAfter: 1 });
     return raced;
   }
@@ -89,38 +77,33 @@ async function beginRefund(unit: PaymentUnit, input: RefundRequest, leaseMs: num
     amountMinor: decision.amountMinor,
     currency: payment.currency,
   });
-  return { kind: 'created', refund: created, providerRef: payment.providerRef };
+  return { kind: 'created', record: created, providerRef: payment.providerRef };
 }
 
 /** Asks the provider to refund the committed pending refund and records its answer. */
 async function sendRefund(
   deps: PaymentDeps,
-  begun: { refund: RefundRecord; providerRef: string },
+  begun: { record: RefundRecord; providerRef: string },
 ): Promise<RefundRecord> {
   const outcome = await deps.provider.refund({
-    idempotencyKey: providerRefundKey(begun.refund.idempotencyKey),
+    idempotencyKey: providerRefundKey(begun.record.idempotencyKey),
     providerRef: begun.providerRef,
-    amountMinor: begun.refund.amountMinor,
+    amountMinor: begun.record.amountMinor,
   });
   if (outcome.kind === 'unknown')
     deps.logger.warn(
-      { refundId: begun.refund.id, reason: outcome.reason },
+      { refundId: begun.record.id, reason: outcome.reason },
       'refund outcome unknown; left pending for the reconciler',
     );
-  return recordRefund(deps, begun.refund.id, (status) => settleRefund(status, outcome));
+  return recordRefund(deps, begun.record.id, (status) => settleRefund(status, outcome));
 }
 
-async function repeatOf(
+/** The refund an earlier use of the key made, judged against this request; null when the key is free. */
+async function repeatedRefund(
   { refunds }: PaymentUnit,
   input: RefundRequest,
   leaseMs: number,
-): Promise<(KeyVerdict & { refund: RefundRecord }) | null> {
-  const existing = await refunds.lockByKey(input.idempotencyKey);
-  if (!existing) return null;
-  const verdict = judgeRepeat(
-    { fingerprint: existing.fingerprint, pending: existing.status === 'pending', leaseActive: existing.leaseActive },
-    input.fingerprint,
-  );
-  if (verdict.kind === 'take_over') await refunds.takeLease(existing.id, leaseMs);
-  return { ...verdict, refund: existing };
+): Promise<BegunRefund | null> {
+  const repeat = await repeatOf(refunds, input, leaseMs);
+  return repeat ? { ...repeat.verdict, record: repeat.record } : null;
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { judgeRepeat } from './idempotency.ts';
 import { InvalidTransitionError, settleFromCharge, settleFromLookup } from './payment.ts';
-import { decideRefund, settleRefundFromLookup } from './refund.ts';
+import { decideRefund, settleRefund, settleRefundFromLookup } from './refund.ts';
 
 test('only a pending payment can be settled; an unknown outcome keeps it pending with a ledger line', () => {
   assert.equal(settleFromCharge('pending', { kind: 'succeeded', providerRef: 'pi_1' }).status, 'succeeded');
@@ -38,4 +38,22 @@ test('a repeated key: different request refused, settled replayed, live lease in
   assert.equal(judgeRepeat({ fingerprint: 'a', pending: false, leaseActive: false }, 'a').kind, 'replay');
   assert.equal(judgeRepeat({ fingerprint: 'a', pending: true, leaseActive: true }, 'a').kind, 'in_progress');
   assert.equal(judgeRepeat({ fingerprint: 'a', pending: true, leaseActive: false }, 'a').kind, 'take_over');
+});
+
+test('each outcome settles to its status, ledger line and event; a failed refund gives its amount back', () => {
+  const declined = settleFromCharge('pending', {
+    kind: 'declined',
+    declineCode: 'insufficient_funds',
+    providerRef: 'pi_2',
+  });
+  assert.deepEqual(
+    [declined.status, declined.ledgerKind, declined.event, declined.declineCode, declined.detail],
+    ['declined', 'provider_declined', 'payment.declined', 'insufficient_funds', { declineCode: 'insufficient_funds' }],
+  );
+  const failed = settleFromCharge('pending', { kind: 'failed', reason: 'api_error' });
+  assert.deepEqual([failed.status, failed.event, failed.providerRef], ['failed', 'payment.failed', null]);
+  assert.equal(settleRefund('pending', { kind: 'failed', reason: 'refused' }).release, true);
+  assert.equal(settleRefund('pending', { kind: 'unknown', reason: 'timeout' }).release, false);
+  assert.equal(settleRefund('pending', { kind: 'unknown', reason: 'timeout' }).status, 'pending');
+  assert.throws(() => settleRefund('succeeded', { kind: 'failed', reason: 'x' }));
 });

@@ -1,4 +1,5 @@
 import type { EventPayload } from '@shop/contracts';
+import { settleByLookup } from './idempotency.ts';
 import type { ChargeLookup, ChargeOutcome } from './ports.ts';
 
 export type PaymentStatus = 'pending' | 'succeeded' | 'declined' | 'failed';
@@ -73,46 +74,46 @@ export function isSettled(status: PaymentStatus): boolean {
   return status !== 'pending';
 }
 
+/** The provider charged the card: succeeded, with its reference, recorded as `ledgerKind`. */
+function charged(providerRef: string, ledgerKind: ChargeLedgerKind): ChargeSettlement {
+  const event = 'payment.succeeded';
+  return { status: 'succeeded', ledgerKind, event, providerRef, declineCode: null, detail: { providerRef } };
+}
+
+/** The card was declined: the provider's reference and decline code, recorded as `ledgerKind`. */
+function declined(
+  outcome: { providerRef: string | null; declineCode: string },
+  ledgerKind: ChargeLedgerKind,
+): ChargeSettlement {
+  const { providerRef, declineCode } = outcome;
+  return {
+    status: 'declined',
+    ledgerKind,
+    event: 'payment.declined',
+    providerRef,
+    declineCode,
+    detail: { declineCode },
+  };
+}
+
+/** No charge: `failed` (published) or, for an unknown outcome, still `pending` (nothing published). */
+function uncharged(status: 'failed' | 'pending', reason: string, ledgerKind: ChargeLedgerKind): ChargeSettlement {
+  const event = status === 'failed' ? 'payment.failed' : null;
+  return { status, ledgerKind, event, providerRef: null, declineCode: null, detail: { reason } };
+}
+
 /** The provider answered (or did not) the charge we sent. */
 export function settleFromCharge(current: PaymentStatus, outcome: ChargeOutcome): ChargeSettlement {
   assertSettleable(current);
   switch (outcome.kind) {
     case 'succeeded':
-      return {
-        status: 'succeeded',
-        ledgerKind: 'provider_succeeded',
-        event: 'payment.succeeded',
-        providerRef: outcome.providerRef,
-        declineCode: null,
-        detail: { providerRef: outcome.providerRef },
-      };
+      return charged(outcome.providerRef, 'provider_succeeded');
     case 'declined':
-      return {
-        status: 'declined',
-        ledgerKind: 'provider_declined',
-        event: 'payment.declined',
-        providerRef: outcome.providerRef,
-        declineCode: outcome.declineCode,
-        detail: { declineCode: outcome.declineCode },
-      };
+      return declined(outcome, 'provider_declined');
     case 'failed':
-      return {
-        status: 'failed',
-        ledgerKind: 'provider_error',
-        event: 'payment.failed',
-        providerRef: null,
-        declineCode: null,
-        detail: { reason: outcome.reason },
-      };
+      return uncharged('failed', outcome.reason, 'provider_error');
     case 'unknown':
-      return {
-        status: 'pending',
-        ledgerKind: 'outcome_unknown',
-        event: null,
-        providerRef: null,
-        declineCode: null,
-        detail: { reason: outcome.reason },
-      };
+      return uncharged('pending', outcome.reason, 'outcome_unknown');
   }
 }
 
@@ -129,41 +130,13 @@ export function settleFromLookup(
   oldEnough: boolean,
 ): ChargeSettlement | null {
   assertSettleable(current);
-  switch (lookup.kind) {
-    case 'found': {
-      const outcome = lookup.outcome;
-      if (outcome.kind === 'succeeded') {
-        return {
-          status: 'succeeded',
-          ledgerKind: 'reconciled_succeeded',
-          event: 'payment.succeeded',
-          providerRef: outcome.providerRef,
-          declineCode: null,
-          detail: { providerRef: outcome.providerRef },
-        };
-      }
-      return {
-        status: 'declined',
-        ledgerKind: 'reconciled_declined',
-        event: 'payment.declined',
-        providerRef: outcome.providerRef,
-        declineCode: outcome.declineCode,
-        detail: { declineCode: outcome.declineCode },
-      };
-    }
-    case 'not_found':
-      if (!oldEnough) return null;
-      return {
-        status: 'failed',
-        ledgerKind: 'reconciled_not_found',
-        event: 'payment.failed',
-        providerRef: null,
-        declineCode: null,
-        detail: { reason: 'the provider has no charge under this key' },
-      };
-    case 'unknown':
-      return null;
-  }
+  return settleByLookup(lookup, oldEnough, {
+    found: ({ outcome }) =>
+      outcome.kind === 'succeeded'
+        ? charged(outcome.providerRef, 'reconciled_succeeded')
+        : declined(outcome, 'reconciled_declined'),
+    notFound: () => uncharged('failed', 'the provider has no charge under this key', 'reconciled_not_found'),
+  });
 }
 
 /** The event a settlement publishes (keyed by order id), or null when it publishes none. */

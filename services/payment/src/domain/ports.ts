@@ -76,34 +76,38 @@ export interface StaleClaim {
   limit: number;
 }
 
+/**
+ * What payments and refunds share: attempts under an idempotency key, locked while a request works
+ * on one, and leased to the request or reconciler pass that owns a pending one.
+ */
+export interface LeasedAttempts<R> {
+  lockByKey(idempotencyKey: string): Promise<R | null>;
+  lockById(id: string): Promise<R | null>;
+  takeLease(id: string, leaseMs: number): Promise<void>;
+  /** Leases stale pending attempts to the caller (instances share the work). */
+  claimStale(claim: StaleClaim): Promise<R[]>;
+}
+
 /** Payments, on a transaction (or the pool, outside one). */
-export interface PaymentRepository {
+export interface PaymentRepository extends LeasedAttempts<PaymentRecord> {
   /** Inserts the pending payment holding a lease; null when the key is taken. */
   insertPending(payment: NewPayment, leaseMs: number): Promise<PaymentRecord | null>;
-  lockByKey(idempotencyKey: string): Promise<PaymentRecord | null>;
-  lockById(id: string): Promise<PaymentRecord | null>;
   get(id: string): Promise<PaymentRecord | null>;
-  takeLease(id: string, leaseMs: number): Promise<void>;
   /** Records a settlement (or, still pending, just gives the lease back). */
   settle(
     id: string,
     change: { status: PaymentStatus; providerRef: string | null; declineCode: string | null },
   ): Promise<PaymentRecord>;
   addRefunded(id: string, deltaMinor: number): Promise<void>;
-  /** Leases stale pending payments to the caller (instances share the work). */
-  claimStale(claim: StaleClaim): Promise<PaymentRecord[]>;
 }
 
 /** Refunds, on a transaction (or the pool, outside one). */
-export interface RefundRepository {
+export interface RefundRepository extends LeasedAttempts<RefundRecord> {
+  /** Inserts the pending refund holding a lease; null when the key is taken. */
   insertPending(refund: NewRefund, leaseMs: number): Promise<RefundRecord | null>;
-  lockByKey(idempotencyKey: string): Promise<RefundRecord | null>;
-  lockById(id: string): Promise<RefundRecord | null>;
   /** The payment a refund belongs to, without locking anything. */
   paymentIdOf(refundId: string): Promise<string | null>;
-  takeLease(id: string, leaseMs: number): Promise<void>;
   settle(id: string, change: { status: RefundStatus; providerRef: string | null }): Promise<RefundRecord>;
-  claimStale(claim: StaleClaim): Promise<RefundRecord[]>;
 }
 
 /** The append-only ledger. */

@@ -1,3 +1,4 @@
+import { settleByLookup } from './idempotency.ts';
 import type { RefundLookup, RefundOutcome } from './ports.ts';
 import type { PaymentStatus } from './payment.ts';
 
@@ -70,33 +71,34 @@ export interface RefundSettlement {
   detail: Record<string, string>;
 }
 
-export function settleRefund(current: RefundStatus, outcome: RefundOutcome): RefundSettlement {
+/** Only a pending refund moves. */
+function assertRefundSettleable(current: RefundStatus): void {
   if (current !== 'pending') throw new Error(`A ${current} refund is settled; it cannot change again`);
+}
+
+/** The provider refunded: succeeded, with its reference, recorded as `ledgerKind`. */
+function refunded(providerRef: string, ledgerKind: RefundLedgerKind): RefundSettlement {
+  return { status: 'succeeded', ledgerKind, release: false, providerRef, detail: { providerRef } };
+}
+
+/**
+ * No refund: `failed`, giving the reserved amount back to the payment, or, for an unknown
+ * outcome, still `pending` with the amount kept reserved.
+ */
+function unrefunded(status: 'failed' | 'pending', reason: string, ledgerKind: RefundLedgerKind): RefundSettlement {
+  return { status, ledgerKind, release: status === 'failed', providerRef: null, detail: { reason } };
+}
+
+/** The provider answered (or did not) the refund we sent. */
+export function settleRefund(current: RefundStatus, outcome: RefundOutcome): RefundSettlement {
+  assertRefundSettleable(current);
   switch (outcome.kind) {
     case 'succeeded':
-      return {
-        status: 'succeeded',
-        ledgerKind: 'refund_succeeded',
-        release: false,
-        providerRef: outcome.providerRef,
-        detail: { providerRef: outcome.providerRef },
-      };
+      return refunded(outcome.providerRef, 'refund_succeeded');
     case 'failed':
-      return {
-        status: 'failed',
-        ledgerKind: 'refund_failed',
-        release: true,
-        providerRef: null,
-        detail: { reason: outcome.reason },
-      };
+      return unrefunded('failed', outcome.reason, 'refund_failed');
     case 'unknown':
-      return {
-        status: 'pending',
-        ledgerKind: 'refund_outcome_unknown',
-        release: false,
-        providerRef: null,
-        detail: { reason: outcome.reason },
-      };
+      return unrefunded('pending', outcome.reason, 'refund_outcome_unknown');
   }
 }
 
@@ -106,27 +108,9 @@ export function settleRefundFromLookup(
   lookup: RefundLookup,
   oldEnough: boolean,
 ): RefundSettlement | null {
-  if (current !== 'pending') throw new Error(`A ${current} refund is settled; it cannot change again`);
-  switch (lookup.kind) {
-    case 'found':
-      return {
-        status: 'succeeded',
-        ledgerKind: 'refund_reconciled_succeeded',
-        release: false,
-        providerRef: lookup.providerRef,
-        detail: { providerRef: lookup.providerRef },
-      };
-    case 'not_found':
-      return oldEnough
-        ? {
-            status: 'failed',
-            ledgerKind: 'refund_reconciled_not_found',
-            release: true,
-            providerRef: null,
-            detail: { reason: 'the provider has no refund under this key' },
-          }
-        : null;
-    case 'unknown':
-      return null;
-  }
+  assertRefundSettleable(current);
+  return settleByLookup(lookup, oldEnough, {
+    found: ({ providerRef }) => refunded(providerRef, 'refund_reconciled_succeeded'),
+    notFound: () => unrefunded('failed', 'the provider has no refund under this key', 'refund_reconciled_not_found'),
+  });
 }
