@@ -2,7 +2,7 @@ import type { Server, ServerOptions, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AppError } from '@shop/platform';
 import { rawProblem } from '@shop/proxy';
-import type { ClientLimits } from './createBalancer.ts';
+import type { ClientLimits } from './clientLimits.ts';
 import { OWN_HEADERS } from './ownAnswers.ts';
 
 /** Both sides' node:http settings: the header and whole-request deadlines, checked often enough to be kept. */

@@ -52,3 +52,36 @@ export class PerAddressCap {
     return this.#counts.size;
   }
 }
+
+export interface ClientLimits {
+  /** The request line and headers must arrive within this long (node:http's headersTimeout). */
+  headersTimeoutMs: number;
+  /** The whole request, headers and body, must arrive within this long (node:http's requestTimeout; a backstop for the two deadlines). */
+  requestTimeoutMs: number;
+  /**
+   * The body must arrive whole within this long of the headers, or the
+   * request is answered 408 and its connection closed. A deadline, not an
+   * idle timeout: a body dribbled a byte every few seconds cannot extend it.
+   */
+  bodyTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long. */
+  keepAliveTimeoutMs: number;
+  /** Open connections per client address; one more is closed at once. */
+  maxConnections: number;
+  /** Requests per client address from their headers to their answer (uploads included); one more is answered 429. */
+  maxInFlight: number;
+}
+
+/**
+ * A browser opens at most 6 connections per host; 64 leaves room for a few
+ * dozen people behind one NAT. A JSON body of the platform is a few KiB: 10 s
+ * is a generous deadline for one (and 100 KiB/s for the largest allowed).
+ */
+export const CLIENT_DEFAULTS: ClientLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  bodyTimeoutMs: 10_000,
+  keepAliveTimeoutMs: 15_000,
+  maxConnections: 64,
+  maxInFlight: 32,
+};

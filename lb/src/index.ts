@@ -1,8 +1,3 @@
-export {
-  createBalancer,
-  CLIENT_DEFAULTS,
-  type Balancer,
-  type BalancerOptions,
-  type ClientLimits,
-} from './createBalancer.ts';
+export { createBalancer, type Balancer, type BalancerOptions } from './createBalancer.ts';
+export { CLIENT_DEFAULTS, type ClientLimits } from './clientLimits.ts';
 export { BackendSet, type Backend, type BackendPolicy } from '@shop/mesh';

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { answerClientError, serverOptions } from './clientErrors.ts';
 import { clientAddress, PerAddressCap } from './clientLimits.ts';
-import type { ClientLimits } from './createBalancer.ts';
+import type { ClientLimits } from './clientLimits.ts';
 import { forward, type Upstreams } from './forward.ts';
 import { refusal, refuse } from './ownAnswers.ts';
 import { answerOwn } from './ownEndpoints.ts';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Type } from 'typebox';
 import { AppError } from './errors.ts';
-import type { ServiceApp } from './createServiceApp.ts';
+import type { ServiceApp } from './serviceApp.ts';
 
 /**
  * Faults this instance injects into its own requests, for chaos runs: added
