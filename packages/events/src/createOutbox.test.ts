@@ -49,3 +49,23 @@ test('createOutbox refuses an event type no contract declares', async () => {
   );
   assert.equal(rows.length, 0);
 });
+
+test('outbox.on(tx) writes on that transaction, with the aggregate id defaulting to the key', async () => {
+  const { tx, rows } = recordingTx();
+  const other = recordingTx();
+  const outbox = createOutbox('product-service');
+  const bound = outbox.on(tx);
+  await bound.append({
+    type: 'product.deleted',
+    key: 'prod-1',
+    correlationId: 'c-2',
+    payload: { productId: 'prod-1', sku: 'SKU-1' },
+  });
+  assert.equal(other.rows.length, 0);
+  const [row] = rows;
+  assert.ok(row);
+  const [, topic, type, , key, envelope] = row as [string, string, string, number, string, string];
+  assert.deepEqual([topic, type, key], ['product', 'product.deleted', 'prod-1']);
+  const parsed = JSON.parse(envelope) as { producer: string; aggregateId: string; correlationId: string };
+  assert.deepEqual([parsed.producer, parsed.aggregateId, parsed.correlationId], ['product-service', 'prod-1', 'c-2']);
+});

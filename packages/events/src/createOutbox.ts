@@ -22,6 +22,12 @@ export interface ContractEvent<T extends EventType = EventType> {
   causationId?: string;
 }
 
+/** An outbox bound to one transaction: what a store hands its unit of work as `outbox`. */
+export interface TransactionOutbox {
+  /** Writes one event on the bound transaction (see Outbox.append). */
+  append<T extends EventType>(event: ContractEvent<T>): Promise<void>;
+}
+
 export interface Outbox {
   /** The service's name in every envelope it writes. */
   readonly producer: string;
@@ -31,19 +37,27 @@ export interface Outbox {
    * The relay (relayOutboxToLog) moves it to the bus.
    */
   append<T extends EventType>(tx: Queryable, event: ContractEvent<T>): Promise<string>;
+  /** This outbox bound to `tx`, e.g. a transactional store's `(tx) => ({ outbox: outbox.on(tx) })`. */
+  on(tx: Queryable): TransactionOutbox;
 }
 
 /** The outbox of `producer` (e.g. 'order-service'); `clock` replaces the process's hybrid logical clock (tests). */
 export function createOutbox(producer: string, options: { clock?: HybridLogicalClock } = {}): Outbox {
+  const append: Outbox['append'] = async (tx, event) => {
+    const contract = contractOf(event.type);
+    if (!contract) throw new Error(`No contract declares the event type ${event.type}`);
+    const { type, key, payload, aggregateId, correlationId, causationId } = event;
+    const row = { topic: contract.topic, type, version: contract.version, key, payload, aggregateId };
+    const envelope = await appendToOutbox(tx, producer, { ...row, correlationId, causationId }, options.clock);
+    return envelope.id;
+  };
   return {
     producer,
-    async append(tx, event) {
-      const contract = contractOf(event.type);
-      if (!contract) throw new Error(`No contract declares the event type ${event.type}`);
-      const { type, key, payload, aggregateId, correlationId, causationId } = event;
-      const row = { topic: contract.topic, type, version: contract.version, key, payload, aggregateId };
-      const envelope = await appendToOutbox(tx, producer, { ...row, correlationId, causationId }, options.clock);
-      return envelope.id;
-    },
+    append,
+    on: (tx) => ({
+      async append(event) {
+        await append(tx, event);
+      },
+    }),
   };
 }

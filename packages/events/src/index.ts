@@ -32,7 +32,8 @@ export { defaultBackoff } from './delivery.ts';
 export { partitionOf } from './partition.ts';
 export { listenForNotifications, type Listener } from './listener.ts';
 export { relayOutboxToLog, waitForBus } from './wiring.ts';
-export { createOutbox, type ContractEvent, type Outbox } from './createOutbox.ts';
+export { createOutbox, type ContractEvent, type Outbox, type TransactionOutbox } from './createOutbox.ts';
+export { outboxStore, type OutboxUnit } from './outboxStore.ts';
 export {
   subscribe,
   type ClosingApp,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConsumerHandle, Delivery, SubscribeOptions } from './bus.ts';
 import { applyWithRetries, observeClock, type Outcome } from './delivery.ts';
+import { Doorbell } from './doorbell.ts';
 import { isEnvelope } from './envelope.ts';
 import {
   claimRedrives,
@@ -64,7 +65,7 @@ class PgMember {
   readonly #owned = new Map<string, Owned>();
   #lastRenewal = Number.NEGATIVE_INFINITY;
   #woken = false;
-  #wakeUp: () => void = () => undefined;
+  readonly #bell = new Doorbell();
   // What the next round reads: every partition held, or only those a wake named
   // (an append notifies its partitions; reading all of them on every append
   // was most of the database's queries). Dead letters are looked at on a
@@ -99,7 +100,7 @@ class PgMember {
       else for (const partition of named.partitions) this.#markDue(slotId({ topic: named.topic, partition }));
     }
     this.#woken = true;
-    this.#wakeUp();
+    this.#bell.ring();
   }
 
   #markDue(id: string): void {
@@ -258,20 +259,8 @@ class PgMember {
   async #waitForWake(): Promise<void> {
     const signal = this.#stopping.signal;
     if (this.#woken || signal.aborted) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.#wakeUp = () => undefined;
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        // A poll: whatever a lost notification would have said.
-        this.#everythingDue();
-        done();
-      }, this.#options.pollIntervalMs ?? 1000);
-      this.#wakeUp = done;
-      signal.addEventListener('abort', done, { once: true });
-    });
+    const reason = await this.#bell.wait(this.#options.pollIntervalMs ?? 1000, signal);
+    // A poll: whatever a lost notification would have said.
+    if (reason === 'timeout') this.#everythingDue();
   }
 }

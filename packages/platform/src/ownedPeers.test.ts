@@ -17,11 +17,13 @@ test("main's peers win: deps.peer answers, and nothing is owned to close", async
   );
   assert.equal(peers.peer('product', undefined), fromMain);
   assert.deepEqual(asked, ['product']);
+  assert.equal(peers.fromMain, true);
   await peers.close();
 });
 
 test('without deps.peer it makes one client per service from its URLs, and closes those', async () => {
   const peers = ownedPeers({}, 'order');
+  assert.equal(peers.fromMain, false);
   const product = peers.peer('product', 'http://127.0.0.1:1');
   assert.equal(peers.peer('product', 'http://127.0.0.1:1'), product);
   assert.notEqual(peers.peer('payment', 'http://127.0.0.1:2'), product);

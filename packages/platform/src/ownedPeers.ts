@@ -10,6 +10,8 @@ export interface OwnedPeers {
   peer(service: string, urls: string | undefined): PeerClient;
   /** Closes the clients this made (none when they all came from deps.peer). */
   close(): Promise<void>;
+  /** True when main supplied the clients (deps.peer): then a caller needs no PEER_*_URLS. */
+  readonly fromMain: boolean;
 }
 
 /**
@@ -20,6 +22,7 @@ export interface OwnedPeers {
 export function ownedPeers(deps: Pick<ServiceDeps, 'peer' | 'tls'>, caller: string): OwnedPeers {
   const owned = new Map<string, PeerClient>();
   return {
+    fromMain: deps.peer !== undefined,
     peer: (service, urls) => {
       if (deps.peer) return deps.peer(service);
       const existing = owned.get(service);

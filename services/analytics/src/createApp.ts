@@ -1,13 +1,6 @@
-import { registerAuthentication, verifierFromPeer, type TokenVerifier } from '@shop/auth';
+import { registerAuthentication, userVerifier, type TokenVerifier } from '@shop/auth';
 import { subscribe, type EventBus } from '@shop/events';
-import {
-  createBaseApp,
-  createPeerClient,
-  parsePeerUrls,
-  type PeerClient,
-  type ServiceApp,
-  type ServiceDeps,
-} from '@shop/platform';
+import { createBaseApp, ownedPeers, type ServiceApp, type ServiceDeps } from '@shop/platform';
 import type { AnalyticsConfig } from './config.ts';
 import { SqlFigureReader } from './adapters/figureReader.ts';
 import { CONSUMER_GROUP, handleEvent, SUBSCRIBED_TOPICS } from './events/handleEvent.ts';
@@ -33,8 +26,8 @@ export interface AnalyticsOverrides {
  */
 export function createApp(config: AnalyticsConfig, deps: ServiceDeps, overrides: AnalyticsOverrides = {}): ServiceApp {
   const app = createBaseApp(config, deps);
-  const ownedPeers: PeerClient[] = [];
-  registerAuthentication(app, overrides.verifier ?? jwksVerifier(config, deps, ownedPeers));
+  const peers = ownedPeers(deps, 'analytics');
+  registerAuthentication(app, overrides.verifier ?? userVerifier(peers, config.PEER_USER_URLS));
   registerAnalyticsRoutes(app, { figures: new SqlFigureReader(deps.db), now: overrides.now ?? (() => new Date()) });
   subscribe(app, deps, {
     group: CONSUMER_GROUP,
@@ -46,22 +39,6 @@ export function createApp(config: AnalyticsConfig, deps: ServiceDeps, overrides:
     pollIntervalMs: config.ANALYTICS_POLL_INTERVAL_MS,
     consumer: overrides.consumer,
   });
-  app.addHook('onClose', async () => {
-    await Promise.all(ownedPeers.map((p) => p.close()));
-  });
+  app.addHook('onClose', () => peers.close());
   return app;
-}
-
-function jwksVerifier(config: AnalyticsConfig, deps: ServiceDeps, owned: PeerClient[]): TokenVerifier {
-  if (!config.PEER_USER_URLS)
-    throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
-  if (deps.peer) return verifierFromPeer(deps.peer('user'));
-  const users = createPeerClient({
-    service: 'user',
-    urls: parsePeerUrls(config.PEER_USER_URLS),
-    caller: 'analytics',
-    tls: deps.tls,
-  });
-  owned.push(users);
-  return verifierFromPeer(users);
 }

@@ -1,13 +1,6 @@
-import { registerAuthentication, verifierFromPeer, type TokenVerifier } from '@shop/auth';
+import { registerAuthentication, userVerifier, type TokenVerifier } from '@shop/auth';
 import { listenForNotifications, subscribe, type EventBus, type Listener } from '@shop/events';
-import {
-  createBaseApp,
-  createPeerClient,
-  parsePeerUrls,
-  type PeerClient,
-  type ServiceApp,
-  type ServiceDeps,
-} from '@shop/platform';
+import { createBaseApp, ownedPeers, type ServiceApp, type ServiceDeps } from '@shop/platform';
 import { Gauge } from 'prom-client';
 import type { NotificationConfig } from './config.ts';
 import { SqlEmailQueue } from './adapters/emailQueue.ts';
@@ -47,8 +40,8 @@ export function createApp(
   overrides: NotificationOverrides = {},
 ): ServiceApp {
   const app = createBaseApp(config, deps);
-  const ownedPeers: PeerClient[] = [];
-  registerAuthentication(app, overrides.verifier ?? jwksVerifier(config, deps, ownedPeers));
+  const peers = ownedPeers(deps, 'notification');
+  registerAuthentication(app, overrides.verifier ?? userVerifier(peers, config.PEER_USER_URLS));
 
   const feed = new LiveFeed();
   const streams = new StreamRegistry(streamLimits(config), overrides.clock);
@@ -80,7 +73,7 @@ export function createApp(
     await dispatcher.stop();
     await listener.close();
     mailer.close();
-    await Promise.all(ownedPeers.map((p) => p.close()));
+    await peers.close();
   });
   return app;
 }
@@ -142,18 +135,4 @@ function streamLimits(config: NotificationConfig): { perUser: number; perInstanc
     );
   }
   return { perUser: config.STREAMS_PER_USER, perInstance: config.MAX_STREAMS };
-}
-
-function jwksVerifier(config: NotificationConfig, deps: ServiceDeps, owned: PeerClient[]): TokenVerifier {
-  if (!config.PEER_USER_URLS)
-    throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
-  if (deps.peer) return verifierFromPeer(deps.peer('user'));
-  const users = createPeerClient({
-    service: 'user',
-    urls: parsePeerUrls(config.PEER_USER_URLS),
-    caller: 'notification',
-    tls: deps.tls,
-  });
-  owned.push(users);
-  return verifierFromPeer(users);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { registerAuthentication, verifierFromPeer, type TokenVerifier } from '@shop/auth';
+import { registerAuthentication, userVerifier, type TokenVerifier } from '@shop/auth';
 import { TOPICS } from '@shop/contracts';
 import { startPeriodic, type Periodic } from '@shop/data';
 import { relayOutboxToLog } from '@shop/events';
@@ -86,7 +86,7 @@ interface OrderParts {
 export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: OrderOverrides = {}): ServiceApp {
   const app = createBaseApp(config, deps);
   const peers = ownedPeers(deps, 'order');
-  registerAuthentication(app, overrides.verifier ?? jwksVerifier(config, peers));
+  registerAuthentication(app, overrides.verifier ?? userVerifier(peers, config.PEER_USER_URLS));
 
   const parts = wireParts(config, deps, { overrides, peers });
   registerCartRoutes(app, {
@@ -189,10 +189,4 @@ function startRecovery(config: OrderConfig, parts: OrderParts, staleAfterMs: num
         ),
     },
   );
-}
-
-function jwksVerifier(config: OrderConfig, peers: OwnedPeers): TokenVerifier {
-  if (!config.PEER_USER_URLS)
-    throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
-  return verifierFromPeer(peers.peer('user', config.PEER_USER_URLS));
 }

@@ -1,4 +1,4 @@
-import { registerAuthentication, verifierFromPeer, type TokenVerifier } from '@shop/auth';
+import { registerAuthentication, userVerifier, type TokenVerifier } from '@shop/auth';
 import {
   ConsistencyTracker,
   MemoryCache,
@@ -9,15 +9,7 @@ import {
   type Cache,
 } from '@shop/data';
 import { relayOutboxToLog } from '@shop/events';
-import {
-  createBaseApp,
-  createPeerClient,
-  parsePeerUrls,
-  type Logger,
-  type PeerClient,
-  type ServiceApp,
-  type ServiceDeps,
-} from '@shop/platform';
+import { createBaseApp, ownedPeers, type Logger, type ServiceApp, type ServiceDeps } from '@shop/platform';
 import { seedCatalog } from './adapters/catalogSeed.ts';
 import { createProductReader } from './adapters/productReader.ts';
 import { createProductSearch } from './adapters/productSearch.ts';
@@ -61,8 +53,8 @@ interface ProductParts {
 /** Builds the product service; never listens (main.ts does). Seeds an empty catalog when it becomes ready. */
 export function createApp(config: ProductConfig, deps: ServiceDeps, overrides: ProductOverrides = {}): ServiceApp {
   const app = createBaseApp(config, deps);
-  const ownedPeers: PeerClient[] = [];
-  registerAuthentication(app, overrides.verifier ?? jwksVerifier(config, deps, ownedPeers));
+  const peers = ownedPeers(deps, 'product');
+  registerAuthentication(app, overrides.verifier ?? userVerifier(peers, config.PEER_USER_URLS));
   const parts = productParts(config, deps, overrides);
   const changes = followProductChanges({
     db: deps.db,
@@ -83,7 +75,7 @@ export function createApp(config: ProductConfig, deps: ServiceDeps, overrides: P
   }
   app.addHook('onClose', async () => {
     await changes.close();
-    await Promise.all([parts.cache.close(), parts.rw.close(), ...ownedPeers.map((p) => p.close())]);
+    await Promise.all([parts.cache.close(), parts.rw.close(), peers.close()]);
     if (!deps.reads) await parts.reads.close();
   });
   // Outbox rows written with each state change reach the event log through this relay.
@@ -150,18 +142,4 @@ function startSweeper(store: ProductStore, logger: Logger, intervalMs: number): 
         ),
     },
   );
-}
-
-function jwksVerifier(config: ProductConfig, deps: ServiceDeps, owned: PeerClient[]): TokenVerifier {
-  if (deps.peer) return verifierFromPeer(deps.peer('user'));
-  if (!config.PEER_USER_URLS)
-    throw new Error('PEER_USER_URLS is required to verify access tokens (or inject a verifier)');
-  const users = createPeerClient({
-    service: 'user',
-    urls: parsePeerUrls(config.PEER_USER_URLS),
-    caller: 'product',
-    tls: deps.tls,
-  });
-  owned.push(users);
-  return verifierFromPeer(users);
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SubscribeOptions } from '../bus.ts';
 import { applyWithRetries, errorMessage, observeClock, type Outcome } from '../delivery.ts';
+import { Doorbell } from '../doorbell.ts';
 import { isEnvelope } from '../envelope.ts';
 import { claimable, letterKey, parseEntry, type StoredLetter } from './deadLetters.ts';
 import type { JetStreamBus } from './jetStreamBus.ts';
@@ -32,7 +33,8 @@ class Redriver {
   readonly #signal: AbortSignal;
   readonly #poll: number;
   readonly #known = new Map<string, StoredLetter>();
-  #wake: () => void = () => undefined;
+  /** Rung by the watch when a letter changes, so the loop looks again before its poll. */
+  readonly #bell = new Doorbell();
 
   constructor(parts: { bus: JetStreamBus; options: RedriveOptions; owner: string; signal: AbortSignal }) {
     this.#bus = parts.bus;
@@ -68,7 +70,7 @@ class Redriver {
         const letter = parseEntry(entry);
         if (letter) this.#known.set(entry.key, letter);
         else this.#known.delete(entry.key);
-        this.#wake();
+        this.#bell.ring();
       }
     } finally {
       this.#signal.removeEventListener('abort', stop);
@@ -81,7 +83,7 @@ class Redriver {
     while (!signal.aborted) {
       const due = [...this.#known].find(([, l]) => this.#options.topics.includes(l.topic) && claimable(l, Date.now()));
       if (!due) {
-        await this.#idle();
+        await this.#bell.wait(this.#poll, signal);
         continue;
       }
       try {
@@ -91,21 +93,6 @@ class Redriver {
         await sleep(this.#poll, undefined, { signal }).catch(() => undefined);
       }
     }
-  }
-
-  #idle(): Promise<void> {
-    const signal = this.#signal;
-    return new Promise<void>((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.#wake = () => undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, this.#poll);
-      this.#wake = done;
-      signal.addEventListener('abort', done, { once: true });
-    });
   }
 
   async #redrive(key: string, letter: StoredLetter): Promise<void> {

@@ -5,6 +5,7 @@
  * concurrency between drivers).
  */
 import { claimStale, type Queryable } from '@shop/data';
+import type { TransactionOutbox } from '@shop/events';
 import {
   ConcurrentChangeError,
   IN_PROGRESS_STATUSES,
@@ -102,9 +103,12 @@ function toStored(row: OrderRow, items: ItemRow[]): StoredOrder {
 
 export class SqlOrders implements OrderRepository {
   readonly #db: Queryable;
+  /** The order events, written on the same connection as the change they describe. */
+  readonly #events: TransactionOutbox;
 
   constructor(db: Queryable) {
     this.#db = db;
+    this.#events = outbox.on(db);
   }
 
   async insert(order: Order, lease: Lease, clientAddress: string | null): Promise<void> {
@@ -165,7 +169,7 @@ export class SqlOrders implements OrderRepository {
         [s.id, change.from, change.to, change.reason],
       );
       for (const event of change.events) {
-        await outbox.append(this.#db, {
+        await this.#events.append({
           ...event,
           key: s.id,
           aggregateId: s.id,
