@@ -8,8 +8,7 @@ import { verifierFromPeer } from './peerKeys.ts';
 import type { TokenVerifier } from './verifier.ts';
 
 /**
- * A verifier fed by the user service through `peers`. Usage in createApp:
- * `overrides.verifier ?? userVerifier(peers, config.PEER_USER_URLS)`. Throws
+ * A verifier fed by the user service through `peers` (createAuthenticatedApp sets one up). Throws
  * when main supplied no peers and `urls` is empty: tokens could never be checked.
  */
 export function userVerifier(peers: Pick<OwnedPeers, 'peer' | 'fromMain'>, urls: string | undefined): TokenVerifier {

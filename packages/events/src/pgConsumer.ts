@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Database } from '@shop/data';
 import type { ConsumerHandle, Delivery, SubscribeOptions } from './bus.ts';
 import { applyWithRetries, observeClock, type Outcome } from './delivery.ts';
 import { Doorbell } from './doorbell.ts';
@@ -14,7 +15,6 @@ import {
   type Member,
   type Slot,
 } from './pgConsumerSql.ts';
-import type { PgEventLog } from './pgEventLog.ts';
 import { parseWakeSignal } from './wake.ts';
 
 interface Owned extends Slot {
@@ -23,6 +23,15 @@ interface Owned extends Slot {
 }
 
 const slotId = (slot: Slot): string => `${slot.topic}/${slot.partition}`;
+
+/** The log (PgEventLog) as its consumers use it. */
+export interface ConsumedLog {
+  readonly db: Database;
+  partitionsOf(topic: string): Promise<number>;
+  lag(group: string, topics: readonly string[]): Promise<number>;
+  /** Calls `wake` with the topic (or '$redrive') when the log changes; returns the unsubscribe. */
+  onWake(wake: (topic: string) => void): () => void;
+}
 
 /**
  * One member of a consumer group on the PostgreSQL log.
@@ -38,7 +47,7 @@ const slotId = (slot: Slot): string => `${slot.topic}/${slot.partition}`;
  * - Infrastructure errors (database unreachable, pool exhausted) are retried
  *   without counting as attempts: an outage must not dead-letter good events.
  */
-export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): ConsumerHandle {
+export function startPgConsumer(log: ConsumedLog, options: SubscribeOptions): ConsumerHandle {
   const member = new PgMember(log, options);
   const unsubscribe = log.onWake((signal) => member.wake(signal));
   const running = member.run();
@@ -58,7 +67,7 @@ export function startPgConsumer(log: PgEventLog, options: SubscribeOptions): Con
 class PgMember {
   readonly identity: Member;
   readonly topics: string[];
-  readonly #log: PgEventLog;
+  readonly #log: ConsumedLog;
   readonly #options: SubscribeOptions;
   readonly #logger: SubscribeOptions['logger'];
   readonly #stopping = new AbortController();
@@ -73,7 +82,7 @@ class PgMember {
   #due: 'all' | Set<string> = 'all';
   #redriveDue = true;
 
-  constructor(log: PgEventLog, options: SubscribeOptions) {
+  constructor(log: ConsumedLog, options: SubscribeOptions) {
     this.#log = log;
     this.#options = options;
     this.identity = {

@@ -4,7 +4,6 @@ import type {
   ConsumerHandle,
   DeadLetter,
   DeadLetterFilter,
-  DeadLetterStatus,
   EventBus,
   PublishResult,
   ReplayOptions,
@@ -14,7 +13,7 @@ import type {
 import { assertEnvelope, type Envelope } from './envelope.ts';
 import { listenForNotifications, type Listener } from './listener.ts';
 import { partitionOf } from './partition.ts';
-import { startPgConsumer } from './pgConsumer.ts';
+import { startPgConsumer, type ConsumedLog } from './pgConsumer.ts';
 import { wakeSignal } from './wake.ts';
 import { replayPgTopic, resetPgGroup } from './pgReplay.ts';
 import { trackedConsumer } from './tracked.ts';
@@ -56,23 +55,12 @@ export function createPgEventLog(options: PgEventLogOptions): PgEventLog {
   return new PgEventLog(options);
 }
 
-interface DeadLetterRow {
-  id: string;
-  group_name: string;
-  topic: string;
-  partition: number;
-  offset: string;
-  event_id: string;
-  envelope: unknown;
-  error: string;
-  attempts: number;
-  status: DeadLetterStatus;
-  failed_at: Date;
-  redriven_at: Date | null;
-}
+/** The dead_letters columns named as a DeadLetter's fields (the bigint offset as a number): rows need no mapping. */
+const DEAD_LETTER_COLUMNS = `id, group_name AS "group", topic, partition, "offset"::float8 AS "offset", event_id AS "eventId",
+  envelope, error, attempts, status, failed_at AS "failedAt", redriven_at AS "redrivenAt"`;
 
 /** The embedded event log: an EventBus kept in its own PostgreSQL database. */
-export class PgEventLog implements EventBus {
+export class PgEventLog implements EventBus, ConsumedLog {
   readonly backend = 'postgres';
   readonly db: Database;
   readonly logger: Logger | undefined;
@@ -185,12 +173,12 @@ export class PgEventLog implements EventBus {
   }
 
   async listDeadLetters(filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
-    const { rows } = await this.db.query<DeadLetterRow>(
-      `SELECT * FROM dead_letters WHERE ($1::text IS NULL OR group_name = $1) AND ($2::text IS NULL OR status = $2)
+    const { rows } = await this.db.query<DeadLetter>(
+      `SELECT ${DEAD_LETTER_COLUMNS} FROM dead_letters WHERE ($1::text IS NULL OR group_name = $1) AND ($2::text IS NULL OR status = $2)
        ORDER BY failed_at, id LIMIT $3`,
       [filter.group ?? null, filter.status ?? null, Math.min(Math.max(filter.limit ?? 100, 1), 1000)],
     );
-    return rows.map(toDeadLetter);
+    return rows;
   }
 
   async redriveDeadLetter(id: string): Promise<boolean> {
@@ -277,21 +265,4 @@ export class PgEventLog implements EventBus {
 
 function assertTopic(topic: string): void {
   if (!TOPIC.test(topic)) throw new Error(`Invalid topic name ${JSON.stringify(topic)}`);
-}
-
-function toDeadLetter(r: DeadLetterRow): DeadLetter {
-  return {
-    id: r.id,
-    group: r.group_name,
-    topic: r.topic,
-    partition: r.partition,
-    offset: Number(r.offset),
-    eventId: r.event_id,
-    envelope: r.envelope,
-    error: r.error,
-    attempts: r.attempts,
-    status: r.status,
-    failedAt: r.failed_at,
-    redrivenAt: r.redriven_at,
-  };
 }

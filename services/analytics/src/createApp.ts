@@ -1,6 +1,6 @@
-import { registerAuthentication, userVerifier, type TokenVerifier } from '@shop/auth';
+import { createAuthenticatedApp, type TokenVerifier } from '@shop/auth';
 import { subscribe, type EventBus } from '@shop/events';
-import { createBaseApp, ownedPeers, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import type { ServiceApp, ServiceDeps } from '@shop/platform';
 import type { AnalyticsConfig } from './config.ts';
 import { SqlFigureReader } from './adapters/figureReader.ts';
 import { CONSUMER_GROUP, handleEvent, SUBSCRIBED_TOPICS } from './events/handleEvent.ts';
@@ -25,9 +25,7 @@ export interface AnalyticsOverrides {
  * admin routes that read them. Never listens (main.ts does).
  */
 export function createApp(config: AnalyticsConfig, deps: ServiceDeps, overrides: AnalyticsOverrides = {}): ServiceApp {
-  const app = createBaseApp(config, deps);
-  const peers = ownedPeers(deps, 'analytics');
-  registerAuthentication(app, overrides.verifier ?? userVerifier(peers, config.PEER_USER_URLS));
+  const { app, peers } = createAuthenticatedApp(config, deps, { caller: 'analytics', verifier: overrides.verifier });
   registerAnalyticsRoutes(app, { figures: new SqlFigureReader(deps.db), now: overrides.now ?? (() => new Date()) });
   subscribe(app, deps, {
     group: CONSUMER_GROUP,

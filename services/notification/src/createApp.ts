@@ -1,6 +1,6 @@
-import { registerAuthentication, userVerifier, type TokenVerifier } from '@shop/auth';
+import { createAuthenticatedApp, type TokenVerifier } from '@shop/auth';
 import { listenForNotifications, subscribe, type EventBus, type Listener } from '@shop/events';
-import { createBaseApp, ownedPeers, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import type { ServiceApp, ServiceDeps } from '@shop/platform';
 import { Gauge } from 'prom-client';
 import type { NotificationConfig } from './config.ts';
 import { SqlEmailQueue } from './adapters/emailQueue.ts';
@@ -39,9 +39,7 @@ export function createApp(
   deps: ServiceDeps,
   overrides: NotificationOverrides = {},
 ): ServiceApp {
-  const app = createBaseApp(config, deps);
-  const peers = ownedPeers(deps, 'notification');
-  registerAuthentication(app, overrides.verifier ?? userVerifier(peers, config.PEER_USER_URLS));
+  const { app, peers } = createAuthenticatedApp(config, deps, { caller: 'notification', verifier: overrides.verifier });
 
   const feed = new LiveFeed();
   const streams = new StreamRegistry(streamLimits(config), overrides.clock);

@@ -1,19 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { registerAuthentication, userVerifier, type TokenVerifier } from '@shop/auth';
+import { createAuthenticatedApp, type TokenVerifier } from '@shop/auth';
 import { TOPICS } from '@shop/contracts';
 import { startPeriodic, type Periodic } from '@shop/data';
 import { relayOutboxToLog } from '@shop/events';
-import {
-  createBaseApp,
-  detachedFromDeadline,
-  ownedPeers,
-  type OwnedPeers,
-  type ServiceApp,
-  type ServiceDeps,
-} from '@shop/platform';
+import { detachedFromDeadline, type OwnedPeers, type ServiceApp, type ServiceDeps } from '@shop/platform';
 import type { OrderConfig } from './config.ts';
-import type { IdempotencyKeys, OrderStore, PaymentPort, ProductPort } from './domain/ports.ts';
+import type { IdempotencyKeys, PaymentPort, ProductPort } from './domain/ports.ts';
 import { IdempotencyStore } from './adapters/idempotencyStore.ts';
 import { createOrderStore } from './adapters/orderStore.ts';
 import { createPaymentClient } from './adapters/paymentClient.ts';
@@ -61,32 +54,9 @@ export interface OrderOverrides {
   };
 }
 
-/**
- * An idempotency key's lock, renewed by its holder every third of it: a
- * checkout whose instance died is taken over by a retry within this time.
- */
-const KEY_LOCK_MS = 3000;
-
-/** How long shutdown waits for background sagas to reach a step boundary. */
-const BACKGROUND_STOP_MS = 2000;
-
-/** Expired idempotency keys, and declines out of the window, are swept at most this often. */
-const PURGE_INTERVAL_MS = 3_600_000;
-
-/** The order service's parts, wired: storage, peers and the saga's dependencies. */
-interface OrderParts {
-  store: OrderStore;
-  keys: IdempotencyKeys;
-  product: ProductPort;
-  declines: DeclineLimits;
-  saga: SagaDeps;
-}
-
 /** Builds the order service; never listens (main.ts does). */
 export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: OrderOverrides = {}): ServiceApp {
-  const app = createBaseApp(config, deps);
-  const peers = ownedPeers(deps, 'order');
-  registerAuthentication(app, overrides.verifier ?? userVerifier(peers, config.PEER_USER_URLS));
+  const { app, peers } = createAuthenticatedApp(config, deps, { caller: 'order', verifier: overrides.verifier });
 
   const parts = wireParts(config, deps, { overrides, peers });
   registerCartRoutes(app, {
@@ -104,16 +74,21 @@ export function createApp(config: OrderConfig, deps: ServiceDeps, overrides: Ord
   return app;
 }
 
-function wireParts(
-  config: OrderConfig,
-  deps: ServiceDeps,
-  wiring: { overrides: OrderOverrides; peers: OwnedPeers },
-): OrderParts {
+/** The order service's parts, wired: storage, peers and the saga's dependencies. */
+type OrderParts = ReturnType<typeof wireParts>;
+
+/**
+ * An idempotency key's lock, renewed by its holder every third of it: a
+ * checkout whose instance died is taken over by a retry within this time.
+ */
+const KEY_LOCK_MS = 3000;
+
+function wireParts(config: OrderConfig, deps: ServiceDeps, wiring: { overrides: OrderOverrides; peers: OwnedPeers }) {
   const { overrides, peers } = wiring;
   const store = createOrderStore(deps.db);
   const product = overrides.product ?? createProductClient(peers.peer('product', config.PEER_PRODUCT_URLS));
   const payment = overrides.payment ?? createPaymentClient(peers.peer('payment', config.PEER_PAYMENT_URLS));
-  const keys = new IdempotencyStore(deps.db, {
+  const keys: IdempotencyKeys = new IdempotencyStore(deps.db, {
     ttlHours: config.IDEMPOTENCY_KEY_TTL_HOURS,
     lockMs: overrides.keyLockMs ?? KEY_LOCK_MS,
   });
@@ -137,6 +112,9 @@ function wireParts(
   };
   return { store, keys, product, declines, saga };
 }
+
+/** How long shutdown waits for background sagas to reach a step boundary. */
+const BACKGROUND_STOP_MS = 2000;
 
 /**
  * The checkout routes. Sagas still driven for requests already answered 202
@@ -162,6 +140,9 @@ function registerCheckout(app: ServiceApp, config: OrderConfig, parts: OrderPart
     await Promise.race([Promise.all(background), sleep(BACKGROUND_STOP_MS, undefined, { ref: false })]);
   });
 }
+
+/** Expired idempotency keys, and declines out of the window, are swept at most this often. */
+const PURGE_INTERVAL_MS = 3_600_000;
 
 /** Every SAGA_RECOVERY_INTERVAL_MS, one recovery pass, then the hourly sweeps of expired keys and old declines. */
 function startRecovery(config: OrderConfig, parts: OrderParts, staleAfterMs: number | undefined): Periodic {

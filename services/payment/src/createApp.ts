@@ -2,7 +2,7 @@ import { startPeriodic } from '@shop/data';
 import { relayOutboxToLog } from '@shop/events';
 import { createBaseApp, type ServiceApp, type ServiceDeps } from '@shop/platform';
 import type { PaymentConfig } from './config.ts';
-import type { PaymentProvider } from './domain/ports.ts';
+import type { PaymentProvider } from './domain/provider.ts';
 import { createHttpProvider } from './adapters/httpProvider.ts';
 import { createPaymentStore } from './adapters/paymentStore.ts';
 import type { PaymentDeps } from './app/deps.ts';
@@ -12,7 +12,7 @@ import { registerLedgerRoutes } from './http/ledgerRoutes.ts';
 import { registerRefundRoutes } from './http/refundRoutes.ts';
 
 export { configSpec, type PaymentConfig } from './config.ts';
-export type { PaymentProvider, ChargeOutcome, ChargeLookup, RefundOutcome, RefundLookup } from './domain/ports.ts';
+export type { PaymentProvider, ChargeOutcome, ChargeLookup, RefundOutcome, RefundLookup } from './domain/provider.ts';
 export { reconcileOnce } from './app/reconcile.ts';
 
 export interface PaymentOverrides {

@@ -1,4 +1,4 @@
-import { registerAuthentication, userVerifier, type TokenVerifier } from '@shop/auth';
+import { createAuthenticatedApp, type TokenVerifier } from '@shop/auth';
 import {
   ConsistencyTracker,
   MemoryCache,
@@ -9,7 +9,7 @@ import {
   type Cache,
 } from '@shop/data';
 import { relayOutboxToLog } from '@shop/events';
-import { createBaseApp, ownedPeers, type Logger, type ServiceApp, type ServiceDeps } from '@shop/platform';
+import type { Logger, ServiceApp, ServiceDeps } from '@shop/platform';
 import { seedCatalog } from './adapters/catalogSeed.ts';
 import { createProductReader } from './adapters/productReader.ts';
 import { createProductSearch } from './adapters/productSearch.ts';
@@ -35,26 +35,9 @@ export interface ProductOverrides {
   sweeper?: boolean;
 }
 
-/** The service's parts, made once from its configuration and dependencies. */
-interface ProductParts {
-  /** Replicas when configured, else the primary. */
-  reads: ReadRouter;
-  /** Read-your-writes tokens (Redis when configured). */
-  rw: ReadYourWrites;
-  /** The product cache (cache-aside), shared by instances when it is Redis. */
-  cache: Cache;
-  reader: ProductReader;
-  /** Recent search pages, per instance. */
-  searchCache: SearchCache;
-  /** Writes: one transaction per change, with its event. */
-  store: ProductStore;
-}
-
 /** Builds the product service; never listens (main.ts does). Seeds an empty catalog when it becomes ready. */
 export function createApp(config: ProductConfig, deps: ServiceDeps, overrides: ProductOverrides = {}): ServiceApp {
-  const app = createBaseApp(config, deps);
-  const peers = ownedPeers(deps, 'product');
-  registerAuthentication(app, overrides.verifier ?? userVerifier(peers, config.PEER_USER_URLS));
+  const { app, peers } = createAuthenticatedApp(config, deps, { caller: 'product', verifier: overrides.verifier });
   const parts = productParts(config, deps, overrides);
   const changes = followProductChanges({
     db: deps.db,
@@ -81,6 +64,21 @@ export function createApp(config: ProductConfig, deps: ServiceDeps, overrides: P
   // Outbox rows written with each state change reach the event log through this relay.
   relayOutboxToLog(app, deps, config);
   return app;
+}
+
+/** The service's parts, made once from its configuration and dependencies. */
+interface ProductParts {
+  /** Replicas when configured, else the primary. */
+  reads: ReadRouter;
+  /** Read-your-writes tokens (Redis when configured). */
+  rw: ReadYourWrites;
+  /** The product cache (cache-aside), shared by instances when it is Redis. */
+  cache: Cache;
+  reader: ProductReader;
+  /** Recent search pages, per instance. */
+  searchCache: SearchCache;
+  /** Writes: one transaction per change, with its event. */
+  store: ProductStore;
 }
 
 function productParts(config: ProductConfig, deps: ServiceDeps, overrides: ProductOverrides): ProductParts {

@@ -11,7 +11,7 @@ import { createProfileReader } from './adapters/profileReader.ts';
 import { createUserStore } from './adapters/userStore.ts';
 import { bootstrapAdmin } from './app/admins.ts';
 import type { UserContext, UserSettings } from './app/context.ts';
-import { createSignUpBucket } from './app/signUpLimits.ts';
+import { createSignUpBucket } from './app/signUpBucket.ts';
 import type { UserConfig } from './config.ts';
 import { registerKeys } from './http/keys.ts';
 import { registerMe } from './http/me.ts';

@@ -2,27 +2,15 @@ import {
   AckPolicy,
   DeliverPolicy,
   DiscardPolicy,
-  JetStreamApiError,
   RetentionPolicy,
   StorageType,
   jetstreamManager,
   type ConsumerConfig,
-  type JetStreamClient,
-  type JetStreamManager,
 } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '@shop/platform';
-import type {
-  ConsumerHandle,
-  DeadLetter,
-  DeadLetterFilter,
-  EventBus,
-  PublishResult,
-  ReplayOptions,
-  ReplayedEvent,
-  SubscribeOptions,
-} from '../bus.ts';
+import type * as bus from '../bus.ts';
 import { assertEnvelope, type Envelope } from '../envelope.ts';
 import { partitionOf } from '../partition.ts';
 import { KvDeadLetters } from './deadLetters.ts';
@@ -41,6 +29,7 @@ import {
   type Names,
 } from './names.ts';
 import { replayStream } from './replay.ts';
+import { CONSUMER_NOT_FOUND, isApiError, STREAM_NOT_FOUND, type Connection, type StreamAccess } from './streams.ts';
 import { trackedConsumer } from '../tracked.ts';
 
 export interface JetStreamBusOptions {
@@ -59,19 +48,6 @@ export interface JetStreamBusOptions {
   name?: string;
 }
 
-export interface Connection {
-  nc: NatsConnection;
-  js: JetStreamClient;
-  jsm: JetStreamManager;
-}
-
-export const STREAM_NOT_FOUND = 10059;
-export const CONSUMER_NOT_FOUND = 10014;
-
-export function isApiError(error: unknown, code: number): boolean {
-  return error instanceof JetStreamApiError && error.code === code;
-}
-
 export function createJetStreamBus(options: JetStreamBusOptions): JetStreamBus {
   return new JetStreamBus(options);
 }
@@ -87,7 +63,7 @@ export function createJetStreamBus(options: JetStreamBusOptions): JetStreamBus {
  *   failed publish never lets a later event of its key overtake it.
  * - Consumers: see jetStreamConsumer.ts. Dead letters: see deadLetters.ts.
  */
-export class JetStreamBus implements EventBus {
+export class JetStreamBus implements bus.EventBus, StreamAccess {
   readonly backend = 'jetstream';
   readonly names: Names;
   readonly logger: Logger | undefined;
@@ -98,7 +74,7 @@ export class JetStreamBus implements EventBus {
   readonly #duplicateWindowMs: number;
   readonly #replicas: number;
   readonly #partitions = new Map<string, Promise<number>>();
-  readonly #consumers = new Set<ConsumerHandle>();
+  readonly #consumers = new Set<bus.ConsumerHandle>();
   #connecting: Promise<Connection> | undefined;
   #bucket: Promise<KV> | undefined;
   #closed = false;
@@ -134,7 +110,7 @@ export class JetStreamBus implements EventBus {
     }
   }
 
-  async publish(topic: string, envelopes: readonly Envelope[]): Promise<PublishResult[]> {
+  async publish(topic: string, envelopes: readonly Envelope[]): Promise<bus.PublishResult[]> {
     assertTopic(topic);
     envelopes.forEach((e) => assertEnvelope(e));
     const unique = [...new Map(envelopes.map((e) => [e.id, e])).values()];
@@ -147,7 +123,7 @@ export class JetStreamBus implements EventBus {
       const p = partitionOf(e.key, partitions);
       byPartition.set(p, [...(byPartition.get(p) ?? []), e]);
     }
-    const results = new Map<string, PublishResult>();
+    const results = new Map<string, bus.PublishResult>();
     await Promise.all(
       [...byPartition].map(async ([partition, batch]) => {
         for (const e of batch) {
@@ -162,13 +138,13 @@ export class JetStreamBus implements EventBus {
     return unique.map((e) => results.get(e.id)!);
   }
 
-  subscribe(options: SubscribeOptions): ConsumerHandle {
+  subscribe(options: bus.SubscribeOptions): bus.ConsumerHandle {
     options.topics.forEach(assertTopic);
     assertGroup(options.group);
     return trackedConsumer(this.#consumers, startJetStreamConsumer(this, options));
   }
 
-  listDeadLetters(filter?: DeadLetterFilter): Promise<DeadLetter[]> {
+  listDeadLetters(filter?: bus.DeadLetterFilter): Promise<bus.DeadLetter[]> {
     return this.deadLetters.list(filter);
   }
 
@@ -202,7 +178,7 @@ export class JetStreamBus implements EventBus {
     return total;
   }
 
-  replay(topic: string, options: ReplayOptions = {}): AsyncIterable<ReplayedEvent> {
+  replay(topic: string, options: bus.ReplayOptions = {}): AsyncIterable<bus.ReplayedEvent> {
     assertTopic(topic);
     return replayStream(this, topic, options);
   }

@@ -6,9 +6,9 @@ import type { ConsumerHandle, SubscribeOptions } from '../bus.ts';
 import { defaultBackoff, errorMessage, isOutage, observeClock } from '../delivery.ts';
 import { isEnvelope } from '../envelope.ts';
 import { applyOnce } from '../inbox.ts';
-import { CONSUMER_NOT_FOUND, isApiError, type JetStreamBus } from './jetStreamBus.ts';
 import { consumerName, streamName } from './names.ts';
 import { runRedriver } from './redriver.ts';
+import { CONSUMER_NOT_FOUND, isApiError, type StreamAccess } from './streams.ts';
 
 interface Slot {
   topic: string;
@@ -28,7 +28,7 @@ interface Slot {
  *   is dead-lettered and terminated, and the partition moves on. A database
  *   outage is retried here, the message kept with working(), and never counts.
  */
-export function startJetStreamConsumer(bus: JetStreamBus, options: SubscribeOptions): ConsumerHandle {
+export function startJetStreamConsumer(bus: StreamAccess, options: SubscribeOptions): ConsumerHandle {
   const member = new JetStreamMember(bus, options);
   const running = member.run();
   return {
@@ -50,7 +50,7 @@ interface Failure {
 /** One member's state: its settings, the open message streams, and its stop signal. */
 class JetStreamMember {
   readonly topics: string[];
-  readonly #bus: JetStreamBus;
+  readonly #bus: StreamAccess;
   readonly #options: SubscribeOptions;
   readonly #owner: string;
   readonly #maxAttempts: number;
@@ -60,7 +60,7 @@ class JetStreamMember {
   readonly #stopping = new AbortController();
   readonly #open = new Set<ConsumerMessages>();
 
-  constructor(bus: JetStreamBus, options: SubscribeOptions) {
+  constructor(bus: StreamAccess, options: SubscribeOptions) {
     this.#bus = bus;
     this.#options = options;
     this.#owner = `${options.instanceId ?? 'consumer'}:${randomUUID()}`;

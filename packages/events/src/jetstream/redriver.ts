@@ -4,7 +4,7 @@ import { applyWithRetries, errorMessage, observeClock, type Outcome } from '../d
 import { Doorbell } from '../doorbell.ts';
 import { isEnvelope } from '../envelope.ts';
 import { claimable, letterKey, parseEntry, type StoredLetter } from './deadLetters.ts';
-import type { JetStreamBus } from './jetStreamBus.ts';
+import type { StreamAccess } from './streams.ts';
 
 type RedriveOptions = SubscribeOptions & { leaseMs: number };
 
@@ -16,7 +16,7 @@ type RedriveOptions = SubscribeOptions & { leaseMs: number };
  * is taken over after leaseMs. Resolves when `signal` aborts.
  */
 export async function runRedriver(
-  bus: JetStreamBus,
+  bus: StreamAccess,
   options: RedriveOptions,
   owner: string,
   signal: AbortSignal,
@@ -27,7 +27,7 @@ export async function runRedriver(
 
 /** One member's redriver: the letters it knows of (from the watch) and the loop that redrives them. */
 class Redriver {
-  readonly #bus: JetStreamBus;
+  readonly #bus: StreamAccess;
   readonly #options: RedriveOptions;
   readonly #owner: string;
   readonly #signal: AbortSignal;
@@ -36,7 +36,7 @@ class Redriver {
   /** Rung by the watch when a letter changes, so the loop looks again before its poll. */
   readonly #bell = new Doorbell();
 
-  constructor(parts: { bus: JetStreamBus; options: RedriveOptions; owner: string; signal: AbortSignal }) {
+  constructor(parts: { bus: StreamAccess; options: RedriveOptions; owner: string; signal: AbortSignal }) {
     this.#bus = parts.bus;
     this.#options = parts.options;
     this.#owner = parts.owner;

@@ -1,8 +1,8 @@
 import { DeliverPolicy } from '@nats-io/jetstream';
 import type { ReplayOptions, ReplayedEvent } from '../bus.ts';
 import { isEnvelope } from '../envelope.ts';
-import type { JetStreamBus } from './jetStreamBus.ts';
 import { streamName } from './names.ts';
+import type { StreamAccess } from './streams.ts';
 
 /**
  * Reads a topic's stream with an ordered consumer (ephemeral, in stream order,
@@ -11,7 +11,7 @@ import { streamName } from './names.ts';
  * holds per-partition order. Sequences that were deleted are simply absent.
  */
 export async function* replayStream(
-  bus: JetStreamBus,
+  bus: StreamAccess,
   topic: string,
   options: ReplayOptions,
 ): AsyncGenerator<ReplayedEvent> {

@@ -93,6 +93,19 @@ const clientLimitsSpec = {
   }),
 } satisfies Spec;
 
+/** The balancer's active health checks of the gateways. */
+const healthCheckSpec = {
+  HEALTH_INTERVAL_MS: env.int({ default: 10_000, min: 100, max: 600_000, doc: 'active health check period' }),
+  HEALTH_TIMEOUT_MS: env.int({ default: 2000, min: 50, max: 60_000, doc: 'one health check may take this long' }),
+  HEALTH_PATH: env.string({
+    default: '/ready',
+    pattern: /^\/[\w./-]*$/,
+    doc: 'path checked: /ready, not /health, so a draining gateway leaves rotation',
+  }),
+  UNHEALTHY_THRESHOLD: env.int({ default: 3, min: 1, max: 100, doc: 'failed checks before a gateway is out' }),
+  HEALTHY_THRESHOLD: env.int({ default: 2, min: 1, max: 100, doc: 'passed checks before it is back in' }),
+} satisfies Spec;
+
 export const lbSpec = {
   ...processSpec({ port: 8080, instanceId: 'lb-1', idExample: 'lb-1' }),
   ...telemetrySpec,
@@ -106,15 +119,7 @@ export const lbSpec = {
     description: 'comma-separated base URLs of the gateway instances',
     doc: "the region's gateway instances",
   }),
-  HEALTH_INTERVAL_MS: env.int({ default: 10_000, min: 100, max: 600_000, doc: 'active health check period' }),
-  HEALTH_TIMEOUT_MS: env.int({ default: 2000, min: 50, max: 60_000, doc: 'one health check may take this long' }),
-  HEALTH_PATH: env.string({
-    default: '/ready',
-    pattern: /^\/[\w./-]*$/,
-    doc: 'path checked: /ready, not /health, so a draining gateway leaves rotation',
-  }),
-  UNHEALTHY_THRESHOLD: env.int({ default: 3, min: 1, max: 100, doc: 'failed checks before a gateway is out' }),
-  HEALTHY_THRESHOLD: env.int({ default: 2, min: 1, max: 100, doc: 'passed checks before it is back in' }),
+  ...healthCheckSpec,
   EJECTION_MS: env.int({
     default: 1000,
     min: 10,

@@ -5,6 +5,8 @@ import { env, type Spec } from '../config.ts';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const POSTGRES = ['postgres:', 'postgresql:'];
+/** The schemes of an HTTP endpoint: a collector, a provider's API. */
+export const HTTP = ['http:', 'https:'];
 
 /** Where and who a process is, how it logs and stops, and its ops listener. */
 export function processSpec(defaults: { port?: number; instanceId?: string; idExample: string }) {
@@ -48,7 +50,7 @@ export function processSpec(defaults: { port?: number; instanceId?: string; idEx
 /** Spans: where they go and how many are kept. */
 export const telemetrySpec = {
   OTEL_EXPORTER_OTLP_ENDPOINT: env.optionalUrl({
-    protocols: ['http:', 'https:'],
+    protocols: HTTP,
     doc: 'an OTLP/HTTP collector spans are exported to; unset: none',
   }),
   OTEL_TRACES_SAMPLER_ARG: env.ratio({
@@ -111,6 +113,11 @@ export const redisSpec = {
     doc: 'shared caches, rate limits and read-your-writes floors (redis://); unset: in process, per instance',
   }),
 } satisfies Spec;
+
+/** An event consumer's poll: how soon it looks again without a wake-up (LISTEN/NOTIFY, a JetStream push). */
+export function consumerPollInterval(doc: string) {
+  return env.int({ default: 1000, min: 20, max: 60_000, doc });
+}
 
 /** What one request may cost the server: body size and requests in flight. */
 export function httpSpec(defaults: { maxConcurrentRequests: number; min?: number; doc?: string }) {

@@ -12,16 +12,27 @@ type NotifiableType = (typeof NOTIFIABLE_TYPES)[number];
 
 export type NotifiableEvent = { [T in NotifiableType]: { type: T; payload: EventPayload<T> } }[NotifiableType];
 
-/** What one event tells its user: the in-app notification, and the email sent for it. */
-export interface Message {
+/** What a notification says: as an event makes it, and as its owner reads it (NotificationView). */
+export interface NotificationContent {
   kind: NotificationKind;
-  /** Whose notification it is. */
-  userId: string;
   title: string;
   body: string;
   /** Ids and amounts the storefront links to (an order id, a refund's amount). */
   data: Record<string, unknown>;
-  email: { to: string; subject: string; text: string };
+}
+
+/** Whom an email goes to and what it says; sending it adds the sender and a message id (OutgoingEmail). */
+export interface EmailContent {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** What one event tells its user: the in-app notification, and the email sent for it. */
+export interface Message extends NotificationContent {
+  /** Whose notification it is. */
+  userId: string;
+  email: EmailContent;
 }
 
 type PayloadOf<T extends NotifiableType> = EventPayload<T>;

@@ -3,15 +3,11 @@
  * ports: adapters/ implements them (the service's database, SMTP), and
  * createApp.ts wires them.
  */
-import type { Message } from './messages.ts';
+import type { EmailContent, Message, NotificationContent } from './messages.ts';
 
 /** A notification as its owner reads it. */
-export interface NotificationView {
+export interface NotificationView extends NotificationContent {
   id: string;
-  kind: string;
-  title: string;
-  body: string;
-  data: Record<string, unknown>;
   read: boolean;
   readAt: string | null;
   createdAt: string;
@@ -38,11 +34,8 @@ export interface EventEffects {
   announceRevocation(revocation: { userId: string; sessionId: string }): Promise<void>;
 }
 
-export interface OutgoingEmail {
+export interface OutgoingEmail extends EmailContent {
   from: string;
-  to: string;
-  subject: string;
-  text: string;
   /** Fixed per event: a re-send is recognisably the same message. */
   messageId: string;
 }
@@ -53,12 +46,8 @@ export interface Mailer {
 }
 
 /** A committed notification whose email is due. */
-export interface PendingEmail {
+export interface PendingEmail extends Omit<OutgoingEmail, 'from'> {
   id: string;
-  to: string;
-  subject: string;
-  text: string;
-  messageId: string;
   /** Sends tried so far. */
   attempts: number;
 }

@@ -1,8 +1,6 @@
 import { requireUser } from '@shop/auth';
 import { AppError, Type, type ServiceApp } from '@shop/platform';
-import type { LiveFeed } from '../app/liveFeed.ts';
-import type { StreamRegistry } from '../app/streamRegistry.ts';
-import type { NotificationStore } from '../domain/ports.ts';
+import type { NotificationRoutesDeps } from './deps.ts';
 import { registerNotificationStream } from './stream.ts';
 
 const NotificationSchema = Type.Object({
@@ -24,14 +22,6 @@ const ListQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
-export interface NotificationRoutesDeps {
-  notifications: NotificationStore;
-  feed: LiveFeed;
-  heartbeatMs: number;
-  /** Admits streams within their caps and ends them (token expiry, session revoked, shutdown). */
-  streams: StreamRegistry;
-}
 
 /** The signed-in user's notifications: list, mark read, and the live stream (stream.ts). */
 export function registerNotificationRoutes(app: ServiceApp, deps: NotificationRoutesDeps): void {

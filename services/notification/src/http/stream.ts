@@ -3,7 +3,7 @@ import { requireUser } from '@shop/auth';
 import { AppError, type ServiceApp } from '@shop/platform';
 import type { EndReason, Refusal, StreamRegistry } from '../app/streamRegistry.ts';
 import type { NotificationView } from '../domain/ports.ts';
-import type { NotificationRoutesDeps } from './routes.ts';
+import type { NotificationRoutesDeps } from './deps.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

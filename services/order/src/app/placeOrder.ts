@@ -10,12 +10,6 @@ import { driveSaga } from './driveSaga.ts';
 import { orderWithHistory, type OrderView } from './orderView.ts';
 import type { SagaDeps } from './saga.ts';
 
-/** Retry-After when payments are down: the circuit tries a call again after a while. */
-const PAYMENT_RETRY_AFTER_SEC = 5;
-
-/** How often a duplicate looks again at the key of the request it waits for. */
-const DUPLICATE_POLL_MS = 100;
-
 export interface PlaceOrderDeps {
   store: OrderStore;
   keys: IdempotencyKeys;
@@ -58,6 +52,9 @@ interface Checkout {
   paymentMethod: string;
   existingOrderId: string | null;
 }
+
+/** Retry-After when payments are down: the circuit tries a call again after a while. */
+const PAYMENT_RETRY_AFTER_SEC = 5;
 
 /**
  * Checkout. The idempotency key (Stripe's semantics) decides first: replay,
@@ -111,6 +108,9 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
     letGo();
   }
 }
+
+/** How often a duplicate looks again at the key of the request it waits for. */
+const DUPLICATE_POLL_MS = 100;
 
 /**
  * Claims the key. A duplicate of a request still in flight (a client's retry,

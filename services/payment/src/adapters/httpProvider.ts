@@ -12,7 +12,7 @@ import type {
   ProviderRefundRequest,
   RefundLookup,
   RefundOutcome,
-} from '../domain/ports.ts';
+} from '../domain/provider.ts';
 import { callProvider, type Answer, type Json, type ProviderCall } from './providerHttp.ts';
 
 type Call = (call: ProviderCall) => Promise<Answer | { failure: string }>;

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { ChargeRequest } from '@shop/contracts';
 import { AppError } from '@shop/platform';
 import { settleFromCharge, type PaymentRecord } from '../domain/payment.ts';
-import { providerChargeKey, type PaymentUnit } from '../domain/ports.ts';
+import type { PaymentUnit } from '../domain/ports.ts';
+import { providerChargeKey } from '../domain/provider.ts';
 import type { PaymentDeps } from './deps.ts';
 import { fingerprint } from './fingerprint.ts';
-import { recordCharge, settlePendingCharge } from './recordCharge.ts';
+import { recordCharge } from './recordCharge.ts';
 import { carryOn, repeatOf, type Begun } from './repeats.ts';
+import { settlePendingCharge } from './settleLost.ts';
 
 /** A charge as the order service asks for it (@shop/contracts), with the request's correlation id. */
 export interface ChargeInput extends ChargeRequest {

@@ -1,5 +1,6 @@
 import type { Logger } from '@shop/platform';
-import type { PaymentProvider, PaymentStore } from '../domain/ports.ts';
+import type { PaymentStore } from '../domain/ports.ts';
+import type { PaymentProvider } from '../domain/provider.ts';
 
 /** What the use cases need, passed in (STYLE.md habit 3): ports only, wired in createApp.ts. */
 export interface PaymentDeps {

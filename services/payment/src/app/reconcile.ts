@@ -1,6 +1,5 @@
 import type { PaymentDeps } from './deps.ts';
-import { settlePendingCharge } from './recordCharge.ts';
-import { settlePendingRefund } from './recordRefund.ts';
+import { settlePendingCharge, settlePendingRefund } from './settleLost.ts';
 
 /**
  * One pass: pending charges and refunds older than `reconcileAfterMs` that no

@@ -1,13 +1,5 @@
-import { providerChargeKey } from '../domain/ports.ts';
-import {
-  settleFromLookup,
-  settlementEvent,
-  type ChargeSettlement,
-  type PaymentRecord,
-  type PaymentStatus,
-} from '../domain/payment.ts';
+import { settlementEvent, type ChargeSettlement, type PaymentRecord, type PaymentStatus } from '../domain/payment.ts';
 import type { PaymentDeps } from './deps.ts';
-import { askAfterLoss } from './repeats.ts';
 
 /**
  * Applies a settlement to a pending payment in one transaction: the new state,
@@ -49,18 +41,4 @@ export async function recordCharge(
       });
     return updated;
   });
-}
-
-/** Settles a pending payment whose answer was lost by asking the provider under its key. Never charges. */
-export async function settlePendingCharge(
-  deps: PaymentDeps,
-  payment: PaymentRecord,
-  signal?: AbortSignal,
-): Promise<PaymentRecord> {
-  const { lookup, oldEnough } = await askAfterLoss(
-    deps,
-    { what: 'payment', id: payment.id, createdAt: payment.createdAt },
-    () => deps.provider.findCharge(providerChargeKey(payment.idempotencyKey), signal),
-  );
-  return recordCharge(deps, payment.id, (status) => settleFromLookup(status, lookup, oldEnough));
 }

@@ -1,12 +1,5 @@
-import { providerRefundKey } from '../domain/ports.ts';
-import {
-  settleRefundFromLookup,
-  type RefundRecord,
-  type RefundSettlement,
-  type RefundStatus,
-} from '../domain/refund.ts';
+import type { RefundRecord, RefundSettlement, RefundStatus } from '../domain/refund.ts';
 import type { PaymentDeps } from './deps.ts';
-import { askAfterLoss } from './repeats.ts';
 
 /**
  * Applies a refund settlement in one transaction: refund state, the payment's
@@ -57,18 +50,4 @@ export async function recordRefund(
     }
     return updated;
   });
-}
-
-/** Settles a refund whose answer was lost by asking the provider under its key. Never refunds again. */
-export async function settlePendingRefund(
-  deps: PaymentDeps,
-  refund: RefundRecord,
-  signal?: AbortSignal,
-): Promise<RefundRecord> {
-  const { lookup, oldEnough } = await askAfterLoss(
-    deps,
-    { what: 'refund', id: refund.id, createdAt: refund.createdAt },
-    () => deps.provider.findRefund(providerRefundKey(refund.idempotencyKey), signal),
-  );
-  return recordRefund(deps, refund.id, (status) => settleRefundFromLookup(status, lookup, oldEnough));
 }

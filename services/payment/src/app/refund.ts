@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '@shop/platform';
-import { providerRefundKey, type PaymentUnit } from '../domain/ports.ts';
+import type { PaymentUnit } from '../domain/ports.ts';
+import { providerRefundKey } from '../domain/provider.ts';
 import { decideRefund, settleRefund, type RefundRecord } from '../domain/refund.ts';
 import type { PaymentDeps } from './deps.ts';
 import { fingerprint } from './fingerprint.ts';
-import { recordRefund, settlePendingRefund } from './recordRefund.ts';
+import { recordRefund } from './recordRefund.ts';
 import { carryOn, repeatOf, type Begun } from './repeats.ts';
+import { settlePendingRefund } from './settleLost.ts';
 
 export interface RefundInput {
   paymentId: string;

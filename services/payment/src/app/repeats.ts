@@ -4,7 +4,6 @@
 import { AppError } from '@shop/platform';
 import { judgeRepeat, type KeyVerdict } from '../domain/idempotency.ts';
 import type { LeasedAttempts } from '../domain/ports.ts';
-import type { PaymentDeps } from './deps.ts';
 
 /** What judging a repeat reads of a stored attempt (a payment or a refund). */
 interface StoredAttempt {
@@ -69,24 +68,4 @@ export async function carryOn<R, Extra>(
     case 'created':
       return { record: await steps.send(begun), replayed: false };
   }
-}
-
-/**
- * Asks the provider what it made under a pending attempt's key (`find`) after its answer was lost,
- * and whether the attempt is old enough (reconcileAfterMs) for "not found" to prove nothing was
- * made. A lookup the provider could not answer is logged.
- */
-export async function askAfterLoss<L extends { kind: string; reason?: string }>(
-  deps: PaymentDeps,
-  attempt: { what: 'payment' | 'refund'; id: string; createdAt: Date },
-  find: () => Promise<L>,
-): Promise<{ lookup: L; oldEnough: boolean }> {
-  const lookup = await find();
-  const oldEnough = deps.now() - attempt.createdAt.getTime() >= deps.reconcileAfterMs;
-  if (lookup.kind === 'unknown')
-    deps.logger.warn(
-      { [`${attempt.what}Id`]: attempt.id, reason: lookup.reason },
-      `${attempt.what} outcome still unknown`,
-    );
-  return { lookup, oldEnough };
 }

@@ -1,4 +1,5 @@
 export * from './ports.ts';
+export * from './provider.ts';
 export * from './payment.ts';
 export * from './refund.ts';
 export * from './ledger.ts';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { judgeRepeat } from './idempotency.ts';
-import { InvalidTransitionError, settleFromCharge, settleFromLookup } from './payment.ts';
+import { InvalidTransitionError, judgeRepeat } from './idempotency.ts';
+import { settleFromCharge, settleFromLookup } from './payment.ts';
 import { decideRefund, settleRefund, settleRefundFromLookup } from './refund.ts';
 
 test('only a pending payment can be settled; an unknown outcome keeps it pending with a ledger line', () => {

@@ -1,6 +1,6 @@
 import type { EventPayload } from '@shop/contracts';
-import { settleByLookup } from './idempotency.ts';
-import type { ChargeLookup, ChargeOutcome } from './ports.ts';
+import { assertPending, settlesByLookup } from './idempotency.ts';
+import type { ChargeLookup, ChargeOutcome } from './provider.ts';
 
 export type PaymentStatus = 'pending' | 'succeeded' | 'declined' | 'failed';
 
@@ -61,15 +61,6 @@ export interface ChargeSettlement {
   detail: Record<string, string>;
 }
 
-export class InvalidTransitionError extends Error {
-  override name = 'InvalidTransitionError';
-}
-
-/** Only a pending payment moves, and only to a settled state or (unknown outcome) to pending again. */
-export function assertSettleable(status: PaymentStatus): void {
-  if (status !== 'pending') throw new InvalidTransitionError(`A ${status} payment is settled; it cannot change again`);
-}
-
 export function isSettled(status: PaymentStatus): boolean {
   return status !== 'pending';
 }
@@ -104,7 +95,7 @@ function uncharged(status: 'failed' | 'pending', reason: string, ledgerKind: Cha
 
 /** The provider answered (or did not) the charge we sent. */
 export function settleFromCharge(current: PaymentStatus, outcome: ChargeOutcome): ChargeSettlement {
-  assertSettleable(current);
+  assertPending('payment', current);
   switch (outcome.kind) {
     case 'succeeded':
       return charged(outcome.providerRef, 'provider_succeeded');
@@ -119,25 +110,16 @@ export function settleFromCharge(current: PaymentStatus, outcome: ChargeOutcome)
 
 /**
  * The provider was asked, by idempotency key, what became of a charge whose
- * answer we never got. "Not found" proves nothing was charged only once the
- * attempt is old enough that no request of ours can still be on its way
- * (`oldEnough`); before that, and when the provider cannot be asked, the
- * payment stays pending and nothing is recorded (null).
+ * answer we never got: found, what it did; "not found" once no request of ours
+ * can still be on its way, nothing charged (settlesByLookup says when).
  */
-export function settleFromLookup(
-  current: PaymentStatus,
-  lookup: ChargeLookup,
-  oldEnough: boolean,
-): ChargeSettlement | null {
-  assertSettleable(current);
-  return settleByLookup(lookup, oldEnough, {
-    found: ({ outcome }) =>
-      outcome.kind === 'succeeded'
-        ? charged(outcome.providerRef, 'reconciled_succeeded')
-        : declined(outcome, 'reconciled_declined'),
-    notFound: () => uncharged('failed', 'the provider has no charge under this key', 'reconciled_not_found'),
-  });
-}
+export const settleFromLookup = settlesByLookup<PaymentStatus, ChargeLookup, ChargeSettlement>('payment', {
+  found: ({ outcome }) =>
+    outcome.kind === 'succeeded'
+      ? charged(outcome.providerRef, 'reconciled_succeeded')
+      : declined(outcome, 'reconciled_declined'),
+  notFound: () => uncharged('failed', 'the provider has no charge under this key', 'reconciled_not_found'),
+});
 
 /** The event a settlement publishes (keyed by order id), or null when it publishes none. */
 export function settlementEvent(

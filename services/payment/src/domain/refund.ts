@@ -1,6 +1,6 @@
-import { settleByLookup } from './idempotency.ts';
-import type { RefundLookup, RefundOutcome } from './ports.ts';
+import { assertPending, settlesByLookup } from './idempotency.ts';
 import type { PaymentStatus } from './payment.ts';
+import type { RefundLookup, RefundOutcome } from './provider.ts';
 
 export type RefundStatus = 'pending' | 'succeeded' | 'failed';
 
@@ -71,11 +71,6 @@ export interface RefundSettlement {
   detail: Record<string, string>;
 }
 
-/** Only a pending refund moves. */
-function assertRefundSettleable(current: RefundStatus): void {
-  if (current !== 'pending') throw new Error(`A ${current} refund is settled; it cannot change again`);
-}
-
 /** The provider refunded: succeeded, with its reference, recorded as `ledgerKind`. */
 function refunded(providerRef: string, ledgerKind: RefundLedgerKind): RefundSettlement {
   return { status: 'succeeded', ledgerKind, release: false, providerRef, detail: { providerRef } };
@@ -91,7 +86,7 @@ function unrefunded(status: 'failed' | 'pending', reason: string, ledgerKind: Re
 
 /** The provider answered (or did not) the refund we sent. */
 export function settleRefund(current: RefundStatus, outcome: RefundOutcome): RefundSettlement {
-  assertRefundSettleable(current);
+  assertPending('refund', current);
   switch (outcome.kind) {
     case 'succeeded':
       return refunded(outcome.providerRef, 'refund_succeeded');
@@ -103,14 +98,7 @@ export function settleRefund(current: RefundStatus, outcome: RefundOutcome): Ref
 }
 
 /** As for charges: "not found" settles to failed only once nothing of ours can still be in transit. */
-export function settleRefundFromLookup(
-  current: RefundStatus,
-  lookup: RefundLookup,
-  oldEnough: boolean,
-): RefundSettlement | null {
-  assertRefundSettleable(current);
-  return settleByLookup(lookup, oldEnough, {
-    found: ({ providerRef }) => refunded(providerRef, 'refund_reconciled_succeeded'),
-    notFound: () => unrefunded('failed', 'the provider has no refund under this key', 'refund_reconciled_not_found'),
-  });
-}
+export const settleRefundFromLookup = settlesByLookup<RefundStatus, RefundLookup, RefundSettlement>('refund', {
+  found: ({ providerRef }) => refunded(providerRef, 'refund_reconciled_succeeded'),
+  notFound: () => unrefunded('failed', 'the provider has no refund under this key', 'refund_reconciled_not_found'),
+});

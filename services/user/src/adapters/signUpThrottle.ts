@@ -7,10 +7,6 @@ interface Row {
   window_started_at: Date;
 }
 
-function toCount(row: Row | undefined): WindowCount | undefined {
-  return row && { count: row.signups, windowStartedAt: row.window_started_at.getTime() };
-}
-
 /** The signup_throttle table: sign-ups counted per client address, on the caller's transaction (or the primary). */
 export class SqlSignUpCounts implements SignUpCounts {
   readonly #q: Queryable;
@@ -19,12 +15,8 @@ export class SqlSignUpCounts implements SignUpCounts {
     this.#q = q;
   }
 
-  async read(address: string): Promise<WindowCount | undefined> {
-    const { rows } = await this.#q.query<Row>(
-      'SELECT signups, window_started_at FROM signup_throttle WHERE address = $1',
-      [address],
-    );
-    return toCount(rows[0]);
+  read(address: string): Promise<WindowCount | undefined> {
+    return this.#select(address, '');
   }
 
   /** A missing row is created first, so two first sign-ups cannot both start from nothing. */
@@ -33,11 +25,7 @@ export class SqlSignUpCounts implements SignUpCounts {
       'INSERT INTO signup_throttle (address, signups, window_started_at) VALUES ($1, 0, $2) ON CONFLICT (address) DO NOTHING',
       [address, new Date(now)],
     );
-    const { rows } = await this.#q.query<Row>(
-      'SELECT signups, window_started_at FROM signup_throttle WHERE address = $1 FOR UPDATE',
-      [address],
-    );
-    return toCount(rows[0]);
+    return this.#select(address, 'FOR UPDATE');
   }
 
   async save(address: string, count: WindowCount): Promise<void> {
@@ -46,5 +34,15 @@ export class SqlSignUpCounts implements SignUpCounts {
       count.count,
       new Date(count.windowStartedAt),
     ]);
+  }
+
+  /** The address's count, read plainly or (`FOR UPDATE`) locked for the transaction. */
+  async #select(address: string, lock: '' | 'FOR UPDATE'): Promise<WindowCount | undefined> {
+    const { rows } = await this.#q.query<Row>(
+      `SELECT signups, window_started_at FROM signup_throttle WHERE address = $1 ${lock}`,
+      [address],
+    );
+    const row = rows[0];
+    return row && { count: row.signups, windowStartedAt: row.window_started_at.getTime() };
   }
 }

@@ -1,7 +1,7 @@
 import type { AccessTokenSigner, KeyStore, PasswordHasher, ProfileReader, UserStore } from '../domain/ports.ts';
 import type { WindowPolicy } from '../domain/rateLimit.ts';
 import type { DelayPolicy, ThrottlePolicy } from '../domain/throttle.ts';
-import type { SignUpBucket } from './signUpLimits.ts';
+import type { SignUpBucket } from './signUpBucket.ts';
 
 /** What the use cases need, built once in createApp and passed in. */
 export interface UserContext {

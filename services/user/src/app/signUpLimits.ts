@@ -1,23 +1,6 @@
 import { AppError } from '@shop/platform';
-import { countInWindow, takeToken, type Bucket, type BucketPolicy } from '../domain/rateLimit.ts';
+import { countInWindow } from '../domain/rateLimit.ts';
 import type { UserContext } from './context.ts';
-
-/** This instance's sign-ups from all clients together, in memory (each costs a hash). */
-export interface SignUpBucket {
-  take(): { allowed: true } | { allowed: false; retryAfterSec: number };
-}
-
-export function createSignUpBucket(policy: BucketPolicy, now: () => number): SignUpBucket {
-  let bucket: Bucket | undefined;
-  return {
-    take() {
-      const verdict = takeToken(bucket, now(), policy);
-      if (!verdict.allowed) return verdict;
-      bucket = verdict.next;
-      return { allowed: true };
-    },
-  };
-}
 
 function limited(retryAfterSec: number, detail: string): AppError {
   return new AppError('RATE_LIMITED', { retryAfter: retryAfterSec, detail });
