@@ -8,6 +8,7 @@ import {
   type ServiceMetrics,
 } from '@shop/platform';
 import type { TokenVerifier } from '@shop/auth';
+import { criticalityOf } from '@shop/proxy';
 import type { GatewayConfig } from './config.ts';
 import type { RateLimitStore } from './rateLimit.ts';
 import { STREAM_PATH, type GatewayPeers } from './routes.ts';
@@ -58,6 +59,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Service
     lifecycle: deps.lifecycle,
     bodyLimit: config.BODY_LIMIT_BYTES,
     maxConcurrentRequests: config.MAX_CONCURRENT_REQUESTS,
+    // The gateway's word on criticality is final: from the route, never from the client.
+    criticalityOf,
     acceptDeadlineHeader: false,
     // Streams are capped on their own (STREAMS_PER_USER, MAX_STREAMS); held
     // for minutes, they would otherwise fill the admission limit meant for calls.

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, canonicalPath, CLIENT_ADDRESS_HEADER, type PeerClient, type ServiceApp } from '@shop/platform';
 import { appendForwardedFor, forwardable, relayed, upstreamFailure } from '@shop/proxy';
-import { failureKindOf } from '@shop/mesh';
+import { CRITICALITY_HEADER, failureKindOf } from '@shop/mesh';
 import type { Access } from './access.ts';
 import { isInternal, serviceFor, SERVICE_PREFIXES, STREAM_PATH, type GatewayPeers } from './routes.ts';
 import type { StreamSlots } from './streams.ts';
@@ -18,9 +18,10 @@ export interface Forwarding {
 
 /**
  * Not passed on to a service: the caller's claimed identity (the mesh sends
- * ours) and the client's trace context (the mesh client injects its own span's).
+ * ours), the client's trace context (the mesh client injects its own span's)
+ * and any criticality it claims (the gateway's, from the route, goes instead).
  */
-const NOT_FORWARDED: ReadonlySet<string> = new Set(['x-caller', 'traceparent', 'tracestate']);
+const NOT_FORWARDED: ReadonlySet<string> = new Set(['x-caller', 'traceparent', 'tracestate', CRITICALITY_HEADER]);
 
 /** Every public prefix forwarded to its service, bodies as bytes: no JSON parse and re-serialise on the hot path. */
 export function registerForwarding(app: ServiceApp, forwarding: Forwarding): void {

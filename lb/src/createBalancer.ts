@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { BackendSet, type BackendPolicy } from '@shop/mesh';
+import { BackendSet, defaultMeshPolicy, RetryBudget, type BackendPolicy } from '@shop/mesh';
 import type { Logger } from '@shop/platform';
 import { closeServer, serverOptions } from './clientErrors.ts';
 import { checkHealth, createPools } from './healthChecks.ts';
@@ -75,7 +75,8 @@ export function createBalancer(options: BalancerOptions): Balancer {
   const set = new BackendSet(options.backends, options.policy);
   const pools = createPools(set, CONNECTIONS_PER_GATEWAY, options.upstreamTimeoutMs);
   const limits = { ...CLIENT_DEFAULTS, ...options.client };
-  const upstreams = { set, pools, now, logger: options.logger };
+  const budget = new RetryBudget({ ...defaultMeshPolicy.budget, now });
+  const upstreams = { set, pools, budget, now, logger: options.logger };
   const publicSide = createPublicSide({
     upstreams,
     limits,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Dispatcher, Pool } from 'undici';
-import { failureKindOf, type Backend, type BackendSet } from '@shop/mesh';
+import { failureKindOf, type Backend, type BackendSet, type RetryBudget } from '@shop/mesh';
 import type { Logger } from '@shop/platform';
 import { appendForwardedFor, forwardable, relayed, sendRelayed, upstreamFailure } from '@shop/proxy';
 import { refusal, refuse } from './ownAnswers.ts';
@@ -13,6 +13,11 @@ const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 export interface Upstreams {
   set: BackendSet;
   pools: Map<Backend, Pool>;
+  /**
+   * What resending a request that may have arrived (a gateway died mid-flight)
+   * may add to the load, as the mesh's: resends of what never left are free.
+   */
+  budget: RetryBudget;
   now: () => number;
   logger: Logger;
 }
@@ -33,9 +38,11 @@ interface Exchange {
 
 /**
  * Sends the request to a gateway and relays its answer, retrying on another
- * where that is safe: always when nothing was sent (refused), and for safe
- * requests also when the connection died mid-flight or the gateway refused it
- * because it is draining. Failures are answered from the platform's catalogue.
+ * where that is safe: always when nothing was sent (refused) or the gateway
+ * refused it because it is draining, and for safe requests also when the
+ * connection died mid-flight, within the retry budget. An answer, whatever its
+ * status, is relayed: a gateway's 5xx speaks for a service whose callers
+ * already retried it, and retrying here would multiply their attempts. Failures are answered from the platform's catalogue.
  */
 export async function forward(
   upstreams: Upstreams,
@@ -44,6 +51,7 @@ export async function forward(
   body: Buffer | undefined,
 ): Promise<void> {
   const exchange = prepare(req, res, body);
+  upstreams.budget.recordRequest();
   for (;;) {
     const backend = upstreams.set.pick(upstreams.now(), exchange.tried);
     if (!backend) return refuse(res, refusal('DEPENDENCY_UNAVAILABLE', 'No gateway instance is available', 1));
@@ -126,7 +134,7 @@ function failed(
     { backend: backend.url, code: (error as { code?: string }).code, err: (error as Error).message },
     ejected ? 'gateway failed; ejected' : 'gateway failed; kept, the others are out',
   );
-  if (kind === 'refused' || exchange.retryMidFlight) return true;
+  if (kind === 'refused' || (exchange.retryMidFlight && upstreams.budget.tryRetry())) return true;
   const detail = 'The gateway failed while handling the request; it was not retried because it is not idempotent';
   refuse(exchange.res, upstreamFailure(kind, detail, error));
   return false;

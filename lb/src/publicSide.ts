@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { criticalityRank } from '@shop/mesh';
+import { AdmissionQueue, adaptiveLimit, type Release } from '@shop/platform';
+import { criticalityOf } from '@shop/proxy';
 import { answerClientError, serverOptions } from './clientErrors.ts';
 import { clientAddress, PerAddressCap } from './clientLimits.ts';
 import type { ClientLimits } from './clientLimits.ts';
@@ -15,7 +18,7 @@ export interface PublicSideOptions {
   limits: ClientLimits;
   /** How much body a request may bring, and by when. */
   body: BodyLimits;
-  /** Requests in flight to the gateways at once; past it, new ones are shed. */
+  /** The ceiling of the adaptive limit on requests in flight to the gateways (see @shop/platform's AdmissionQueue). */
   maxInFlight: number;
 }
 
@@ -28,7 +31,8 @@ export interface PublicSide {
 /**
  * The region's public entry. Per client address: open connections and
  * requests in flight are capped; a body must arrive whole by its deadline.
- * Then admission for everyone (maxInFlight), then a gateway.
+ * Then admission for everyone (an adaptive limit with a short queue by the
+ * route's criticality, the gateway's own table), then a gateway.
  */
 export function createPublicSide(options: PublicSideOptions): PublicSide {
   const { limits } = options;
@@ -37,7 +41,7 @@ export function createPublicSide(options: PublicSideOptions): PublicSide {
   /** The answer in progress on each public socket, so a client error knows whether it may still write one. */
   const answering = new WeakMap<Duplex, ServerResponse>();
   const openSockets = new Set<Socket>();
-  const admission = { inFlight: 0 };
+  const admission = new AdmissionQueue({ limit: adaptiveLimit(options.maxInFlight) });
   const server = createServer(serverOptions(limits), (req, res) => {
     answering.set(req.socket, res);
     void handle({ options, requestsPerClient, admission }, req, res);
@@ -82,33 +86,40 @@ function admitConnection(cap: PerAddressCap, open: Set<Socket>, socket: Socket):
 interface Handling {
   options: PublicSideOptions;
   requestsPerClient: PerAddressCap;
-  admission: { inFlight: number };
+  admission: AdmissionQueue;
 }
+
+const BUSY = 'The shop is busy right now; please try again shortly';
 
 /**
  * A request spends its client's budget from its headers to its answer, and
- * everyone's (maxInFlight) only once its body is here: an upload still
+ * everyone's (the admission limit) only once its body is here: an upload still
  * arriving holds no gateway connection, so slow ones crowd out no one else.
  */
 async function handle(handling: Handling, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const { options, admission } = handling;
+  const { options } = handling;
   if (answerOwn(options.upstreams, req, res, false)) return;
   const releaseClient = handling.requestsPerClient.acquire(clientAddress(req.socket.remoteAddress));
   if (!releaseClient) {
     res.shouldKeepAlive = false;
     return refuse(res, refusal('RATE_LIMITED', 'Too many requests at once from this address', 1));
   }
-  let admitted = false;
-  // One listener for both (a relayed stream adds several of its own to the same response).
+  let closed = false;
+  let leave = (): void => {};
+  let release: Release | undefined;
+  // One listener for all (a relayed stream adds several of its own to the same response).
   res.once('close', () => {
+    closed = true;
     releaseClient();
-    if (admitted) admission.inFlight -= 1;
+    leave();
+    release?.();
   });
   const body = await receiveBody(req, res, options.body);
-  if (body === false) return;
-  if (admission.inFlight >= options.maxInFlight)
-    return refuse(res, refusal('OVERLOADED', 'The shop is busy right now; please try again shortly', 1));
-  admission.inFlight += 1;
-  admitted = true;
-  await forward(options.upstreams, req, res, body);
+  if (body === false || closed) return;
+  const rank = criticalityRank(criticalityOf(req.method ?? 'GET', req.url ?? '/'));
+  leave = handling.admission.enter(rank, undefined, (admitted) => {
+    if (!admitted) return refuse(res, refusal('OVERLOADED', BUSY, 1));
+    release = admitted;
+    void forward(options.upstreams, req, res, body);
+  });
 }

@@ -95,5 +95,5 @@ test('property: hostile requests at the platform routes never 5xx, and a refused
     tally.count((s) => s === 200) > 0 && tally.count((s) => s === 400) > 0 && tally.count((s) => s === 403) > 0,
     `reached the routes, validation and the caller rule: ${tally.toString()}`,
   );
-  assert.deepEqual(await faults(), { latencyMs: 0, errorRate: 0 });
+  assert.deepEqual(await faults(), { latencyMs: 0, errorRate: 0, shedRate: 0 });
 });

@@ -11,7 +11,7 @@ import { freePort } from '../support/postgres.ts';
 interface Stub {
   url: string;
   hits: number;
-  behaviour: 'ok' | 'fail' | 'shed' | 'slow' | 'hold';
+  behaviour: 'ok' | 'fail' | 'onBehalf' | 'shed' | 'slow' | 'hold';
   /** Answers every request held by 'hold'. */
   release(): void;
   lastHeaders: Record<string, string | string[] | undefined>;
@@ -33,6 +33,8 @@ async function stub(behaviour: Stub['behaviour'] = 'ok'): Promise<Stub> {
     state.lastHeaders = req.headers;
     req.resume();
     if (state.behaviour === 'fail') {
+      res.writeHead(500, { 'content-type': 'application/problem+json' }).end('{"code":"INTERNAL"}');
+    } else if (state.behaviour === 'onBehalf') {
       res.writeHead(503, { 'content-type': 'application/problem+json' }).end('{"code":"DEPENDENCY_UNAVAILABLE"}');
     } else if (state.behaviour === 'shed') {
       res
@@ -92,7 +94,7 @@ test('a non-idempotent request that reached a failing instance is not retried; a
     policy: { ...fastPolicy, breaker: { ...fastPolicy.breaker, minimumRps: 1000 } },
   });
   const plain = await client.request({ method: 'POST', path: '/charge', body: {} });
-  assert.equal(plain.status, 503);
+  assert.equal(plain.status, 500);
   assert.equal(failing.hits, 1, 'sent once');
   const keyed = await client.request({
     method: 'POST',
@@ -100,7 +102,7 @@ test('a non-idempotent request that reached a failing instance is not retried; a
     body: {},
     headers: { 'idempotency-key': 'k1' },
   });
-  assert.equal(keyed.status, 503);
+  assert.equal(keyed.status, 500);
   assert.equal(failing.hits, 1 + 3, 'a keyed request gets up to 3 attempts');
   await client.close();
 });
@@ -136,7 +138,7 @@ test('the breaker opens on a failing service, answers at once without calling it
   await client.close();
 });
 
-test('an instance shedding load (503 OVERLOADED) does not open the breaker: its answer is passed on, and calls flow again at once', async () => {
+test('an instance shedding load (503 OVERLOADED) does not open the breaker; its caller throttles itself, and sends again once served', async () => {
   const busy = await stub('shed');
   const events: MeshEvent[] = [];
   const client = createMeshClient({
@@ -146,17 +148,49 @@ test('an instance shedding load (503 OVERLOADED) does not open the breaker: its 
     policy: { ...fastPolicy, maxAttempts: 1, consecutiveFailuresToEject: 1000 },
     onEvent: (e) => events.push(e),
   });
-  for (let i = 0; i < 20; i++) assert.equal((await client.request({ method: 'POST', path: '/users' })).status, 503);
+  const calls = 40;
+  const outcomes: Array<number | string | undefined> = [];
+  for (let i = 0; i < calls; i++)
+    outcomes.push(
+      await client.request({ method: 'POST', path: '/users' }).then(
+        (r) => r.status,
+        (error: { code?: string }) => error.code,
+      ),
+    );
+  assert.deepEqual(new Set(outcomes), new Set([503, 'OVERLOADED']), 'its 503 passed on, or refused here');
+  assert.ok(busy.hits >= 10 && busy.hits < calls, `${busy.hits} of ${calls} calls reached the shedding instance`);
   assert.equal(client.breakerState(), 'closed');
-  assert.equal(busy.hits, 20, 'every call reached the instance');
   busy.behaviour = 'ok';
-  assert.equal(
-    (await client.request({ method: 'POST', path: '/users' })).status,
-    200,
-    'served as soon as the flood is over',
-  );
+  // The throttle refuses at most 80% of calls, so one of these reaches it: the chance none does is 0.8^100.
+  let served: number | undefined;
+  for (let i = 0; i < 100 && served === undefined; i++)
+    served = await client.request({ method: 'POST', path: '/users' }).then(
+      (r) => r.status,
+      () => undefined,
+    );
+  assert.equal(served, 200, 'the first call that reaches it is served');
   assert.deepEqual(
-    events.filter((e) => e.type === 'breaker'),
+    events.filter((e) => e.type === 'breaker' || e.type === 'eject'),
+    [],
+  );
+  await client.close();
+});
+
+test('an answer that speaks for a failure one hop further (503 DEPENDENCY_UNAVAILABLE) is passed on: no retry, no strike, no breaker', async () => {
+  const relaying = await stub('onBehalf');
+  const events: MeshEvent[] = [];
+  const client = createMeshClient({
+    service: 'order',
+    caller: 'gateway',
+    instances: [relaying.url],
+    policy: { ...fastPolicy, consecutiveFailuresToEject: 3 },
+    onEvent: (e) => events.push(e),
+  });
+  for (let i = 0; i < 20; i++) assert.equal((await client.request({ method: 'GET', path: '/orders/1' })).status, 503);
+  assert.equal(relaying.hits, 20, 'one attempt per call: a GET that failed at the instance itself gets three');
+  assert.equal(client.breakerState(), 'closed');
+  assert.deepEqual(
+    events.filter((e) => e.type === 'breaker' || e.type === 'eject'),
     [],
   );
   await client.close();
@@ -325,7 +359,7 @@ test('three consecutive 5xx eject an instance: traffic moves to the healthy one'
   for (let i = 0; i < 20; i++) statuses.push((await client.request({ method: 'POST', path: '/x', body: {} })).status);
   assert.equal(failing.hits, 3, 'the failing instance got nothing after its third 5xx');
   assert.deepEqual(new Set(statuses), new Set([200]));
-  assert.ok(events.some((e) => e.type === 'eject' && e.instance === failing.url && /3 consecutive 503/.test(e.reason)));
+  assert.ok(events.some((e) => e.type === 'eject' && e.instance === failing.url && /3 consecutive 500/.test(e.reason)));
   await client.close();
 });
 
@@ -387,8 +421,10 @@ test("a caller's long-lived signal keeps no listener once each call's answer is 
   });
   assert.equal(
     (await failingClient.request({ method: 'POST', path: '/x', body: {}, signal: stopping.signal })).status,
-    503,
+    500,
   );
+  failing.behaviour = 'onBehalf';
+  assert.equal((await failingClient.request({ method: 'GET', path: '/x', signal: stopping.signal })).status, 503);
   assert.equal(getEventListeners(stopping.signal, 'abort').length, 0, 'answered calls left no listener');
 
   // A body not yet read still belongs to the caller's signal.

@@ -1,6 +1,7 @@
 import { request as undiciRequest, type Dispatcher } from 'undici';
-import { AttemptFailure, failureKindOf, failureLabel } from './failure.ts';
+import { AttemptFailure, asAnswer, failureKindOf, failureLabel } from './failure.ts';
 import { AttemptWait } from './attemptWait.ts';
+import { activeCriticality, CRITICALITY_HEADER } from './criticality.ts';
 import { DEADLINE_HEADER } from './deadline.ts';
 import { MeshError, type RawPeerRequest, type RawPeerResponse } from './types.ts';
 import type { Backend, BackendSet } from './backends.ts';
@@ -65,9 +66,12 @@ export function makeAttempt(target: AttemptTarget): (plan: CallPlan) => Promise<
       // Time to headers: what the balancer weighs instances by (a streamed body may last minutes).
       if (!plan.streaming || plan.req.bodyTimeoutMs !== 0) backends.observe(backend, now() - sentAt, now());
       const answer = await judge(target, plan, backend, response);
-      // Until the body is read or dropped, the caller giving up still stops it (a stream of events, say).
-      handedOver = true;
-      response.body.once('close', () => wait.release());
+      // Until the body is read or dropped, the caller giving up still stops it (a stream of events, say);
+      // an answer judge() already read whole needs nothing more.
+      if (answer.body === response.body) {
+        handedOver = true;
+        response.body.once('close', () => wait.release());
+      }
       return answer;
     } catch (error) {
       throw failed(target, { plan, backend, error, wait, sentAt });
@@ -107,6 +111,8 @@ function send(target: AttemptTarget, plan: CallPlan, backend: Backend, wait: Att
     headers: {
       ...plan.headers,
       'x-caller': target.caller,
+      // The request being served says how much this call matters; without one, the callee's default.
+      [CRITICALITY_HEADER]: activeCriticality(),
       [DEADLINE_HEADER]: String(Math.max(1, streaming && req.bodyTimeoutMs === 0 ? wait.remainingMs : timeout)),
     },
     body: req.body,
@@ -117,39 +123,60 @@ function send(target: AttemptTarget, plan: CallPlan, backend: Backend, wait: Att
   });
 }
 
-/** An answer that came: a 5xx (other than 501) turned into a failure with the answer kept. */
+/**
+ * An answer that came. A 5xx (other than 501) is a failure of the attempt, with
+ * the answer kept in case no retry does better, unless it speaks for a deeper
+ * failure (see ON_BEHALF): then it is the answer.
+ */
 async function judge(
   target: AttemptTarget,
   plan: CallPlan,
   backend: Backend,
   response: Dispatcher.ResponseData,
 ): Promise<RawPeerResponse> {
-  if (response.statusCode >= 500 && response.statusCode !== 501) {
-    const body = Buffer.from(await response.body.arrayBuffer());
-    const shed = isShed(response.statusCode, body);
-    if (!shed) target.ejection.strike(backend, String(response.statusCode));
-    throw new AttemptFailure('status', `${target.service} answered ${response.statusCode}`, {
-      retryable: plan.idempotent,
-      shed,
-      answer: { status: response.statusCode, headers: response.headers, body, upstream: backend.url },
-    });
+  if (response.statusCode < 500 || response.statusCode === 501) {
+    target.ejection.cleared(backend);
+    return { status: response.statusCode, headers: response.headers, body: response.body, upstream: backend.url };
   }
-  target.ejection.cleared(backend);
-  return { status: response.statusCode, headers: response.headers, body: response.body, upstream: backend.url };
+  const body = Buffer.from(await response.body.arrayBuffer());
+  const answer = { status: response.statusCode, headers: response.headers, body, upstream: backend.url };
+  const code = problemCode(body);
+  if (code !== undefined && ON_BEHALF.has(code)) return asAnswer(answer);
+  if (response.statusCode === 503 && code === 'OVERLOADED')
+    // Refused before any work: safe to send elsewhere, whatever the method, but never again to this one.
+    throw new AttemptFailure('status', `${target.service} is shedding load`, {
+      retryable: hasUntried(target, plan),
+      shed: true,
+      answer,
+    });
+  target.ejection.strike(backend, String(response.statusCode));
+  throw new AttemptFailure('status', `${target.service} answered ${response.statusCode}`, {
+    retryable: plan.idempotent,
+    answer,
+  });
 }
 
 /**
- * Whether a 503 is an admission refusal (problem code OVERLOADED). Counting
- * those as failures opened the breaker on a healthy service that was only
- * shedding a flood (issue 13, attack 6), and kept every caller out for its
- * open period after the flood had stopped: the shedding already protects it.
+ * Problem codes by which an instance reports that something it depends on
+ * failed or ran out of time. The instance is well, and it already retried what
+ * it called within its own budget: retrying it too would multiply the attempts
+ * at the failing service with every layer (the SRE book's one retry layer), and
+ * counting it would open this caller's breaker for a failure one hop further.
  */
-export function isShed(status: number, body: Buffer): boolean {
-  if (status !== 503 || body.length > 4096) return false;
+const ON_BEHALF: ReadonlySet<string> = new Set(['DEPENDENCY_UNAVAILABLE', 'DEADLINE_EXCEEDED']);
+
+function hasUntried(target: AttemptTarget, plan: CallPlan): boolean {
+  return target.backends.available(target.now()).some((b) => !plan.tried.has(b));
+}
+
+/** The catalogue code of a problem+json body (a small one), if that is what it is. */
+export function problemCode(body: Buffer): string | undefined {
+  if (body.length > 4096) return undefined;
   try {
-    return (JSON.parse(body.toString('utf8')) as { code?: unknown }).code === 'OVERLOADED';
+    const code = (JSON.parse(body.toString('utf8')) as { code?: unknown }).code;
+    return typeof code === 'string' ? code : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -8,6 +8,7 @@ import { createPolicies } from './policies.ts';
 import { defaultMeshPolicy } from './policy.ts';
 import { readWhole } from './readWhole.ts';
 import { RetryBudget } from './retryBudget.ts';
+import { AdaptiveThrottle } from './throttle.ts';
 import { MeshError, type RawPeerResponse } from './types.ts';
 
 /** A call whose attempts are `attempt`, under the default policies with no backoff to speak of. */
@@ -19,6 +20,7 @@ function callWith(attempt: (plan: CallPlan) => Promise<RawPeerResponse>): Return
     caller: 'order',
     backends: new BackendSet(['http://a', 'http://b'], policy.ejection),
     budget,
+    throttle: new AdaptiveThrottle(),
     pipeline: createPolicies(policy, budget).pipeline,
     attempt,
     callTimeoutMs: 1000,

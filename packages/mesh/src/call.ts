@@ -1,13 +1,14 @@
-import { Readable } from 'node:stream';
 import { BrokenCircuitError, BulkheadRejectedError, type IPolicy, type IRetryContext } from 'cockatiel';
 import type { Span } from '@opentelemetry/api';
+import { activeCriticality } from './criticality.ts';
 import { activeDeadline } from './deadline.ts';
-import { AttemptFailure, failureCode } from './failure.ts';
+import { asAnswer, AttemptFailure, failureCode } from './failure.ts';
 import { spanAnswered, spanFailed, spanRetried, startCallSpan, tracedHeaders } from './tracing.ts';
 import { MeshError, type RawPeerRequest, type RawPeerResponse } from './types.ts';
 import type { BackendSet } from './backends.ts';
 import type { CallPlan } from './attempt.ts';
 import type { RetryBudget } from './retryBudget.ts';
+import type { AdaptiveThrottle } from './throttle.ts';
 
 const IDEMPOTENT = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
@@ -17,6 +18,7 @@ export interface CallTarget {
   caller: string;
   backends: BackendSet;
   budget: RetryBudget;
+  throttle: AdaptiveThrottle;
   pipeline: IPolicy<IRetryContext>;
   attempt: (plan: CallPlan) => Promise<RawPeerResponse>;
   callTimeoutMs: number;
@@ -35,13 +37,21 @@ export function makeCall(target: CallTarget): (req: RawPeerRequest, streaming: b
     const span = startCallSpan(target.service, target.caller, req);
     const plan = planCall(target, req, streaming, span);
     try {
+      // Before the policies: a call refused here was never sent, and inside them
+      // a half-open breaker would count the refusal as a probe that succeeded.
+      if (!target.throttle.admit(activeCriticality() === 'critical'))
+        throw new MeshError('OVERLOADED', `The ${target.service} service refuses most calls; this one was not sent`, {
+          retryAfter: 1,
+        });
       const response = await target.pipeline.execute(() => next(target, plan, span));
+      target.throttle.accepted();
       spanAnswered(span, response, plan.attempts);
       return response;
     } catch (error) {
       spanFailed(span, error, plan.attempts);
-      if (error instanceof AttemptFailure && error.answer) return keptAnswer(error);
-      throw callError(target, error);
+      if (!(error instanceof AttemptFailure && error.answer)) throw callError(target, error);
+      if (!error.shed) target.throttle.accepted();
+      return asAnswer(error.answer);
     }
   };
 }
@@ -76,17 +86,6 @@ function next(target: CallTarget, plan: CallPlan, span: Span): Promise<RawPeerRe
   plan.attempts += 1;
   if (plan.attempts > 1) spanRetried(span, plan.attempts);
   return target.attempt(plan);
-}
-
-/** The last attempt's 5xx answer, handed over as the call's answer: a plain Readable of its bytes. */
-function keptAnswer(error: AttemptFailure): RawPeerResponse {
-  const kept = error.answer!;
-  return {
-    status: kept.status,
-    headers: kept.headers,
-    body: Readable.from([kept.body]) as unknown as RawPeerResponse['body'],
-    upstream: kept.upstream,
-  };
 }
 
 /** Why the call ends with no answer, in the mesh's terms. */

@@ -1,5 +1,6 @@
+import { Readable } from 'node:stream';
 import { errors } from 'undici';
-import type { MeshErrorCode } from './types.ts';
+import type { MeshErrorCode, RawPeerResponse } from './types.ts';
 
 /**
  * Why one attempt at an instance gave the caller no answer:
@@ -19,6 +20,11 @@ export interface KeptAnswer {
   headers: Record<string, string | string[] | undefined>;
   body: Buffer;
   upstream: string;
+}
+
+/** A kept answer handed to the caller as the call's answer: a plain Readable of its bytes. */
+export function asAnswer(kept: KeptAnswer): RawPeerResponse {
+  return { ...kept, body: Readable.from([kept.body]) as unknown as RawPeerResponse['body'] };
 }
 
 /** An attempt that failed in a way the policies (retry, breaker) must see. */

@@ -42,3 +42,13 @@ export {
 export { spiffeId, identityOf, TRUST_DOMAIN } from './identity.ts';
 export type { PemBundle } from './pki.ts';
 export { activeDeadline, detachedFromDeadline, withDeadline } from './deadline.ts';
+export {
+  activeCriticality,
+  CRITICALITIES,
+  CRITICALITY_HEADER,
+  criticalityOfRank,
+  criticalityRank,
+  DEFAULT_CRITICALITY,
+  withCriticality,
+  type Criticality,
+} from './criticality.ts';

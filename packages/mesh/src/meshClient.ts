@@ -1,5 +1,6 @@
 import { BackendSet } from './backends.ts';
 import { RetryBudget } from './retryBudget.ts';
+import { AdaptiveThrottle } from './throttle.ts';
 import { createTransport } from './transport.ts';
 import { PassiveEjection } from './ejection.ts';
 import { makeAttempt } from './attempt.ts';
@@ -34,7 +35,8 @@ export interface MeshClientOptions {
  * The mesh client: every service-to-service call goes through it. Per call:
  * a bulkhead (concurrency per destination), a circuit breaker (seed defaults),
  * retries with exponential backoff and full jitter only for idempotent or
- * idempotency-keyed requests (or ones that never left), under a retry budget;
+ * idempotency-keyed requests (or ones that never left), under a retry budget,
+ * and adaptive throttling of a destination that refuses (throttle.ts);
  * per attempt: power-of-two-choices over instances not ejected, a timeout
  * bounded by the caller's deadline (sent along as x-request-timeout-ms), and
  * passive ejection of an instance on a connection failure (at once) or on
@@ -75,7 +77,11 @@ export function createMeshClient(options: MeshClientOptions): MeshClient {
   const { attemptTimeoutMs, maxAttempts, callTimeoutMs } = policy;
   const attempt = makeAttempt({ service, caller, dispatcher, backends, ejection, attemptTimeoutMs, maxAttempts, now });
   const halfOpenAfterMs = policy.breaker.halfOpenAfterMs;
-  const call = makeCall({ service, caller, backends, budget, pipeline, attempt, callTimeoutMs, halfOpenAfterMs, now });
+  const throttle = new AdaptiveThrottle({ now });
+  const call = makeCall({
+    ...{ service, caller, backends, budget, throttle, pipeline, attempt },
+    ...{ callTimeoutMs, halfOpenAfterMs, now },
+  });
   return {
     service,
     breakerState: () => breakerStateName(breaker),

@@ -24,7 +24,12 @@ export interface MeshPolicy {
   consecutiveFailuresToEject: number;
 }
 
-/** The seed's defaults: 3 attempts, breaker at 50% over 10 s, open for 30 s. */
+/**
+ * The seed's defaults (3 attempts, breaker at 50% over 10 s), except that an
+ * open breaker lets a probe through after 1 s, not 30: a peer back to health
+ * gets its traffic back within a second (issue 22), and one still failing
+ * costs one call per second.
+ */
 export const defaultMeshPolicy: MeshPolicy = {
   attemptTimeoutMs: 2000,
   connectTimeoutMs: 2000,
@@ -33,7 +38,7 @@ export const defaultMeshPolicy: MeshPolicy = {
   maxAttempts: 3,
   backoff: { initialMs: 10, maxMs: 250 },
   budget: { ratio: 0.2, minRetriesPerSec: 10, ttlMs: 10_000 },
-  breaker: { threshold: 0.5, windowMs: 10_000, minimumRps: 2, halfOpenAfterMs: 30_000 },
+  breaker: { threshold: 0.5, windowMs: 10_000, minimumRps: 2, halfOpenAfterMs: 1000 },
   bulkhead: { limit: 512, queue: 1024 },
   ejection: { unhealthyThreshold: 3, healthyThreshold: 2, baseEjectionMs: 1000, maxEjectionMs: 30_000 },
   consecutiveFailuresToEject: 3,

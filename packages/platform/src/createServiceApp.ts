@@ -6,6 +6,7 @@ import type { RequestListener, Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import Fastify, { LogController } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Criticality } from '@shop/mesh';
 import type { AppError } from './errors.ts';
 import { registerFaults } from './faults.ts';
 import { LazyLogger } from './lazyLogger.ts';
@@ -46,11 +47,17 @@ export interface ServiceAppOptions {
    */
   tls?: { key: string; cert: string; ca: string };
   /**
-   * Admission control: past this many requests in flight, new work is shed at
-   * once with 503 + Retry-After instead of queueing until everything times out.
+   * Admission control (plugins/admission.ts): the ceiling of the adaptive
+   * concurrency limit. Past the limit a short queue by criticality, then 503
+   * OVERLOADED + Retry-After at once instead of an answer too late to matter.
    * Health, readiness and metrics are always admitted.
    */
   maxConcurrentRequests?: number;
+  /**
+   * At the platform's entry (the gateway): how much a request matters, from its
+   * route, whatever it claims. Without it the mesh's x-criticality is believed.
+   */
+  criticalityOf?: (method: string, url: string) => Criticality;
   /**
    * Requests that do not count against maxConcurrentRequests (by raw URL):
    * long-lived ones the app caps on its own, such as event streams.

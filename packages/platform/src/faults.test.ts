@@ -29,19 +29,23 @@ test('injected latency slows requests, but not probes; a DELETE heals', async ()
   const probe = performance.now();
   assert.equal((await app.inject({ url: '/health' })).statusCode, 200);
   assert.ok(performance.now() - probe < 4000, 'health answers without the latency');
-  assert.deepEqual((await app.inject({ method: 'DELETE', url: FAULTS_PATH })).json(), { latencyMs: 0, errorRate: 0 });
+  assert.deepEqual((await app.inject({ method: 'DELETE', url: FAULTS_PATH })).json(), {
+    latencyMs: 0,
+    errorRate: 0,
+    shedRate: 0,
+  });
   const healed = performance.now();
   await app.inject({ url: '/work' });
   assert.ok(performance.now() - healed < 4000, 'healed');
 });
 
-test('an error rate fails that share of requests with 503 problems', async () => {
+test('an error rate fails that share of requests with 500 problems (the instance failing, not a dependency)', async () => {
   const draws = [0.1, 0.9, 0.2, 0.8];
   const app = build(() => draws.shift() ?? 1);
   await app.inject({ method: 'PUT', url: FAULTS_PATH, payload: { errorRate: 0.5 } });
   const statuses = [];
   for (let i = 0; i < 4; i++) statuses.push((await app.inject({ url: '/work' })).statusCode);
-  assert.deepEqual(statuses, [503, 200, 503, 200]);
+  assert.deepEqual(statuses, [500, 200, 500, 200]);
 });
 
 test('malformed faults are refused with 400 naming the field', async () => {

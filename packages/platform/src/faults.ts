@@ -5,19 +5,23 @@ import type { ServiceApp } from './serviceApp.ts';
 
 /**
  * Faults this instance injects into its own requests, for chaos runs: added
- * latency (a slow instance) and a share of requests failed with 503 (a sick
- * one). Health, readiness, metrics and the fault routes themselves are exempt,
+ * latency (a slow instance) and a share of requests failed with 500 (a sick
+ * one: its own failure, which callers retry elsewhere and count against it)
+ * or refused with 503 OVERLOADED (a busy one, as its admission control would). Health, readiness, metrics and the fault routes themselves are exempt,
  * so the instance stays observable and can be healed.
  */
 export interface Faults {
   latencyMs: number;
   errorRate: number;
+  /** A share of requests refused as admission control refuses them (503 OVERLOADED): a busy instance. */
+  shedRate: number;
 }
 
 const FaultsBody = Type.Object(
   {
     latencyMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
     errorRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    shedRate: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   },
   { additionalProperties: false },
 );
@@ -32,13 +36,16 @@ const EXEMPT = new Set(['/health', '/ready', '/metrics', FAULTS_PATH]);
  */
 export function registerFaults(app: ServiceApp, options: { callers: string[]; random?: () => number }): void {
   const random = options.random ?? Math.random;
-  const faults: Faults = { latencyMs: 0, errorRate: 0 };
+  const faults: Faults = { latencyMs: 0, errorRate: 0, shedRate: 0 };
 
   app.addHook('onRequest', async (request) => {
     if (EXEMPT.has(request.url.split('?')[0] ?? request.url)) return;
     if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     if (faults.errorRate > 0 && random() < faults.errorRate) {
-      throw new AppError('DEPENDENCY_UNAVAILABLE', { retryAfter: 1, detail: 'A fault injected by a chaos run' });
+      throw new AppError('INTERNAL', { detail: 'A fault injected by a chaos run' });
+    }
+    if (faults.shedRate > 0 && random() < faults.shedRate) {
+      throw new AppError('OVERLOADED', { retryAfter: 1, detail: 'A refusal injected by a chaos run' });
     }
   });
 
@@ -50,7 +57,7 @@ export function registerFaults(app: ServiceApp, options: { callers: string[]; ra
     return faults;
   });
   app.delete(FAULTS_PATH, { config }, (request) => {
-    Object.assign(faults, { latencyMs: 0, errorRate: 0 });
+    Object.assign(faults, { latencyMs: 0, errorRate: 0, shedRate: 0 });
     request.log.warn('chaos: faults healed');
     return faults;
   });

@@ -43,6 +43,9 @@ export {
   type ReadinessCheck,
   type Lifecycle,
 } from './createServiceApp.ts';
+export { AdmissionQueue, type AdmissionListener, type Release, type ShedReason } from './admission/admissionQueue.ts';
+export { GradientLimit, type GradientLimitOptions } from './admission/gradientLimit.ts';
+export { adaptiveLimit } from './plugins/admission.ts';
 export { createOpsApp, type OpsEndpointsOptions } from './plugins/opsEndpoints.ts';
 export { serve, type ServeOptions } from './serve.ts';
 export { serveProcess, startProcess, type StartedProcess } from './startProcess.ts';

@@ -53,8 +53,14 @@ export function createPeerClient(options: PeerClientOptions): PeerClient {
   });
 }
 
-/** A call that produced no answer becomes a catalogued 503/504 the client may retry. */
+/**
+ * A call that produced no answer becomes a catalogued 503/504 the client may
+ * retry. A peer that refused the work (OVERLOADED) is, for our caller, a
+ * dependency unavailable: our own OVERLOADED means "this instance shed you, try
+ * another", and passing the peer's on would have every layer above retry it.
+ */
 export function meshError(error: unknown): AppError | undefined {
   if (!(error instanceof MeshError)) return undefined;
-  return new AppError(error.code, { retryAfter: error.retryAfter, detail: error.message, cause: error });
+  const code = error.code === 'OVERLOADED' ? 'DEPENDENCY_UNAVAILABLE' : error.code;
+  return new AppError(code, { retryAfter: error.retryAfter, detail: error.message, cause: error });
 }

@@ -3,6 +3,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Context, Span } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
+import type { Criticality } from '@shop/mesh';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from './logger.ts';
 import type { TraceContext } from './traceContext.ts';
@@ -38,6 +39,8 @@ declare module 'fastify' {
      * mesh identity may set it), else the socket's peer. Per-client limits use it.
      */
     clientAddress: string;
+    /** How much this request matters under overload: the entry's word, from its route, carried over the mesh. */
+    criticality: Criticality;
     /** Epoch ms by which the caller needs an answer (from x-request-timeout-ms), if it said. */
     deadline: number | undefined;
     /** This request's server span and the context handlers run in (so calls they make are its children). */

@@ -170,9 +170,9 @@ export const baseServiceSpec = {
   ...eventsSpec,
   ...httpSpec({ maxConcurrentRequests: 256 }),
   MESH_BREAKER_OPEN_MS: env.int({
-    default: 30_000,
+    default: 1000,
     min: 100,
     max: 600_000,
-    doc: "how long a destination's open circuit waits before a trial call (the seed's 30 s)",
+    doc: "how long a destination's open circuit waits before a trial call (the seed's 30 s kept a recovered peer dark for half a minute; see decision 0011)",
   }),
 } satisfies Spec;

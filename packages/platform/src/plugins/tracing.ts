@@ -3,7 +3,7 @@
 // calls it makes are the span's children. The span ends in the access log's onResponse hook.
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { withDeadline } from '@shop/mesh';
+import { withCriticality, withDeadline } from '@shop/mesh';
 import type { ServiceApp } from '../serviceApp.ts';
 import { newTraceContext, parseTraceparent } from '../traceContext.ts';
 import type { RequestStep } from './callerIdentity.ts';
@@ -39,7 +39,10 @@ export function serverSpan(identity: { service: string; instance: string }): Req
     };
     const span = tracer.startSpan(`${request.method} ${route}`, { kind: SpanKind.SERVER, attributes }, parent);
     request.span = span;
-    request.otelContext = withDeadline(trace.setSpan(parent, span), request.deadline);
+    request.otelContext = withCriticality(
+      withDeadline(trace.setSpan(parent, span), request.deadline),
+      request.criticality,
+    );
     const spanContext = span.spanContext();
     if (trace.isSpanContextValid(spanContext)) {
       request.trace = {
