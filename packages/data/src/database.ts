@@ -85,6 +85,9 @@ const unavailableCodes = new Set([
   '08006',
   '08001',
   '08004',
+  // too_many_connections: every slot of the server is taken (a start of many instances at once, a
+  // pool grown under load). It passes as connections close: a caller waits and retries, not exits.
+  '53300',
 ]);
 
 export class Database {
@@ -174,6 +177,19 @@ export class Database {
   async ping(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
     await this.query('SELECT 1');
+  }
+
+  /**
+   * Opens up to `count` connections now (held together, then left idle in the pool), so that the
+   * first requests after start find them open instead of each paying a connection set-up (a
+   * fork and an authentication on the server) at the moment it is busiest. Rejects with the
+   * first failure, classified as a query's would be; the connections that did open stay.
+   */
+  async warm(count: number): Promise<void> {
+    const opened = await Promise.allSettled(Array.from({ length: Math.min(count, this.#max) }, () => this.#acquire()));
+    for (const result of opened) if (result.status === 'fulfilled') result.value.release();
+    const failed = opened.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   stats(): PoolStats {

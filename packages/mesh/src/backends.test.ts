@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { uniformFloat64 } from 'pure-rand/distribution/uniformFloat64';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { BackendSet } from './backends.ts';
 
 const policy = { unhealthyThreshold: 3, healthyThreshold: 2, baseEjectionMs: 1000, maxEjectionMs: 30_000 };
@@ -136,4 +138,77 @@ test('with every backend out, the pick falls back to the one due back first, not
   const picks = Array.from({ length: 20 }, (_, i) => set.pick(4000, new Set(), () => (i % 2) * 0.99)?.url);
   assert.deepEqual(new Set(picks), new Set(['slow']));
   assert.equal(set.pick(4000, new Set([slow]))?.url, 'dead', 'tried already: the other is still better than nothing');
+});
+
+/** A seeded uniform source (pure-rand's xoroshiro128+), so a run of picks is the same every time. */
+function seeded(seed: number): () => number {
+  const rng = xoroshiro128plus(seed);
+  return () => uniformFloat64(rng);
+}
+
+/**
+ * `count` picks at `at`, each answered after the next `inFlight` were sent (a closed loop, so
+ * outstanding counts move as they would), every backend answering in the same 10 ms: the urls picked.
+ */
+function picksAt(set: BackendSet, at: number, count = 4000, inFlight = 16): string[] {
+  for (const b of set.backends) Object.assign(b, { latencyMs: 10, latencyAt: at });
+  const random = seeded(22);
+  const queue: Array<NonNullable<(typeof set.backends)[0]>> = [];
+  const urls: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const b = set.pick(at, new Set(), random)!;
+    urls.push(b.url);
+    b.outstanding += 1;
+    queue.push(b);
+    if (queue.length >= inFlight) queue.shift()!.outstanding -= 1;
+  }
+  for (const b of queue) b.outstanding -= 1;
+  return urls;
+}
+
+const shareOf = (url: string, urls: string[]): number => urls.filter((u) => u === url).length / urls.length;
+
+test('slow start: an instance new to the set gets a share that grows over the window, then its full share', () => {
+  const set = new BackendSet(['a', 'b', 'c'], policy);
+  picksAt(set, 0);
+  set.replace(['a', 'b', 'c', 'd']);
+  const shares = [60_000, 62_500, 65_000, 67_500, 70_000].map((at) => shareOf('d', picksAt(set, at)));
+  for (let i = 1; i < shares.length; i++)
+    assert.ok(shares[i]! > shares[i - 1]!, `share grows over the window: ${shares.join(', ')}`);
+  assert.ok(shares[0]! < 0.1, `at first well under a fair quarter: ${shares[0]}`);
+  assert.ok(Math.abs(shares[4]! - 0.25) < 0.03, `a fair quarter once the window has passed: ${shares[4]}`);
+});
+
+test('slow start: back in rotation after an ejection, or after failed health checks, an instance ramps up again', () => {
+  const ejected = new BackendSet(['a', 'b'], policy);
+  picksAt(ejected, 0);
+  ejected.eject(ejected.backends[0]!, 60_000); // out for 1 s
+  assert.ok(shareOf('a', picksAt(ejected, 61_000)) < 0.2, 'just back: a small share');
+  assert.ok(Math.abs(shareOf('a', picksAt(ejected, 71_000)) - 0.5) < 0.03, 'a window later: half');
+
+  const probed = new BackendSet(['a', 'b'], policy);
+  picksAt(probed, 0);
+  const a = probed.backends[0]!;
+  for (const ok of [false, false, false, true, true]) probed.probeResult(a, ok);
+  assert.ok(shareOf('a', picksAt(probed, 60_000)) < 0.2, 'healthy again: a small share');
+  assert.ok(Math.abs(shareOf('a', picksAt(probed, 70_000)) - 0.5) < 0.03, 'a window later: half');
+});
+
+test('slow start: a set of instances all new (a fresh platform) is picked exactly as without slow start', () => {
+  for (const at of [0, 2500, 5000]) {
+    const warming = new BackendSet(['a', 'b', 'c', 'd'], policy);
+    const off = new BackendSet(['a', 'b', 'c', 'd'], { ...policy, slowStartMs: 0 });
+    assert.deepEqual(picksAt(warming, at), picksAt(off, at));
+  }
+});
+
+test('slow start: a lone instance, or the only one left in rotation, gets all the traffic while it warms', () => {
+  const lone = new BackendSet(['a'], policy);
+  assert.deepEqual(new Set(picksAt(lone, 0, 100)), new Set(['a']));
+  const set = new BackendSet(['old', 'new'], policy);
+  picksAt(set, 0);
+  set.replace(['old', 'new', 'newer']);
+  set.eject(set.backends[0]!, 60_000);
+  set.eject(set.backends[1]!, 60_000);
+  assert.deepEqual(new Set(picksAt(set, 60_000, 100)), new Set(['newer']));
 });

@@ -1,3 +1,5 @@
+import { slowStartWeight, type SlowStartPolicy } from './slowStart.ts';
+
 /**
  * The balancer's view of its backends: which are in rotation, and why not.
  * Two signals take a backend out: active health checks (N consecutive failed
@@ -8,9 +10,11 @@
  * after a health-check period. The doubling decays as in Envoy: every
  * `ejectionDecayMs` spent back in rotation takes one step off it, so an
  * instance that failed once an hour ago is not punished like one that keeps
- * failing. Pure state: the clock is passed in.
+ * failing. An instance new to the set, or back in rotation, is in slow start
+ * (slowStart.ts): it looks dearer to the pick for a while, so its share of
+ * traffic grows instead of arriving all at once. Pure state: the clock is passed in.
  */
-export interface BackendPolicy {
+export interface BackendPolicy extends SlowStartPolicy {
   unhealthyThreshold: number;
   healthyThreshold: number;
   baseEjectionMs: number;
@@ -35,6 +39,11 @@ export interface Backend {
   /** Peak-EWMA round-trip estimate, ms, as of `latencyAt` (see observe()). */
   latencyMs: number;
   latencyAt: number;
+  /**
+   * Since when it is in rotation, for slow start: the end of its last ejection, else stamped by the
+   * first pick that finds it available (undefined until then: new to the set, or just healthy again).
+   */
+  inRotationSince: number | undefined;
 }
 
 /** How fast an old latency observation is forgotten (Finagle's default decay time). */
@@ -69,7 +78,9 @@ export class BackendSet {
    * decays, so a slow instance costs a handful of requests, not half of them.
    */
   pick(now: number, exclude: ReadonlySet<Backend>, random: () => number = Math.random): Backend | undefined {
-    let candidates = this.available(now).filter((b) => !exclude.has(b));
+    const available = this.available(now);
+    for (const b of available) b.inRotationSince ??= now;
+    let candidates = available.filter((b) => !exclude.has(b));
     if (candidates.length === 0) {
       // Everything out: rather than fail outright, try the one due back first
       // (panic mode). Not by cost: an instance that refuses connections fails
@@ -86,8 +97,14 @@ export class BackendSet {
     return this.cost(a, now) <= this.cost(b, now) ? a : b;
   }
 
+  /**
+   * What P2C compares; divided by the slow-start weight, so an instance warming up looks dearer
+   * and gets a share that grows with its time in rotation. It is never refused for it: alone, or
+   * beside instances as new as itself (a fresh platform), it gets what it would anyway.
+   */
   cost(backend: Backend, now: number): number {
-    return this.#latency(backend, now) * (backend.outstanding + 1);
+    const weight = slowStartWeight(this.#policy, backend.inRotationSince, now);
+    return (this.#latency(backend, now) * (backend.outstanding + 1)) / weight;
   }
 
   /**
@@ -113,6 +130,7 @@ export class BackendSet {
       if (!backend.healthy && backend.consecutiveSuccesses >= this.#policy.healthyThreshold) {
         backend.healthy = true;
         backend.ejectedUntil = 0;
+        backend.inRotationSince = undefined; // back from failed checks: slow start from the next pick
       }
     } else {
       backend.consecutiveSuccesses = 0;
@@ -130,6 +148,7 @@ export class BackendSet {
     const period = Math.min(this.#policy.maxEjectionMs, this.#policy.baseEjectionMs * 2 ** backend.ejections);
     backend.ejections += 1;
     backend.ejectedUntil = now + period;
+    backend.inRotationSince = backend.ejectedUntil; // back in rotation then, in slow start
   }
 
   /**
@@ -181,5 +200,6 @@ function fresh(url: string): Backend {
     outstanding: 0,
     latencyMs: UNMEASURED_MS,
     latencyAt: 0,
+    inRotationSince: undefined,
   };
 }

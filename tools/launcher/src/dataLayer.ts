@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { EmbeddedPostgres, onReplica, probeStandby, provisionServiceDatabases, type ServiceDatabase } from '@shop/data';
 import { loadOrCreateSecrets } from './secrets.ts';
+import { SERVICES, type InstanceSpec } from './topology.ts';
 
 export interface DataLayer {
   /** Where the server is, for the table (no credentials). */
@@ -22,6 +23,8 @@ export interface DataLayerOptions {
   /** Admin URLs of streaming replicas of externalUrl's server. */
   replicaUrls: readonly string[];
   embeddedPort: number;
+  /** max_connections of the embedded server (default 300; see connectionsFor). */
+  maxConnections?: number;
   /** Extra settings of the embedded server (ignored for an external one). */
   embeddedSettings?: Readonly<Record<string, string>>;
   prefix: string;
@@ -44,6 +47,7 @@ export async function startDataLayer(options: DataLayerOptions): Promise<DataLay
     server = new EmbeddedPostgres({
       dataDir: join(options.dataDir, 'postgres'),
       port: options.embeddedPort,
+      ...(options.maxConnections === undefined ? {} : { maxConnections: options.maxConnections }),
       password: secrets.postgres,
       settings: options.embeddedSettings,
       log: options.log,
@@ -79,6 +83,28 @@ export async function startDataLayer(options: DataLayerOptions): Promise<DataLay
     await server?.stop();
     throw error;
   }
+}
+
+/** The embedded server's max_connections until a topology needs more. */
+const MIN_CONNECTIONS = 300;
+/** Beyond its pool, what a service instance may hold: registry (2), outbox relay (2) and a consumer's bus (2, its LISTEN among them). */
+const PER_SERVICE_EXTRA = 6;
+/** A gateway's registry pool. */
+const PER_GATEWAY = 2;
+/** The launcher, the admin CLI, psql, a bench's statistics reader. */
+const SPARE = 20;
+
+/**
+ * The connections a topology may open at once: every service instance's pool and its other
+ * pools, every gateway's registry pool, and some to spare; never under MIN_CONNECTIONS. A
+ * server with fewer refuses the excess (53300, "too many clients"): at the seed topology's 54
+ * service instances a fixed 300 was taken at idle already, and instances that could not connect
+ * never became ready.
+ */
+export function connectionsFor(instances: readonly InstanceSpec[], poolMax: number): number {
+  const services = instances.filter((i) => (SERVICES as readonly string[]).includes(i.service)).length;
+  const gateways = instances.filter((i) => i.service === 'gateway').length;
+  return Math.max(MIN_CONNECTIONS, services * (poolMax + PER_SERVICE_EXTRA) + gateways * PER_GATEWAY + SPARE);
 }
 
 function address(serverUrl: string): string {

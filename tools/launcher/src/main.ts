@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfig } from '@shop/platform';
 import { launcherSpec, type LauncherConfig } from './config.ts';
-import { startDataLayer, type DataLayer } from './dataLayer.ts';
+import { connectionsFor, startDataLayer, type DataLayer } from './dataLayer.ts';
 import { Supervisor } from './supervisor.ts';
 import {
   SERVICES,
@@ -110,12 +110,13 @@ function handleSignals(running: Running, stop: (reason: string) => Promise<void>
 }
 
 /** PostgreSQL (embedded or external) with a database and role per service, the event log and the registry. */
-function startData(config: LauncherConfig): Promise<DataLayer> {
+function startData(config: LauncherConfig, instances: InstanceSpec[]): Promise<DataLayer> {
   return startDataLayer({
     dataDir: config.SHOP_DATA_DIR,
     externalUrl: config.DATABASE_URL,
     replicaUrls: config.DATABASE_REPLICA_URLS,
     embeddedPort: config.EMBEDDED_PG_PORT,
+    maxConnections: connectionsFor(instances, config.INSTANCE_DB_POOL_MAX),
     ...(config.EMBEDDED_PG_STAT_STATEMENTS
       ? { embeddedSettings: { shared_preload_libraries: 'pg_stat_statements' } }
       : {}),
@@ -206,7 +207,7 @@ async function start(
   running: Running,
 ): Promise<void> {
   const logDir = join(config.SHOP_DATA_DIR, 'logs');
-  const dataLayer = await startData(config);
+  const dataLayer = await startData(config, instances);
   running.dataLayer = dataLayer;
   const secrets = await prepareSecrets(config);
   const prober = await createProber(secrets.mesh?.get('launcher'));
