@@ -19,7 +19,10 @@ import { freePort, serversDir, startProcess, type Started } from './processes.ts
 import { startInspectorProfile } from './inspect.ts';
 import { summarise, summariseDir, type CpuProfile } from './profile.ts';
 import { latestOverload, runOverload } from './overload.ts';
-import type { BenchResult, ScenarioResult } from './report.ts';
+import { runColdStart } from './coldStart.ts';
+import { runCpuTakenAway } from './cpuTakenAway.ts';
+import type { Crowd } from './arrivals.ts';
+import type { BenchResult, ScenarioResult } from './benchResult.ts';
 import { resultsDir, stampOf, writeResults } from './results.ts';
 import { scenarios, type Running } from './scenarios.ts';
 import { shopReads } from './shopReads.ts';
@@ -52,7 +55,18 @@ const values = flagsOrExit(
     overload: {
       type: 'boolean',
       default: false,
-      help: 'also run the overload steps against the bench platform (about a minute more)',
+      help: 'also run the overload scenarios against the bench platform: CPU taken away, the steps to 3x saturation, and a cold start (about five minutes more)',
+    },
+    'overload-rate': {
+      type: 'string',
+      numeric: true,
+      help: 'offer this rate in CPU taken away and cold start instead of searching for the highest the quiet platform serves with p99 under 250 ms',
+    },
+    'overload-seconds': {
+      type: 'string',
+      default: '20',
+      numeric: true,
+      help: 'seconds of the quiet phase, of each busy phase (the phase after is 1.5 times as long) and of the cold start',
     },
     'cpu-prof': {
       type: 'boolean',
@@ -94,6 +108,8 @@ const bench: BenchResult = {
   settings,
   scenarios: [],
 };
+/** The shoppers and rate of the CPU-taken-away run, for the cold start after the platform stops. */
+let overloadCrowd: { crowd: Crowd; rate: number } | undefined;
 const stamp = stampOf(bench);
 const profileRoot = join(resultsDir, 'profiles', stamp);
 
@@ -188,7 +204,16 @@ if (wants('micro')) {
 
 // 2. The real platform: reads, checkout, event lag on its PostgreSQL; then another with two product instances for the failover.
 const dataRoot = join(repoRoot, '.data', 'bench');
-const platformParts = ['shop', 'product-direct', 'product-gateway', 'product-lb', 'checkout', 'events', 'failover'];
+const platformParts = [
+  'shop',
+  'product-direct',
+  'product-gateway',
+  'product-lb',
+  'checkout',
+  'events',
+  'failover',
+  'overload',
+];
 if (platformParts.some(wants)) {
   await rm(dataRoot, { recursive: true, force: true });
   const sinkPort = await freePort();
@@ -207,6 +232,8 @@ if (platformParts.some(wants)) {
       CLIENT_MAX_CONCURRENT_REQUESTS: '100000',
       SIGNUP_MAX_PER_ADDRESS: '1000000',
       SIGNUP_MAX_PER_SEC: '1000000',
+      // The cold start reuses the CPU-taken-away shoppers' tokens minutes after they were issued.
+      ACCESS_TOKEN_TTL_SEC: '3600',
       ...(values.statements ? { EMBEDDED_PG_STAT_STATEMENTS: 'true' } : {}),
     };
     bench.platform = {
@@ -215,14 +242,16 @@ if (platformParts.some(wants)) {
       collector:
         'not run: OTEL_EXPORTER_OTLP_ENDPOINT points at a sink that discards spans, so every process still makes and exports its spans but the collector does not compete for the cores; rate limits set to 1,000,000/s, per-address caps of the balancer and of sign-ups lifted (every virtual user is 127.0.0.1)',
     };
-    if (['shop', 'product-direct', 'product-gateway', 'product-lb', 'checkout', 'events'].some(wants)) {
+    if (['shop', 'product-direct', 'product-gateway', 'product-lb', 'checkout', 'events', 'overload'].some(wants)) {
       say('starting the platform (1 product instance) ...');
-      const platform = await startPlatform({ dataDir: join(dataRoot, 'reads'), products: 1, env: platformEnv });
+      const start = () => startPlatform({ dataDir: join(dataRoot, 'reads'), products: 1, env: platformEnv });
+      const platform = await start();
       try {
         await onPlatform(platform);
       } finally {
         await platform.stop();
       }
+      if (overloadCrowd) await measureColdStart(start, overloadCrowd);
     }
     if (wants('failover')) {
       say('starting the platform (2 product instances) for the failover ...');
@@ -260,8 +289,9 @@ async function onPlatform(platform: Platform): Promise<void> {
   await measureShopReads(platform);
   if (wants('shop') || wants('checkout')) await measureCheckout(platform);
   if (values.overload && (wants('shop') || wants('overload'))) {
+    const quietP99Ms = await measureCpuTakenAway(platform);
     say('overload: npm run load -- --overload against the bench platform ...');
-    bench.overload = await runOverload(platform.lbUrl, stamp);
+    bench.overload = await runOverload(platform.lbUrl, stamp, quietP99Ms);
   }
   if (wants('shop') || wants('events')) {
     bench.events = await runEventLag({
@@ -327,6 +357,47 @@ async function measureCheckout(platform: Platform): Promise<void> {
     say(`checkout failed: ${errorMessage(error).split('\n')[0]}`);
   } finally {
     await counter?.close();
+  }
+}
+
+/** CPU taken away on the running platform; resolves to its quiet p99 (what the 3x step is held to), if it ran. */
+async function measureCpuTakenAway(platform: Platform): Promise<number | undefined> {
+  try {
+    const { result, crowd } = await runCpuTakenAway({
+      lbUrl: platform.lbUrl,
+      rate: values['overload-rate'] === undefined ? undefined : Number(values['overload-rate']),
+      phaseSec: Number(values['overload-seconds']),
+      shoppers: 50,
+      log: say,
+    });
+    bench.cpuTakenAway = result;
+    overloadCrowd = { crowd, rate: result.rate };
+    say(
+      `CPU taken away: ${result.rate}/s, quiet p99 ${result.quietP99Ms} ms; failed ${JSON.stringify(result.failures)}; checkouts ${JSON.stringify(result.checkouts)}`,
+    );
+    return result.quietP99Ms;
+  } catch (error) {
+    bench.cpuTakenAway = { error: errorMessage(error) };
+    say(`CPU taken away failed: ${errorMessage(error).split('\n')[0]}`);
+    return undefined;
+  }
+}
+
+/** The platform started again on the same data, offered the CPU-taken-away rate from its first ready second. */
+async function measureColdStart(start: () => Promise<Platform>, from: { crowd: Crowd; rate: number }): Promise<void> {
+  say('cold start: starting the platform again ...');
+  try {
+    bench.coldStart = await runColdStart({
+      start,
+      crowd: from.crowd,
+      rate: from.rate,
+      seconds: Number(values['overload-seconds']),
+      log: say,
+    });
+    say(`cold start: failed ${JSON.stringify(bench.coldStart.failures)}`);
+  } catch (error) {
+    bench.coldStart = { error: errorMessage(error) };
+    say(`cold start failed: ${errorMessage(error).split('\n')[0]}`);
   }
 }
 

@@ -2,7 +2,7 @@
 // --docs, the block in docs/performance.md. Run: node tools/bench/src/render.ts bench/results/<date>.json [--docs]
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import type { BenchResult } from './report.ts';
+import type { BenchResult } from './benchResult.ts';
 import { writeResults } from './results.ts';
 
 const { values, positionals } = parseArgs({

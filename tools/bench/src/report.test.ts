@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import type { CheckoutResult } from './checkout.ts';
 import type { FailoverResult } from './failover.ts';
 import type { Measurement } from './measure.ts';
-import { renderMarkdown, type BenchResult, type ScenarioResult } from './report.ts';
+import type { BenchResult, ScenarioResult } from './benchResult.ts';
+import { renderMarkdown } from './report.ts';
 
 function measurement(overrides: Partial<Measurement> = {}): Measurement {
   return {

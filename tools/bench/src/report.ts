@@ -1,14 +1,9 @@
 // The bench report in markdown: the machine and settings, the scenario table
 // with ratios to bare node:http of the same run, the diagnostic chains, the
 // platform's paragraphs and the verdicts against the issue's targets.
-import type { CheckoutResult } from './checkout.ts';
-import type { EventRow } from './eventRows.ts';
-import type { FailoverResult } from './failover.ts';
-import type { Measurement } from './measure.ts';
-import type { MicroResult } from './micro.ts';
-import type { ProfileSummary } from './profile.ts';
 import { chainLines } from './reportChains.ts';
-import { firstLine, ok, viewOf, type Failed, type RunView } from './reportFormat.ts';
+import type { BenchResult, ScenarioResult } from './benchResult.ts';
+import { firstLine, ok, viewOf, type RunView } from './reportFormat.ts';
 import {
   checkoutLines,
   eventLines,
@@ -17,36 +12,14 @@ import {
   profileLines,
   statementLines,
 } from './reportSections.ts';
+import { coldStartLines, cpuTakenAwayLines } from './reportOverload.ts';
 import { targetLines } from './reportTargets.ts';
-import type { StatementCounts } from './statements.ts';
 
-export interface ScenarioResult {
-  key: string;
-  name: string;
-  /** baseline: the issue's rows; diagnostic: one change at a time between two chains; shop: the real platform. */
-  group: 'baseline' | 'diagnostic' | 'shop';
-  result: Measurement | Failed;
-}
-
-/** One bench run as bench.ts records it (bench/results/<date>.json). */
-export interface BenchResult {
-  date: string;
-  machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string; loadAverage: number };
-  settings: { connections: number; durationSec: number; warmupSec: number; singleRequests: number };
-  scenarios: ScenarioResult[];
-  platform?: { topology: string; collector: string };
-  platformError?: string;
-  checkout?: CheckoutResult | Failed;
-  failover?: FailoverResult | Failed;
-  events?: EventRow[];
-  overload?: { command: string; report: string; verdict: string };
-  profiles?: Record<string, ProfileSummary[]>;
-  micro?: MicroResult[];
-  statements?: StatementCounts;
-}
-
-/** The markdown tables and the verdicts against the issue's targets; ratios are to bare node:http of the same run. */
-export function renderMarkdown(bench: BenchResult): string {
+/**
+ * The markdown tables and the verdicts against the issue's targets; ratios are to bare node:http of the same run.
+ * `chart`: where the CPU-taken-away chart is, relative to the markdown file (none: not drawn).
+ */
+export function renderMarkdown(bench: BenchResult, chart?: string): string {
   const view = viewOf(bench);
   return [
     ...headerLines(bench),
@@ -58,6 +31,8 @@ export function renderMarkdown(bench: BenchResult): string {
     ...statementLines(bench),
     ...failoverLines(bench),
     ...eventLines(bench),
+    ...cpuTakenAwayLines(bench, chart),
+    ...coldStartLines(bench),
     ...targetLines(view),
   ].join('\n');
 }

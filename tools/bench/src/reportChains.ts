@@ -1,7 +1,7 @@
 // The report's diagnostic part: the two-hop chains, one change at a time
 // between neighbours, and what each change costs on its own.
 import type { Measurement } from './measure.ts';
-import type { ScenarioResult } from './report.ts';
+import type { ScenarioResult } from './benchResult.ts';
 import { firstLine, ok, type RunView } from './reportFormat.ts';
 
 /** What each two-hop chain is made of: one change between neighbours. */

@@ -1,10 +1,7 @@
 // Small pieces every part of the bench report uses: a view of one run's
 // measurements with ratios to its bare baseline, and the number formats.
 import type { Measurement } from './measure.ts';
-import type { BenchResult } from './report.ts';
-
-/** A part that did not run to the end: its error message. */
-export type Failed = { error: string };
+import type { BenchResult, Failed } from './benchResult.ts';
 
 /** True for a result that ran; false for a failure or an absent part. */
 export const ok = <T extends object>(r: T | Failed | undefined): r is T => r !== undefined && !('error' in r);

@@ -4,7 +4,7 @@
 import { basename } from 'node:path';
 import type { CheckoutResult } from './checkout.ts';
 import type { FailoverResult } from './failover.ts';
-import type { BenchResult } from './report.ts';
+import type { BenchResult } from './benchResult.ts';
 import { firstLine, ok, outcomes, signed } from './reportFormat.ts';
 
 /** The mesh client's own code per call against a raw undici request(), without sockets. */

@@ -10,7 +10,7 @@ import { PROFILES, ShopMix, prepareShoppers } from './mix.ts';
 import { openLoop } from './openLoop.ts';
 import { ShopClient } from './shop.ts';
 import { percentile, Stats } from './stats.ts';
-import { overloadSection, renderReport, type OverloadStep } from './report.ts';
+import { overloadSection, overloadVerdict, renderReport, type OverloadStep } from './report.ts';
 import { seeded } from './zipf.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -42,6 +42,11 @@ const values = flagsOrExit(
       help: 'find saturation, then step offered load up to 3x it and report goodput',
     },
     'step-duration': { type: 'string', default: '8', numeric: true, help: 'seconds per overload step' },
+    'quiet-p99': {
+      type: 'string',
+      numeric: true,
+      help: "the platform's quiet p99 in ms, which the 3x step's admitted p99 is held to (npm run bench -- --overload passes the day mix's at its highest rate under 250 ms); default: the 0.5x step's",
+    },
     out: { type: 'string', help: 'where to write the HTML report' },
   },
 );
@@ -201,12 +206,11 @@ if (!values.overload) {
       `    goodput ${row.goodput}/s, shed ${row.shed}/s, errors ${row.errors}/s, p99 admitted ${row.p99Admitted.toFixed(1)} ms\n`,
     );
   }
-  const peak = Math.max(...rows.map((r) => r.goodput));
-  const atThree = rows.at(-1)!.goodput;
-  const verdict =
-    atThree >= 0.9 * peak
-      ? `met: goodput at 3x is ${((atThree / peak) * 100).toFixed(0)}% of peak`
-      : `missed: goodput at 3x is ${((atThree / peak) * 100).toFixed(0)}% of peak (target 90%)`;
+  const quietP99 =
+    values['quiet-p99'] === undefined
+      ? { ms: rows[0]!.p99Admitted, of: `the ${steps[0]}x step` }
+      : { ms: Number(values['quiet-p99']), of: 'given by --quiet-p99' };
+  const verdict = overloadVerdict(rows, quietP99);
   const table = overloadSection(rows, verdict);
   const file = values.out ?? join(outDir, `${stamp}-overload.html`);
   await writeFile(

@@ -1,4 +1,4 @@
-import type { ShopClient, VirtualUser } from './shop.ts';
+import type { Answer, ShopClient, VirtualUser } from './shop.ts';
 import { zipf } from './zipf.ts';
 
 export type Kind = 'browse' | 'search' | 'cart' | 'checkout' | 'login' | 'orders' | 'notifications';
@@ -84,10 +84,18 @@ export class ShopMix {
     this.#popular = zipf(options.productIds.length, 1.1, options.random);
   }
 
-  /** The next request of the mix, for openLoop. */
-  next(kind: Kind = this.pick()): { kind: Kind; send: () => Promise<number | undefined> } {
+  /**
+   * The next request of the mix, for openLoop: `send` resolves to its status; `answer` (instead of `send`)
+   * to the whole answer, for whoever needs its headers or body (Retry-After, the order placed).
+   */
+  next(kind: Kind = this.pick()): {
+    kind: Kind;
+    user: VirtualUser;
+    send: () => Promise<number | undefined>;
+    answer: () => Promise<Answer>;
+  } {
     const user = this.#users[Math.floor(this.#random() * this.#users.length)]!;
-    return { kind, send: () => this.operation(kind, user) };
+    return { kind, user, send: () => this.operation(kind, user), answer: () => this.answer(kind, user) };
   }
 
   pick(): Kind {
@@ -101,19 +109,22 @@ export class ShopMix {
   }
 
   async operation(kind: Kind, user: VirtualUser): Promise<number | undefined> {
+    return (await this.answer(kind, user)).status;
+  }
+
+  /** One request of `kind` by `user`; a checkout with an empty cart puts a product in it first (its answer is the checkout's). */
+  async answer(kind: Kind, user: VirtualUser): Promise<Answer> {
     const product = this.#productIds[this.#popular()]!;
     const client = this.#client;
     switch (kind) {
       case 'browse':
-        return (await client.call('GET', `/products/${product}`, { token: user.token, source: user.source })).status;
+        return client.call('GET', `/products/${product}`, { token: user.token, source: user.source });
       case 'search':
-        return (
-          await client.call(
-            'GET',
-            `/products?q=${encodeURIComponent(SEARCH_TERMS[Math.floor(this.#random() * SEARCH_TERMS.length)]!)}&limit=20`,
-            { token: user.token, source: user.source },
-          )
-        ).status;
+        return client.call(
+          'GET',
+          `/products?q=${encodeURIComponent(SEARCH_TERMS[Math.floor(this.#random() * SEARCH_TERMS.length)]!)}&limit=20`,
+          { token: user.token, source: user.source },
+        );
       case 'cart': {
         const result = await client.call('PUT', `/orders/cart/items/${product}`, {
           token: user.token,
@@ -121,7 +132,7 @@ export class ShopMix {
           source: user.source,
         });
         if (result.status !== undefined && result.status < 300) user.cartItems += 1;
-        return result.status;
+        return result;
       }
       case 'checkout': {
         if (user.cartItems === 0) {
@@ -134,14 +145,14 @@ export class ShopMix {
         }
         const result = await client.checkout(user);
         if (result.status === 201 || result.status === 202) user.cartItems = 0;
-        return result.status;
+        return result;
       }
       case 'login':
-        return (await client.login(user)).status;
+        return client.login(user);
       case 'orders':
-        return (await client.call('GET', '/orders?limit=10', { token: user.token, source: user.source })).status;
+        return client.call('GET', '/orders?limit=10', { token: user.token, source: user.source });
       case 'notifications':
-        return (await client.call('GET', '/notifications', { token: user.token, source: user.source })).status;
+        return client.call('GET', '/notifications', { token: user.token, source: user.source });
     }
   }
 }

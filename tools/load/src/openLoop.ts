@@ -5,8 +5,11 @@ export interface OpenLoopOptions {
   seconds: number;
   /** Offered requests per second at `elapsedSec` into the run (a ramp, steps). */
   rateAt: (elapsedSec: number) => number;
-  /** Makes the next request: its kind (for the report) and the call, resolving to a status (undefined: transport error). */
-  next: () => { kind: string; send: () => Promise<number | undefined> };
+  /**
+   * Makes the next request: its kind (for the report) and the call, resolving to a status (undefined: transport
+   * error). `scheduledAt` (performance.now() time) is when it was due: a starved generator sends late, not at it.
+   */
+  next: (scheduledAt: number) => { kind: string; send: () => Promise<number | undefined> };
   /** Past this many in flight an arrival is dropped by the generator (counted apart from server errors). */
   maxInflight: number;
   /** Called about once a second with the run's progress. */
@@ -38,7 +41,7 @@ export async function openLoop(options: OpenLoopOptions): Promise<void> {
         stats.record('dropped by generator', scheduled, scheduled, 'dropped');
         continue;
       }
-      const { kind, send } = options.next();
+      const { kind, send } = options.next(scheduled);
       inflight += 1;
       const task = send()
         .then(

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, readdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { overloadSection, renderReport, verdictOf } from './report.ts';
+import { overloadSection, overloadVerdict, renderReport, verdictOf, type OverloadStep } from './report.ts';
 import { Stats } from './stats.ts';
 
 function stats(): Stats {
@@ -50,6 +50,40 @@ test('the overload steps are tabled, and verdictOf reads back the verdict the se
   const html = renderReport('Overload', stats(), [['verdict', verdict]], section);
   assert.equal(verdictOf(html), verdict);
   assert.equal(verdictOf(renderReport('Load: day', stats(), [])), undefined);
+});
+
+function step(factor: number, goodput: number, p99Admitted: number): OverloadStep {
+  return { factor, offered: factor * 400, goodput, shed: 0, errors: 0, p99Admitted };
+}
+const quiet = { ms: 100, of: 'the day mix' };
+
+test('at 3x, goodput of at least 95% of peak and an admitted p99 of at most 2x the quiet one is met', () => {
+  const verdict = overloadVerdict([step(1, 400, 50), step(2, 420, 90), step(3, 400, 200)], quiet);
+  assert.equal(
+    verdict,
+    'met: goodput at 3x is 95% of peak; admitted p99 at 3x 200.0 ms, 2.0x the quiet p99 (100.0 ms, the day mix)',
+  );
+});
+
+test('a miss on either part is a miss, each saying by how much', () => {
+  assert.match(
+    overloadVerdict([step(1, 400, 50), step(3, 360, 150)], quiet),
+    /^missed: goodput at 3x is 90% of peak \(target 95%: missed by 5 points\); admitted p99 at 3x 150\.0 ms, 1\.5x/,
+  );
+  assert.match(
+    overloadVerdict([step(1, 400, 50), step(3, 400, 450)], quiet),
+    /^missed: goodput at 3x is 100% of peak; admitted p99 at 3x 450\.0 ms, 4\.5x the quiet p99 \(100\.0 ms, the day mix\) \(target 2x: missed by 250\.0 ms\)$/,
+  );
+  assert.match(overloadVerdict([step(3, 0, 0)], quiet), /^missed: goodput at 3x is 0% of peak/);
+});
+
+test("the new target's verdict is read back too, apostrophe and all", () => {
+  const verdict = overloadVerdict([step(1, 400, 50), step(3, 400, 150)], quiet);
+  const html = renderReport('Overload', stats(), [], overloadSection([step(3, 400, 150)], verdict));
+  assert.match(html, /goodput at least 95% of peak, and the admitted requests' p99 within 2x the quiet p99\./);
+  assert.equal(verdictOf(html), verdict);
+  const earlier = '<p>Target: at 3x saturation, goodput at least 90% of peak. met: goodput at 3x is 93% of peak.</p>';
+  assert.equal(verdictOf(earlier), 'met: goodput at 3x is 93% of peak');
 });
 
 test('verdictOf reads the overload reports already in bench/results', async () => {

@@ -80,7 +80,33 @@ export interface OverloadStep {
   p99Admitted: number;
 }
 
-const OVERLOAD_TARGET = 'Target: at 3x saturation, goodput at least 90% of peak.';
+const OVERLOAD_TARGET =
+  "Target: at 3x saturation, goodput at least 95% of peak, and the admitted requests' p99 within 2x the quiet p99.";
+/** Targets earlier reports stated, so that their verdicts can still be read back. */
+const EARLIER_TARGETS = ['Target: at 3x saturation, goodput at least 90% of peak.'];
+
+/** The platform's p99 when it is not overloaded, and what it was measured on (for the verdict to say). */
+export interface QuietP99 {
+  ms: number;
+  of: string;
+}
+
+/**
+ * The 3x step against the targets: goodput at least 95% of the best step's, and the admitted requests' p99 at
+ * most twice the quiet p99. "met: ..." or "missed: ...", each part saying by how much it missed.
+ */
+export function overloadVerdict(steps: OverloadStep[], quiet: QuietP99): string {
+  const last = steps.at(-1);
+  const peak = Math.max(0, ...steps.map((r) => r.goodput));
+  if (!last || peak === 0) return 'missed: goodput at 3x is 0% of peak (no step served anything)';
+  const share = (last.goodput / peak) * 100;
+  const goodputMet = share >= 95;
+  const ratio = quiet.ms > 0 ? last.p99Admitted / quiet.ms : Infinity;
+  const p99Met = ratio <= 2;
+  const goodput = `goodput at 3x is ${share.toFixed(0)}% of peak${goodputMet ? '' : ` (target 95%: missed by ${(95 - share).toFixed(0)} points)`}`;
+  const p99 = `admitted p99 at 3x ${last.p99Admitted.toFixed(1)} ms, ${ratio.toFixed(1)}x the quiet p99 (${quiet.ms.toFixed(1)} ms, ${quiet.of})${p99Met ? '' : ` (target 2x: missed by ${(last.p99Admitted - 2 * quiet.ms).toFixed(1)} ms)`}`;
+  return `${goodputMet && p99Met ? 'met' : 'missed'}: ${goodput}; ${p99}`;
+}
 
 /** The overload steps table and the target's verdict sentence, for renderReport's `extra`. */
 export function overloadSection(steps: OverloadStep[], verdict: string): string {
@@ -90,13 +116,19 @@ export function overloadSection(steps: OverloadStep[], verdict: string): string 
         `<tr><td>${r.factor}x</td><td>${r.offered}</td><td>${r.goodput}</td><td>${r.shed}</td><td>${r.errors}</td><td>${r.p99Admitted.toFixed(1)}</td></tr>`,
     )
     .join('');
-  return `<h2>Overload steps</h2><table><tr><th>offered</th><th>req/s</th><th>goodput/s</th><th>shed/s</th><th>errors/s</th><th>p99 admitted ms</th></tr>${rows}</table><p>${OVERLOAD_TARGET} ${verdict}.</p>`;
+  return `<h2>Overload steps</h2><table><tr><th>offered</th><th>req/s</th><th>goodput/s</th><th>shed/s</th><th>errors/s</th><th>p99 admitted ms</th></tr>${rows}</table><p>${escape(OVERLOAD_TARGET)} ${escape(verdict)}.</p>`;
 }
 
 /** The verdict an overload report states (what overloadSection wrote), or undefined for another report. */
 export function verdictOf(html: string): string | undefined {
-  const at = html.indexOf(`<p>${OVERLOAD_TARGET} `);
-  if (at < 0) return undefined;
-  const sentence = html.slice(at + OVERLOAD_TARGET.length + 4, html.indexOf('</p>', at));
-  return sentence.endsWith('.') ? sentence.slice(0, -1) : undefined;
+  for (const target of [OVERLOAD_TARGET, ...EARLIER_TARGETS]) {
+    const stated = `<p>${escape(target)} `;
+    const at = html.indexOf(stated);
+    if (at < 0) continue;
+    const sentence = unescape(html.slice(at + stated.length, html.indexOf('</p>', at)));
+    return sentence.endsWith('.') ? sentence.slice(0, -1) : undefined;
+  }
+  return undefined;
 }
+
+const unescape = (s: string): string => s.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));

@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'undici';
 
-export interface Outcome {
+/** One call's answer: what a report or a test needs to tell served from shed from failed. */
+export interface Answer {
+  /** undefined: no answer (a reset, a refused connection, a timeout). */
   status: number | undefined;
+  json: unknown;
+  /** The Retry-After header, if any: a shedding 503 says when to come back. */
+  retryAfter: string | undefined;
+  contentType: string | undefined;
+  /** For no answer: the transport error's code (UND_ERR_HEADERS_TIMEOUT, ECONNRESET, ...). */
+  error?: string;
 }
 
 export interface VirtualUser {
@@ -28,11 +36,14 @@ export interface VirtualUser {
 export class ShopClient {
   readonly #base: string;
   readonly #agents: Agent[];
+  readonly #timeoutMs: number;
   /** Failed answers by status and problem code (`503 CIRCUIT_OPEN`): what a report needs to say why. */
   readonly problems = new Map<string, number>();
 
-  constructor(base: string, connections = 512, sources = 1) {
+  /** `timeoutMs`: how long a call waits for its answer before it counts as a transport failure. */
+  constructor(base: string, connections = 512, sources = 1, timeoutMs = 10_000) {
     this.#base = base.replace(/\/$/, '');
+    this.#timeoutMs = timeoutMs;
     if (!Number.isInteger(sources) || sources < 1 || sources > 250 * 250)
       throw new RangeError(`sources must be 1 to 62500, got ${sources}`);
     const perAgent = Math.max(1, Math.ceil(connections / sources));
@@ -62,7 +73,7 @@ export class ShopClient {
       timeoutMs?: number;
       source?: number;
     } = {},
-  ): Promise<{ status: number | undefined; json: unknown }> {
+  ): Promise<Answer> {
     try {
       const response = await request(this.#base + path, {
         dispatcher: this.#agents[(options.source ?? 0) % this.#agents.length],
@@ -73,8 +84,8 @@ export class ShopClient {
           ...options.headers,
         },
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        headersTimeout: options.timeoutMs ?? 10_000,
-        bodyTimeout: options.timeoutMs ?? 10_000,
+        headersTimeout: options.timeoutMs ?? this.#timeoutMs,
+        bodyTimeout: options.timeoutMs ?? this.#timeoutMs,
       });
       const text = await response.body.text();
       let json: unknown;
@@ -87,10 +98,20 @@ export class ShopClient {
         const code = (json as { code?: unknown } | undefined)?.code;
         this.#count(`${response.statusCode} ${typeof code === 'string' ? code : '-'}`);
       }
-      return { status: response.statusCode, json };
+      const header = (name: string): string | undefined => {
+        const value = response.headers[name];
+        return Array.isArray(value) ? value.join(', ') : value;
+      };
+      return {
+        status: response.statusCode,
+        json,
+        retryAfter: header('retry-after'),
+        contentType: header('content-type'),
+      };
     } catch (error) {
-      this.#count(`transport ${(error as { code?: string }).code ?? (error as Error).name}`);
-      return { status: undefined, json: undefined };
+      const code = (error as { code?: string }).code ?? (error as Error).name;
+      this.#count(`transport ${code}`);
+      return { status: undefined, json: undefined, retryAfter: undefined, contentType: undefined, error: code };
     }
   }
 
@@ -102,7 +123,7 @@ export class ShopClient {
   // the balancer, the gateway and the mesh may retry it when an instance dies
   // with the request in flight.
 
-  async login(user: VirtualUser): Promise<Outcome> {
+  async login(user: VirtualUser): Promise<Answer> {
     const result = await this.call('POST', '/users/sessions', {
       body: { email: user.email, password: user.password },
       headers: { 'idempotency-key': randomUUID() },
@@ -150,7 +171,7 @@ export class ShopClient {
     return ids;
   }
 
-  checkout(user: VirtualUser): Promise<{ status: number | undefined; json: unknown }> {
+  checkout(user: VirtualUser): Promise<Answer> {
     return this.call('POST', '/orders', {
       token: user.token,
       body: {},
