@@ -1,6 +1,6 @@
 // What the launcher leaves in its data directory for tools and tests, written and read in one
 // place: launcher.json (what runs where), its own mesh certificate, and topology files for it to run.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InstanceStatus } from './supervisor.ts';
 
@@ -19,9 +19,18 @@ export function launcherStatePath(dataDir: string): string {
   return join(dataDir, 'launcher.json');
 }
 
-/** Writes launcher.json (pretty, one trailing newline). */
+let writes = 0;
+
+/**
+ * Writes launcher.json (pretty, one trailing newline) whole or not at all: a
+ * file beside it renamed over it, so a reader never sees half of one (tests
+ * read it while a restart rewrites it).
+ */
 export async function writeLauncherState(dataDir: string, state: LauncherState): Promise<void> {
-  await writeFile(launcherStatePath(dataDir), `${JSON.stringify(state, null, 2)}\n`);
+  const path = launcherStatePath(dataDir);
+  const next = `${path}.${process.pid}.${(writes += 1)}`;
+  await writeFile(next, `${JSON.stringify(state, null, 2)}\n`);
+  await rename(next, path);
 }
 
 /** Reads launcher.json; throws (ENOENT) while no launcher runs on that data directory. */
